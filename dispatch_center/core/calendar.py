@@ -1,0 +1,259 @@
+"""China's working days, for counting statutory time limits (诉求限时办结).
+
+The State Council publishes each year's holidays and the weekend days made into working days
+(调休) in the autumn before. :class:`WorkingCalendar` holds those days for the years it
+*covers*; for any other year it falls back to Monday-Friday and says so, so a deadline that
+reaches into an unpublished year is marked provisional instead of being silently wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from enum import StrEnum
+from functools import lru_cache
+
+# China has kept UTC+08:00 without daylight saving since 1991, so a fixed offset is exact for
+# every year the product deals with, and it spares the pure domain a dependency on the host's
+# tz database (slim container images often lack it).
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+_SATURDAY = 5
+
+
+class DayKind(StrEnum):
+    """How a calendar entry departs from the Monday-Friday week."""
+
+    holiday = "holiday"  # statutory day off (法定节假日, including the weekend days in the block)
+    workday = "workday"  # weekend day made a working day (调休上班)
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """One published exception to the Monday-Friday week."""
+
+    day: date
+    kind: DayKind
+    name: str
+
+
+def to_shanghai(moment: datetime) -> datetime:
+    """Return an aware ``moment`` as Asia/Shanghai wall-clock time.
+
+    Raises
+    ------
+    ValueError
+        If ``moment`` is naive: a time without a zone is ambiguous in a system that receives
+        UTC feeds and local phone calls alike.
+
+    Examples
+    --------
+    >>> to_shanghai(datetime(2026, 11, 27, 16, 0, tzinfo=timezone.utc)).isoformat()
+    '2026-11-28T00:00:00+08:00'
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment.isoformat()} refused: give a UTC offset")
+    return moment.astimezone(SHANGHAI)
+
+
+class WorkingCalendar:
+    """Which days are working days.
+
+    Parameters
+    ----------
+    days : iterable of CalendarDay
+        Holidays and make-up working days. Each must lie in a covered year.
+    covered_years : iterable of int
+        Years whose holidays are fully known.
+
+    Raises
+    ------
+    ValueError
+        If a day is listed twice with different kinds, or lies outside the covered years.
+
+    Examples
+    --------
+    >>> cal = WorkingCalendar(
+    ...     [CalendarDay(date(2026, 10, 1), DayKind.holiday, "National Day"),
+    ...      CalendarDay(date(2026, 10, 10), DayKind.workday, "National Day")],
+    ...     covered_years=[2026],
+    ... )
+    >>> cal.is_working_day(date(2026, 10, 1)), cal.is_working_day(date(2026, 10, 10))
+    (False, True)
+    """
+
+    def __init__(self, days: Iterable[CalendarDay], covered_years: Iterable[int]) -> None:
+        self._covered = frozenset(covered_years)
+        self._days: dict[date, CalendarDay] = {}
+        for entry in days:
+            if entry.day.year not in self._covered:
+                raise ValueError(
+                    f"{entry.day.isoformat()} ({entry.name}) lies in {entry.day.year}, "
+                    "which is not among the covered years"
+                )
+            known = self._days.get(entry.day)
+            if known is not None and known.kind != entry.kind:
+                raise ValueError(
+                    f"{entry.day.isoformat()} is listed both as {known.kind} and {entry.kind}"
+                )
+            self._days[entry.day] = entry
+
+    @property
+    def covered_years(self) -> frozenset[int]:
+        """The years whose holidays this calendar knows."""
+        return self._covered
+
+    def covers(self, year: int) -> bool:
+        """Tell whether the holidays of ``year`` are known.
+
+        Examples
+        --------
+        >>> WorkingCalendar([], [2026]).covers(2027)
+        False
+        """
+        return year in self._covered
+
+    def day_info(self, d: date) -> CalendarDay | None:
+        """Return the published entry for ``d``, or None for an ordinary day.
+
+        Examples
+        --------
+        >>> WorkingCalendar([], [2026]).day_info(date(2026, 11, 27)) is None
+        True
+        """
+        return self._days.get(d)
+
+    def is_working_day(self, d: date) -> bool:
+        """Tell whether ``d`` is a working day.
+
+        In a covered year: Monday to Friday unless a holiday, plus the make-up working
+        weekend days. In any other year: Monday to Friday.
+
+        Examples
+        --------
+        >>> WorkingCalendar([], []).is_working_day(date(2027, 1, 1))  # a Friday, no data
+        True
+        """
+        entry = self._days.get(d) if d.year in self._covered else None
+        if entry is not None:
+            return entry.kind == DayKind.workday
+        return d.weekday() < _SATURDAY
+
+    def add_working_days(self, start: datetime, n: int) -> tuple[datetime, bool]:
+        """Count ``n`` working days from ``start``.
+
+        ``start`` must be timezone-aware; it is read as Asia/Shanghai wall-clock time.
+
+        - If ``start`` falls on a working day, the deadline is the same wall-clock time on
+          the n-th following working day (Friday 19:45 + 1 = Monday 19:45).
+        - If ``start`` falls on a non-working day, the clock starts at 00:00 of the next
+          working day and the deadline is the end (24:00) of the n-th working day counted
+          from it: "1 working day" received on a Saturday ends at Monday 24:00, returned as
+          Tuesday 00:00. With ``n == 0`` it is 00:00 of that next working day.
+
+        Parameters
+        ----------
+        start : datetime
+            When the clock starts; must carry a UTC offset.
+        n : int
+            Number of working days, at least 0.
+
+        Returns
+        -------
+        deadline : datetime
+            In Asia/Shanghai (+08:00).
+        provisional : bool
+            True when any day examined on the way lies in a year the calendar does not cover,
+            so the result used the Monday-Friday fallback and may change once that year's
+            holidays are published.
+
+        Raises
+        ------
+        ValueError
+            If ``start`` is naive or ``n`` is negative.
+
+        Examples
+        --------
+        >>> cal = WorkingCalendar([], [2026])
+        >>> friday = datetime(2026, 11, 27, 19, 45, tzinfo=SHANGHAI)
+        >>> deadline, provisional = cal.add_working_days(friday, 1)
+        >>> deadline.isoformat(), provisional
+        ('2026-11-30T19:45:00+08:00', False)
+        """
+        if n < 0:
+            raise ValueError(f"cannot count a negative number of working days ({n})")
+        local = to_shanghai(start)
+        provisional = False
+
+        def working(d: date) -> bool:
+            nonlocal provisional
+            if d.year not in self._covered:
+                provisional = True
+            return self.is_working_day(d)
+
+        day = local.date()
+        if working(day):
+            day = self._walk(day, n, working)
+            return datetime.combine(day, local.timetz()), provisional
+
+        day += timedelta(days=1)
+        while not working(day):
+            day += timedelta(days=1)
+        if n == 0:
+            return datetime.combine(day, time(0, tzinfo=SHANGHAI)), provisional
+        last = self._walk(day, n - 1, working)
+        return datetime.combine(last + timedelta(days=1), time(0, tzinfo=SHANGHAI)), provisional
+
+    @staticmethod
+    def _walk(day: date, n: int, working: Callable[[date], bool]) -> date:
+        """Return the n-th working day after ``day``."""
+        remaining = n
+        while remaining:
+            day += timedelta(days=1)
+            if working(day):
+                remaining -= 1
+        return day
+
+
+def chinese_calendar_days() -> tuple[list[CalendarDay], list[int]]:
+    """Read the holidays and make-up working days known to the ``chinese_calendar`` package.
+
+    The package ships the State Council's notices as Python data (no file or network
+    access). Covered years are the span of years it has holidays for, the same span in which
+    ``chinese_calendar`` itself answers instead of raising.
+
+    Returns
+    -------
+    days : list of CalendarDay
+        Sorted by date; ``name`` is the package's English holiday name.
+    covered_years : list of int
+
+    Examples
+    --------
+    >>> days, years = chinese_calendar_days()
+    >>> 2026 in years
+    True
+    >>> [d.kind.value for d in days if d.day == date(2026, 2, 14)]
+    ['workday']
+    """
+    from chinese_calendar import constants
+
+    days = [CalendarDay(d, DayKind.holiday, str(name)) for d, name in constants.holidays.items()]
+    days += [CalendarDay(d, DayKind.workday, str(name)) for d, name in constants.workdays.items()]
+    days.sort(key=lambda entry: entry.day)
+    years = [d.year for d in constants.holidays]
+    return days, list(range(min(years), max(years) + 1))
+
+
+@lru_cache(maxsize=1)
+def china_calendar() -> WorkingCalendar:
+    """Return the calendar seeded from ``chinese_calendar`` (built once).
+
+    Examples
+    --------
+    >>> china_calendar().is_working_day(date(2026, 10, 10))  # 调休 Saturday
+    True
+    """
+    days, years = chinese_calendar_days()
+    return WorkingCalendar(days, years)
