@@ -193,6 +193,21 @@ class ActionForbidden(Exception):
         super().__init__(self.message)
 
 
+class DetailError(ValueError):
+    """An action's required detail is missing or invalid (HTTP 422).
+
+    Attributes
+    ----------
+    field : Detail
+        The detail at fault (``note``, ``rating`` or ``target_order_id``), for the error's
+        ``fields`` map.
+    """
+
+    def __init__(self, field: Detail, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
 # A guard returns None when the move is allowed, else the reason it is not.
 Guard = Callable[[OrderFacts], str | None]
 
@@ -404,7 +419,9 @@ def transition(
     Raises
     ------
     ValueError
-        Unknown action name, or a detail the action needs is missing or invalid.
+        Unknown action name.
+    DetailError
+        A detail the action needs is missing or invalid (a ``ValueError`` too).
     ActionForbidden
         The role may never take this action.
     TransitionError
@@ -438,15 +455,21 @@ def _check_details(
     rule: Rule, *, note: str | None, rating: Rating | str | None, target_order_id: object | None
 ) -> None:
     if Detail.note in rule.needs and not (note and note.strip()):
-        raise ValueError(f"{rule.action} needs a non-empty note giving the reason")
+        raise DetailError(Detail.note, f"{rule.action} needs a non-empty note giving the reason")
     if Detail.rating in rule.needs:
         if rating is None:
-            raise ValueError(f"{rule.action} needs a rating: {', '.join(Rating)}")
-        parse_rating(rating)
+            raise DetailError(Detail.rating, f"{rule.action} needs a rating: {', '.join(Rating)}")
+        try:
+            parse_rating(rating)
+        except ValueError as exc:
+            raise DetailError(Detail.rating, str(exc)) from None
     if Detail.target_order_id in rule.needs and (
         target_order_id is None or str(target_order_id).strip() == ""
     ):
-        raise ValueError(f"{rule.action} needs the id of the order to merge into")
+        raise DetailError(
+            Detail.target_order_id,
+            f"{rule.action} needs target_order_id, the order to merge into",
+        )
 
 
 def parse_rating(rating: Rating | str) -> Rating:

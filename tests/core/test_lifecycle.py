@@ -16,6 +16,8 @@ from dispatch_center.core.lifecycle import (
     STATUS_LABELS_ZH,
     Action,
     ActionForbidden,
+    Detail,
+    DetailError,
     OrderFacts,
     Rating,
     Status,
@@ -199,8 +201,9 @@ def test_unknown_role_string_is_forbidden() -> None:
 
 
 def test_unknown_action_name_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match="unknown action 'teleport'"):
+    with pytest.raises(ValueError, match="unknown action 'teleport'") as caught:
         transition(OrderFacts(status=S.received, urgency="general"), "teleport", "admin")
+    assert not isinstance(caught.value, DetailError)
 
 
 def test_string_action_and_role_are_accepted() -> None:
@@ -266,16 +269,18 @@ def test_reopen_only_after_unsatisfied(status: Status, rating: Rating | None, le
 @pytest.mark.parametrize("note", [None, "", "   "])
 def test_request_return_needs_a_reason(note: str | None) -> None:
     facts = OrderFacts(status=S.dispatched, urgency="general")
-    with pytest.raises(ValueError, match="note"):
+    with pytest.raises(DetailError, match="note") as caught:
         transition(facts, A.request_return, Role.handler, note=note)
+    assert caught.value.field is Detail.note
 
 
 def test_evaluate_needs_a_known_rating() -> None:
     facts = OrderFacts(status=S.callback_done, urgency="general")
-    with pytest.raises(ValueError, match="needs a rating"):
+    with pytest.raises(DetailError, match="needs a rating") as missing:
         transition(facts, A.evaluate, Role.dispatcher)
-    with pytest.raises(ValueError, match="unknown rating 'great'"):
+    with pytest.raises(DetailError, match="unknown rating 'great'") as wrong:
         transition(facts, A.evaluate, Role.dispatcher, rating="great")
+    assert missing.value.field is wrong.value.field is Detail.rating
     for rating in Rating:
         assert transition(facts, A.evaluate, Role.dispatcher, rating=rating).to_status is (
             S.evaluated
@@ -284,6 +289,9 @@ def test_evaluate_needs_a_known_rating() -> None:
 
 def test_merge_needs_a_target() -> None:
     facts = OrderFacts(status=S.received, urgency="general")
+    with pytest.raises(DetailError, match="target_order_id") as caught:
+        transition(facts, A.merge, Role.dispatcher, target_order_id=" ")
+    assert caught.value.field is Detail.target_order_id
     with pytest.raises(ValueError, match="merge into"):
         transition(facts, A.merge, Role.dispatcher)
     assert transition(facts, A.merge, Role.dispatcher, target_order_id=17).to_status is S.merged
