@@ -1,0 +1,131 @@
+"""The one app factory, used by the CLI, the tests and the docker image."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from dispatch_center.api.errors import error_body, install_error_handlers
+from dispatch_center.api.routes import auth, calendar, health, orders, reference
+from dispatch_center.bus.base import bus_from_url
+from dispatch_center.center import Center
+from dispatch_center.services.bootstrap import ensure_demo_accounts, seed_reference
+from dispatch_center.settings import Settings, demo_secret
+from dispatch_center.store.database import Database, prepare_database, resolve_database_url
+
+log = logging.getLogger(__name__)
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413 before reading them whole."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await _send_413(send, self.limit)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    # An HTTPException passes through FastAPI's body parsing untouched
+                    # and reaches the JSON error handler as a 413.
+                    raise HTTPException(413, f"request body over {self.limit} bytes")
+            return message
+
+        await self.app(scope, counted, send)
+
+
+async def _send_413(send: Send, limit: int) -> None:
+    import json
+
+    body = json.dumps(error_body("payload_too_large", f"request body over {limit} bytes")).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def start_center(settings: Settings, *, demo_password: str | None = None) -> Center:
+    """Connect the database and bus, migrate, seed and load reference data."""
+    url, embedded = await asyncio.to_thread(resolve_database_url, settings)
+    from datetime import date
+
+    path = await asyncio.to_thread(prepare_database, url, date.today(), settings.partition_months_ahead)
+    db = Database(url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+    await db.open()
+    bus = bus_from_url(settings.redis_url)
+    await bus.connect()
+    secret = settings.secret_key or demo_secret(settings.data_dir)
+    center = Center(settings=settings, db=db, bus=bus, storage_path=path, secret_key=secret)
+    await seed_reference(center)
+    if settings.demo and demo_password:
+        await ensure_demo_accounts(center, demo_password)
+    await center.reload_reference()
+    log.info(
+        "center ready: database %s (%s), bus %s",
+        "embedded" if embedded else "external",
+        path,
+        "redis" if settings.redis_url else "in-process",
+    )
+    return center
+
+
+async def stop_center(center: Center) -> None:
+    """Close the bus and the pool."""
+    await center.bus.disconnect()
+    await center.db.close()
+
+
+def create_app(settings: Settings | None = None, *, demo_password: str | None = None) -> FastAPI:
+    """Build the ASGI app; the center starts in its lifespan.
+
+    Examples
+    --------
+    >>> app = create_app(Settings(demo=True))  # doctest: +SKIP
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        center = await start_center(settings, demo_password=demo_password)
+        app.state.center = center
+        app.state.secret_key = center.secret_key
+        try:
+            yield {}
+        finally:
+            await stop_center(center)
+
+    app = FastAPI(
+        title="乐山12345心连心 指挥调度中心 API",
+        version="0.1.0",
+        description="Work orders under statutory time limits, four-tier routing, modes and feeds.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (health, auth, orders, calendar, reference):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app

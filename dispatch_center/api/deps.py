@@ -1,0 +1,59 @@
+"""Typed dependencies: the running center and the authenticated, role-checked caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from dispatch_center.center import Center
+from dispatch_center.core.roles import Role
+from dispatch_center.services.errors import Forbidden, Unauthorized
+from dispatch_center.services.security import Principal, decode_token
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_center(request: Request) -> Center:
+    """The process's center, set up by the app's lifespan."""
+    center: Center = request.app.state.center
+    return center
+
+
+CenterDep = Annotated[Center, Depends(get_center)]
+
+
+async def current_principal(
+    request: Request, center: CenterDep, token: Annotated[str | None, Depends(oauth2)]
+) -> Principal:
+    """The caller named by the bearer token (or the session cookie of a page)."""
+    token = token or request.cookies.get("dc_session")
+    if not token:
+        raise Unauthorized("sign in: Authorization: Bearer <token> is required")
+    return decode_token(token, request.app.state.secret_key)
+
+
+def require(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A dependency admitting only ``roles`` (all roles when none are given)."""
+    allowed = frozenset(roles)
+
+    async def _check(who: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if allowed and who.role not in allowed:
+            raise Forbidden(
+                f"role {who.role.value!r} may not do this; allowed: {', '.join(sorted(allowed))}"
+            )
+        return who
+
+    return _check
+
+
+AnyUser = Annotated[Principal, Depends(require())]
+Admin = Annotated[Principal, Depends(require(Role.admin))]
+CenterStaff = Annotated[
+    Principal,
+    Depends(require(Role.admin, Role.duty_officer, Role.dispatcher, Role.leader, Role.auditor,
+                    Role.flood_hq, Role.holiday_hq)),
+]
+Intake = Annotated[Principal, Depends(require(Role.admin, Role.duty_officer, Role.dispatcher))]

@@ -1,0 +1,94 @@
+"""One JSON error shape everywhere under /api/v1:
+``{"error": {"code": ..., "message": ..., "fields": {...}}}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dispatch_center.services.errors import ServiceError, Unauthorized
+
+log = logging.getLogger(__name__)
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    """The error envelope.
+
+    Examples
+    --------
+    >>> error_body("invalid", "bad", {"urgency": "required"})["error"]["fields"]
+    {'urgency': 'required'}
+    """
+    body: dict[str, Any] = {"code": code, "message": message, "fields": fields or {}}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return {"error": body}
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    # ("body", "reporter", "phone") -> "reporter.phone"; query/path keep their name.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "form"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map validation, service and HTTP errors onto the JSON envelope."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields: dict[str, str] = {}
+        for err in exc.errors():
+            name = _field_name(tuple(err.get("loc", ())))
+            if err.get("type") == "json_invalid":
+                name = "body"
+            fields.setdefault(name, str(err.get("msg", "invalid")))
+        first = next(iter(fields), "body")
+        return JSONResponse(
+            status_code=422,
+            content=error_body("invalid", f"invalid input: {first}: {fields.get(first)}", fields),
+        )
+
+    @app.exception_handler(ServiceError)
+    async def _service(request: Request, exc: ServiceError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        return JSONResponse(
+            status_code=exc.status,
+            content=error_body(exc.code, exc.message, exc.fields, **exc.extra),
+            headers=headers,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        return JSONResponse(
+            status_code=exc.status_code,
+            content=error_body(code, str(exc.detail)),
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # A bug of ours, never the client's input: log it whole, say little.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(status_code=500, content=error_body("internal", "internal error"))

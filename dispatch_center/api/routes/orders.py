@@ -1,0 +1,70 @@
+"""Work orders: create, read, list and act (接转办督回评)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Response
+
+from dispatch_center.api.deps import AnyUser, CenterDep, Intake
+from dispatch_center.models import OrderAction, OrderCreate
+from dispatch_center.services import orders
+from dispatch_center.store.orders import OrderFilter
+
+router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+
+
+@router.post("", status_code=201)
+async def create_order(
+    center: CenterDep, who: Intake, data: OrderCreate, response: Response
+) -> dict[str, Any]:
+    """Create a work order; the same source + source_id returns the existing one (200)."""
+    view, created = await orders.create_order(center, who, data)
+    if not created:
+        response.status_code = 200
+    return view
+
+
+@router.get("")
+async def list_orders(
+    center: CenterDep,
+    who: AnyUser,
+    status: Annotated[list[str] | None, Query(max_length=12)] = None,
+    urgency: Annotated[str | None, Query(pattern="^(consultation|urgent|general)$")] = None,
+    unit: Annotated[str | None, Query(max_length=64)] = None,
+    county: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    overdue: bool = False,
+    before_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """Orders, newest first; page with ``before_id`` = the last id seen."""
+    f = OrderFilter(
+        statuses=status or (),
+        urgency=urgency,
+        unit=unit,
+        county=county,
+        category=category,
+        after_id=before_id,
+        limit=limit,
+    )
+    items = await orders.list_orders(center, who, f, overdue)
+    return {"orders": items, "next_before_id": items[-1]["id"] if len(items) == limit else None}
+
+
+@router.get("/{order_id}")
+async def get_order(center: CenterDep, who: AnyUser, order_id: str) -> dict[str, Any]:
+    """One order with its append-only timeline."""
+    return await orders.get_order(center, who, order_id)
+
+
+@router.post("/{order_id}/actions/{action}")
+async def act(
+    center: CenterDep,
+    who: AnyUser,
+    order_id: str,
+    action: str,
+    body: Annotated[OrderAction | None, Body()] = None,
+) -> dict[str, Any]:
+    """Take a lifecycle action; 409 names the current state and the allowed actions."""
+    return await orders.act(center, who, order_id, action, body or OrderAction())

@@ -1,0 +1,195 @@
+"""The ``dispatch-center`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import ipaddress
+import logging
+import os
+import secrets
+import sys
+from datetime import date
+from pathlib import Path
+
+DEFAULT_DEMO_DIR = Path("./data/demo")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _persisted_secret(path: Path, env_value: str | None, nbytes: int = 12) -> tuple[str, bool]:
+    """The value from the environment, else one generated once and kept in the data dir."""
+    if env_value:
+        return env_value, False
+    if path.exists():
+        return path.read_text().strip(), True
+    value = secrets.token_urlsafe(nbytes)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value, True
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the whole center on this machine with the embedded defaults."""
+    import uvicorn
+
+    from dispatch_center.api.app import create_app
+    from dispatch_center.services.bootstrap import DEMO_ACCOUNTS
+    from dispatch_center.settings import Settings
+
+    if not _is_loopback(args.host) and not args.allow_remote:
+        print(
+            f"refusing to serve the demo on {args.host}: its accounts are for a laptop."
+            " Pass --allow-remote if you really mean it.",
+            file=sys.stderr,
+        )
+        return 2
+    data_dir = Path(args.data_dir or os.environ.get("DISPATCH_DATA_DIR") or DEFAULT_DEMO_DIR).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    password, generated = _persisted_secret(
+        data_dir / "demo-password", os.environ.get("DISPATCH_DEMO_PASSWORD")
+    )
+    api_key, key_generated = _persisted_secret(
+        data_dir / "demo-api-key", os.environ.get("DISPATCH_DEMO_API_KEY"), 24
+    )
+    os.environ["DISPATCH_DEMO"] = "1"
+    os.environ["DISPATCH_DATA_DIR"] = str(data_dir)
+    os.environ["DISPATCH_DEMO_API_KEY"] = api_key
+    os.environ["DISPATCH_SCENARIO"] = args.scenario
+    settings = Settings(demo=True, data_dir=data_dir, demo_api_key=api_key)
+    base = f"http://{args.host}:{args.port}"
+    print("乐山12345心连心 指挥调度中心 — demo", flush=True)
+    print(f"  data directory : {data_dir}")
+    print(f"  scenario       : {args.scenario}")
+    print(f"  API docs       : {base}/docs")
+    print(f"  health         : {base}/healthz   readiness: {base}/readyz")
+    print(f"  accounts       : {', '.join(DEMO_ACCOUNTS)}")
+    print(f"  password       : {password}" + ("  (generated; set DISPATCH_DEMO_PASSWORD to choose)" if generated else ""))
+    print(f"  feed API key   : {api_key}" + ("  (generated; set DISPATCH_DEMO_API_KEY to choose)" if key_generated else ""))
+    print("  sign in        : curl -d username=duty -d password=... " + f"{base}/api/v1/auth/token", flush=True)
+    app = create_app(settings, demo_password=password)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the production server configured by the environment."""
+    import uvicorn
+
+    from dispatch_center.settings import Settings
+
+    Settings()  # fail fast on bad configuration, before forking workers
+    uvicorn.run(
+        "dispatch_center.api.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Apply migrations and create partitions."""
+    from dispatch_center.settings import Settings
+    from dispatch_center.store.database import prepare_database, resolve_database_url
+
+    settings = Settings(demo=args.demo) if args.demo else Settings()
+    url, _ = resolve_database_url(settings)
+    path = prepare_database(url, date.today(), settings.partition_months_ahead)
+    print(f"migrated ({path} storage)")
+    return 0
+
+
+def cmd_users_create(args: argparse.Namespace) -> int:
+    """Create an account from the command line."""
+    from dispatch_center.api.app import start_center, stop_center
+    from dispatch_center.core.roles import Role
+    from dispatch_center.models import UserCreate
+    from dispatch_center.services import accounts
+    from dispatch_center.services.security import Principal
+    from dispatch_center.settings import Settings
+
+    password = args.password or os.environ.get("DISPATCH_NEW_USER_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            password = sys.stdin.readline().strip()
+        else:
+            password = getpass.getpass(f"password for {args.username}: ")
+    body = UserCreate(
+        username=args.username,
+        password=password,
+        role=args.role,
+        unit_code=args.unit,
+        display_name=args.display_name or "",
+    )
+
+    async def run() -> None:
+        center = await start_center(Settings())
+        try:
+            row = await accounts.create_user(center, Principal("cli", Role.admin), body)
+            print(f"created {row['username']} ({row['role']})")
+        finally:
+            await stop_center(center)
+
+    asyncio.run(run())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    p = argparse.ArgumentParser(prog="dispatch-center", description="乐山12345心连心 指挥调度中心")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run the whole center on this machine")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--data-dir", default=None)
+    demo.add_argument("--scenario", choices=["normal", "flood", "golden-week"], default="normal")
+    demo.add_argument("--allow-remote", action="store_true")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="run the production server (configured by environment)")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=2)
+    serve.set_defaults(func=cmd_serve)
+
+    mig = sub.add_parser("migrate", help="apply database migrations")
+    mig.add_argument("--demo", action="store_true", help="migrate the embedded demo database")
+    mig.set_defaults(func=cmd_migrate)
+
+    users = sub.add_parser("users", help="manage accounts")
+    usub = users.add_subparsers(dest="users_command", required=True)
+    create = usub.add_parser("create", help="create an account")
+    create.add_argument("username")
+    create.add_argument("--role", required=True)
+    create.add_argument("--unit", default=None)
+    create.add_argument("--display-name", default=None)
+    create.add_argument("--password", default=None, help="else DISPATCH_NEW_USER_PASSWORD, stdin or a prompt")
+    create.set_defaults(func=cmd_users_create)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    logging.basicConfig(
+        level=os.environ.get("DISPATCH_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

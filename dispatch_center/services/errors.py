@@ -1,0 +1,60 @@
+"""Errors the services raise; the API maps each to one HTTP status and JSON body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServiceError(Exception):
+    """Base: carries a machine code, a human message and optional per-field details."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, fields: dict[str, Any] | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.extra = extra
+
+
+class NotFound(ServiceError):
+    """The thing named does not exist (or the caller may not know it exists)."""
+
+    status = 404
+    code = "not_found"
+
+
+class Invalid(ServiceError):
+    """Well-formed input that names something unusable, e.g. an unknown category."""
+
+    status = 422
+    code = "invalid"
+
+
+class Conflict(ServiceError):
+    """The request clashes with the current state: illegal transition, lost race."""
+
+    status = 409
+    code = "conflict"
+
+
+class Forbidden(ServiceError):
+    """The caller's role may not do this."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Unauthorized(ServiceError):
+    """No valid credentials."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Unavailable(ServiceError):
+    """A dependency is down."""
+
+    status = 503
+    code = "unavailable"

@@ -1,0 +1,98 @@
+"""The one settings tree of the center, read once from the environment.
+
+Every key is documented in ``.env.example``. Nested groups use ``__`` in
+environment names only where a group has no flat contract name; the names that
+operators depend on (``DATABASE_URL``, ``REDIS_URL``, ``DISPATCH_*``) are flat.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "please-change-me"})
+
+
+class Settings(BaseSettings):
+    """Configuration of one center process.
+
+    Examples
+    --------
+    >>> s = Settings(demo=True, secret_key="")
+    >>> s.demo
+    True
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    data_dir: Path = Field(default=Path("./data"), alias="DISPATCH_DATA_DIR")
+    secret_key: str = Field(default="", alias="DISPATCH_SECRET_KEY")
+    demo: bool = Field(default=False, alias="DISPATCH_DEMO")
+    demo_password: str | None = Field(default=None, alias="DISPATCH_DEMO_PASSWORD")
+    demo_api_key: str | None = Field(default=None, alias="DISPATCH_DEMO_API_KEY")
+    token_ttl_minutes: int = Field(default=12 * 60, alias="DISPATCH_TOKEN_TTL_MINUTES", ge=1)
+    wall_token_ttl_days: int = Field(default=30, alias="DISPATCH_WALL_TOKEN_TTL_DAYS", ge=1)
+    db_pool_min: int = Field(default=2, alias="DISPATCH_DB_POOL_MIN", ge=1)
+    db_pool_max: int = Field(default=16, alias="DISPATCH_DB_POOL_MAX", ge=1)
+    order_prefix: str = Field(default="LS", alias="DISPATCH_ORDER_PREFIX", min_length=1)
+    city_code: str = Field(default="511100", alias="DISPATCH_CITY_CODE")
+    timezone: str = Field(default="Asia/Shanghai", alias="DISPATCH_TIMEZONE")
+    max_body_bytes: int = Field(default=1_000_000, alias="DISPATCH_MAX_BODY_BYTES", ge=1024)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", alias="DISPATCH_LOG_LEVEL"
+    )
+    partition_months_ahead: int = Field(default=3, alias="DISPATCH_PARTITION_MONTHS_AHEAD", ge=1)
+
+    @model_validator(mode="after")
+    def _secret_required_outside_demo(self) -> Settings:
+        # A placeholder key signs tokens anyone can forge: refuse to run with one
+        # unless this is the demo, which makes a throwaway key per data dir.
+        if not self.demo and self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "DISPATCH_SECRET_KEY must be set to a real secret outside demo mode "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
+        if not self.demo and len(self.secret_key) < 32:
+            raise ValueError("DISPATCH_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def embedded_db_dir(self) -> Path:
+        """Where the embedded PostgreSQL keeps its cluster."""
+        return self.data_dir.resolve() / "pgdata"
+
+
+def demo_secret(data_dir: Path) -> str:
+    """Return the demo's signing key, created once per data directory.
+
+    Kept in the data directory (never in the repo) so that tokens survive a
+    restart of the demo but are worthless against any other installation.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> demo_secret(d) == demo_secret(d)
+    True
+    """
+    path = data_dir / "demo-secret.key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the settings from the environment once per process."""
+    return Settings()

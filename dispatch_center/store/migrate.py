@@ -1,0 +1,90 @@
+"""Versioned SQL migrations, applied at start-up and by ``dispatch-center migrate``.
+
+A migration is ``NNN_name.sql``, or a pair ``NNN_name.timescale.sql`` /
+``NNN_name.native.sql`` where the time-ordered tables differ between a server
+with the ``timescaledb`` extension and plain PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import psycopg
+
+log = logging.getLogger(__name__)
+
+_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+?)(?:\.(timescale|native))?\.sql$")
+_LOCK_KEY = 1_234_512_345  # advisory lock: two workers starting at once migrate once
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One migration file as applied on this server's storage path."""
+
+    version: int
+    name: str
+    sql: str
+
+
+def storage_path(conn: psycopg.Connection) -> str:
+    """Return ``"timescale"`` when the extension can be used here, else ``"native"``."""
+    row = conn.execute(
+        "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"
+    ).fetchone()
+    return "timescale" if row else "native"
+
+
+def available_migrations(path: str) -> list[Migration]:
+    """List the migrations for one storage path, in version order."""
+    chosen: dict[int, Migration] = {}
+    folder = resources.files("dispatch_center.store") / "migrations"
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        m = _NAME.match(entry.name)
+        if not m:
+            continue
+        version, name, variant = int(m.group(1)), m.group(2), m.group(3)
+        if variant is not None and variant != path:
+            continue
+        chosen[version] = Migration(version, name, entry.read_text(encoding="utf-8"))
+    return [chosen[v] for v in sorted(chosen)]
+
+
+def migrate(url: str) -> tuple[str, list[int]]:
+    """Apply pending migrations; return the storage path and the versions applied.
+
+    Examples
+    --------
+    >>> migrate("postgresql://postgres@127.0.0.1:5432/test")  # doctest: +SKIP
+    ('native', [1, 2, 3])
+    """
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
+        try:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version integer PRIMARY KEY, name text NOT NULL, path text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+            recorded = conn.execute("SELECT DISTINCT path FROM schema_migrations").fetchall()
+            # The path chosen at first migration stays: a database that started
+            # native keeps native tables even if the extension appears later.
+            path = recorded[0][0] if recorded else storage_path(conn)
+            applied: list[int] = []
+            for mig in available_migrations(path):
+                if mig.version in done:
+                    continue
+                with conn.transaction():
+                    conn.execute(mig.sql.encode())
+                    conn.execute(
+                        "INSERT INTO schema_migrations (version, name, path) VALUES (%s, %s, %s)",
+                        (mig.version, mig.name, path),
+                    )
+                log.info("applied migration %03d_%s (%s)", mig.version, mig.name, path)
+                applied.append(mig.version)
+            return path, applied
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))

@@ -1,0 +1,268 @@
+"""SQL for work orders, their timeline and the change log.
+
+Every write is one statement: the order row, its timeline entry, the next
+change-log sequence number and the change-log row commit together, and the
+sequence counter row is locked only for the server-side life of that statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+Row = dict[str, Any]
+
+# Personal data never goes into the change log: it fans out to every wallboard.
+_PUBLIC_ORDER = "to_jsonb(o) - ARRAY['reporter_phone', 'reporter_name']"
+
+_CHANGE_TAIL = f"""
+, seq AS (UPDATE change_seq SET last = last + 1
+          WHERE id AND EXISTS (SELECT 1 FROM o) RETURNING last)
+, tl AS (INSERT INTO timeline (order_id, at, actor, role, action, from_status, to_status, note, data)
+         SELECT o.id, %(at)s, %(actor)s, %(role)s, %(action)s, %(from_status)s, o.status,
+                %(note)s, %(data)s FROM o)
+, cl AS (INSERT INTO change_log (seq, at, kind, entity_id, payload)
+         SELECT seq.last, %(at)s, %(kind)s, o.id::text,
+                jsonb_build_object('order', {_PUBLIC_ORDER}, 'action', %(action)s::text,
+                                   'actor', %(actor)s::text)
+         FROM o, seq)
+SELECT o.*, seq.last AS seq FROM o, seq
+"""
+
+# Columns a transition may set besides status/version/updated_at.
+UPDATABLE = frozenset(
+    {
+        "assigned_unit",
+        "responded_at",
+        "replied_at",
+        "closed_at",
+        "extension_pending",
+        "extension_request",
+        "last_rating",
+        "merged_into",
+        "reply_by",
+        "respond_by",
+        "deadlines_provisional",
+        "routing",
+    }
+)
+
+_JSON_COLUMNS = frozenset({"routing", "extension_request"})
+
+ORDER_COLUMNS = (
+    "channel",
+    "request_type",
+    "category_code",
+    "urgency",
+    "description",
+    "lon",
+    "lat",
+    "datum",
+    "address",
+    "reporter_name",
+    "reporter_phone",
+    "source",
+    "source_id",
+    "routing",
+    "assigned_unit",
+    "status",
+    "received_at",
+    "respond_by",
+    "reply_by",
+    "deadlines_provisional",
+    "created_by",
+)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """Who did what to an order, to be appended with the change."""
+
+    actor: str
+    role: str
+    action: str
+    at: datetime
+    from_status: str | None = None
+    note: str | None = None
+    data: Mapping[str, Any] | None = None
+
+    def params(self, kind: str) -> dict[str, Any]:
+        """SQL parameters of the change tail."""
+        return {
+            "at": self.at,
+            "actor": self.actor,
+            "role": self.role,
+            "action": self.action,
+            "from_status": self.from_status,
+            "note": self.note,
+            "data": Jsonb(dict(self.data or {})),
+            "kind": kind,
+        }
+
+
+def _adapt(name: str, value: Any) -> Any:
+    return Jsonb(value) if name in _JSON_COLUMNS and value is not None else value
+
+
+async def insert_order(
+    conn: psycopg.AsyncConnection[Row],
+    values: Mapping[str, Any],
+    *,
+    prefix: str,
+    day: date,
+    entry: TimelineEntry,
+) -> Row | None:
+    """Insert a new order; ``None`` when (source, source_id) already exists.
+
+    The readable number takes the day's next serial from ``order_counters``.
+    """
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in ORDER_COLUMNS)
+    vals = sql.SQL(", ").join(sql.Placeholder(c) for c in ORDER_COLUMNS)
+    query = sql.SQL(
+        "WITH n AS (INSERT INTO order_counters (day, last) VALUES (%(day)s, 1)"
+        " ON CONFLICT (day) DO UPDATE SET last = order_counters.last + 1 RETURNING last)"
+        ", o AS (INSERT INTO orders (number, {cols})"
+        " SELECT %(prefix)s || to_char(%(day)s::date, 'YYYYMMDD') || lpad(n.last::text, 5, '0'), {vals}"
+        " FROM n ON CONFLICT (source, source_id) DO NOTHING RETURNING *)"
+    ).format(cols=cols, vals=vals) + sql.SQL(_CHANGE_TAIL)
+    params = {c: _adapt(c, values.get(c)) for c in ORDER_COLUMNS}
+    params.update(entry.params("order.created"), day=day, prefix=prefix)
+    cur = await conn.execute(query, params)
+    return await cur.fetchone()
+
+
+async def apply_change(
+    conn: psycopg.AsyncConnection[Row],
+    order_id: int,
+    version: int,
+    to_status: str,
+    updates: Mapping[str, Any],
+    entry: TimelineEntry,
+) -> Row | None:
+    """Move an order if it is still at ``version``; ``None`` when someone else moved it first."""
+    unknown = set(updates) - UPDATABLE
+    if unknown:
+        raise ValueError(f"not updatable: {sorted(unknown)}")
+    sets = [sql.SQL("status = %(to_status)s, version = version + 1, updated_at = %(at)s")]
+    params: dict[str, Any] = {"id": order_id, "version": version, "to_status": to_status}
+    for name, value in updates.items():
+        sets.append(sql.SQL("{} = {}").format(sql.Identifier(name), sql.Placeholder(f"u_{name}")))
+        params[f"u_{name}"] = _adapt(name, value)
+    query = sql.SQL(
+        "WITH o AS (UPDATE orders SET {sets} WHERE id = %(id)s AND version = %(version)s RETURNING *)"
+    ).format(sets=sql.SQL(", ").join(sets)) + sql.SQL(_CHANGE_TAIL)
+    params.update(entry.params("order.updated"))
+    cur = await conn.execute(query, params)
+    return await cur.fetchone()
+
+
+async def get_order(conn: psycopg.AsyncConnection[Row], order_id: int) -> Row | None:
+    """One order by id."""
+    cur = await conn.execute("SELECT * FROM orders WHERE id = %s", (order_id,))
+    return await cur.fetchone()
+
+
+async def get_order_by_number(conn: psycopg.AsyncConnection[Row], number: str) -> Row | None:
+    """One order by its readable number."""
+    cur = await conn.execute("SELECT * FROM orders WHERE number = %s", (number,))
+    return await cur.fetchone()
+
+
+async def get_by_source(
+    conn: psycopg.AsyncConnection[Row], source: str, source_id: str
+) -> Row | None:
+    """The order already made from (source, source_id), if any."""
+    cur = await conn.execute(
+        "SELECT * FROM orders WHERE source = %s AND source_id = %s", (source, source_id)
+    )
+    return await cur.fetchone()
+
+
+async def timeline(conn: psycopg.AsyncConnection[Row], order_id: int) -> list[Row]:
+    """The order's timeline, oldest first."""
+    cur = await conn.execute(
+        "SELECT id, at, actor, role, action, from_status, to_status, note, data"
+        " FROM timeline WHERE order_id = %s ORDER BY at, id",
+        (order_id,),
+    )
+    return await cur.fetchall()
+
+
+async def last_actor(conn: psycopg.AsyncConnection[Row], order_id: int) -> Row | None:
+    """The newest timeline entry: who moved the order last."""
+    cur = await conn.execute(
+        "SELECT actor, role, action, at FROM timeline WHERE order_id = %s"
+        " ORDER BY at DESC, id DESC LIMIT 1",
+        (order_id,),
+    )
+    return await cur.fetchone()
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    """What a list of orders is narrowed to."""
+
+    statuses: Sequence[str] = ()
+    urgency: str | None = None
+    unit: str | None = None
+    county: str | None = None
+    category: str | None = None
+    overdue_before: datetime | None = None
+    open_statuses: Sequence[str] = ()
+    after_id: int | None = None
+    limit: int = 50
+
+
+async def list_orders(conn: psycopg.AsyncConnection[Row], f: OrderFilter) -> list[Row]:
+    """Orders matching ``f``, newest first, keyset-paginated on id."""
+    where: list[sql.Composable] = []
+    params: dict[str, Any] = {"limit": f.limit}
+    if f.statuses:
+        where.append(sql.SQL("status = ANY(%(statuses)s)"))
+        params["statuses"] = list(f.statuses)
+    if f.urgency:
+        where.append(sql.SQL("urgency = %(urgency)s"))
+        params["urgency"] = f.urgency
+    if f.unit:
+        where.append(sql.SQL("assigned_unit = %(unit)s"))
+        params["unit"] = f.unit
+    if f.county:
+        where.append(sql.SQL("routing -> 'path' -> 1 ->> 'code' = %(county)s"))
+        params["county"] = f.county
+    if f.category:
+        where.append(sql.SQL("category_code = %(category)s"))
+        params["category"] = f.category
+    if f.overdue_before is not None:
+        where.append(sql.SQL("reply_by < %(overdue_before)s AND status = ANY(%(open)s)"))
+        params["overdue_before"] = f.overdue_before
+        params["open"] = list(f.open_statuses)
+    if f.after_id is not None:
+        where.append(sql.SQL("id < %(after_id)s"))
+        params["after_id"] = f.after_id
+    clause = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL("")
+    query = sql.SQL("SELECT * FROM orders{} ORDER BY id DESC LIMIT %(limit)s").format(clause)
+    cur = await conn.execute(query, params)
+    return await cur.fetchall()
+
+
+async def changes_since(conn: psycopg.AsyncConnection[Row], seq: int, limit: int) -> list[Row]:
+    """Change-log rows after ``seq``, in order."""
+    cur = await conn.execute(
+        "SELECT seq, at, kind, entity_id, payload FROM change_log WHERE seq > %s"
+        " ORDER BY seq LIMIT %s",
+        (seq, limit),
+    )
+    return await cur.fetchall()
+
+
+async def last_seq(conn: psycopg.AsyncConnection[Row]) -> int:
+    """The newest committed sequence number."""
+    cur = await conn.execute("SELECT last FROM change_seq")
+    row = await cur.fetchone()
+    return int(row["last"]) if row else 0

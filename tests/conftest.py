@@ -1,0 +1,94 @@
+"""Shared fixtures: a real PostgreSQL database and Redis, and a live HTTP server.
+
+``TEST_DATABASE_URL`` names a server whose database we may create scratch
+databases in (CI: the machine's PostgreSQL 15); unset, an embedded PostgreSQL is
+started in a temporary directory. ``TEST_REDIS_URL`` likewise (unset: a
+``redis-server`` on PATH is started).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    """URL of a PostgreSQL server we may create databases on."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    from dispatch_center.store.embedded import start_embedded
+
+    tmp = Path(tempfile.mkdtemp(prefix="dc-test-pg-"))
+    yield start_embedded(tmp / "pgdata")
+
+
+def _with_db(url: str, name: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url)
+    params["dbname"] = name
+    return make_conninfo(**params)
+
+
+@pytest.fixture(scope="session")
+def make_database(pg_server_url: str) -> Iterator:  # type: ignore[type-arg]
+    """Factory of fresh scratch databases, dropped at the end of the session."""
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"dc_test_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(pg_server_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return _with_db(pg_server_url, name)
+
+    yield make
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        for name in made:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """URL of a real Redis (db 15 on CI's server)."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    exe = shutil.which("redis-server")
+    if exe is None:
+        pytest.fail("no TEST_REDIS_URL and no redis-server on PATH: Redis is required")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(0.3)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(5)
+
+
+@pytest.fixture(scope="session")
+def free_port() -> object:
+    """Factory of free TCP ports on loopback."""
+    return _free_port
