@@ -1,0 +1,27 @@
+"""Message bus: wake-ups and fan-out for live updates; the change log in PostgreSQL is the truth.
+
+Pick a backend with :func:`bus_from_url` (``memory://`` by default, ``redis://`` for
+several workers). See :mod:`dispatch_center.bus.base` for the contract.
+"""
+
+from dispatch_center.bus.base import (
+    Bus,
+    BusClosed,
+    BusError,
+    StreamEntry,
+    Subscription,
+    SubscriptionLost,
+    bus_from_url,
+)
+from dispatch_center.bus.memory import MemoryBus
+
+__all__ = [
+    "Bus",
+    "BusClosed",
+    "BusError",
+    "MemoryBus",
+    "StreamEntry",
+    "Subscription",
+    "SubscriptionLost",
+    "bus_from_url",
+]

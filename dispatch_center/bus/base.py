@@ -1,0 +1,199 @@
+"""The message bus contract: a wake-up and fan-out layer, never the source of truth.
+
+The truth is the ordered change log in PostgreSQL, whose rows carry gap-free sequence
+numbers (``seq``). The bus only tells each worker "something new happened, up to seq N"
+and fans that out to the worker's local subscribers (WebSocket connections). Any
+message the bus could not deliver is reported as :class:`SubscriptionLost`, so the
+consumer resyncs from the log instead of silently missing a change.
+
+Backends are one small module each, chosen by URL scheme in :func:`bus_from_url`:
+
+========================  =========================================
+URL                       backend
+========================  =========================================
+``None``, ``""``,         :class:`~dispatch_center.bus.memory.MemoryBus`
+``memory://``             (in-process; the default for one worker)
+``redis://``,             :class:`~dispatch_center.bus.redis.RedisBus`
+``rediss://``             (pub/sub + Streams; several workers)
+========================  =========================================
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlsplit
+
+__all__ = [
+    "Bus",
+    "BusClosed",
+    "BusError",
+    "StreamEntry",
+    "Subscription",
+    "SubscriptionLost",
+    "bus_from_url",
+]
+
+#: One entry read from a stream: its id (``"<ms>-<n>"``) and its string fields.
+StreamEntry = tuple[str, dict[str, str]]
+
+
+class BusError(Exception):
+    """The bus could not do what was asked (not connected, server unreachable, ...)."""
+
+
+class SubscriptionLost(BusError):
+    """Messages may have been missed: resync from the change log, then subscribe again.
+
+    Raised from a subscription's ``get()`` / iteration when its bounded queue overflowed
+    (a slow consumer) or when the backend's connection dropped.
+    """
+
+
+class BusClosed(BusError):
+    """The bus was disconnected on purpose (shutdown); iteration simply ends."""
+
+
+@runtime_checkable
+class Subscription(Protocol):
+    """Messages published on one channel, in publish order, for one local consumer."""
+
+    def __aiter__(self) -> AsyncIterator[dict[str, Any]]: ...
+
+    async def get(self, timeout: float | None = None) -> dict[str, Any] | None:
+        """Next message, or ``None`` when ``timeout`` seconds pass without one.
+
+        Raises :class:`SubscriptionLost` when messages may have been missed.
+        """
+        ...
+
+
+class Bus(ABC):
+    """A publish/subscribe bus plus consumer-group streams for durable intake.
+
+    Messages are JSON-serialisable dicts. A received message dict may be shared by
+    every local subscriber of the channel: treat it as read-only.
+    """
+
+    url: str
+
+    @abstractmethod
+    async def connect(self) -> None:
+        """Open the backend; raises :class:`BusError` when it cannot be reached."""
+
+    @abstractmethod
+    async def disconnect(self) -> None:
+        """Close the backend; open subscriptions end (iteration stops)."""
+
+    @abstractmethod
+    async def publish(self, channel: str, message: dict[str, Any]) -> None:
+        """Send ``message`` to every subscriber of ``channel`` in every worker."""
+
+    @abstractmethod
+    def subscribe(
+        self, channel: str, *, max_queue: int = 1000
+    ) -> AbstractAsyncContextManager[Subscription]:
+        """Subscribe to ``channel``; entering returns once the subscription is confirmed.
+
+        A message published after entering is received. At most ``max_queue`` messages
+        wait unread; one more makes the subscription lost (never a silent drop).
+        """
+
+    @abstractmethod
+    async def ping(self) -> bool:
+        """Whether the backend answers now (for ``/readyz``)."""
+
+    @abstractmethod
+    def heartbeat(self) -> dict[str, Any]:
+        """State of this worker's subscription machinery, for health pages.
+
+        Keys: ``backend`` (``"memory"`` or ``"redis"``), ``connected``, ``subscriptions``
+        (local subscribers), ``last_message_at`` (ISO 8601 or ``None``), ``reconnects``,
+        plus backend-specific extras.
+        """
+
+    # -- streams: at-least-once intake with consumer groups ---------------------------
+
+    @abstractmethod
+    async def stream_add(
+        self, stream: str, fields: dict[str, str], maxlen: int | None = None
+    ) -> str:
+        """Append an entry; returns its id. ``maxlen`` trims the oldest entries."""
+
+    @abstractmethod
+    async def stream_read_group(
+        self,
+        stream: str,
+        group: str,
+        consumer: str,
+        count: int = 10,
+        block_ms: int | None = None,
+    ) -> list[StreamEntry]:
+        """Entries never delivered to ``group`` yet, now pending for ``consumer``.
+
+        Creates the group (reading from the start of the stream) when missing.
+        ``block_ms=None`` returns at once; ``block_ms > 0`` waits up to that long for
+        an entry; ``block_ms=0`` waits forever, as in Redis.
+        """
+
+    @abstractmethod
+    async def stream_ack(self, stream: str, group: str, *ids: str) -> int:
+        """Mark entries done for ``group``; returns how many were pending."""
+
+    @abstractmethod
+    async def stream_claim_stale(
+        self, stream: str, group: str, consumer: str, min_idle_ms: int, count: int = 10
+    ) -> list[StreamEntry]:
+        """Take over entries pending for at least ``min_idle_ms`` (a dead consumer's)."""
+
+
+def bus_from_url(url: str | None) -> Bus:
+    """Build the bus backend named by ``url``'s scheme (not connected yet).
+
+    Parameters
+    ----------
+    url : str or None
+        ``None``, ``""`` or ``"memory://"`` for the in-process bus; ``"redis://..."`` or
+        ``"rediss://..."`` for Redis.
+
+    Returns
+    -------
+    Bus
+        A backend; call ``await bus.connect()`` before use.
+
+    Raises
+    ------
+    ValueError
+        For any other scheme, naming it.
+
+    Examples
+    --------
+    >>> type(bus_from_url(None)).__name__
+    'MemoryBus'
+    >>> type(bus_from_url("redis://127.0.0.1:6379/0")).__name__
+    'RedisBus'
+    >>> bus_from_url("amqp://broker")
+    Traceback (most recent call last):
+    ...
+    ValueError: unsupported bus URL scheme 'amqp' (use memory:// or redis:// or rediss://)
+    """
+    if not url:
+        from dispatch_center.bus.memory import MemoryBus
+
+        return MemoryBus()
+    scheme = urlsplit(url).scheme.lower()
+    if not scheme:
+        raise ValueError("bus URL has no scheme (use memory:// or redis://host:port/db)")
+    if scheme == "memory":
+        from dispatch_center.bus.memory import MemoryBus
+
+        return MemoryBus(url)
+    if scheme in ("redis", "rediss"):
+        from dispatch_center.bus.redis import RedisBus
+
+        return RedisBus(url)
+    raise ValueError(
+        f"unsupported bus URL scheme {scheme!r} (use memory:// or redis:// or rediss://)"
+    )
