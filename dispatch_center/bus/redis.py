@@ -162,6 +162,18 @@ class RedisBus(Bus):
         self._reader = asyncio.create_task(
             self._run(listener), name=f"bus-reader:{self.client_name}"
         )
+        self._reader.add_done_callback(self._reader_ended)
+
+    def _reader_ended(self, task: asyncio.Task[None]) -> None:
+        # _run only ends by cancellation; anything else is a bug that must be loud and
+        # visible in the heartbeat, not a listener that stopped listening unnoticed.
+        if task.cancelled():
+            return
+        exc = task.exception()
+        self._last_error = f"reader stopped: {type(exc).__name__}: {exc}"
+        self._ready.clear()
+        self._fanout.fail_all(SubscriptionLost(f"bus {self._last_error}"))
+        log.critical("bus: pub/sub reader stopped", exc_info=exc)
 
     async def disconnect(self) -> None:
         """Stop the reader and close both connections; open subscriptions end."""
@@ -246,7 +258,7 @@ class RedisBus(Bus):
             attempts += 1
             try:
                 return await self._open_listener()
-            except (RedisError, OSError, TimeoutError) as exc:
+            except Exception as exc:  # whatever it is, keep trying: never die quietly
                 self._last_error = f"{type(exc).__name__}: {exc}"
                 log.debug("bus: reconnect attempt %d failed: %s", attempts, exc)
                 delay = min(delay * 2, self._backoff[1])
@@ -426,6 +438,7 @@ class RedisBus(Bus):
             "connected": self._ready.is_set(),
             "reconnects": self._reconnects,
             "client_name": self.client_name,
+            "reader_alive": self._reader is not None and not self._reader.done(),
             "last_error": self._last_error,
             "malformed": self._malformed,
         } | self._fanout.snapshot()

@@ -55,6 +55,7 @@ async def test_killed_connection_loses_subscribers_then_recovers(
     beat = bus.heartbeat()
     assert beat["reconnects"] == 1
     assert beat["connected"] is True
+    assert beat["reader_alive"] is True
     assert "ConnectionError" in beat["last_error"]
     assert await bus.ping() is True
 
