@@ -50,12 +50,9 @@ async def create_order(center: Center, who: Principal, data: OrderCreate) -> tup
 
     Returns the order view and whether it was created now.
     """
+    # Idempotency rests on the unique (source, source_id) index: the insert does
+    # nothing for a repeat and the existing order is returned below.
     ref = center.reference
-    async with center.db.connection() as conn:
-        if data.source and data.source_id:
-            existing = await store.get_by_source(conn, data.source, data.source_id)
-            if existing:
-                return order_view(center, who, existing), False
     code = data.category_code
     if code is not None and code not in ref.categories:
         raise Invalid(
@@ -184,8 +181,10 @@ async def act(center: Center, who: Principal, order_id: str, action: str, body: 
                 current_status=exc.current.value,
                 allowed_actions=[a.value for a in exc.allowed],
             ) from exc
-        except ValueError as exc:
-            raise Invalid(str(exc), fields=_missing_field(str(exc))) from exc
+        except lc.DetailError as exc:
+            raise Invalid(str(exc), fields={exc.field: str(exc)}) from exc
+        except ValueError as exc:  # an action name the lifecycle does not know
+            raise Invalid(str(exc), fields={"action": str(exc)}) from exc
         updates, data = await _effects(center, who, conn, row, move.action, body)
         entry = TimelineEntry(
             actor=who.username,
@@ -203,13 +202,6 @@ async def act(center: Center, who: Principal, order_id: str, action: str, body: 
             raise await _lost_race(conn, row)
     await center.publish_change(changed)
     return order_view(center, who, changed)
-
-
-def _missing_field(message: str) -> dict[str, str]:
-    for name in ("note", "rating", "target_order_id"):
-        if name in message:
-            return {name: message}
-    return {"action": message}
 
 
 async def _lost_race(conn: Any, row: Row) -> Conflict:

@@ -17,7 +17,7 @@ import psycopg
 log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^(\d{3})_([a-z0-9_]+?)(?:\.(timescale|native))?\.sql$")
-_LOCK_KEY = 1_234_512_345  # advisory lock: two workers starting at once migrate once
+LOCK_KEY = 1_234_512_345  # advisory lock: two workers starting at once migrate once
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def migrate(url: str) -> tuple[str, list[int]]:
     ('native', [1, 2, 3])
     """
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
+        conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
         try:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -87,4 +87,4 @@ def migrate(url: str) -> tuple[str, list[int]]:
                 applied.append(mig.version)
             return path, applied
         finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
+            conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))

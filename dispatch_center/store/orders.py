@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 from typing import Any
 
@@ -110,6 +111,24 @@ def _adapt(name: str, value: Any) -> Any:
     return Jsonb(value) if name in _JSON_COLUMNS and value is not None else value
 
 
+def _insert_sql() -> str:
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in ORDER_COLUMNS)
+    vals = sql.SQL(", ").join(sql.Placeholder(c) for c in ORDER_COLUMNS)
+    query = sql.SQL(
+        "WITH n AS (INSERT INTO order_counters (day, last) VALUES (%(day)s, 1)"
+        " ON CONFLICT (day) DO UPDATE SET last = order_counters.last + 1 RETURNING last)"
+        ", o AS (INSERT INTO orders (number, {cols})"
+        " SELECT %(prefix)s || to_char(%(day)s::date, 'YYYYMMDD') || lpad(n.last::text, 5, '0'), {vals}"
+        " FROM n ON CONFLICT (source, source_id) DO NOTHING RETURNING *)"
+    ).format(cols=cols, vals=vals) + sql.SQL(_CHANGE_TAIL)
+    return query.as_string(None)
+
+
+# Composed once: composing per call cost more than the database round trip, and a
+# stable query string lets psycopg prepare the statement server-side.
+_INSERT_ORDER = _insert_sql()
+
+
 async def insert_order(
     conn: psycopg.AsyncConnection[Row],
     values: Mapping[str, Any],
@@ -122,19 +141,20 @@ async def insert_order(
 
     The readable number takes the day's next serial from ``order_counters``.
     """
-    cols = sql.SQL(", ").join(sql.Identifier(c) for c in ORDER_COLUMNS)
-    vals = sql.SQL(", ").join(sql.Placeholder(c) for c in ORDER_COLUMNS)
-    query = sql.SQL(
-        "WITH n AS (INSERT INTO order_counters (day, last) VALUES (%(day)s, 1)"
-        " ON CONFLICT (day) DO UPDATE SET last = order_counters.last + 1 RETURNING last)"
-        ", o AS (INSERT INTO orders (number, {cols})"
-        " SELECT %(prefix)s || to_char(%(day)s::date, 'YYYYMMDD') || lpad(n.last::text, 5, '0'), {vals}"
-        " FROM n ON CONFLICT (source, source_id) DO NOTHING RETURNING *)"
-    ).format(cols=cols, vals=vals) + sql.SQL(_CHANGE_TAIL)
     params = {c: _adapt(c, values.get(c)) for c in ORDER_COLUMNS}
     params.update(entry.params("order.created"), day=day, prefix=prefix)
-    cur = await conn.execute(query, params)
+    cur = await conn.execute(_INSERT_ORDER, params)
     return await cur.fetchone()
+
+
+@lru_cache(maxsize=128)
+def _change_sql(columns: tuple[str, ...]) -> str:
+    sets = [sql.SQL("status = %(to_status)s, version = version + 1, updated_at = %(at)s")]
+    sets += [sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(f"u_{c}")) for c in columns]
+    query = sql.SQL(
+        "WITH o AS (UPDATE orders SET {sets} WHERE id = %(id)s AND version = %(version)s RETURNING *)"
+    ).format(sets=sql.SQL(", ").join(sets)) + sql.SQL(_CHANGE_TAIL)
+    return query.as_string(None)
 
 
 async def apply_change(
@@ -149,16 +169,11 @@ async def apply_change(
     unknown = set(updates) - UPDATABLE
     if unknown:
         raise ValueError(f"not updatable: {sorted(unknown)}")
-    sets = [sql.SQL("status = %(to_status)s, version = version + 1, updated_at = %(at)s")]
+    columns = tuple(sorted(updates))
     params: dict[str, Any] = {"id": order_id, "version": version, "to_status": to_status}
-    for name, value in updates.items():
-        sets.append(sql.SQL("{} = {}").format(sql.Identifier(name), sql.Placeholder(f"u_{name}")))
-        params[f"u_{name}"] = _adapt(name, value)
-    query = sql.SQL(
-        "WITH o AS (UPDATE orders SET {sets} WHERE id = %(id)s AND version = %(version)s RETURNING *)"
-    ).format(sets=sql.SQL(", ").join(sets)) + sql.SQL(_CHANGE_TAIL)
+    params.update({f"u_{c}": _adapt(c, updates[c]) for c in columns})
     params.update(entry.params("order.updated"))
-    cur = await conn.execute(query, params)
+    cur = await conn.execute(_change_sql(columns), params)
     return await cur.fetchone()
 
 

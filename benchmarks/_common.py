@@ -1,0 +1,189 @@
+"""Helpers shared by the benchmarks: machine description, scratch databases, a lean
+HTTP/1.1 keep-alive client (so the client's own cost stays small next to the
+server's) and the closing JSON line of contracts.md."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+
+def machine() -> str:
+    """'2 cores, 24 GiB' for the machine running the benchmark."""
+    mem = 0
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    mem = int(line.split()[1]) // (1024 * 1024)
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {mem} GiB"
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile of ``values`` (0 < p <= 100)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))
+    return ordered[k]
+
+
+def server_url() -> str:
+    """A PostgreSQL server to make scratch databases on (BENCH_DATABASE_URL, TEST_DATABASE_URL,
+    the local server, else an embedded one)."""
+    for key in ("BENCH_DATABASE_URL", "TEST_DATABASE_URL"):
+        if os.environ.get(key):
+            return os.environ[key]
+    local = "postgresql://postgres@127.0.0.1:5432/test"
+    try:
+        psycopg.connect(local, connect_timeout=2).close()
+        return local
+    except psycopg.Error:
+        from pathlib import Path
+        import tempfile
+
+        from dispatch_center.store.embedded import start_embedded
+
+        return start_embedded(Path(tempfile.mkdtemp(prefix="dc-bench-")) / "pgdata")
+
+
+@contextmanager
+def scratch_database() -> Iterator[str]:
+    """A fresh database, dropped afterwards."""
+    base = server_url()
+    name = f"dc_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    params = conninfo_to_dict(base)
+    params["dbname"] = name
+    try:
+        yield make_conninfo(**params)
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def run_server(env: dict[str, str], port: int, workers: int = 1) -> Iterator[str]:
+    """``dispatch-center serve`` in a subprocess; yields its base URL once /healthz answers."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dispatch_center.cli.main", "serve", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(workers)],
+        env={**os.environ, "DISPATCH_LOG_LEVEL": "WARNING", **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "server died")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    pass
+                status, _ = asyncio.run(_once(port, "GET", "/readyz", None, {}))
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not become ready")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+class HttpConnection:
+    """One keep-alive HTTP/1.1 connection speaking just enough HTTP for the benchmarks."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> HttpConnection:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        return cls(reader, writer)
+
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        if body is not None:
+            lines.append(f"Content-Length: {len(body)}")
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b""))
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        payload = await self.reader.readexactly(length) if length else b""
+        return status, payload
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def _once(port: int, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
+    conn = await HttpConnection.open(port)
+    try:
+        return await conn.request(method, path, body, headers)
+    finally:
+        conn.close()
+
+
+def sign_in(port: int, username: str, password: str) -> str:
+    """A bearer token from the running server."""
+    body = f"username={username}&password={password}".encode()
+    status, payload = asyncio.run(
+        _once(port, "POST", "/api/v1/auth/token", body, {"Content-Type": "application/x-www-form-urlencoded"})
+    )
+    if status != 200:
+        raise RuntimeError(f"sign-in failed: {status} {payload[:200]!r}")
+    return str(json.loads(payload)["access_token"])
+
+
+def report(name: str, figures: dict[str, Any], baselines: dict[str, Any], ratios: dict[str, Any], targets: dict[str, Any]) -> None:
+    """Print the closing JSON line of contracts.md."""
+    print(
+        json.dumps(
+            {
+                "benchmark": name,
+                "machine": machine(),
+                "figures": figures,
+                "baselines": baselines,
+                "ratios": ratios,
+                "targets": targets,
+            },
+            ensure_ascii=False,
+        ),
+        flush=True,
+    )
