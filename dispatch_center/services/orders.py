@@ -7,6 +7,7 @@ from typing import Any
 
 from dispatch_center.center import Center
 from dispatch_center.core import lifecycle as lc
+from dispatch_center.core.calendar import to_shanghai
 from dispatch_center.core.deadlines import (
     Deadlines,
     Duration,
@@ -211,7 +212,7 @@ async def _lost_race(conn: Any, row: Row) -> Conflict:
     return Conflict(
         f"order {row['number']} was changed by {who} first; it is now '{fresh['status'] if fresh else '?'}'",
         changed_by=who,
-        changed_at=last["at"].isoformat() if last else None,
+        changed_at=_iso(last["at"]) if last else None,
         current_status=fresh["status"] if fresh else None,
         current_version=fresh["version"] if fresh else None,
     )
@@ -308,7 +309,9 @@ def deadlines_json(row: Row) -> dict[str, Any]:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    # The database hands timestamps back in the session's zone (UTC); the API speaks
+    # Asia/Shanghai wall-clock time with its +08:00 offset, like the calendar routes.
+    return to_shanghai(value).isoformat() if value is not None else None
 
 
 def order_view(center: Center, who: Principal, row: Row) -> Row:
