@@ -286,7 +286,10 @@ async def _effects(
         )
         data = {"reply_by": fresh.reply_by.isoformat()}
     elif action is A.merge:
-        target_id = parse_order_id(body.target_order_id or "")
+        try:
+            target_id = parse_order_id(body.target_order_id or "")
+        except NotFound as exc:  # a bad id in the body is bad input, not a missing resource
+            raise Invalid(str(exc), fields={"target_order_id": "not an order id"}) from exc
         if target_id == row["id"]:
             raise Invalid("an order cannot merge into itself", fields={"target_order_id": "same order"})
         target = await store.get_order(conn, target_id)
