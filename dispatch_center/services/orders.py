@@ -177,10 +177,15 @@ async def act(center: Center, who: Principal, order_id: str, action: str, body: 
         except lc.ActionForbidden as exc:
             raise Forbidden(str(exc)) from exc
         except lc.TransitionError as exc:
+            # Often the caller acted on a page that someone else has since moved on: say who.
+            last = await store.last_actor(conn, oid)
+            by = f" (last changed by {last['actor']})" if last else ""
             raise Conflict(
-                str(exc),
+                f"{exc}{by}",
                 current_status=exc.current.value,
                 allowed_actions=[a.value for a in exc.allowed],
+                changed_by=last["actor"] if last else None,
+                changed_at=_iso(last["at"]) if last else None,
             ) from exc
         except lc.DetailError as exc:
             raise Invalid(str(exc), fields={exc.field: str(exc)}) from exc
