@@ -106,3 +106,20 @@ def new_order(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+@pytest.fixture(scope="session")
+def make_user(live: LiveCenter) -> Callable[..., str]:
+    """``make_user("dispatcher")`` → username of a new account (password ``PASSWORD``),
+    created through ``POST /api/v1/users`` as admin."""
+    import uuid
+
+    def make(role: str, unit_code: str | None = None, prefix: str = "u") -> str:
+        username = f"{prefix}_{role}_{uuid.uuid4().hex[:8]}"
+        body = {"username": username, "password": PASSWORD, "role": role, "unit_code": unit_code}
+        with live.client("admin") as c:
+            r = c.post("/api/v1/users", json=body)
+        assert r.status_code == 201, r.text
+        return username
+
+    return make
