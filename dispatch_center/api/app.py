@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dispatch_center.api.errors import error_body, install_error_handlers
 from dispatch_center.api.routes import auth, calendar, health, orders, reference
+from dispatch_center.api.routes.docs import mount_docs
 from dispatch_center.bus.base import bus_from_url
 from dispatch_center.center import Center
 from dispatch_center.services.bootstrap import ensure_demo_accounts, seed_reference
@@ -123,7 +124,10 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
         version="0.1.0",
         description="Work orders under statutory time limits, four-tier routing, modes and feeds.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    mount_docs(app)
     install_error_handlers(app)
     for module in (health, auth, orders, calendar, reference):
         app.include_router(module.router)
