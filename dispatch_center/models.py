@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from dispatch_center.core.deadlines import LimitUnit, Urgency
 from dispatch_center.core.lifecycle import Rating
@@ -30,6 +31,23 @@ class Datum(StrEnum):
 
     wgs84 = "wgs84"
     gcj02 = "gcj02"
+
+
+FIELD_CTX = "dc_field"
+
+
+def field_error(field: str, message: str) -> PydanticCustomError:
+    """A cross-field validation error that still names the field at fault.
+
+    A model-level validator's error has no location of its own; the API's error handler
+    appends ``ctx[FIELD_CTX]`` so ``error.fields`` names the field, not just ``body``.
+
+    Examples
+    --------
+    >>> field_error("location", "give a location or an address").context
+    {'dc_field': 'location'}
+    """
+    return PydanticCustomError("field_combination", message, {FIELD_CTX: field})
 
 
 class Strict(BaseModel):
@@ -93,9 +111,10 @@ class OrderCreate(Strict):
     @model_validator(mode="after")
     def _where_and_source(self) -> OrderCreate:
         if self.location is None and not self.address:
-            raise ValueError("give a location or an address (or both)")
+            raise field_error("location", "give a location or an address (or both)")
         if (self.source is None) != (self.source_id is None):
-            raise ValueError("source and source_id go together")
+            missing = "source" if self.source is None else "source_id"
+            raise field_error(missing, "source and source_id go together")
         return self
 
     @property

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from dispatch_center.models import FIELD_CTX
 from dispatch_center.services.errors import ServiceError, Unauthorized
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         fields: dict[str, str] = {}
         for err in exc.errors():
-            name = _field_name(tuple(err.get("loc", ())))
+            loc = tuple(err.get("loc", ()))
+            named = (err.get("ctx") or {}).get(FIELD_CTX)
+            name = _field_name((*loc, named) if named else loc)
             if err.get("type") == "json_invalid":
                 name = "body"
             fields.setdefault(name, str(err.get("msg", "invalid")))
