@@ -37,10 +37,10 @@ OPEN_UNREPLIED = (
 
 def parse_order_id(order_id: str) -> int:
     """Order ids are integers on the wire as strings; anything else is not found."""
-    try:
-        value = int(order_id)
-    except ValueError as exc:
-        raise NotFound(f"no order {order_id!r}") from exc
+    # int() alone would also take " 7", "+7", "1_0" and full-width "７" as ids.
+    if not (order_id.isascii() and order_id.isdigit()) or len(order_id) > 19:
+        raise NotFound(f"no order {order_id!r}")
+    value = int(order_id)
     if value < 1 or value > 2**62:
         raise NotFound(f"no order {order_id!r}")
     return value
