@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from dispatch_center.bus.base import Bus
 from dispatch_center.core.calendar import CalendarDay, DayKind, WorkingCalendar
 from dispatch_center.core.deadlines import Duration, LimitUnit, TimeLimit, Urgency
+from dispatch_center.services.geography import Geography
 from dispatch_center.settings import Settings
 from dispatch_center.store import reference
 from dispatch_center.store.database import Database
@@ -60,6 +61,7 @@ class Center:
     bus: Bus
     storage_path: str
     secret_key: str
+    geography: Geography
     ref: ReferenceData | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(ZoneInfo("Asia/Shanghai")))
     mode: str = "normal"

@@ -107,8 +107,17 @@ class Responsibility:
 
 
 def _parents(category: str) -> list[str]:
-    parts = category.split("/")
-    return ["/".join(parts[:n]) for n in range(len(parts), 0, -1)]
+    """``category`` and its ancestors, most specific first.
+
+    Codes nest with ``.`` (the taxonomy: ``flood.waterlogging``) or ``/``.
+
+    Examples
+    --------
+    >>> _parents("flood.waterlogging")
+    ['flood.waterlogging', 'flood']
+    """
+    cuts = [i for i, ch in enumerate(category) if ch in "./"]
+    return [category] + [category[:i] for i in reversed(cuts)]
 
 
 class DutyCatalogue:
@@ -170,15 +179,14 @@ class DutyCatalogue:
         ...     print(e.reason)
         category '不存在' is not in duty catalogue v1
         """
-        rows: list[DutyRow] = []
-        matched_category = None
-        for c in _parents(category):
-            if c in self._by_category:
-                rows = self._by_category[c]
-                matched_category = c
-                break
-        if matched_category is None:
+        # Rows of the category and of every ancestor: the most specific level that names
+        # a lead wins, co-handlers add up across levels. So "tourism.complaint" may add a
+        # city co-handler while the lead still comes from "tourism".
+        levels = [c for c in _parents(category) if c in self._by_category]
+        if not levels:
             raise Unroutable(f"category {category!r} is not in duty catalogue {self.version}")
+        rank = {c: i for i, c in enumerate(levels)}
+        rows = [r for c in levels for r in self._by_category[c]]
         on_path = {(s.tier, s.code) for s in path}
         path_tiers = {s.tier for s in path}
 
@@ -188,19 +196,24 @@ class DutyCatalogue:
             return (r.tier, r.area_code) in on_path
 
         area_rows = [r for r in rows if r.asset_layer is None and area_match(r)]
-        leads = sorted((r for r in area_rows if r.role == "lead"),
-                       key=lambda r: (-int(r.tier), r.unit_code))
+        leads = sorted(
+            (r for r in area_rows if r.role == "lead"),
+            key=lambda r: (rank[r.category_code], -int(r.tier), r.unit_code),
+        )
         area_lead = Unit(leads[0].unit_code, leads[0].unit_name) if leads else None
         co = [Unit(r.unit_code, r.unit_name) for r in area_rows if r.role == "co"]
         place = " / ".join(s.name for s in path) or "no area (outside Leshan or no location)"
+        matched_category = leads[0].category_code if leads else levels[0]
 
         for hit in assets_hit:
             asset_rows = [r for r in rows if r.asset_layer == hit.code] or [
                 r for r in rows if r.asset_layer == str(hit.kind)
             ]
             asset_rows = [r for r in asset_rows if r.area_code is None or area_match(r)]
-            asset_leads = sorted((r for r in asset_rows if r.role == "lead"),
-                                 key=lambda r: r.unit_code)
+            asset_leads = sorted(
+                (r for r in asset_rows if r.role == "lead"),
+                key=lambda r: (rank[r.category_code], r.unit_code),
+            )
             asset_co = [Unit(r.unit_code, r.unit_name) for r in asset_rows if r.role == "co"]
             if asset_leads:
                 lead = Unit(asset_leads[0].unit_code, asset_leads[0].unit_name)
@@ -208,15 +221,15 @@ class DutyCatalogue:
                 return Responsibility(
                     lead,
                     _dedupe([*asset_co, *extra, *co], lead),
-                    f"{matched_category} on {hit.name} ({hit.kind}): asset owner leads, "
-                    f"area unit assists; place {place}",
+                    f"{asset_leads[0].category_code} on {hit.name} ({hit.kind}): asset owner "
+                    f"leads, area unit assists; place {place}",
                     self.version,
                     hit,
                 )
             co = [*co, *asset_co]
         if area_lead is None:
             raise Unroutable(
-                f"no responsible unit for {matched_category!r} at {place} "
+                f"no responsible unit for {category!r} at {place} "
                 f"in duty catalogue {self.version}"
             )
         tier_name = Tier(leads[0].tier).name.lower()

@@ -13,11 +13,12 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dispatch_center.api.errors import error_body, install_error_handlers
-from dispatch_center.api.routes import auth, calendar, health, orders, reference
+from dispatch_center.api.routes import auth, calendar, geo, health, orders, reference
 from dispatch_center.api.routes.docs import mount_docs
 from dispatch_center.bus.base import bus_from_url
 from dispatch_center.center import Center
 from dispatch_center.services.bootstrap import ensure_demo_accounts, seed_reference
+from dispatch_center.services.geography import default_geography
 from dispatch_center.settings import Settings, demo_secret
 from dispatch_center.store.database import Database, prepare_database, resolve_database_url
 
@@ -80,7 +81,10 @@ async def start_center(settings: Settings, *, demo_password: str | None = None) 
     bus = bus_from_url(settings.redis_url)
     await bus.connect()
     secret = settings.secret_key or demo_secret(settings.data_dir)
-    center = Center(settings=settings, db=db, bus=bus, storage_path=path, secret_key=secret)
+    geography = await asyncio.to_thread(default_geography)
+    center = Center(
+        settings=settings, db=db, bus=bus, storage_path=path, secret_key=secret, geography=geography
+    )
     await seed_reference(center)
     if settings.demo and demo_password:
         await ensure_demo_accounts(center, demo_password)
@@ -129,7 +133,7 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
     )
     mount_docs(app)
     install_error_handlers(app)
-    for module in (health, auth, orders, calendar, reference):
+    for module in (health, auth, orders, calendar, reference, geo):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

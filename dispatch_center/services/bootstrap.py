@@ -68,6 +68,7 @@ async def seed_reference(center: Center) -> None:
     """Load built-in reference data that is missing; never overwrite an admin's edits."""
     async with center.db.connection() as conn:
         await reference.upsert_units(conn, bundled_units())
+        await reference.bulk_upsert_units(conn, center.geography.units())
         await reference.upsert_taxonomy(
             conn,
             [(r["code"], r["name_zh"], r["name_en"], r["parent_code"] or None) for r in _csv("taxonomy.csv")],

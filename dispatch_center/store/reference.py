@@ -28,6 +28,32 @@ async def upsert_units(conn: psycopg.AsyncConnection[Row], units: Iterable[dict[
     return n
 
 
+async def bulk_upsert_units(conn: psycopg.AsyncConnection[Row], units: list[dict[str, Any]]) -> int:
+    """Insert or refresh many units at once through COPY (parents first in ``units``)."""
+    cols = ("code", "name", "tier", "kind", "parent_code", "county_code", "synthetic")
+    async with conn.transaction():
+        await conn.execute(
+            "CREATE TEMP TABLE units_in (LIKE units INCLUDING DEFAULTS) ON COMMIT DROP"
+        )
+        async with conn.cursor() as cur:
+            async with cur.copy(f"COPY units_in ({', '.join(cols)}) FROM STDIN") as copy:
+                for u in units:
+                    await copy.write_row(tuple(u.get(c) for c in cols))
+        # Insert in tier order so each parent exists before its children.
+        await conn.execute(
+            "INSERT INTO units (code, name, tier, kind, parent_code, county_code, synthetic)"
+            " SELECT code, name, tier, kind, parent_code, county_code, synthetic FROM units_in"
+            " ORDER BY tier, code"
+            " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, tier = EXCLUDED.tier,"
+            " kind = EXCLUDED.kind, parent_code = EXCLUDED.parent_code,"
+            " county_code = EXCLUDED.county_code, synthetic = EXCLUDED.synthetic, active = true"
+            " WHERE (units.name, units.tier, units.kind, units.parent_code, units.county_code,"
+            " units.synthetic, units.active) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.tier,"
+            " EXCLUDED.kind, EXCLUDED.parent_code, EXCLUDED.county_code, EXCLUDED.synthetic, true)"
+        )
+    return len(units)
+
+
 async def list_units(conn: psycopg.AsyncConnection[Row], tier: int | None = None) -> list[Row]:
     """Active units, optionally of one tier."""
     if tier is None:

@@ -41,17 +41,18 @@ def _resolve(leshan: AreaIndex, catalogue: DutyCatalogue, assets: AssetIndex,
 @pytest.mark.parametrize(
     ("category", "place", "lead", "co_includes", "asset"),
     [
-        ("旅游/景区", BUDDHA, "乐山大佛景区管理委员会", "市中区文化广播", "dafo_scenic"),
-        ("旅游/景区", JINDING, "峨眉山景区管理委员会", "峨眉山市文化广播", "emeishan_scenic"),
-        ("旅游/景区", BAOGUO, "峨眉山景区管理委员会", "峨眉山市文化广播", "emeishan_scenic"),
-        ("旅游/景区", SHAWAN, "沙湾区文化广播电视和旅游局", "乐山市文化广播电视和旅游局", None),
-        ("水利/防汛", WUTONGQIAO_RIVER, "乐山市水务局", "五通桥区水务局", "minjiang"),
-        ("水利/防汛", BUDDHA, "乐山市水务局", "市中区水务局", "minjiang"),
-        ("水利/防汛", SHAWAN, "沙湾区水务局", "乐山市防汛抗旱指挥部办公室", None),
-        ("交通/道路", (103.70, 29.63), "乐山市公路事务中心", "市中区交通运输局", "g213"),
-        ("住房建设", SHAWAN, "沙湾区住房和城乡建设局", "沙湾区 网格", None),
-        ("公安/治安", SHAWAN, "乐山市公安局110指挥中心（12345与110联动）", None, None),
-        ("社区事务", SHAWAN, "沙湾区 网格", "（村/社区，合成）", None),
+        ("tourism.scenic", BUDDHA, "乐山大佛景区管理委员会", "市中区文化广播", "dafo_scenic"),
+        ("tourism.scenic", JINDING, "峨眉山景区管理委员会", "峨眉山市文化广播", "emeishan_scenic"),
+        ("tourism.scenic", BAOGUO, "峨眉山景区管理委员会", "峨眉山市文化广播", "emeishan_scenic"),
+        ("tourism.complaint", SHAWAN, "沙湾区文化广播电视和旅游局", "乐山市文化广播电视和旅游局", None),
+        ("flood.river", WUTONGQIAO_RIVER, "乐山市水务局", "五通桥区水务局", "minjiang"),
+        ("flood.river", BUDDHA, "乐山市水务局", "市中区水务局", "minjiang"),
+        ("flood.river", SHAWAN, "沙湾区水务局", "市防汛抗旱指挥部", None),
+        ("flood.waterlogging", SHAWAN, "沙湾区住房和城乡建设局", "沙湾区 网格", None),
+        ("traffic.road", (103.70, 29.63), "乐山市公路事务中心", "市中区交通运输局", "g213"),
+        ("housing.property", SHAWAN, "沙湾区住房和城乡建设局", "沙湾区 网格", None),
+        ("police.public_order", SHAWAN, "沙湾区公安局", None, None),
+        ("agriculture.rural", SHAWAN, "沙湾区农业农村局", "（村/社区，合成）", None),
     ],
 )
 def test_default_catalogue_routes(
@@ -82,7 +83,7 @@ def test_assets_are_marked_approximate() -> None:
 def test_subcategory_falls_back_to_parent(
     leshan: AreaIndex, catalogue: DutyCatalogue, assets: AssetIndex
 ) -> None:
-    r = _resolve(leshan, catalogue, assets, "住房建设/物业", *SHAWAN)
+    r = _resolve(leshan, catalogue, assets, "housing.lift", *SHAWAN)
     assert r.lead.name == "沙湾区住房和城乡建设局"
 
 
@@ -93,7 +94,7 @@ def test_unknown_category_is_unroutable(leshan: AreaIndex, catalogue: DutyCatalo
 
 def test_outside_leshan_is_unroutable_with_reason(catalogue: DutyCatalogue) -> None:
     with pytest.raises(Unroutable) as err:
-        catalogue.resolve("住房建设", (), ())
+        catalogue.resolve("housing", (), ())
     assert "outside Leshan" in err.value.reason
 
 

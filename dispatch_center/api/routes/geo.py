@@ -1,0 +1,77 @@
+"""Geography: locate, areas for the map, asset layers, the duty catalogue."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import Field
+
+from dispatch_center.api.deps import AnyUser, CenterDep
+from dispatch_center.models import Datum, Strict
+from dispatch_center.services import geo_api
+
+router = APIRouter(prefix="/api/v1/geo", tags=["geo"])
+
+
+class Point(Strict):
+    """One point of a batch."""
+
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+
+
+class LocateBatch(Strict):
+    """Many points in one datum."""
+
+    points: list[Point] = Field(max_length=geo_api.MAX_BATCH)
+    crs: Datum = Datum.wgs84
+
+
+@router.get("/locate")
+async def locate(
+    center: CenterDep,
+    who: AnyUser,
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    crs: Datum = Datum.wgs84,
+) -> dict[str, Any]:
+    """The tier path city → county → township → village of a point; outside Leshan, the
+    nearest area, the distance to it and the neighbouring city."""
+    return geo_api.locate(center, lon, lat, crs)
+
+
+@router.post("/locate/batch")
+async def locate_batch(center: CenterDep, who: AnyUser, body: LocateBatch) -> dict[str, Any]:
+    """Locate up to 10,000 points at once."""
+    results = geo_api.locate_batch(center, [(p.lon, p.lat) for p in body.points], body.crs)
+    return {"results": results}
+
+
+@router.get("/areas", response_class=Response)
+async def areas(
+    center: CenterDep,
+    who: AnyUser,
+    tier: Annotated[int, Query(ge=1, le=4)] = 2,
+    simplify: Annotated[float, Query(ge=0, le=0.05)] = 0.002,
+) -> Response:
+    """One tier's areas as GeoJSON, simplified for the map (shared borders stay shared)."""
+    body = center.geography.areas_json(tier, simplify)
+    return Response(body, media_type="application/geo+json")
+
+
+@router.get("/assets", response_class=Response)
+async def assets(center: CenterDep, who: AnyUser) -> Response:
+    """Asset layers that override the area answer (rivers, scenic areas, national roads)."""
+    return Response(center.geography.assets_json, media_type="application/geo+json")
+
+
+@router.get("/catalogue")
+async def catalogue(
+    center: CenterDep, who: AnyUser, category: Annotated[str | None, Query(max_length=64)] = None
+) -> dict[str, Any]:
+    """The duty catalogue (权责清单) in force, optionally for one category."""
+    cat = center.geography.catalogue
+    rows = [r.as_dict() for r in cat.rows if category is None or r.category_code == category]
+    return {"version": cat.version, "rows": rows}
