@@ -9,6 +9,7 @@ import ipaddress
 import logging
 import os
 import secrets
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -77,6 +78,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  feed API key   : {api_key}" + ("  (generated; set DISPATCH_DEMO_API_KEY to choose)" if key_generated else ""))
     print("  sign in        : curl -d username=duty -d password=... " + f"{base}/api/v1/auth/token", flush=True)
     app = create_app(settings, demo_password=password)
+    # uvicorn re-raises the SIGTERM it caught once it has shut down; under the default
+    # handler that kills the process before atexit runs, and the embedded PostgreSQL
+    # (stopped from an atexit hook) would outlive the demo. Exit like Python instead.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
