@@ -115,7 +115,11 @@ def _insert_sql() -> str:
     cols = sql.SQL(", ").join(sql.Identifier(c) for c in ORDER_COLUMNS)
     vals = sql.SQL(", ").join(sql.Placeholder(c) for c in ORDER_COLUMNS)
     query = sql.SQL(
-        "WITH n AS (INSERT INTO order_counters (day, last) VALUES (%(day)s, 1)"
+        # A repeat of a known source event must not take a number: a gap in the day's
+        # numbers is something auditors ask about.
+        "WITH n AS (INSERT INTO order_counters (day, last) SELECT %(day)s, 1"
+        " WHERE NOT EXISTS (SELECT 1 FROM orders"
+        "   WHERE source = %(source)s AND source_id = %(source_id)s)"
         " ON CONFLICT (day) DO UPDATE SET last = order_counters.last + 1 RETURNING last)"
         ", o AS (INSERT INTO orders (number, {cols})"
         " SELECT %(prefix)s || to_char(%(day)s::date, 'YYYYMMDD') || lpad(n.last::text, 5, '0'), {vals}"
