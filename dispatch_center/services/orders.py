@@ -98,7 +98,11 @@ async def create_order(center: Center, who: Principal, data: OrderCreate) -> tup
     )
     async with center.db.connection() as conn:
         row = await store.insert_order(
-            conn, values, prefix=center.settings.order_prefix, day=received_at.date(), entry=entry
+            conn,
+            values,
+            prefix=center.settings.order_prefix,
+            day=to_shanghai(received_at).date(),  # the number carries the local day
+            entry=entry,
         )
         if row is None:  # lost a race with the same source event: theirs stands
             assert data.source and data.source_id
