@@ -281,3 +281,11 @@ def test_admin_changes_a_time_limit_for_new_orders(annex: LiveCenter) -> None:
         r = admin.put("/api/v1/time-limits", json={**limit, "category_code": "no.such"})
         assert r.status_code == 422
         assert "category_code" in r.json()["error"]["fields"]
+
+
+def test_order_number_carries_the_local_day(as_user: Callable[[str], httpx.Client]) -> None:
+    c = as_user("dispatcher")
+    # 17:30 UTC on the 26th is 01:30 on the 27th in Leshan.
+    order = _create(c, received_at="2026-11-26T17:30:00Z")
+    assert order["number"].startswith("LS20261127")
+    assert order["received_at"] == "2026-11-27T01:30:00+08:00"

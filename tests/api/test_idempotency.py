@@ -103,3 +103,15 @@ def test_source_and_source_id_go_together(
     err = r.json()["error"]
     assert err["code"] == "invalid"
     assert {"source", "source_id"} & set(err["fields"]), err
+
+
+def test_a_repeat_takes_no_number(as_user: Callable[[str], httpx.Client]) -> None:
+    """Feeds retry: the day's numbers must stay gap-free across repeats."""
+    c = as_user("dispatcher")
+    body = new_order(source="open311", source_id=uuid.uuid4().hex, channel="open311")
+    first = c.post("/api/v1/orders", json=body).json()
+    for _ in range(3):
+        assert c.post("/api/v1/orders", json=body).status_code == 200
+    nxt = c.post("/api/v1/orders", json=new_order()).json()
+    assert nxt["number"][:10] == first["number"][:10]
+    assert int(nxt["number"][-5:]) == int(first["number"][-5:]) + 1
