@@ -1,0 +1,1 @@
+"""The bundled policy files, one per mode (package data, read by the services)."""
