@@ -138,7 +138,16 @@ class DutyCatalogue:
         self.rows: tuple[DutyRow, ...] = tuple(rows)
         seen: dict[tuple[str, Tier, str | None, str | None], str] = {}
         self._by_category: dict[str, list[DutyRow]] = {}
+        # Lookups by (category, tier, area) and (category, asset): resolve runs on every
+        # order creation and a catalogue expanded per township has thousands of rows.
+        self._area_rows: dict[tuple[str, int, str | None], list[DutyRow]] = {}
+        self._asset_rows: dict[tuple[str, str], list[DutyRow]] = {}
         for r in self.rows:
+            if r.asset_layer is None:
+                key = (r.category_code, int(r.tier), r.area_code)
+                self._area_rows.setdefault(key, []).append(r)
+            else:
+                self._asset_rows.setdefault((r.category_code, r.asset_layer), []).append(r)
             if r.role not in ("lead", "co"):
                 raise ValueError(f"role must be lead or co, got {r.role!r}")
             if r.role == "lead":
@@ -186,16 +195,18 @@ class DutyCatalogue:
         if not levels:
             raise Unroutable(f"category {category!r} is not in duty catalogue {self.version}")
         rank = {c: i for i, c in enumerate(levels)}
-        rows = [r for c in levels for r in self._by_category[c]]
         on_path = {(s.tier, s.code) for s in path}
-        path_tiers = {s.tier for s in path}
 
         def area_match(r: DutyRow) -> bool:
-            if r.area_code is None:
-                return r.tier in path_tiers
-            return (r.tier, r.area_code) in on_path
+            return r.area_code is None or (r.tier, r.area_code) in on_path
 
-        area_rows = [r for r in rows if r.asset_layer is None and area_match(r)]
+        area_rows = [
+            r
+            for c in levels
+            for s in path
+            for key in ((c, int(s.tier), s.code), (c, int(s.tier), None))
+            for r in self._area_rows.get(key, ())
+        ]
         leads = sorted(
             (r for r in area_rows if r.role == "lead"),
             key=lambda r: (rank[r.category_code], -int(r.tier), r.unit_code),
@@ -206,10 +217,10 @@ class DutyCatalogue:
         matched_category = leads[0].category_code if leads else levels[0]
 
         for hit in assets_hit:
-            asset_rows = [r for r in rows if r.asset_layer == hit.code] or [
-                r for r in rows if r.asset_layer == str(hit.kind)
-            ]
-            asset_rows = [r for r in asset_rows if r.area_code is None or area_match(r)]
+            asset_rows = [
+                r for c in levels for r in self._asset_rows.get((c, hit.code), ())
+            ] or [r for c in levels for r in self._asset_rows.get((c, str(hit.kind)), ())]
+            asset_rows = [r for r in asset_rows if area_match(r)]
             asset_leads = sorted(
                 (r for r in asset_rows if r.role == "lead"),
                 key=lambda r: (rank[r.category_code], r.unit_code),

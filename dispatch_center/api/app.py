@@ -13,10 +13,12 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dispatch_center.api.errors import error_body, install_error_handlers
-from dispatch_center.api.routes import auth, calendar, geo, health, orders, reference
+from dispatch_center.api.routes import auth, calendar, geo, health, mode, orders, reference
+from dispatch_center.api.responses import FastJSONResponse
 from dispatch_center.api.routes.docs import mount_docs
 from dispatch_center.bus.base import bus_from_url
 from dispatch_center.center import Center
+from dispatch_center.services import modes
 from dispatch_center.services.bootstrap import ensure_demo_accounts, seed_reference
 from dispatch_center.services.geography import default_geography
 from dispatch_center.settings import Settings, demo_secret
@@ -116,11 +118,16 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         center = await start_center(settings, demo_password=demo_password)
+        await modes.start_modes(center)
+        scheduler = modes.ModeScheduler(center)
+        scheduler.start()
         app.state.center = center
         app.state.secret_key = center.secret_key
+        app.state.mode_scheduler = scheduler
         try:
             yield {}
         finally:
+            await scheduler.stop()
             await stop_center(center)
 
     app = FastAPI(
@@ -130,10 +137,11 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        default_response_class=FastJSONResponse,
     )
     mount_docs(app)
     install_error_handlers(app)
-    for module in (health, auth, orders, calendar, reference, geo):
+    for module in (health, auth, orders, calendar, reference, geo, mode):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

@@ -7,7 +7,9 @@ with ``DISPATCH_SECRET_KEY``, carrying the user, role, unit and expiry.
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -73,11 +75,23 @@ def issue_token(principal: Principal, secret: str, ttl: timedelta, *, now: datet
 
 def decode_token(token: str, secret: str) -> Principal:
     """The principal a token speaks for; :class:`Unauthorized` if invalid or expired."""
+    principal, expires = _verified(token, secret)
+    if time.time() >= expires:
+        raise Unauthorized("token expired")
+    return principal
+
+
+@lru_cache(maxsize=4096)
+def _verified(token: str, secret: str) -> tuple[Principal, float]:
+    # A signature checks out or not forever, so verify each token once per process;
+    # expiry is still checked on every request by the caller.
     try:
         claims = jwt.decode(
             token, secret, algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "role"]}
         )
-        return Principal(claims["sub"], parse_role(claims["role"]), claims.get("unit"))
+        return Principal(claims["sub"], parse_role(claims["role"]), claims.get("unit")), float(
+            claims["exp"]
+        )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("token expired") from exc
     except (jwt.InvalidTokenError, ValueError, KeyError) as exc:

@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
 
+import orjson
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool
 
 from dispatch_center.settings import Settings
@@ -17,6 +19,10 @@ from dispatch_center.store.migrate import migrate
 from dispatch_center.store.partitions import maintain_partitions
 
 log = logging.getLogger(__name__)
+
+# jsonb in and out through orjson: the stdlib encoder was a tenth of an order's CPU.
+set_json_dumps(orjson.dumps)
+set_json_loads(orjson.loads)
 
 
 def resolve_database_url(settings: Settings) -> tuple[str, bool]:
@@ -49,7 +55,12 @@ class Database:
             min_size=min_size,
             max_size=max_size,
             open=False,
-            kwargs={"autocommit": True, "row_factory": dict_row},
+            kwargs={
+                "autocommit": True,
+                "row_factory": dict_row,
+                # Timestamps come back in Beijing time, the zone of every deadline.
+                "options": "-c timezone=Asia/Shanghai",
+            },
         )
 
     async def open(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
-from fastapi.responses import JSONResponse
+from dispatch_center.api.responses import FastJSONResponse
 
 from dispatch_center.api.deps import AnyUser, CenterDep, Intake
 from dispatch_center.models import OrderAction, OrderCreate
@@ -16,11 +16,11 @@ router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
 
 @router.post("", status_code=201, response_model=None)
-async def create_order(center: CenterDep, who: Intake, data: OrderCreate) -> JSONResponse:
+async def create_order(center: CenterDep, who: Intake, data: OrderCreate) -> FastJSONResponse:
     """Create a work order; the same source + source_id returns the existing one (200)."""
     view, created = await orders.create_order(center, who, data)
     # Views are JSON-native already: skip the generic encoder on the hot path.
-    return JSONResponse(view, status_code=201 if created else 200)
+    return FastJSONResponse(view, status_code=201 if created else 200)
 
 
 @router.get("")
