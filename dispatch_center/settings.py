@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "please-change-me"})
@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     demo: bool = Field(default=False, alias="DISPATCH_DEMO")
     demo_password: str | None = Field(default=None, alias="DISPATCH_DEMO_PASSWORD")
     demo_api_key: str | None = Field(default=None, alias="DISPATCH_DEMO_API_KEY")
+    demo_story: bool = Field(default=True, alias="DISPATCH_DEMO_STORY")
     token_ttl_minutes: int = Field(default=12 * 60, alias="DISPATCH_TOKEN_TTL_MINUTES", ge=1)
     wall_token_ttl_days: int = Field(default=30, alias="DISPATCH_WALL_TOKEN_TTL_DAYS", ge=1)
     db_pool_min: int = Field(default=2, alias="DISPATCH_DB_POOL_MIN", ge=1)
@@ -49,6 +50,14 @@ class Settings(BaseSettings):
         default="INFO", alias="DISPATCH_LOG_LEVEL"
     )
     partition_months_ahead: int = Field(default=3, alias="DISPATCH_PARTITION_MONTHS_AHEAD", ge=1)
+    policy_dir: Path | None = Field(default=None, alias="DISPATCH_POLICY_DIR")
+
+    @field_validator("policy_dir", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, v: object) -> object:
+        # `DISPATCH_POLICY_DIR=` copied from .env.example means "bundled policies",
+        # not the current directory.
+        return None if isinstance(v, str) and not v.strip() else v
 
     @model_validator(mode="after")
     def _secret_required_outside_demo(self) -> Settings:

@@ -19,7 +19,9 @@ from dispatch_center.api.routes.docs import mount_docs
 from dispatch_center.bus.base import bus_from_url
 from dispatch_center.center import Center
 from dispatch_center.services import modes
+from dispatch_center.services import geofences as geofence_versions
 from dispatch_center.services.bootstrap import ensure_demo_accounts, seed_reference
+from dispatch_center.services.demo import seed_story
 from dispatch_center.services.geography import default_geography
 from dispatch_center.settings import Settings, demo_secret
 from dispatch_center.store.database import Database, prepare_database, resolve_database_url
@@ -91,6 +93,8 @@ async def start_center(settings: Settings, *, demo_password: str | None = None) 
     if settings.demo and demo_password:
         await ensure_demo_accounts(center, demo_password)
     await center.reload_reference()
+    if settings.demo and settings.demo_story:
+        await seed_story(center)
     log.info(
         "center ready: database %s (%s), bus %s",
         "embedded" if embedded else "external",
