@@ -13,13 +13,22 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dispatch_center.api.errors import error_body, install_error_handlers
-from dispatch_center.api.routes import auth, calendar, geo, health, mode, orders, reference
 from dispatch_center.api.responses import FastJSONResponse
+from dispatch_center.api.routes import (
+    auth,
+    calendar,
+    geo,
+    geofences,
+    health,
+    mode,
+    orders,
+    reference,
+)
 from dispatch_center.api.routes.docs import mount_docs
 from dispatch_center.bus.base import bus_from_url
 from dispatch_center.center import Center
-from dispatch_center.services import modes
 from dispatch_center.services import geofences as geofence_versions
+from dispatch_center.services import modes
 from dispatch_center.services.bootstrap import ensure_demo_accounts, seed_reference
 from dispatch_center.services.demo import seed_story
 from dispatch_center.services.geography import default_geography
@@ -93,6 +102,8 @@ async def start_center(settings: Settings, *, demo_password: str | None = None) 
     if settings.demo and demo_password:
         await ensure_demo_accounts(center, demo_password)
     await center.reload_reference()
+    # Imported geofences and the catalogue in force replace the built-in defaults.
+    await geofence_versions.load_active_geography(center)
     if settings.demo and settings.demo_story:
         await seed_story(center)
     log.info(
@@ -128,9 +139,13 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
         app.state.center = center
         app.state.secret_key = center.secret_key
         app.state.mode_scheduler = scheduler
+        # Other workers' imports and rollbacks arrive on the bus; reload when they do.
+        follower = asyncio.create_task(geofence_versions.follow_changes(center))
         try:
             yield {}
         finally:
+            follower.cancel()
+            await asyncio.gather(follower, return_exceptions=True)
             await scheduler.stop()
             await stop_center(center)
 
@@ -145,7 +160,7 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
     )
     mount_docs(app)
     install_error_handlers(app)
-    for module in (health, auth, orders, calendar, reference, geo, mode):
+    for module in (health, auth, orders, calendar, reference, geo, geofences, mode):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
