@@ -21,6 +21,7 @@ from dispatch_center.services.geography import Geography
 from dispatch_center.settings import Settings
 from dispatch_center.store import reference
 from dispatch_center.store.database import Database
+from modes.state import ModeState
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,14 @@ class Center:
     geography: Geography
     ref: ReferenceData | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(ZoneInfo("Asia/Shanghai")))
-    mode: str = "normal"
+    # Policies and declarations of the dispatch modes, swapped whole on every change
+    # (dispatch_center.services.modes keeps it current in each worker).
+    modes: ModeState = field(default_factory=ModeState)
+
+    @property
+    def mode(self) -> str:
+        """The mode in force city-wide (for orders with no county) now."""
+        return self.modes.active(None, self.now()).mode.value
 
     def now(self) -> datetime:
         """The current time in Asia/Shanghai."""

@@ -18,6 +18,7 @@ from dispatch_center.core.deadlines import (
 from dispatch_center.core.privacy import phone_for_role
 from dispatch_center.core.roles import Role
 from dispatch_center.models import OrderAction, OrderCreate
+from dispatch_center.services import modes
 from dispatch_center.services.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch_center.services.routing import route_new_order
 from dispatch_center.services.security import Principal
@@ -61,15 +62,18 @@ async def create_order(center: Center, who: Principal, data: OrderCreate) -> tup
             fields={"category.code": "not in the taxonomy (GET /api/v1/categories)"},
         )
     received_at = data.received_at or center.now()
-    routing = route_new_order(center, data)
-    limit = ref.time_limit(data.urgency.value, code, center.mode)
+    # The mode in force where the order is may raise its urgency, set its limits and
+    # add co-dispatched units (services/modes.py).
+    urgency, limit, routing = modes.apply_to_new_order(
+        center, data.urgency, code, route_new_order(center, data)
+    )
     deadlines = compute_deadlines(received_at, limit, ref.calendar)
     loc = routing.get("location") or {}
     values: dict[str, Any] = {
         "channel": data.channel,
         "request_type": data.request_type.value,
         "category_code": code,
-        "urgency": data.urgency.value,
+        "urgency": urgency.value,
         "description": data.description,
         "lon": loc.get("lon"),
         "lat": loc.get("lat"),
@@ -284,7 +288,7 @@ async def _effects(
         updates["closed_at"] = now
     elif action is A.reopen:
         # A reopened order gets a fresh reply window under today's limits.
-        limit = ref.time_limit(row["urgency"], row["category_code"], center.mode)
+        limit = modes.reopen_limit(center, row)
         fresh = compute_deadlines(now, limit, ref.calendar)
         updates.update(
             last_rating=None,
