@@ -1,0 +1,306 @@
+"""One shared runner for every feed: scheduling, timeouts, backoff and health.
+
+Poll feeds are fetched by the runner through a fetch callable per system (an ``async`` function
+returning the outside system's payload or payloads — ``feeds/sources`` or a test fake); push
+feeds report their arrivals with :meth:`FeedRunner.record_arrival`. Either way the payload is
+normalized (pure) and handed to a :class:`Sink` (the ingest: durable intake, dead letters).
+
+Health per feed: last seen, lag (how old the newest data was when it arrived), error rate
+over the last attempts; ``up``/``degraded``/``down`` (``unknown`` before anything happened).
+Like Home Assistant, "failed" is logged once when a feed starts failing and "recovered" once
+when it comes back, however many attempts fail in between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol, cast
+
+from feeds.base import FeedAdapter, FeedEvent, Normalized, PayloadError
+
+log = logging.getLogger("feeds.runner")
+
+Payload = bytes | dict[str, Any]
+FetchFn = Callable[[], Awaitable[Payload | Sequence[Payload]]]
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Status(StrEnum):
+    """A feed's health."""
+
+    unknown = "unknown"
+    up = "up"
+    degraded = "degraded"
+    down = "down"
+
+
+class Sink(Protocol):
+    """Where the runner delivers (the ingest)."""
+
+    async def deliver(
+        self, system: str, payload: Payload, items: Normalized, received_at: datetime
+    ) -> None:
+        """Accept a good payload and what it normalized to."""
+
+    async def reject(
+        self, system: str, payload: Payload, error: PayloadError, received_at: datetime
+    ) -> None:
+        """Keep a bad payload as a dead letter."""
+
+
+@dataclass(frozen=True)
+class HealthPolicy:
+    """Thresholds, in multiples of a feed's interval and in attempts."""
+
+    window: int = 20  # attempts the error rate is computed over
+    degraded_error_rate: float = 0.2
+    down_failures: int = 3  # consecutive failed polls
+    stale_degraded: float = 2.0  # no data for 2 intervals → degraded
+    stale_down: float = 5.0  # no data for 5 intervals → down
+    lag_degraded: float = 2.0
+
+
+@dataclass
+class FeedHealth:
+    """What the runner knows about one feed."""
+
+    system: str
+    mode: str
+    interval_s: float
+    watched_since: datetime
+    last_seen: datetime | None = None
+    last_attempt: datetime | None = None
+    last_error: str | None = None
+    lag_s: float | None = None
+    consecutive_failures: int = 0
+    attempts: deque[bool] = field(default_factory=lambda: deque(maxlen=20))
+    status: Status = Status.unknown
+    failing: bool = False  # inside a run of failures ("failed" already logged)
+
+    @property
+    def error_rate(self) -> float:
+        """Share of failed attempts in the window (0 with no attempts)."""
+        return self.attempts.count(False) / len(self.attempts) if self.attempts else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form for ``GET /api/v1/feeds``."""
+        return {
+            "system": self.system,
+            "mode": self.mode,
+            "status": str(self.status),
+            "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+            "lag_s": None if self.lag_s is None else round(self.lag_s, 1),
+            "error_rate": round(self.error_rate, 3),
+            "consecutive_failures": self.consecutive_failures,
+            "last_error": self.last_error,
+        }
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Retry delays after consecutive failures: ``base * 2**(n-1)``, capped, with jitter."""
+
+    base_s: float = 5.0
+    max_s: float = 900.0
+    jitter: float = 0.1
+
+    def delay(self, failures: int, interval_s: float, rng: random.Random) -> float:
+        """Seconds to wait: the interval after a success, the backoff after failures.
+
+        Examples
+        --------
+        >>> b = Backoff(jitter=0)
+        >>> [b.delay(n, 300, random.Random(1)) for n in (0, 1, 2, 3, 10)]
+        [300, 5.0, 10.0, 20.0, 300]
+        """
+        if failures <= 0:
+            return interval_s
+        raw = min(self.max_s, self.base_s * 2 ** (failures - 1), interval_s)
+        return raw * (1 + rng.uniform(-self.jitter, self.jitter)) if self.jitter else raw
+
+
+class FeedRunner:
+    """Runs poll feeds and tracks the health of every feed."""
+
+    def __init__(
+        self,
+        adapters: Mapping[str, FeedAdapter],
+        sink: Sink,
+        *,
+        fetchers: Mapping[str, FetchFn] | None = None,
+        clock: Clock = _utcnow,
+        sleep: Sleep = asyncio.sleep,
+        timeout_s: float = 20.0,
+        backoff: Backoff = Backoff(),
+        policy: HealthPolicy = HealthPolicy(),
+        rng: random.Random | None = None,
+    ) -> None:
+        self.adapters = dict(adapters)
+        self.sink = sink
+        self.fetchers = dict(fetchers or {})
+        self.clock = clock
+        self.sleep = sleep
+        self.timeout_s = timeout_s
+        self.backoff = backoff
+        self.policy = policy
+        self.rng = rng or random.Random()
+        now = clock()
+        self.health: dict[str, FeedHealth] = {
+            s: FeedHealth(
+                s,
+                a.DESCRIPTOR.mode,
+                a.DESCRIPTOR.interval_s,
+                now,
+                attempts=deque(maxlen=policy.window),
+            )
+            for s, a in self.adapters.items()
+        }
+
+    # -- recording ---------------------------------------------------------------------
+    def _success(self, system: str, items: Normalized, received_at: datetime) -> None:
+        h = self.health[system]
+        h.last_attempt = h.last_seen = received_at
+        h.attempts.append(True)
+        h.consecutive_failures = 0
+        h.last_error = None
+        times = [i.occurred_at for i in items if isinstance(i, FeedEvent)]
+        if times:
+            h.lag_s = max(0.0, (received_at - max(times)).total_seconds())
+        if h.failing:
+            h.failing = False
+            log.info("feed %s recovered", system)
+        self.evaluate(system)
+
+    def _failure(self, system: str, error: str, at: datetime, *, transport: bool) -> None:
+        h = self.health[system]
+        h.last_attempt = at
+        h.attempts.append(False)
+        h.last_error = error
+        if transport:
+            h.consecutive_failures += 1
+            if not h.failing:
+                h.failing = True
+                log.warning("feed %s failed: %s", system, error)
+        self.evaluate(system)
+
+    async def record_arrival(self, system: str, payload: Payload) -> Normalized:
+        """A push feed's payload arrived: normalize, deliver or dead-letter, update health.
+
+        Raises the :class:`PayloadError` after dead-lettering, so the route can answer 4xx.
+        """
+        received_at = self.clock()
+        adapter = self.adapters[system]
+        try:
+            items = adapter.normalize(payload, received_at=received_at)
+        except PayloadError as exc:
+            await self.sink.reject(system, payload, exc, received_at)
+            self._failure(system, str(exc), received_at, transport=False)
+            raise
+        await self.sink.deliver(system, payload, items, received_at)
+        self._success(system, items, received_at)
+        return items
+
+    # -- polling -----------------------------------------------------------------------
+    async def poll_once(self, system: str) -> bool:
+        """Fetch once (with the timeout), normalize, deliver; True on success."""
+        fetch = self.fetchers.get(system)
+        if fetch is None:
+            raise KeyError(f"no fetch callable for poll feed {system!r}")
+        try:
+            got = await asyncio.wait_for(fetch(), self.timeout_s)
+        except TimeoutError:
+            self._failure(
+                system, f"timed out after {self.timeout_s:g} s", self.clock(), transport=True
+            )
+            return False
+        except Exception as exc:  # the outside system's failure must not stop the runner
+            self._failure(system, f"{type(exc).__name__}: {exc}", self.clock(), transport=True)
+            return False
+        received_at = self.clock()
+        payloads: list[Payload] = (
+            list(cast(Sequence[Payload], got))
+            if isinstance(got, list | tuple)
+            else [cast(Payload, got)]
+        )
+        adapter = self.adapters[system]
+        all_items: Normalized = []
+        bad: PayloadError | None = None
+        for payload in payloads:
+            try:
+                items = adapter.normalize(payload, received_at=received_at)
+            except PayloadError as exc:
+                await self.sink.reject(system, payload, exc, received_at)
+                bad = exc
+                continue
+            await self.sink.deliver(system, payload, items, received_at)
+            all_items.extend(items)
+        if bad is not None and not all_items:
+            # The system answers but with nonsense: that is a failing feed too.
+            self._failure(system, str(bad), received_at, transport=True)
+            return False
+        self._success(system, all_items, received_at)
+        return True
+
+    async def run_feed(self, system: str, *, max_polls: int | None = None) -> None:
+        """Poll one feed forever (or ``max_polls`` times), sleeping interval or backoff."""
+        n = 0
+        interval = self.adapters[system].DESCRIPTOR.interval_s
+        while max_polls is None or n < max_polls:
+            await self.poll_once(system)
+            n += 1
+            failures = self.health[system].consecutive_failures
+            await self.sleep(self.backoff.delay(failures, interval, self.rng))
+
+    async def run(self) -> None:
+        """Poll every poll feed that has a fetch callable, concurrently, until cancelled."""
+        async with asyncio.TaskGroup() as tg:
+            for system, adapter in self.adapters.items():
+                if adapter.DESCRIPTOR.mode == "poll" and system in self.fetchers:
+                    tg.create_task(self.run_feed(system), name=f"feed:{system}")
+
+    # -- health ------------------------------------------------------------------------
+    def evaluate(self, system: str, now: datetime | None = None) -> Status:
+        """Recompute one feed's status (silence counts: a quiet push feed goes down too)."""
+        h = self.health[system]
+        p = self.policy
+        now = now or self.clock()
+        since = h.last_seen or h.watched_since
+        quiet = (now - since) / timedelta(seconds=h.interval_s)
+        if h.consecutive_failures >= p.down_failures or quiet >= p.stale_down:
+            status = Status.down
+        elif h.last_seen is None and h.consecutive_failures == 0 and quiet < p.stale_degraded:
+            status = Status.unknown
+        elif (
+            h.consecutive_failures > 0
+            or quiet >= p.stale_degraded
+            or h.error_rate > p.degraded_error_rate
+            or (h.lag_s is not None and h.lag_s > p.lag_degraded * h.interval_s)
+        ):
+            status = Status.degraded
+        else:
+            status = Status.up
+        if status is Status.down and h.mode == "push" and not h.failing:
+            h.failing = True
+            log.warning(
+                "feed %s failed: nothing received for %.0f s", system, (now - since).total_seconds()
+            )
+        h.status = status
+        return status
+
+    def snapshot(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Every feed's health, evaluated at ``now``, in catalogue order."""
+        for s in self.health:
+            self.evaluate(s, now)
+        return [h.to_dict() for h in self.health.values()]

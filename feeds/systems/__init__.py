@@ -1,0 +1,1 @@
+"""One module per connected system, each with the same shape (see ``feeds.base``)."""
