@@ -188,6 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password", default=None, help="else DISPATCH_NEW_USER_PASSWORD, stdin or a prompt")
     create.set_defaults(func=cmd_users_create)
 
+    from dispatch_center.cli import geofences
+
+    geofences.add_parsers(sub)
+
     from dispatch_center.cli import mode
 
     mode.add_parsers(sub)

@@ -33,6 +33,7 @@ from dispatch_center.services.geography import Geography, StoredTier, geography_
 from dispatch_center.store import geofences as store
 from dispatch_center.store import reference
 from geo.areas import Area, Tier
+from geo.catalogue import catalogue_from_rows
 from geo.datum import gcj02_to_wgs84_many
 from geo.validate import ValidationReport, candidates_from_frame, validate_import
 
@@ -378,32 +379,43 @@ async def install_geography(center: Center, geography: Geography) -> None:
     await center.reload_reference()
 
 
+_reload_locks: dict[int, asyncio.Lock] = {}
+
+
 async def reload_geography(center: Center, *, force: bool = False) -> bool:
     """Rebuild from the active versions when they differ from what is loaded.
 
+    Cheap when nothing changed (one query), so it also serves as a periodic check.
     Returns True when the geography was swapped.
     """
-    tiers, catalogue = await _active_tiers(center)
-    rows, label = _catalogue_args(catalogue)
-    key = (
-        tiers[3].version_id if 3 in tiers else None,
-        tiers[4].version_id if 4 in tiers else None,
-        label,
-    )
-    current = center.geography
-    if not force and current.loaded_from == key:
-        return False
-    if not force and current.loaded_from[:2] == key[:2] and rows is not None and label is not None:
-        # Only the catalogue changed: keep the index, expand the new rows over it.
-        from geo.catalogue import catalogue_from_rows
-
-        cat = await asyncio.to_thread(catalogue_from_rows, rows, label, current.index.areas())
-        geography = replace(current, catalogue=cat, loaded_from=key)
-    else:
-        geography = await asyncio.to_thread(
-            geography_from_versions, tiers.get(3), tiers.get(4), rows, label, key
+    lock = _reload_locks.setdefault(id(center), asyncio.Lock())
+    async with lock:
+        async with center.db.connection() as conn:
+            key = await store.active_key(conn)
+        current = center.geography
+        if not force and current.loaded_from == key:
+            return False
+        tiers, catalogue = await _active_tiers(center)
+        rows, label = _catalogue_args(catalogue)
+        key = (
+            tiers[3].version_id if 3 in tiers else None,
+            tiers[4].version_id if 4 in tiers else None,
+            label,
         )
-    await install_geography(center, geography)
+        if (
+            not force
+            and current.loaded_from[:2] == key[:2]
+            and rows is not None
+            and label is not None
+        ):
+            # Only the catalogue changed: keep the index, expand the new rows over it.
+            cat = await asyncio.to_thread(catalogue_from_rows, rows, label, current.index.areas())
+            geography = replace(current, catalogue=cat, loaded_from=key)
+        else:
+            geography = await asyncio.to_thread(
+                geography_from_versions, tiers.get(3), tiers.get(4), rows, label, key
+            )
+        await install_geography(center, geography)
     log.info("geography now %s, catalogue %s", geography.area_version, geography.catalogue.version)
     return True
 
@@ -415,19 +427,21 @@ async def announce(center: Center, kind: str) -> None:
         log.warning("publish of %s failed: %s", kind, exc)
 
 
-async def follow_changes(center: Center, *, retry_s: float = 1.0) -> None:
+async def follow_changes(center: Center, *, poll_s: float = 30.0, retry_s: float = 1.0) -> None:
     """Reload the geography whenever another worker announces a change (runs until
     cancelled or the bus closes). A lost subscription may have missed an announcement,
-    so it reloads anyway before subscribing again."""
+    so it reloads anyway before subscribing again; and every ``poll_s`` seconds of
+    silence it checks the active versions (one query), which also catches a CLI import
+    made while the bus was in-process."""
     from dispatch_center.bus.base import BusClosed, SubscriptionLost
 
     while True:
         try:
             async with center.bus.subscribe(REFERENCE_CHANNEL) as sub:
-                async for message in sub:
-                    if message.get("kind") in CHANGED_KINDS:
+                while True:
+                    message = await sub.get(timeout=poll_s)
+                    if message is None or message.get("kind") in CHANGED_KINDS:
                         await reload_geography(center)
-            return  # iteration ended: the bus was closed on purpose
         except SubscriptionLost:
             log.warning("reference subscription lost: reloading the geography")
             with contextlib.suppress(Exception):

@@ -214,3 +214,15 @@ async def catalogue_count(conn: Conn) -> int:
     cur = await conn.execute("SELECT count(*) AS n FROM catalogue_versions")
     row = await cur.fetchone()
     return int(row["n"]) if row else 0
+
+
+async def active_key(conn: Conn) -> tuple[int | None, int | None, str | None]:
+    """Which versions are active: (tier-3 id, tier-4 id, catalogue label), in one query."""
+    cur = await conn.execute(
+        "SELECT (SELECT id FROM geofence_versions WHERE active AND tier = 3) AS t3,"
+        " (SELECT id FROM geofence_versions WHERE active AND tier = 4) AS t4,"
+        " (SELECT version FROM catalogue_versions WHERE active) AS catalogue"
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return row["t3"], row["t4"], row["catalogue"]

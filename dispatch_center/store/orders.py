@@ -236,6 +236,7 @@ class OrderFilter:
     open_statuses: Sequence[str] = ()
     after_id: int | None = None
     limit: int = 50
+    queue: str | None = None  # routing.queue: dispatch | manual | transfer
 
 
 async def list_orders(conn: psycopg.AsyncConnection[Row], f: OrderFilter) -> list[Row]:
@@ -257,6 +258,9 @@ async def list_orders(conn: psycopg.AsyncConnection[Row], f: OrderFilter) -> lis
     if f.category:
         where.append(sql.SQL("category_code = %(category)s"))
         params["category"] = f.category
+    if f.queue:
+        where.append(sql.SQL("routing ->> 'queue' = %(queue)s"))
+        params["queue"] = f.queue
     if f.overdue_before is not None:
         where.append(sql.SQL("reply_by < %(overdue_before)s AND status = ANY(%(open)s)"))
         params["overdue_before"] = f.overdue_before

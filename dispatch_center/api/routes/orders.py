@@ -32,13 +32,21 @@ async def list_orders(
     unit: Annotated[str | None, Query(max_length=64)] = None,
     county: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
+    queue: Annotated[str | None, Query(pattern="^(dispatch|manual|transfer)$")] = None,
     overdue: bool = False,
     before_id: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
-    """Orders, newest first; page with ``before_id`` = the last id seen."""
+    """Orders, newest first; page with ``before_id`` = the last id seen.
+
+    ``queue=manual`` is the city center's manual-dispatch queue: orders that routed to
+    no unit (the reason is in ``routing.reason``), still waiting (status ``received``
+    unless ``status`` says otherwise)."""
+    if queue == "manual" and not status:
+        status = ["received"]
     f = OrderFilter(
         statuses=status or (),
+        queue=queue,
         urgency=urgency,
         unit=unit,
         county=county,
