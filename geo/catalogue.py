@@ -144,8 +144,9 @@ class DutyCatalogue:
         self._asset_rows: dict[tuple[str, str], list[DutyRow]] = {}
         for r in self.rows:
             if r.asset_layer is None:
-                key = (r.category_code, int(r.tier), r.area_code)
-                self._area_rows.setdefault(key, []).append(r)
+                self._area_rows.setdefault(
+                    (r.category_code, int(r.tier), r.area_code), []
+                ).append(r)
             else:
                 self._asset_rows.setdefault((r.category_code, r.asset_layer), []).append(r)
             if r.role not in ("lead", "co"):

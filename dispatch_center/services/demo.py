@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any
 
 from dispatch_center.center import Center
+from dispatch_center.core.lifecycle import Rating
 from dispatch_center.core.roles import Role
 from dispatch_center.models import OrderAction, OrderCreate
 from dispatch_center.services import orders
@@ -73,7 +74,7 @@ async def seed_story(center: Center) -> int:
                 who = _handler_for(center, view)
             detail = OrderAction(
                 note={"request_return": "该事项不属于本单位职责，建议改派环保部门"}.get(action),
-                rating=rating or None,  # type: ignore[arg-type]
+                rating=Rating(rating) if rating else None,
                 solved=(rating != "unsatisfied") if rating else None,
             )
             try:

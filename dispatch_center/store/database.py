@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
+from typing import Any, cast
 
 import orjson
 import psycopg
@@ -72,10 +73,10 @@ class Database:
         await self.pool.close()
 
     @asynccontextmanager
-    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[dict]]:  # type: ignore[type-arg]
-        """Borrow one autocommit connection."""
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
+        """Borrow one autocommit connection (rows as dicts)."""
         async with self.pool.connection() as conn:
-            yield conn
+            yield cast("psycopg.AsyncConnection[dict[str, Any]]", conn)
 
     async def ping(self) -> bool:
         """True when the database answers within two seconds."""

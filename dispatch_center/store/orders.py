@@ -153,7 +153,9 @@ async def insert_order(
 
 @lru_cache(maxsize=128)
 def _change_sql(columns: tuple[str, ...]) -> str:
-    sets = [sql.SQL("status = %(to_status)s, version = version + 1, updated_at = %(at)s")]
+    sets: list[sql.Composable] = [
+        sql.SQL("status = %(to_status)s, version = version + 1, updated_at = %(at)s")
+    ]
     sets += [sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(f"u_{c}")) for c in columns]
     query = sql.SQL(
         "WITH o AS (UPDATE orders SET {sets} WHERE id = %(id)s AND version = %(version)s RETURNING *)"
