@@ -33,8 +33,9 @@ def _anchor() -> tuple[float, float]:
     raise AssertionError("no room in 市中区 for the test strip")
 
 
-def townships(*, overlap: bool = False, bowtie: bool = False, stray: bool = False,
-              duplicate: bool = False) -> geopandas.GeoDataFrame:
+def townships(
+    *, overlap: bool = False, bowtie: bool = False, stray: bool = False, duplicate: bool = False
+) -> geopandas.GeoDataFrame:
     """Three townships in a row (甲, 乙, 丙) plus optional defects.
 
     ``overlap``: 乙 reaches 0.004° into 甲. ``bowtie``: 丙 is a self-intersecting bowtie.
@@ -45,8 +46,11 @@ def townships(*, overlap: bool = False, bowtie: bool = False, stray: bool = Fals
     geoms: list[Any] = [
         box(x - 0.03, y - 0.01, x - 0.01, y + 0.01),
         box(x - 0.01 - (0.004 if overlap else 0), y - 0.01, x + 0.01, y + 0.01),
-        Polygon([(x + 0.01, y - 0.01), (x + 0.03, y + 0.01), (x + 0.03, y - 0.01),
-                 (x + 0.01, y + 0.01)]) if bowtie else box(x + 0.01, y - 0.01, x + 0.03, y + 0.01),
+        Polygon(
+            [(x + 0.01, y - 0.01), (x + 0.03, y + 0.01), (x + 0.03, y - 0.01), (x + 0.01, y + 0.01)]
+        )
+        if bowtie
+        else box(x + 0.01, y - 0.01, x + 0.03, y + 0.01),
     ]
     rows = [("511102901", "测试甲街道"), ("511102902", "测试乙街道"), ("511102903", "测试丙镇")]
     if stray:
@@ -57,7 +61,11 @@ def townships(*, overlap: bool = False, bowtie: bool = False, stray: bool = Fals
         geoms.append(box(x - 0.03, y + 0.012, x - 0.01, y + 0.02))
         rows.append(("511102901", "测试重号"))
     return geopandas.GeoDataFrame(
-        {"CODE": [r[0] for r in rows], "NAME": [r[1] for r in rows], "COUNTY": [COUNTY] * len(rows)},
+        {
+            "CODE": [r[0] for r in rows],
+            "NAME": [r[1] for r in rows],
+            "COUNTY": [COUNTY] * len(rows),
+        },
         geometry=geoms,
         crs="EPSG:4326",
     )
@@ -78,5 +86,7 @@ def to_gcj02(frame: geopandas.GeoDataFrame) -> geopandas.GeoDataFrame:
         return np.column_stack([lon, lat])
 
     out = frame.copy()
-    out = out.set_geometry(shapely.transform(np.asarray(frame.geometry.values, dtype=object), shift))
+    out = out.set_geometry(
+        shapely.transform(np.asarray(frame.geometry.values, dtype=object), shift)
+    )
     return out.set_crs("EPSG:4326", allow_override=True)

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import shapely
 
-from dispatch_center.models import OrderCreate
 from dispatch_center.core.roles import Role
+from dispatch_center.models import OrderCreate
 from dispatch_center.services import geofences, orders
 from dispatch_center.services.security import Principal
 from dispatch_center.store import geofences as store
@@ -65,18 +65,26 @@ def test_duplicate_codes_refuse_the_whole_import(center: Any, run: Any, tmp_path
     assert (center.geography.area_version, _stored_count(center, run)) == before
 
 
-def test_unknown_parent_and_missing_field_are_refused(center: Any, run: Any, tmp_path: Path) -> None:
+def test_unknown_parent_and_missing_field_are_refused(
+    center: Any, run: Any, tmp_path: Path
+) -> None:
     frame = townships()
     frame.loc[0, "COUNTY"] = "999999"
-    outcome = run(geofences.import_geofences(center, _write(frame, tmp_path / "p.geojson"), SPEC, "t"))
+    outcome = run(
+        geofences.import_geofences(center, _write(frame, tmp_path / "p.geojson"), SPEC, "t")
+    )
     assert not outcome.ok and outcome.report["missing_parents"] == ["511102901->999999"]
     from dispatch_center.services.errors import Invalid
 
     with pytest.raises(Invalid, match="no field PARENT"):
-        run(geofences.import_geofences(
-            center, _write(townships(), tmp_path / "f.geojson"),
-            geofences.ImportSpec(3, "CODE", "NAME", "PARENT"), "t",
-        ))
+        run(
+            geofences.import_geofences(
+                center,
+                _write(townships(), tmp_path / "f.geojson"),
+                geofences.ImportSpec(3, "CODE", "NAME", "PARENT"),
+                "t",
+            )
+        )
 
 
 def test_gcj02_file_is_converted_to_wgs84(center: Any, run: Any, tmp_path: Path) -> None:
@@ -90,7 +98,9 @@ def test_gcj02_file_is_converted_to_wgs84(center: Any, run: Any, tmp_path: Path)
         # Back on WGS-84 within a metre (1e-5 degrees), not ~500 m off.
         assert shapely.hausdorff_distance(stored[code], original) < 1e-5
     # Read as WGS-84 by mistake the same file is hundreds of metres off.
-    assert shapely.hausdorff_distance(to_gcj02(frame).geometry.iloc[0], frame.geometry.iloc[0]) > 1e-3
+    assert (
+        shapely.hausdorff_distance(to_gcj02(frame).geometry.iloc[0], frame.geometry.iloc[0]) > 1e-3
+    )
 
 
 @pytest.mark.parametrize(
@@ -123,10 +133,14 @@ def test_activation_and_rollback_change_locate(center: Any, run: Any, tmp_path: 
     run(geofences.deactivate_tier(center, 3))
     synthetic = _township(center, *point)
     assert "S" in synthetic and center.geography.area_version.startswith("builtin-")
-    first = run(geofences.import_geofences(center, _write(frame, tmp_path / "a.geojson"), SPEC, "t"))
+    first = run(
+        geofences.import_geofences(center, _write(frame, tmp_path / "a.geojson"), SPEC, "t")
+    )
     renamed = frame.copy()
     renamed["CODE"] = [c.replace("5111029", "5111028") for c in frame["CODE"]]
-    second = run(geofences.import_geofences(center, _write(renamed, tmp_path / "b.geojson"), SPEC, "t"))
+    second = run(
+        geofences.import_geofences(center, _write(renamed, tmp_path / "b.geojson"), SPEC, "t")
+    )
     assert first.version and second.version
     assert _township(center, *point) == "511102802"
     run(geofences.activate_version(center, int(first.version["id"]), "admin"))
@@ -142,24 +156,37 @@ def test_activation_and_rollback_change_locate(center: Any, run: Any, tmp_path: 
     assert where.inside and where.step(Tier.COUNTY).code == "511102"
 
 
-def test_orders_keep_the_version_they_were_routed_with(center: Any, run: Any, tmp_path: Path) -> None:
+def test_orders_keep_the_version_they_were_routed_with(
+    center: Any, run: Any, tmp_path: Path
+) -> None:
     frame = townships()
     lon, lat = centre_of(frame, "511102901")
     run(geofences.deactivate_tier(center, 3))
     body = {
-        "channel": "phone", "category": {"type": "complaint", "code": "urban.sanitation"},
-        "urgency": "general", "description": "路灯不亮", "location": {"lon": lon, "lat": lat},
+        "channel": "phone",
+        "category": {"type": "complaint", "code": "urban.sanitation"},
+        "urgency": "general",
+        "description": "路灯不亮",
+        "location": {"lon": lon, "lat": lat},
         "reporter": {"name": "王女士", "phone": "13900000000"},
     }
     old, _ = run(orders.create_order(center, ADMIN, OrderCreate.model_validate(body)))
-    outcome = run(geofences.import_geofences(center, _write(frame, tmp_path / "o.geojson"), SPEC, "t"))
+    outcome = run(
+        geofences.import_geofences(center, _write(frame, tmp_path / "o.geojson"), SPEC, "t")
+    )
     new, _ = run(orders.create_order(center, ADMIN, OrderCreate.model_validate(body)))
     again = run(orders.get_order(center, ADMIN, str(old["id"])))
-    assert again["routing"]["area_version"] == old["routing"]["area_version"] != new["routing"]["area_version"]
+    assert (
+        again["routing"]["area_version"]
+        == old["routing"]["area_version"]
+        != new["routing"]["area_version"]
+    )
     assert again["routing"]["path"] == old["routing"]["path"]
     assert old["routing"]["path"][2]["code"] != "511102901"
     assert new["routing"]["path"][2] == {"tier": 3, "code": "511102901", "name": "测试甲街道"}
-    assert outcome.version and new["routing"]["area_version"].endswith(f"t3.{outcome.version['id']}-t4.synthetic")
+    assert outcome.version and new["routing"]["area_version"].endswith(
+        f"t3.{outcome.version['id']}-t4.synthetic"
+    )
 
 
 def test_tier4_import_nests_in_imported_townships(center: Any, run: Any, tmp_path: Path) -> None:
@@ -171,16 +198,24 @@ def test_tier4_import_nests_in_imported_townships(center: Any, run: Any, tmp_pat
     x0, y0, x1, y1 = frame.geometry.iloc[0].bounds
     mid = (x0 + x1) / 2
     villages = geopandas.GeoDataFrame(
-        {"VC": ["511102901001", "511102901002"], "VN": ["测试一村", "测试二村"],
-         "TC": ["511102901", "511102901"]},
-        geometry=[box(x0, y0, mid, y1), box(mid, y0, x1, y1)], crs="EPSG:4326",
+        {
+            "VC": ["511102901001", "511102901002"],
+            "VN": ["测试一村", "测试二村"],
+            "TC": ["511102901", "511102901"],
+        },
+        geometry=[box(x0, y0, mid, y1), box(mid, y0, x1, y1)],
+        crs="EPSG:4326",
     )
     spec = geofences.ImportSpec(4, "VC", "VN", "TC")
-    outcome = run(geofences.import_geofences(center, _write(villages, tmp_path / "v.gpkg"), spec, "t"))
+    outcome = run(
+        geofences.import_geofences(center, _write(villages, tmp_path / "v.gpkg"), spec, "t")
+    )
     assert outcome.ok and not outcome.report["gaps"]
     path = center.geography.index.locate((x0 + mid) / 2, (y0 + y1) / 2).path
     assert [s.code for s in path] == ["511100", "511102", "511102901", "511102901001"]
     # Villages under a township that is not in use are refused as unknown parents.
     villages["TC"] = "511102777"
-    refused = run(geofences.import_geofences(center, _write(villages, tmp_path / "w.geojson"), spec, "t"))
+    refused = run(
+        geofences.import_geofences(center, _write(villages, tmp_path / "w.geojson"), spec, "t")
+    )
     assert not refused.ok and len(refused.report["missing_parents"]) == 2
