@@ -163,11 +163,11 @@ def test_demo_restart_keeps_its_data(demo: Demo) -> None:
         again = c.post("/api/v1/orders", json=new_order(source="restart-test", source_id="1"))
         assert again.status_code == 200
         assert again.json()["id"] == made["id"]
-        # Numbering continues instead of starting over.
+        # Numbering continues instead of starting over (the demo's own simulated
+        # traffic may have taken numbers in between).
         nxt = c.post("/api/v1/orders", json=new_order()).json()
-        assert nxt["number"] != before["number"]
         assert nxt["number"][:10] == before["number"][:10]
-        assert int(nxt["number"][-5:]) == int(before["number"][-5:]) + 1
+        assert int(nxt["number"][-5:]) > int(before["number"][-5:])
     # Sign-in still works, for every kind of account.
     for username in ("admin", "h_511102", "leader"):
         with demo.client(demo.token(username)) as c:
