@@ -332,7 +332,7 @@ def request_to_draft(
             location = DraftLocation(lon, lat, "wgs84")
         except ValueError:
             errors.append((400, f"lat/long {lat_s},{lon_s} is not a WGS-84 position"))
-    if location is None and address is None and not any("lat/long" in d for _, d in errors):
+    if location is None and address is None and lat_s is None and lon_s is None:
         errors.append((400, "a location is required: lat and long, address_string or address_id"))
     description = _one(f, "description") or ""
     if len(description) > MAX_DESCRIPTION:

@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any, Literal, cast
 
 from feeds.base import DraftCategory, DraftLocation, DraftReporter, OrderDraft, PayloadError
+from feeds.channels.triage import guess_category
 from feeds.payload import (
     SHANGHAI,
     as_mapping,
@@ -215,11 +216,11 @@ def parse_message(payload: bytes | Mapping[str, Any]) -> LinkMessage:
     )
 
 
-def transfer_to_draft(message: LinkMessage, *, code: str = "police.public_order") -> OrderDraft:
+def transfer_to_draft(message: LinkMessage, *, code: str | None = None) -> OrderDraft:
     """An accepted TRANSFER from 110 → an order draft (channel ``110``).
 
-    ``code`` is the taxonomy code the seat chose; the default keeps it in the police domain's
-    non-emergency bucket until classified.
+    ``code`` is the taxonomy code the seat chose; without it, a first guess from the text
+    (``extra["auto_classified"]`` says so).
     """
     b = message.body
     pt = opt_point(b, "jd", "wd", "wgs84", prefix="body.")
@@ -228,9 +229,10 @@ def transfer_to_draft(message: LinkMessage, *, code: str = "police.public_order"
     desc = f"【110转办】{text(b, 'bjnr')}"
     if category:
         desc += f"（警情类别：{category}）"
+    rtype, guessed = guess_category(text(b, "bjnr"))
     return OrderDraft(
         channel="110",
-        category=DraftCategory("help", code),
+        category=DraftCategory(rtype, code or guessed),
         urgency="urgent" if number(b, "sfjj", 0, lo=0, hi=1) == 1 else "general",
         description=desc,
         location=DraftLocation(pt.lon, pt.lat, "wgs84") if pt else None,
@@ -239,7 +241,11 @@ def transfer_to_draft(message: LinkMessage, *, code: str = "police.public_order"
         source="police110",
         source_id=text(b, "jjdbh", prefix="body."),
         received_at=time_field(b, "bjsj", prefix="body."),
-        extra={"transfer_msg_id": message.msg_id, "reason": opt_text(b, "zjyy")},
+        extra={
+            "transfer_msg_id": message.msg_id,
+            "reason": opt_text(b, "zjyy"),
+            "auto_classified": code is None,
+        },
     )
 
 

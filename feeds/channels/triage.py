@@ -11,9 +11,11 @@ from feeds.simkit import PLACES
 
 # (keywords, request type, taxonomy code); the first match wins, so specific words come first.
 KEYWORDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("滑坡", "泥石", "山洪", "塌方"), "help", "flood.landslide"),
     (("积水", "内涝", "淹了", "被淹"), "help", "flood.waterlogging"),
-    (("滑坡", "泥石流", "山洪", "塌方"), "help", "flood.landslide"),
-    (("电梯", "困人"), "help", "housing.lift"),
+    (("困人", "关在电梯"), "help", "housing.lift"),
+    (("物业",), "complaint", "housing.property"),
+    (("电梯",), "help", "housing.lift"),
     (("停水", "水压", "自来水"), "help", "water.supply"),
     (("下水道", "排水", "堵塞", "污水冒"), "help", "water.drainage"),
     (("停电", "供电"), "help", "utility.power"),
@@ -28,7 +30,6 @@ KEYWORDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("景区", "门票", "导游", "大佛", "峨眉山"), "complaint", "tourism.complaint"),
     (("堵车", "拥堵"), "help", "traffic.congestion"),
     (("公交", "出租车"), "complaint", "traffic.public_transport"),
-    (("物业",), "complaint", "housing.property"),
     (("食品", "过期", "变质"), "report", "market.food"),
     (("价格", "乱收费", "涨价"), "complaint", "market.price"),
     (("退款", "维权", "消费"), "complaint", "market.consumer"),
