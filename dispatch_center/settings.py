@@ -50,6 +50,9 @@ class Settings(BaseSettings):
         default="INFO", alias="DISPATCH_LOG_LEVEL"
     )
     partition_months_ahead: int = Field(default=3, alias="DISPATCH_PARTITION_MONTHS_AHEAD", ge=1)
+    # Map tiles for the wall and the console; unset = boundaries only (no outside request).
+    tile_url: str | None = Field(default=None, alias="DISPATCH_TILE_URL")
+    tile_attribution: str = Field(default="", alias="DISPATCH_TILE_ATTRIBUTION")
     policy_dir: Path | None = Field(default=None, alias="DISPATCH_POLICY_DIR")
 
     @field_validator("policy_dir", mode="before")

@@ -34,6 +34,8 @@ from dispatch_center.services.demo import seed_story
 from dispatch_center.services.geography import default_geography
 from dispatch_center.settings import Settings, demo_secret
 from dispatch_center.store.database import Database, prepare_database, resolve_database_url
+from wallboard import install as install_wallboard
+from wallboard import start_hub, stop_hub
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +143,11 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
         app.state.mode_scheduler = scheduler
         # Other workers' imports and rollbacks arrive on the bus; reload when they do.
         follower = asyncio.create_task(geofence_versions.follow_changes(center))
+        await start_hub(app, center)
         try:
             yield {}
         finally:
+            await stop_hub(app)
             follower.cancel()
             await asyncio.gather(follower, return_exceptions=True)
             await scheduler.stop()
@@ -162,5 +166,6 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
     install_error_handlers(app)
     for module in (health, auth, orders, calendar, reference, geo, geofences, mode):
         app.include_router(module.router)
+    install_wallboard(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

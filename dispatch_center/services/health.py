@@ -29,5 +29,10 @@ async def readiness(center: Center) -> dict[str, Any]:
             "next_year_covered": cal.covers(year + 1),
             "provisional_deadlines": not cal.covers(year) or not cal.covers(year + 1),
         }
-    down = [k for k in ("database", "bus") if checks[k] == "down"]
+    hub = getattr(center, "wallboard_hub", None)
+    if hub is not None:
+        # The live hub is this worker's one bus listener: a dead one means stale walls.
+        checks["wallboard_hub"] = hub.heartbeat()
+        checks["wallboard"] = "ok" if checks["wallboard_hub"]["running"] else "down"
+    down = [k for k in ("database", "bus", "wallboard") if checks.get(k) == "down"]
     return {"status": "ready" if not down else "unavailable", "down": down, "checks": checks}

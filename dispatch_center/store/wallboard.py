@@ -1,0 +1,120 @@
+"""SQL behind the wall screen and the dispatcher console: live orders, KPI figures,
+the dispatch queue and each unit's current load.
+
+Reporter name and phone are never selected here: everything these queries return
+fans out to every wall screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+Row = dict[str, Any]
+Conn = psycopg.AsyncConnection[Row]
+
+#: Statuses of an order that still needs work (not replied, closed, merged or handed to 110).
+OPEN_STATUSES = ("received", "dispatched", "accepted", "in_progress", "return_requested")
+
+_PUBLIC_COLUMNS = (
+    "id, number, channel, request_type, category_code, urgency, description, lon, lat,"
+    " address, routing, assigned_unit, status, version, received_at, respond_by, reply_by,"
+    " responded_at, replied_at, closed_at, extension_pending, updated_at"
+)
+
+
+async def live_orders(conn: Conn, limit: int = 5000) -> list[Row]:
+    """Open orders, newest first, without the reporter's personal data.
+
+    Examples
+    --------
+    >>> rows = await live_orders(conn, limit=100)  # doctest: +SKIP
+    """
+    cur = await conn.execute(
+        f"SELECT {_PUBLIC_COLUMNS} FROM orders WHERE status = ANY(%s) ORDER BY id DESC LIMIT %s",
+        (list(OPEN_STATUSES), limit),
+    )
+    return await cur.fetchall()
+
+
+async def kpi_figures(conn: Conn, day_start: datetime, now: datetime, window_start: datetime) -> Row:
+    """Today's intake by channel, open and overdue orders by tier of the responsible unit,
+    the on-time reply rate and the satisfaction rate over ``window_start``..``now``.
+
+    Rates are ``None`` when nothing was replied or rated in the window (the wall shows N/A).
+
+    Examples
+    --------
+    >>> k = await kpi_figures(conn, day_start, now, now - timedelta(days=30))  # doctest: +SKIP
+    >>> sorted(k)  # doctest: +SKIP
+    ['intake_by_channel', 'intake_today', 'on_time_rate', 'open_by_tier', ...]
+    """
+    cur = await conn.execute(
+        "SELECT channel, count(*) AS n FROM orders WHERE received_at >= %s GROUP BY channel"
+        " ORDER BY n DESC",
+        (day_start,),
+    )
+    by_channel = {r["channel"]: int(r["n"]) for r in await cur.fetchall()}
+    cur = await conn.execute(
+        "SELECT COALESCE(u.tier, 1) AS tier, count(*) AS open,"
+        " count(*) FILTER (WHERE o.reply_by < %s) AS overdue"
+        " FROM orders o LEFT JOIN units u ON u.code = o.assigned_unit"
+        " WHERE o.status = ANY(%s) GROUP BY 1 ORDER BY 1",
+        (now, list(OPEN_STATUSES)),
+    )
+    tiers = {int(r["tier"]): {"open": int(r["open"]), "overdue": int(r["overdue"])} for r in await cur.fetchall()}
+    cur = await conn.execute(
+        "SELECT count(*) AS replied, count(*) FILTER (WHERE replied_at <= reply_by) AS on_time"
+        " FROM orders WHERE replied_at >= %s AND replied_at <= %s",
+        (window_start, now),
+    )
+    rep = await cur.fetchone() or {"replied": 0, "on_time": 0}
+    cur = await conn.execute(
+        "SELECT count(*) AS rated,"
+        " count(*) FILTER (WHERE last_rating IN ('satisfied', 'basically_satisfied')) AS content"
+        " FROM orders WHERE last_rating IS NOT NULL AND updated_at >= %s",
+        (window_start,),
+    )
+    sat = await cur.fetchone() or {"rated": 0, "content": 0}
+    replied, rated = int(rep["replied"]), int(sat["rated"])
+    return {
+        "intake_today": sum(by_channel.values()),
+        "intake_by_channel": by_channel,
+        "open_by_tier": {str(t): v for t, v in tiers.items()},
+        "open_total": sum(v["open"] for v in tiers.values()),
+        "overdue_total": sum(v["overdue"] for v in tiers.values()),
+        "on_time_rate": round(int(rep["on_time"]) / replied, 4) if replied else None,
+        "replied_in_window": replied,
+        "satisfaction_rate": round(int(sat["content"]) / rated, 4) if rated else None,
+        "rated_in_window": rated,
+    }
+
+
+async def open_load(conn: Conn, unit_codes: Sequence[str]) -> dict[str, int]:
+    """Open orders currently assigned to each of ``unit_codes`` (0 for none).
+
+    Examples
+    --------
+    >>> await open_load(conn, ["511102.urban"])  # doctest: +SKIP
+    {'511102.urban': 3}
+    """
+    if not unit_codes:
+        return {}
+    cur = await conn.execute(
+        "SELECT assigned_unit, count(*) AS n FROM orders"
+        " WHERE assigned_unit = ANY(%s) AND status = ANY(%s) GROUP BY assigned_unit",
+        (list(unit_codes), list(OPEN_STATUSES)),
+    )
+    load = {code: 0 for code in unit_codes}
+    load.update({r["assigned_unit"]: int(r["n"]) for r in await cur.fetchall()})
+    return load
+
+
+async def oldest_seq(conn: Conn) -> int:
+    """The oldest sequence number the change log still holds (0 when it is empty)."""
+    cur = await conn.execute("SELECT COALESCE(min(seq), 0) AS first FROM change_log")
+    row = await cur.fetchone()
+    return int(row["first"]) if row else 0

@@ -1,0 +1,191 @@
+"""``/ws/wallboard``: one connection of the live protocol (see :mod:`wallboard.protocol`).
+
+The connection registers its outbox with the hub *before* it reads the snapshot or the
+replay, so every change committed after that read reaches it; deltas at or below what
+was already sent are skipped and a hole (if the hub ever ran behind) is filled from the
+change log. Sequence numbers therefore reach the client contiguous and unique.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from dispatch_center.center import Center
+from dispatch_center.services.errors import Unauthorized
+from dispatch_center.services.security import decode_token
+from dispatch_center.store import orders as order_store
+from dispatch_center.store import wallboard as store
+from wallboard.hub import LiveHub, Outbox, Pending, pending_for
+from wallboard.protocol import (
+    CLOSE_NO_HEARTBEAT,
+    CLOSE_TOO_SLOW,
+    CLOSE_UNAUTHORIZED,
+    HEARTBEAT,
+    needs_snapshot,
+    parse_since,
+)
+from wallboard.sections import build_snapshot
+
+log = logging.getLogger(__name__)
+
+router = APIRouter()
+
+COOKIE = "dc_session"
+#: Messages per frame when the client asked for batched frames (``?batch=1``).
+FRAME_MAX = 500
+
+
+class TooSlow(Exception):
+    """The client fell behind its outbox's bound."""
+
+
+class LiveSession:
+    """One client: snapshot or replay, then deltas and heartbeats until it goes away."""
+
+    def __init__(self, ws: WebSocket, hub: LiveHub, center: Center, *, batch: bool) -> None:
+        self.ws = ws
+        self.hub = hub
+        self.center = center
+        self.batch = batch
+        self.sent = 0
+        self.skip: set[int] = set()
+        self.last_heard = time.monotonic()
+        self.last_sent = time.monotonic()
+
+    async def run(self, since: int | None) -> None:
+        """Serve the connection; returns when it closes."""
+        box = self.hub.register()
+        reader = asyncio.create_task(self._read())
+        writer = asyncio.create_task(self._write(box, since))
+        box.on_overflow = writer.cancel
+        try:
+            done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+            exc = writer.exception() if writer in done and not writer.cancelled() else None
+            if box.overflowed or isinstance(exc, TooSlow):
+                await self._close(CLOSE_TOO_SLOW, "too slow, resume with since")
+            elif exc is not None:
+                if not isinstance(exc, WebSocketDisconnect | OSError):
+                    log.warning("wallboard connection failed: %r", exc)
+                    await self._close(1011, "server error, resume with since")
+        finally:
+            self.hub.unregister(box)
+            for task in (reader, writer):
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+
+    async def _close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(3):
+                await self.ws.close(code, reason)
+
+    async def _read(self) -> None:
+        # Whatever the client sends (its heartbeats) proves it is alive.
+        while True:
+            await self.ws.receive_text()
+            self.last_heard = time.monotonic()
+
+    async def _write(self, box: Outbox, since: int | None) -> None:
+        await self._start(since)
+        beat = self.hub.heartbeat_s
+        while True:
+            items = await box.take(timeout=beat)
+            if box.overflowed:
+                raise TooSlow()
+            now = time.monotonic()
+            if now - self.last_heard > 3 * beat + 5:
+                await self._close(CLOSE_NO_HEARTBEAT, "no heartbeat from client")
+                return
+            if items:
+                await self._deliver(items)
+            elif now - self.last_sent >= beat:
+                await self._send([orjson.dumps(HEARTBEAT).decode()])
+
+    async def _start(self, since: int | None) -> None:
+        async with self.center.db.connection() as conn:
+            newest = await order_store.last_seq(conn)
+            oldest = await store.oldest_seq(conn)
+        if needs_snapshot(since, oldest, newest, self.hub.replay_window):
+            seq, sections = await build_snapshot(self.center)
+            msg: dict[str, Any] = {
+                "type": "snapshot",
+                "seq": seq,
+                "sections": list(sections),
+                "server_time": self.center.now().isoformat(),
+                "resumed_from": since,
+                **sections,
+            }
+            await self._send([orjson.dumps(msg).decode()])
+            self.sent = seq
+        else:
+            assert since is not None
+            self.sent = since
+            await self._fill(newest)
+
+    async def _fill(self, upto: int) -> None:
+        """Send the log's changes after ``self.sent`` up to ``upto`` (a replay or a hole)."""
+        while self.sent < upto:
+            async with self.center.db.connection() as conn:
+                rows = await order_store.changes_since(
+                    conn, self.sent, min(self.hub.batch, upto - self.sent)
+                )
+            if not rows:
+                return
+            await self._deliver([pending_for(r) for r in rows], fill=False)
+
+    async def _deliver(self, items: list[Pending], *, fill: bool = True) -> None:
+        texts: list[str] = []
+        for item in items:
+            if item.seq <= self.sent or item.seq in self.skip:
+                continue
+            if fill and item.seq > self.sent + 1:
+                await self._send(texts)
+                texts = []
+                await self._fill(item.seq - 1)
+            texts.append(item.encoded())
+            self.sent = item.seq
+            self.skip.update(item.merged)
+            while self.sent + 1 in self.skip:
+                self.skip.discard(self.sent + 1)
+                self.sent += 1
+        await self._send(texts)
+
+    async def _send(self, texts: list[str]) -> None:
+        if not texts:
+            return
+        if self.batch and len(texts) > 1:
+            frames = [
+                "[" + ",".join(texts[i : i + FRAME_MAX]) + "]" for i in range(0, len(texts), FRAME_MAX)
+            ]
+        else:
+            frames = texts
+        for frame in frames:
+            try:
+                async with asyncio.timeout(self.hub.send_timeout_s):
+                    await self.ws.send_text(frame)
+            except TimeoutError as exc:
+                raise TooSlow() from exc
+        self.last_sent = time.monotonic()
+
+
+@router.websocket("/ws/wallboard")
+async def wallboard_socket(ws: WebSocket) -> None:
+    """The live protocol: token in ``?token=`` or the ``dc_session`` cookie; ``?since=N``
+    resumes; ``?batch=1`` lets the server put several messages in one frame (a JSON array)."""
+    await ws.accept()
+    token = ws.query_params.get("token") or ws.cookies.get(COOKIE) or ""
+    try:
+        decode_token(token, ws.app.state.secret_key)
+    except Unauthorized as exc:
+        await ws.close(CLOSE_UNAUTHORIZED, str(exc))
+        return
+    hub: LiveHub = ws.app.state.wallboard_hub
+    session = LiveSession(ws, hub, ws.app.state.center, batch=ws.query_params.get("batch") == "1")
+    await session.run(parse_since(ws.query_params.get("since")))

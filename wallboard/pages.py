@@ -1,0 +1,142 @@
+"""The pages: ``/wallboard`` (the wall screen, kiosk) and ``/dispatch`` (the console),
+plus the small JSON helpers they call (one snapshot section, an order's candidates).
+
+Kiosk sign-in: ``/wallboard?token=...`` checks the token, stores it in the ``dc_session``
+cookie (HttpOnly, SameSite=Strict) and redirects to the clean URL, so the token does not
+stay in the address bar or the history; no login form is ever shown.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jwt
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from dispatch_center.api.deps import AnyUser, CenterDep, Intake
+from dispatch_center.services.errors import NotFound, Unauthorized
+from dispatch_center.services.security import decode_token
+from wallboard import candidates as cand
+from wallboard.basemap import build_map
+from wallboard.i18n import STRINGS, pick_lang
+from wallboard.live import COOKIE
+from wallboard.protocol import mask
+from wallboard.sections import _SECTIONS, SnapshotContext, _run
+
+router = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1", tags=["wallboard"])
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+)
+VERSION = str(int(time.time()))
+_CACHE: dict[tuple[str, str, str | None], str] = {}
+
+
+def _render(request: Request, page: str, lang: str) -> str:
+    center = request.app.state.center
+    tile_url = center.settings.tile_url or None
+    key = (page, lang, tile_url)
+    if key not in _CACHE:
+        base = build_map(
+            center.geography,
+            tile_url=tile_url,
+            tile_attribution=center.settings.tile_attribution,
+            lang=lang,
+        )
+        s = STRINGS[lang]
+        config = {"page": page, "lang": lang, "strings": s, "tiles": bool(tile_url)}
+        chrome = TEMPLATES.get_template("chrome.html").render(
+            s=s,
+            page=page,
+            lang=lang,
+            version=VERSION,
+            config_json=orjson.dumps(config).decode().replace("</", "<\\/"),
+        )
+        title = html.escape(s["title"] + (" · " + s["title_dispatch"] if page == "dispatch" else ""))
+        head = (
+            f'<title>{title}</title><link rel="icon" href="data:,">'
+            f'<link rel="stylesheet" href="/static/wallboard/wall.css?v={VERSION}"/>'
+        )
+        base = base.replace("<html>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', 1)
+        base = base.replace("</head>", head + "</head>", 1)
+        base = base.replace("<body>", f'<body class="page-{page} theme-normal">', 1)
+        base = base.replace("</body>", chrome + "</body>", 1)
+        _CACHE[key] = base
+    return _CACHE[key]
+
+
+def _denied(lang: str, message: str) -> HTMLResponse:
+    s = STRINGS[lang]
+    body = (
+        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(s["title"])}</title>'
+        '<style>body{background:#0b1220;color:#e6edf7;font:32px "Noto Sans CJK SC",sans-serif;'
+        "display:flex;align-items:center;justify-content:center;height:100vh;margin:0}</style></head>"
+        f"<body><div>{html.escape(s['expired'])}: {html.escape(message)}</div></body></html>"
+    )
+    return HTMLResponse(body, status_code=401)
+
+
+def _page(request: Request, page: str) -> Response:
+    lang = pick_lang(request.query_params.get("lang"))
+    secret = request.app.state.secret_key
+    token = request.query_params.get("token")
+    if token is not None:
+        try:
+            decode_token(token, secret)
+        except Unauthorized as exc:
+            return _denied(lang, str(exc))
+        exp = int(jwt.decode(token, options={"verify_signature": False}).get("exp", 0))
+        target = f"/{page}" + ("?lang=en" if lang == "en" else "")
+        resp = RedirectResponse(target, status_code=303)
+        resp.set_cookie(
+            COOKIE,
+            token,
+            max_age=max(1, exp - int(time.time())),
+            httponly=True,
+            samesite="strict",
+            path="/",
+            secure=request.url.scheme == "https",
+        )
+        return resp
+    try:
+        decode_token(request.cookies.get(COOKIE) or "", secret)
+    except Unauthorized as exc:
+        return _denied(lang, str(exc))
+    return HTMLResponse(_render(request, page, lang), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/wallboard", response_class=HTMLResponse)
+async def wallboard_page(request: Request) -> Response:
+    """The wall screen (kiosk); ``?token=`` once, then the cookie."""
+    return _page(request, "wallboard")
+
+
+@router.get("/dispatch", response_class=HTMLResponse)
+async def dispatch_page(request: Request) -> Response:
+    """The dispatcher console."""
+    return _page(request, "dispatch")
+
+
+@api.get("/wallboard/sections/{name}")
+async def section(center: CenterDep, who: AnyUser, name: str) -> dict[str, Any]:
+    """One snapshot section, fresh (KPI and feeds health refresh without a reconnect)."""
+    sec = _SECTIONS.get(name)
+    if sec is None:
+        raise NotFound(f"no section {name!r}")
+    async with center.db.connection() as conn:
+        value = await _run(sec, SnapshotContext(center, conn, center.now()))
+    return {"name": name, "value": mask(value)}
+
+
+@api.get("/dispatch/orders/{order_id}/candidates")
+async def order_candidates(center: CenterDep, who: Intake, order_id: str) -> dict[str, Any]:
+    """The order, its suggested unit and alternatives with distance and open load."""
+    return await cand.candidates(center, who, order_id)

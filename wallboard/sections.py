@@ -1,0 +1,228 @@
+"""The snapshot as named sections, each produced by a registered provider.
+
+Orders, KPI figures, the mode, the feeds' health, the feed layers, units and supervision
+sessions each come from one provider. A provider whose part of the center is not built or
+not reachable yields its empty value (logged once), never an error: the wall must come up
+with whatever exists. Other packages plug in with :func:`register_section`.
+
+All database providers read inside one REPEATABLE READ transaction together with the
+sequence number, so the snapshot is the state exactly at that ``seq``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+
+from dispatch_center.center import Center
+from dispatch_center.store import orders as order_store
+from dispatch_center.store import wallboard as store
+from wallboard.protocol import mask, order_brief
+
+log = logging.getLogger(__name__)
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SnapshotContext:
+    """What a provider may read: the center, the snapshot's connection and the time."""
+
+    center: Center
+    conn: psycopg.AsyncConnection[Row]
+    now: datetime
+
+
+Provider = Callable[[SnapshotContext], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A registered provider and the value it yields when unavailable."""
+
+    name: str
+    provider: Provider
+    empty: Any
+
+
+_SECTIONS: dict[str, Section] = {}
+_FAILED_ONCE: set[str] = set()
+
+
+def register_section(name: str, provider: Provider, empty: Any = None) -> None:
+    """Add (or replace) the provider of section ``name``.
+
+    Examples
+    --------
+    >>> async def units(ctx):
+    ...     return []
+    >>> register_section("units", units, empty=[])
+    >>> "units" in section_names()
+    True
+    """
+    _SECTIONS[name] = Section(name, provider, {} if empty is None else empty)
+
+
+def section_names() -> list[str]:
+    """Names of the registered sections, in registration order."""
+    return list(_SECTIONS)
+
+
+async def build_snapshot(center: Center) -> tuple[int, dict[str, Any]]:
+    """The sequence number and every section, read consistently.
+
+    Examples
+    --------
+    >>> seq, sections = await build_snapshot(center)  # doctest: +SKIP
+    >>> sorted(sections)  # doctest: +SKIP
+    ['feed_layers', 'feeds', 'geography', 'kpi', 'mode', 'orders', 'supervision', 'units']
+    """
+    now = center.now()
+    out: dict[str, Any] = {}
+    async with center.db.connection() as conn:
+        async with conn.transaction():
+            await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            seq = await order_store.last_seq(conn)
+            ctx = SnapshotContext(center, conn, now)
+            for section in list(_SECTIONS.values()):
+                out[section.name] = await _run(section, ctx)
+    return seq, mask(out)
+
+
+async def _run(section: Section, ctx: SnapshotContext) -> Any:
+    try:
+        # A savepoint per provider: one failing query must not abort the others' reads.
+        async with ctx.conn.transaction():
+            value = await section.provider(ctx)
+        _FAILED_ONCE.discard(section.name)
+        return value
+    except Exception as exc:  # a missing or broken part yields its empty section
+        if section.name not in _FAILED_ONCE:
+            _FAILED_ONCE.add(section.name)
+            log.warning("wallboard section %r unavailable: %s", section.name, exc)
+        return section.empty
+
+
+# -- the built-in providers ---------------------------------------------------------------
+
+
+async def orders_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
+    """Open orders as map markers / queue rows."""
+    return [order_brief(r) for r in await store.live_orders(ctx.conn)]
+
+
+async def kpi_section(ctx: SnapshotContext) -> dict[str, Any]:
+    """Today's intake, open and overdue by tier, on-time and satisfaction rates (30 days)."""
+    day_start = ctx.now.replace(hour=0, minute=0, second=0, microsecond=0)
+    figures = await store.kpi_figures(ctx.conn, day_start, ctx.now, ctx.now - timedelta(days=30))
+    return {**figures, "as_of": ctx.now.isoformat(), "window_days": 30}
+
+
+async def mode_section(ctx: SnapshotContext) -> dict[str, Any]:
+    """The mode in force (headline, scope, since, the policy's wallboard layout)."""
+    from dispatch_center.services import modes
+
+    await modes.refresh(ctx.center)
+    view: dict[str, Any] = modes.mode_view(ctx.center)
+    return view
+
+
+@lru_cache(maxsize=1)
+def feed_catalogue() -> tuple[dict[str, Any], ...]:
+    """Every connected system's descriptor, found in ``feeds`` and ``feeds.systems``."""
+    found: dict[str, dict[str, Any]] = {}
+    names: list[str] = []
+    for pkg_name in ("feeds", "feeds.systems"):
+        try:
+            pkg = importlib.import_module(pkg_name)
+        except Exception:  # feeds not installed yet
+            continue
+        names += [f"{pkg_name}.{m.name}" for m in pkgutil.iter_modules(pkg.__path__) if not m.ispkg]
+    for name in names:
+        try:
+            module = importlib.import_module(name)
+        except Exception as exc:  # one broken adapter must not hide the others
+            log.warning("feed module %s not importable: %s", name, exc)
+            continue
+        desc = getattr(module, "DESCRIPTOR", None)
+        if desc is not None and hasattr(desc, "to_dict"):
+            d = desc.to_dict()
+            found.setdefault(d["system"], d)
+    return tuple(sorted(found.values(), key=lambda d: d["system"]))
+
+
+async def feeds_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
+    """The health of every connected system (``unknown`` until its runner reports)."""
+    health: dict[str, dict[str, Any]] = {}
+    try:
+        from dispatch_center.services import feeds as feed_service  # type: ignore[attr-defined]
+
+        view = getattr(feed_service, "feeds_view", None) or getattr(feed_service, "list_feeds", None)
+        if view is not None:
+            got = view(ctx.center)
+            got = await got if hasattr(got, "__await__") else got
+            items = got.get("feeds", []) if isinstance(got, dict) else got
+            health = {str(f.get("system")): dict(f) for f in items}
+    except ImportError:
+        pass
+    rows = []
+    for d in feed_catalogue():
+        h = health.get(d["system"], {})
+        rows.append(
+            {
+                "system": d["system"],
+                "name_zh": d.get("name_zh"),
+                "name_en": d.get("name_en"),
+                "owner": d.get("owner"),
+                "mode": d.get("mode"),
+                "status": h.get("status") or h.get("health") or "unknown",
+                "last_seen_at": h.get("last_seen_at") or h.get("last_event_at"),
+            }
+        )
+    return rows
+
+
+async def feed_layers_section(ctx: SnapshotContext) -> dict[str, list[dict[str, Any]]]:
+    """The live feed layers (gauges, cameras, crowds, CAP warnings), by layer name."""
+    try:
+        from dispatch_center.services import feeds as feed_service  # type: ignore[attr-defined]
+    except ImportError:
+        return {}
+    layers = getattr(feed_service, "live_layers", None)
+    if layers is None:
+        return {}
+    got = layers(ctx.center)
+    got = await got if hasattr(got, "__await__") else got
+    return dict(got)
+
+
+async def geography_section(ctx: SnapshotContext) -> dict[str, Any]:
+    """The counties (code, name) for filters and labels."""
+    idx = ctx.center.geography.index
+    return {
+        "city": {"code": "511100", "name": "乐山市"},
+        "counties": [{"code": a.code, "name": a.name} for a in sorted(idx.areas(2), key=lambda a: a.code)],
+    }
+
+
+async def _nothing_list(ctx: SnapshotContext) -> list[Any]:
+    return []
+
+
+register_section("orders", orders_section, empty=[])
+register_section("kpi", kpi_section, empty={})
+register_section("mode", mode_section, empty={"mode": "normal"})
+register_section("feeds", feeds_section, empty=[])
+register_section("feed_layers", feed_layers_section, empty={})
+register_section("geography", geography_section, empty={})
+# Positions of field units and supervision sessions plug in here when those parts land.
+register_section("units", _nothing_list, empty=[])
+register_section("supervision", _nothing_list, empty=[])

@@ -1,0 +1,254 @@
+// Shared by the wall and the console: config and strings, the order markers, the mode
+// banner, the clock, the feed layers and the policy-driven layout.
+
+export const CONFIG = JSON.parse(document.getElementById("dc-config").textContent);
+const S = CONFIG.strings;
+export const t = (key, fallback) => S[key] ?? fallback ?? key;
+export const LIVE_STATUSES = new Set(["received", "dispatched", "accepted", "in_progress", "return_requested"]);
+
+export function esc(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+}
+
+export async function getJSON(url, options = {}) {
+  const r = await fetch(url, { credentials: "same-origin", ...options });
+  let body = null;
+  try { body = await r.json(); } catch (e) { /* not JSON */ }
+  return { ok: r.ok, status: r.status, body };
+}
+
+export function isOverdue(o, now = Date.now()) {
+  return LIVE_STATUSES.has(o.status) && o.reply_by && Date.parse(o.reply_by) < now;
+}
+
+const URGENCY_RANK = { urgent: 0, general: 1, consultation: 2 };
+export const urgencyRank = (u) => URGENCY_RANK[u] ?? 3;
+
+export class OrderLayer {
+  constructor(dcMap, { onClick } = {}) {
+    this.map = dcMap.map;
+    this.cluster = dcMap.cluster;
+    this.orders = new Map();
+    this.markers = new Map();
+    this.onClick = onClick || (() => {});
+    this.visible = true;
+    setInterval(() => this.refreshOverdue(), 15000);
+  }
+
+  iconKey(o) {
+    return `${o.urgency}|${o.status}|${isOverdue(o) ? 1 : 0}|${this.selected === o.id ? 1 : 0}`;
+  }
+
+  icon(o) {
+    const cls = ["om", `u-${o.urgency}`, `s-${o.status}`];
+    if (isOverdue(o)) cls.push("overdue");
+    if (this.selected === o.id) cls.push("selected");
+    return L.divIcon({
+      className: "om-wrap",
+      html: `<div class="${cls.join(" ")}" data-id="${esc(o.id)}" title="${esc(o.number)}"></div>`,
+      iconSize: [22, 22],
+      iconAnchor: [11, 11],
+    });
+  }
+
+  makeMarker(o) {
+    const m = L.marker([o.lat, o.lon], { icon: this.icon(o), keyboard: false });
+    m.orderId = o.id;
+    m.iconKey = this.iconKey(o);
+    m.on("click", () => this.onClick(o.id));
+    return m;
+  }
+
+  load(list) {
+    this.cluster.clearLayers();
+    this.orders.clear();
+    this.markers.clear();
+    const fresh = [];
+    for (const o of list) {
+      this.orders.set(o.id, o);
+      if (o.lat == null || !LIVE_STATUSES.has(o.status)) continue;
+      const m = this.makeMarker(o);
+      this.markers.set(o.id, m);
+      fresh.push(m);
+    }
+    this.cluster.addLayers(fresh);
+  }
+
+  upsert(o) {
+    this.orders.set(o.id, o);
+    const m = this.markers.get(o.id);
+    if (!LIVE_STATUSES.has(o.status) || o.lat == null) {
+      if (m) { this.cluster.removeLayer(m); this.markers.delete(o.id); }
+      return;
+    }
+    if (!m) {
+      const fresh = this.makeMarker(o);
+      this.markers.set(o.id, fresh);
+      this.cluster.addLayer(fresh);
+      return;
+    }
+    const ll = m.getLatLng();
+    if (ll.lat !== o.lat || ll.lng !== o.lon) {
+      this.cluster.removeLayer(m);
+      m.setLatLng([o.lat, o.lon]);
+      this.cluster.addLayer(m);
+    }
+    const key = this.iconKey(o);
+    if (key !== m.iconKey) { m.iconKey = key; m.setIcon(this.icon(o)); }
+  }
+
+  select(id) {
+    const prev = this.selected;
+    this.selected = id;
+    for (const x of [prev, id]) { const o = this.orders.get(x); if (o) this.upsert(o); }
+  }
+
+  reveal(id, done) {
+    const m = this.markers.get(id);
+    if (!m) { if (done) done(false); return; }
+    this.cluster.zoomToShowLayer(m, () => { if (done) done(true); });
+  }
+
+  refreshOverdue() {
+    for (const o of this.orders.values()) {
+      const m = this.markers.get(o.id);
+      if (m && this.iconKey(o) !== m.iconKey) { m.iconKey = this.iconKey(o); m.setIcon(this.icon(o)); }
+    }
+  }
+
+  show(on) {
+    if (on === this.visible) return;
+    this.visible = on;
+    if (on) this.map.addLayer(this.cluster); else this.map.removeLayer(this.cluster);
+  }
+}
+
+// Feed layers: whatever the snapshot's feed_layers section and feed.* deltas carry.
+export class FeedLayers {
+  constructor(map) {
+    this.map = map;
+    this.groups = new Map();
+    this.items = new Map();
+  }
+
+  group(name) {
+    if (!this.groups.has(name)) this.groups.set(name, L.layerGroup().addTo(this.map));
+    return this.groups.get(name);
+  }
+
+  load(section) {
+    for (const g of this.groups.values()) g.clearLayers();
+    this.items.clear();
+    for (const [layer, list] of Object.entries(section || {})) {
+      for (const item of list || []) this.upsert({ layer, ...item });
+    }
+  }
+
+  upsert(ev) {
+    const layer = ev.layer || "incidents";
+    const key = `${ev.system || ""}:${ev.source_id || ev.id || Math.random()}`;
+    const old = this.items.get(key);
+    if (old) this.group(old.layer).removeLayer(old.shape);
+    const v = ev.values || {};
+    let label = ev.title || "";
+    if (v.count != null && v.capacity) label += ` ${v.count}/${v.capacity}`;
+    else if (v.level_m != null) label += ` ${v.level_m}m`;
+    const sev = ev.severity || "minor";
+    const colour = { extreme: "#ff1f1f", severe: "#ff4d4f", moderate: "#ffb020", minor: "#4fc3f7" }[sev] || "#4fc3f7";
+    let shape = null;
+    const geo = ev.area && (ev.area.geojson || ev.area);
+    if (geo && geo.type) {
+      shape = L.geoJSON(geo, { style: { color: colour, weight: 3, fillOpacity: 0.18, dashArray: "6 4" } });
+    } else if (ev.location && ev.location.lat != null) {
+      const ratio = v.count != null && v.capacity ? v.count / v.capacity : null;
+      const c = ratio != null ? (ratio >= 1 ? "#ff4d4f" : ratio >= 0.8 ? "#ffb020" : "#3ddc84") : colour;
+      shape = L.circleMarker([ev.location.lat, ev.location.lon], { radius: 8, color: "#fff", weight: 2, fillColor: c, fillOpacity: 0.9 });
+    }
+    if (!shape) return;
+    if (label) shape.bindTooltip(esc(label), { permanent: layer === "gauges" || layer === "crowds", className: "feed-label", direction: "right" });
+    shape.addTo(this.group(layer));
+    this.items.set(key, { layer, shape, ev });
+  }
+
+  show(name, on) {
+    const g = this.group(name);
+    if (on && !this.map.hasLayer(g)) g.addTo(this.map);
+    if (!on && this.map.hasLayer(g)) this.map.removeLayer(g);
+  }
+}
+
+export function startClock() {
+  const timeFmt = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  const dateFmt = new Intl.DateTimeFormat(CONFIG.lang === "en" ? "en-GB" : "zh-CN", { timeZone: "Asia/Shanghai", year: "numeric", month: "long", day: "numeric", weekday: "long" });
+  const tick = () => {
+    const now = new Date();
+    document.getElementById("clock").textContent = timeFmt.format(now);
+    document.getElementById("date").textContent = `${dateFmt.format(now)} (UTC+8)`;
+  };
+  tick();
+  setInterval(tick, 1000);
+}
+
+const fmtTime = (iso) => {
+  if (!iso) return "";
+  return new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false }).format(new Date(iso));
+};
+export { fmtTime };
+
+export function renderMode(mode) {
+  if (!mode) return;
+  const name = mode.mode || "normal";
+  const title = CONFIG.lang === "en" ? (mode.title && mode.title.en) : (mode.title && mode.title.zh);
+  document.getElementById("mode-name").textContent = title || `${t(`mode.${name}`)}${t("mode_suffix")}`;
+  const parts = [];
+  const scopes = mode.scope && mode.scope.length ? mode.scope : null;
+  const countyNames = (mode.scopes || []).filter((s) => s.mode === name).map((s) => s.name);
+  parts.push(`${t("scope")}: ${scopes ? (countyNames.length ? countyNames.join("、") : scopes.join(", ")) : t("city_wide")}`);
+  if (mode.since) parts.push(`${t("since")} ${fmtTime(mode.since)}`);
+  if (mode.reason) parts.push(mode.reason);
+  document.getElementById("mode-detail").textContent = parts.join(" · ");
+  const theme = (mode.wallboard && mode.wallboard.theme) || name;
+  document.body.classList.remove("theme-normal", "theme-holiday", "theme-emergency");
+  document.body.classList.add(`theme-${theme}`);
+  document.body.dataset.mode = name;
+  for (const i of document.querySelectorAll(".modes3 i")) i.classList.toggle("on", i.dataset.m === name);
+}
+
+export function setConn(state) {
+  const el = document.getElementById("conn");
+  el.textContent = t(state === "connected" ? "connected" : state === "expired" ? "expired" : "reconnecting");
+  el.className = `conn ${state === "connected" ? "conn-on" : "conn-off"}`;
+  document.body.dataset.conn = state;
+}
+
+// Townships only when zoomed in (they are many and only readable close up).
+export function townshipsOnZoom(map, enabled) {
+  let layer = null;
+  let loading = false;
+  const update = async () => {
+    const want = enabled() && map.getZoom() >= 11;
+    if (want && !layer && !loading) {
+      loading = true;
+      const r = await getJSON("/api/v1/geo/areas?tier=3&simplify=0.001");
+      loading = false;
+      if (r.ok) layer = L.geoJSON(r.body, { style: { color: "#5b7fa8", weight: 1, fill: false, dashArray: "3 3" }, interactive: false });
+    }
+    if (layer) {
+      if (want && !map.hasLayer(layer)) layer.addTo(map);
+      if (!want && map.hasLayer(layer)) map.removeLayer(layer);
+    }
+  };
+  map.on("zoomend", update);
+  return update;
+}
+
+export function tickerPush(items, text, max = 12) {
+  items.unshift(text);
+  items.length = Math.min(items.length, max);
+  const el = document.getElementById("ticker");
+  el.innerHTML = items.length ? items.map((x) => `<span>${x}</span>`).join("") : esc(t("no_urgent"));
+}
+
+export function orderTickerText(o, prefix) {
+  return `<b>${esc(prefix)}</b> ${esc(o.county_name || "")} ${esc(o.number || "")} ${esc((o.description || "").slice(0, 40))}`;
+}

@@ -1,0 +1,173 @@
+// The wall screen: map, mode banner, KPI tiles, systems health, ticker, clock; the
+// layout follows the active mode's policy (its "wallboard" section).
+import { LiveClient } from "./live.js";
+import {
+  CONFIG, FeedLayers, OrderLayer, esc, fmtTime, getJSON, orderTickerText, renderMode, setConn,
+  startClock, t, tickerPush, townshipsOnZoom,
+} from "./common.js";
+
+const DEFAULT_LAYOUT = {
+  theme: "normal",
+  layers: ["counties", "orders", "units", "feeds.cameras"],
+  panels: ["mode_banner", "kpi_intake", "kpi_open_overdue", "kpi_on_time", "kpi_satisfaction",
+    "systems_health", "urgent_ticker", "clock", "suggestions"],
+};
+const RIGHT_PANELS = new Set(["systems_health", "suggestions"]);
+const TOP_PANELS = new Set(["mode_banner", "clock", "urgent_ticker"]);
+
+const state = { kpi: {}, feeds: [], feedLayers: {}, mode: null, layout: DEFAULT_LAYOUT, ticker: [] };
+const orders = new OrderLayer(window.DC_MAP);
+const feeds = new FeedLayers(window.DC_MAP.map);
+const townships = townshipsOnZoom(window.DC_MAP.map, () => state.layout.layers.includes("townships"));
+
+const pct = (x) => (x == null ? null : `${(x * 100).toFixed(1)}%`);
+
+function bigValue(value) {
+  return value == null ? `<div class="big na">${esc(t("na"))}</div>` : `<div class="big">${esc(value)}</div>`;
+}
+
+const PANELS = {
+  kpi_intake() {
+    const k = state.kpi;
+    const chips = Object.entries(k.intake_by_channel || {})
+      .map(([c, n]) => `<span class="chip">${esc(t(`channel.${c.startsWith("feed:") ? "feed" : c}`, c))} ${n}</span>`).join("");
+    return `<h2>${esc(t("kpi_intake"))}</h2>${bigValue(k.intake_today ?? null)}<div class="chips">${chips}</div>`;
+  },
+  kpi_open_overdue() {
+    const k = state.kpi;
+    const rows = Object.entries(k.open_by_tier || {}).map(([tier, v]) =>
+      `<span>${esc(t(`tier.${tier}`))}</span><span class="v">${v.open}</span><span class="v ${v.overdue ? "bad" : ""}">${v.overdue}</span>`).join("");
+    const head = `<span class="muted"></span><span class="v muted">${esc(t("open"))}</span><span class="v muted">${esc(t("overdue"))}</span>`;
+    const total = k.open_total == null ? bigValue(null)
+      : `<div class="big">${k.open_total} / <span style="color:var(--urgent)">${k.overdue_total}</span></div>`;
+    return `<h2>${esc(t("kpi_open_overdue"))}</h2>${total}<div class="kv">${head}${rows}</div>`;
+  },
+  kpi_on_time() {
+    return `<h2>${esc(t("kpi_on_time"))} <small>${esc(t("window_30d"))}</small></h2>${bigValue(pct(state.kpi.on_time_rate))}`;
+  },
+  kpi_satisfaction() {
+    return `<h2>${esc(t("kpi_satisfaction"))} <small>${esc(t("window_30d"))}</small></h2>${bigValue(pct(state.kpi.satisfaction_rate))}`;
+  },
+  systems_health() {
+    const rows = state.feeds.map((f) => {
+      const st = ["ok", "down", "degraded"].includes(f.status) ? f.status : "unknown";
+      const name = CONFIG.lang === "en" ? f.name_en : f.name_zh;
+      return `<div class="sys" title="${esc(t(`health.${st}`))}"><span class="dot st-${st}"></span>${esc(name || f.system)}</div>`;
+    }).join("");
+    const ok = state.feeds.filter((f) => f.status === "ok").length;
+    return `<h2>${esc(t("systems_health"))} <small>${ok}/${state.feeds.length}</small></h2><div class="health">${rows || esc(t("no_data"))}</div>`;
+  },
+  cap_warnings() { return feedList("cap_warnings", "warnings"); },
+  river_gauges() { return feedList("river_gauges", "gauges"); },
+  scenic_capacity() { return feedList("scenic_capacity", "crowds"); },
+  rescue_orders() { return orderList("rescue_orders", (o) => (o.category || "").startsWith("flood")); },
+  tourism_complaints() { return orderList("tourism_complaints", (o) => (o.category || "").startsWith("tourism")); },
+  suggestions() {
+    const list = (state.mode && state.mode.suggestions) || [];
+    return `<h2>${esc(t("suggestions"))}</h2>${list.length ? "" : `<div class="muted">${esc(t("no_data"))}</div>`}`;
+  },
+};
+
+function feedList(key, layer) {
+  const items = state.feedLayers[layer] || [];
+  const li = items.slice(0, 6).map((e) => {
+    const v = e.values || {};
+    const extra = v.count != null && v.capacity ? ` ${v.count}/${v.capacity}` : v.level_m != null ? ` ${v.level_m}m` : "";
+    return `<li>${esc(e.title || e.kind || e.system)}${esc(extra)}</li>`;
+  }).join("");
+  return `<h2>${esc(t(key))}</h2>${li ? `<ul class="list">${li}</ul>` : `<div class="muted">${esc(t("no_data"))}</div>`}`;
+}
+
+function orderList(key, pred) {
+  const list = [...orders.orders.values()].filter((o) => pred(o) && o.status !== "closed").slice(0, 6);
+  const li = list.map((o) => `<li>${esc(o.county_name || "")} ${esc((o.description || "").slice(0, 24))}</li>`).join("");
+  return `<h2>${esc(t(key))}</h2>${li ? `<ul class="list">${li}</ul>` : `<div class="muted">${esc(t("no_data"))}</div>`}`;
+}
+
+function renderPanels() {
+  const left = document.getElementById("dc-left");
+  const right = document.getElementById("dc-right");
+  const want = state.layout.panels || DEFAULT_LAYOUT.panels;
+  const html = { left: [], right: [] };
+  for (const name of want) {
+    if (TOP_PANELS.has(name) || !PANELS[name]) continue;
+    const side = RIGHT_PANELS.has(name) ? "right" : "left";
+    html[side].push(`<section class="panel" data-panel="${name}">${PANELS[name]()}</section>`);
+  }
+  left.innerHTML = html.left.join("");
+  right.innerHTML = html.right.join("");
+  for (const name of TOP_PANELS) {
+    for (const el of document.querySelectorAll(`[data-panel="${name}"]`)) el.style.visibility = want.includes(name) ? "" : "hidden";
+  }
+  document.getElementById("n-systems").textContent = state.feeds.length || "N";
+  document.body.dataset.panels = want.join(",");
+}
+
+function applyLayout() {
+  const layers = state.layout.layers || DEFAULT_LAYOUT.layers;
+  orders.show(layers.includes("orders"));
+  for (const name of ["gauges", "cameras", "crowds", "warnings", "traffic"]) {
+    const key = name === "warnings" ? "feeds.cap_warnings" : `feeds.${name}`;
+    feeds.show(name, layers.includes(key) || (name === "warnings" && layers.includes("feeds.cap_warnings")));
+  }
+  townships();
+  document.body.dataset.layers = layers.join(",");
+  renderPanels();
+}
+
+function setMode(mode) {
+  state.mode = mode;
+  state.layout = (mode && mode.wallboard && mode.wallboard.panels) ? mode.wallboard : DEFAULT_LAYOUT;
+  renderMode(mode);
+  applyLayout();
+}
+
+let kpiTimer = null;
+function refreshSoon(name, delay) {
+  if (kpiTimer) return;
+  kpiTimer = setTimeout(async () => { kpiTimer = null; await refreshSection(name); }, delay);
+}
+
+async function refreshSection(name) {
+  const r = await getJSON(`/api/v1/wallboard/sections/${name}`);
+  if (!r.ok) return;
+  if (name === "kpi") state.kpi = r.body.value || {};
+  if (name === "feeds") state.feeds = r.body.value || [];
+  if (name === "mode") { setMode(r.body.value); return; }
+  renderPanels();
+}
+
+const client = new LiveClient({
+  onSnapshot(m) {
+    state.kpi = m.kpi || {};
+    state.feeds = m.feeds || [];
+    state.feedLayers = m.feed_layers || {};
+    orders.load(m.orders || []);
+    feeds.load(state.feedLayers);
+    setMode(m.mode || null);
+  },
+  onDelta(m) {
+    if (m.order) {
+      orders.upsert(m.order);
+      if (m.type === "order.created" && m.order.urgency === "urgent") {
+        tickerPush(state.ticker, `${fmtTime(m.at)} ${orderTickerText(m.order, t("urgency.urgent"))}`);
+      }
+      refreshSoon("kpi", 2000);
+    } else if (m.type.startsWith("mode.")) {
+      refreshSection("mode");
+      tickerPush(state.ticker, `${fmtTime(m.at)} <b>${esc(t("mode_suffix"))}</b> ${esc(m.type)}`);
+    } else if (m.type.startsWith("feed")) {
+      const ev = m.event || m;
+      feeds.upsert(ev);
+      if (["severe", "extreme"].includes(ev.severity)) tickerPush(state.ticker, `${fmtTime(m.at)} <b>${esc(ev.system || "")}</b> ${esc(ev.title || "")}`);
+    }
+  },
+  onState: setConn,
+});
+
+startClock();
+window.DC_MAP.map.fitBounds(window.DC_MAP.city.getBounds(), { padding: [8, 8] });
+setInterval(() => refreshSection("kpi"), 30000);
+setInterval(() => refreshSection("feeds"), 30000);
+window.DC_APP = { client, orders, feeds, state };
+client.start();
