@@ -1,0 +1,1 @@
+"""Server-rendered templates (minutes of supervision sessions, the supervision console)."""
