@@ -54,8 +54,16 @@ class Settings(BaseSettings):
     tile_url: str | None = Field(default=None, alias="DISPATCH_TILE_URL")
     tile_attribution: str = Field(default="", alias="DISPATCH_TILE_ATTRIBUTION")
     policy_dir: Path | None = Field(default=None, alias="DISPATCH_POLICY_DIR")
+    # Supervision: the video-conference system signs its webhook with this secret
+    # (HMAC-SHA256); unset = the webhook answers 503. PDF font of the minutes: a TrueType
+    # CJK font file (.ttf/.ttc); unset = the first one found, else a built-in CID font.
+    video_webhook_secret: str | None = Field(default=None, alias="DISPATCH_VIDEO_WEBHOOK_SECRET")
+    supervision_tick_seconds: float = Field(
+        default=60.0, alias="DISPATCH_SUPERVISION_TICK_SECONDS", gt=0
+    )
+    pdf_font: Path | None = Field(default=None, alias="DISPATCH_PDF_FONT")
 
-    @field_validator("policy_dir", mode="before")
+    @field_validator("policy_dir", "pdf_font", "video_webhook_secret", mode="before")
     @classmethod
     def _blank_is_unset(cls, v: object) -> object:
         # `DISPATCH_POLICY_DIR=` copied from .env.example means "bundled policies",

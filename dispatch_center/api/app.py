@@ -23,6 +23,7 @@ from dispatch_center.api.routes import (
     mode,
     orders,
     reference,
+    supervision,
 )
 from dispatch_center.api.routes.docs import mount_docs
 from dispatch_center.bus.base import bus_from_url
@@ -32,6 +33,7 @@ from dispatch_center.services import modes
 from dispatch_center.services.bootstrap import ensure_demo_accounts, seed_reference
 from dispatch_center.services.demo import seed_story
 from dispatch_center.services.geography import default_geography
+from dispatch_center.services.supervision import SupervisionTimer
 from dispatch_center.settings import Settings, demo_secret
 from dispatch_center.store.database import Database, prepare_database, resolve_database_url
 from wallboard import install as install_wallboard
@@ -143,11 +145,16 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
         app.state.mode_scheduler = scheduler
         # Other workers' imports and rollbacks arrive on the bus; reload when they do.
         follower = asyncio.create_task(geofence_versions.follow_changes(center))
+        # Reminders and callback tasks; a database lock keeps it to one worker per pass.
+        supervision_timer = SupervisionTimer(center, settings.supervision_tick_seconds)
+        supervision_timer.start()
+        app.state.supervision_timer = supervision_timer
         await start_hub(app, center)
         try:
             yield {}
         finally:
             await stop_hub(app)
+            await supervision_timer.stop()
             follower.cancel()
             await asyncio.gather(follower, return_exceptions=True)
             await scheduler.stop()
@@ -166,6 +173,7 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
     install_error_handlers(app)
     for module in (health, auth, orders, calendar, reference, geo, geofences, mode):
         app.include_router(module.router)
+    app.include_router(supervision.router)
     install_wallboard(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

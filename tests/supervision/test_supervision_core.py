@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from dispatch_center.core.calendar import SHANGHAI
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=SHANGHAI)
 
-FULL = {
+FULL: dict[str, dict[str, Any]] = {
     "leader_study": {"leader": "分管副市长", "instruction": "请市住建局牵头处置"},
     "department_consultation": {
         "departments": ["市住建局", "市中区政府"],
@@ -46,10 +47,18 @@ def test_ladder_is_climbed_in_order_and_records_skips() -> None:
         (["department_consultation"], "leader_study", FULL["leader_study"], "step"),
         (["radio_broadcast"], "video_supervision", FULL["video_supervision"], "step"),
         ([], "leader_study", {"leader": "x"}, "instruction"),
-        ([], "department_consultation", {**FULL["department_consultation"], "departments": []},
-         "departments"),
-        ([], "department_consultation", {**FULL["department_consultation"], "work_split": " "},
-         "work_split"),
+        (
+            [],
+            "department_consultation",
+            {**FULL["department_consultation"], "departments": []},
+            "departments",
+        ),
+        (
+            [],
+            "department_consultation",
+            {**FULL["department_consultation"], "work_split": " "},
+            "work_split",
+        ),
         ([], "radio_broadcast", {**FULL["radio_broadcast"], "outcome": None}, "outcome"),
         ([], "press_conference", {}, "step"),
     ],
@@ -70,7 +79,10 @@ def test_a_rung_may_be_taken_again() -> None:
     )
     assert again.skipped == ()
     assert [s.value for s in sv.next_steps(["department_consultation"])] == [
-        "department_consultation", "video_supervision", "radio_broadcast"]
+        "department_consultation",
+        "video_supervision",
+        "radio_broadcast",
+    ]
 
 
 THRESH = sv.ReminderThresholds(due_soon_minutes=60, overdue_escalate_minutes=120)
@@ -91,24 +103,31 @@ THRESH = sv.ReminderThresholds(due_soon_minutes=60, overdue_escalate_minutes=120
         (100, timedelta(hours=79), None),
     ],
 )
-def test_reminder_kinds(span_h: int, now_offset: timedelta, expected: sv.ReminderKind | None) -> None:
+def test_reminder_kinds(
+    span_h: int, now_offset: timedelta, expected: sv.ReminderKind | None
+) -> None:
     got = sv.reminder_for(
-        received_at=T0, respond_by=T0, reply_by=T0 + timedelta(hours=span_h),
-        now=T0 + now_offset, thresholds=THRESH,
+        received_at=T0,
+        respond_by=T0,
+        reply_by=T0 + timedelta(hours=span_h),
+        now=T0 + now_offset,
+        thresholds=THRESH,
     )
     assert got == expected
 
 
 def test_thresholds_from_each_bundled_policy() -> None:
-    from modes.policy import ModeName
-
     from dispatch_center.services.modes import read_policies
+    from modes.policy import ModeName
 
     policies = read_policies(None, None, None)
     got = {m: sv.ReminderThresholds.from_policy(p.escalation) for m, p in policies.items()}
     # An emergency reminds sooner than normal times.
     assert got[ModeName.emergency].due_soon_minutes < got[ModeName.normal].due_soon_minutes
-    assert got[ModeName.emergency].overdue_escalate_minutes < got[ModeName.normal].overdue_escalate_minutes
+    assert (
+        got[ModeName.emergency].overdue_escalate_minutes
+        < got[ModeName.normal].overdue_escalate_minutes
+    )
 
 
 @pytest.mark.parametrize(
@@ -123,7 +142,9 @@ def test_thresholds_from_each_bundled_policy() -> None:
         ("unsatisfied", True, 0, 0, "limit_reached"),
     ],
 )
-def test_callback_verdicts(rating: str, solved: bool, reopens: int, limit: int, outcome: str) -> None:
+def test_callback_verdicts(
+    rating: str, solved: bool, reopens: int, limit: int, outcome: str
+) -> None:
     verdict = sv.decide_callback(rating, solved, reopens, limit)
     assert verdict.outcome.value == outcome
     assert verdict.reason
@@ -164,8 +185,12 @@ def test_rates_on_hand_computed_data() -> None:
         "reopen_rate": 0.4,  # 2 of 5 reopened at least once
     }
     assert b.rates() == {
-        "response_rate": 0.0, "resolution_rate": 0.0, "satisfaction_rate": None,
-        "on_time_rate": None, "return_rate": 0.0, "reopen_rate": 0.0,
+        "response_rate": 0.0,
+        "resolution_rate": 0.0,
+        "satisfaction_rate": None,
+        "on_time_rate": None,
+        "return_rate": 0.0,
+        "reopen_rate": 0.0,
     }
     total = sv.compute_rates("all", rows)
     assert total.orders == 6 and total.replied == 3 and total.rates()["response_rate"] == 0.5
