@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from datetime import date
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -89,16 +91,19 @@ async def _send_413(send: Send, limit: int) -> None:
 
 async def start_center(settings: Settings, *, demo_password: str | None = None) -> Center:
     """Connect the database and bus, migrate, seed and load reference data."""
+    started = time.perf_counter()
+    # The geography index (about a second of shapely work) builds while the database
+    # starts and migrates: initdb and the server are other processes.
+    geography_task = asyncio.ensure_future(asyncio.to_thread(default_geography))
     url, embedded = await asyncio.to_thread(resolve_database_url, settings)
-    from datetime import date
-
     path = await asyncio.to_thread(prepare_database, url, date.today(), settings.partition_months_ahead)
     db = Database(url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
     await db.open()
     bus = bus_from_url(settings.redis_url)
     await bus.connect()
     secret = settings.secret_key or demo_secret(settings.data_dir)
-    geography = await asyncio.to_thread(default_geography)
+    log.info("database ready after %.1f s", time.perf_counter() - started)
+    geography = await geography_task
     center = Center(
         settings=settings, db=db, bus=bus, storage_path=path, secret_key=secret, geography=geography
     )
@@ -111,7 +116,8 @@ async def start_center(settings: Settings, *, demo_password: str | None = None) 
     if settings.demo and settings.demo_story:
         await seed_story(center)
     log.info(
-        "center ready: database %s (%s), bus %s",
+        "center ready after %.1f s: database %s (%s), bus %s",
+        time.perf_counter() - started,
         "embedded" if embedded else "external",
         path,
         "redis" if settings.redis_url else "in-process",
@@ -174,6 +180,7 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
     for module in (health, auth, orders, calendar, reference, geo, geofences, mode):
         app.include_router(module.router)
     app.include_router(supervision.router)
+    app.include_router(supervision.pages)
     install_wallboard(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

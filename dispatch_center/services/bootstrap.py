@@ -65,8 +65,11 @@ def bundled_units() -> list[dict[str, Any]]:
 
 
 async def seed_reference(center: Center) -> None:
-    """Load built-in reference data that is missing; never overwrite an admin's edits."""
-    async with center.db.connection() as conn:
+    """Load built-in reference data that is missing; never overwrite an admin's edits.
+
+    One transaction: a commit per row cost seconds on a cold embedded database.
+    """
+    async with center.db.connection() as conn, conn.transaction():
         await reference.upsert_units(conn, bundled_units())
         await reference.bulk_upsert_units(conn, center.geography.units())
         await reference.upsert_taxonomy(
@@ -103,7 +106,7 @@ async def seed_reference(center: Center) -> None:
 async def ensure_demo_accounts(center: Center, password: str) -> list[str]:
     """Create or reset the demo accounts with ``password``; return their usernames."""
     hashed = hash_password(password)
-    async with center.db.connection() as conn:
+    async with center.db.connection() as conn, conn.transaction():
         for username, (role, unit, display) in DEMO_ACCOUNTS.items():
             await accounts.upsert_user(
                 conn, username=username, display_name=display, password_hash=hashed, role=role, unit_code=unit

@@ -21,8 +21,13 @@ from dispatch_center.services.errors import Unauthorized
 
 _hasher = PasswordHasher()
 _ALGORITHM = "HS256"
-# Verifying against this keeps a login for an unknown user as slow as for a known one.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Verifying against this keeps a login for an unknown user as slow as for a known
+    # one. Made on first use: hashing at import slowed every start by a third of a second.
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; constant-ish time for unknown users."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
