@@ -181,6 +181,7 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
         app.include_router(module.router)
     app.include_router(supervision.router)
     app.include_router(supervision.pages)
+    app.include_router(supervision.pages)
     install_wallboard(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

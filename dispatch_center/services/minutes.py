@@ -272,3 +272,13 @@ def render_pdf(
     )
     doc.build(story)
     return buf.getvalue()
+
+
+def render_console(who: Any, my: Mapping[str, Any], token: str) -> str:
+    """The supervision console page for ``who`` (see ``templates/supervision_console.html``)."""
+    text = (resources.files("dispatch_center.templates") / "supervision_console.html").read_text(
+        "utf-8"
+    )
+    return _env().from_string(text).render(
+        who=who, my=my, token=token, role_label=_role_label(who.role.value)
+    )

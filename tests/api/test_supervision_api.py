@@ -531,3 +531,17 @@ def test_rates_per_unit_on_known_orders(as_user: Client) -> None:
     assert as_user("h_511102").get("/api/v1/supervision/rates", params=q).status_code == 403
     bad = {**q, "from": q["to"], "to": q["from"]}
     assert as_user("leader").get("/api/v1/supervision/rates", params=bad).status_code == 422
+
+
+def test_console_pages(as_user: Client, live: LiveCenter) -> None:
+    oid = _order(as_user)
+    number = as_user("duty").get(f"/api/v1/orders/{oid}").json()["number"]
+    s = _session(as_user, [oid], topic="沙湾区山洪视频调度会")
+    r = httpx.get(f"{live.base_url}/supervision", params={"token": live.token("h_511102")})
+    assert r.status_code == 200 and "本单位在办工单" in r.text and number in r.text
+    assert r.cookies.get("dc_session")
+    r = httpx.get(f"{live.base_url}/supervision", params={"token": live.token("leader")})
+    assert r.status_code == 200 and "沙湾区山洪视频调度会" in r.text
+    assert f'data-join="{s["id"]}"' in r.text
+    assert " src=" not in r.text and "<link" not in r.text  # every asset inline
+    assert httpx.get(f"{live.base_url}/supervision").status_code == 401

@@ -16,8 +16,10 @@ from dispatch_center.core.supervision import EscalationStep, SupervisionLevel
 from dispatch_center.models import Location, Strict
 from dispatch_center.services import minutes as minutes_doc
 from dispatch_center.services import supervision as sv
+from dispatch_center.services.security import decode_token
 
 router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
+pages = APIRouter(tags=["pages"], include_in_schema=False)
 
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -311,3 +313,23 @@ async def rates(
 async def my(center: CenterDep, who: AnyUser) -> dict[str, Any]:
     """A handler's orders and supervision items; a leader's sessions and instructions."""
     return await sv.my_view(center, who)
+
+
+@pages.get("/supervision", response_class=HTMLResponse)
+async def console(
+    request: Request,
+    center: CenterDep,
+    token: Annotated[str | None, Query(max_length=4000)] = None,
+) -> HTMLResponse:
+    """The supervision console (zh-CN): a handler's orders, reminders and 督办单; a
+    leader's or duty officer's sessions and instructions. No outside assets."""
+    raw = token or request.cookies.get("dc_session")
+    if not raw:
+        return HTMLResponse("<p>请先登录：/supervision?token=…</p>", status_code=401)
+    who = decode_token(raw, request.app.state.secret_key)
+    my = await sv.my_view(center, who)
+    html = minutes_doc.render_console(who, my, raw)
+    response = HTMLResponse(html)
+    if token:  # later links on the page (minutes) carry the session cookie
+        response.set_cookie("dc_session", token, httponly=True, samesite="strict")
+    return response
