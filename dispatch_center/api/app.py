@@ -25,6 +25,7 @@ from dispatch_center.api.routes import (
     mode,
     orders,
     reference,
+    reports,
     supervision,
 )
 from dispatch_center.api.routes.docs import mount_docs
@@ -32,9 +33,11 @@ from dispatch_center.bus.base import bus_from_url
 from dispatch_center.center import Center
 from dispatch_center.services import geofences as geofence_versions
 from dispatch_center.services import modes
+from dispatch_center.services.analysis import RollupWorker
 from dispatch_center.services.bootstrap import ensure_demo_accounts, seed_reference
 from dispatch_center.services.demo import seed_story
 from dispatch_center.services.geography import default_geography
+from dispatch_center.services.reports import DailyReportScheduler
 from dispatch_center.services.supervision import SupervisionTimer
 from dispatch_center.settings import Settings, demo_secret
 from dispatch_center.store.database import Database, prepare_database, resolve_database_url
@@ -156,9 +159,17 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
         supervision_timer.start()
         app.state.supervision_timer = supervision_timer
         await start_hub(app, center)
+        # Analysis: rollups follow the change log; the daily report is made at 08:00.
+        rollups = RollupWorker(center.db)
+        rollups.start()
+        daily_reports = DailyReportScheduler(center)
+        daily_reports.start()
+        app.state.rollup_worker = rollups
         try:
             yield {}
         finally:
+            await daily_reports.stop()
+            await rollups.stop()
             await stop_hub(app)
             await supervision_timer.stop()
             follower.cancel()
@@ -177,10 +188,9 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
     )
     mount_docs(app)
     install_error_handlers(app)
-    for module in (health, auth, orders, calendar, reference, geo, geofences, mode):
+    for module in (health, auth, orders, calendar, reference, geo, geofences, mode, reports):
         app.include_router(module.router)
     app.include_router(supervision.router)
-    app.include_router(supervision.pages)
     app.include_router(supervision.pages)
     install_wallboard(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

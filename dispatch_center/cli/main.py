@@ -192,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     geofences.add_parsers(sub)
 
+    from dispatch_center.cli import analysis
+
+    analysis.add_parsers(sub)
+
     from dispatch_center.cli import mode
 
     mode.add_parsers(sub)

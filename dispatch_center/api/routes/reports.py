@@ -1,0 +1,210 @@
+"""Reports (日报…年报、专报) and the quarterly ranking with its bottom-rank follow-ups."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from dispatch_center.api.deps import AnyUser, CenterDep, CenterStaff
+from dispatch_center.core.analysis import Period, PeriodKind
+from dispatch_center.services import analysis, reports
+from dispatch_center.services.errors import Invalid, NotFound
+from dispatch_center.store import analysis as store
+
+router = APIRouter(tags=["reports"])
+
+Kind = Literal["daily", "weekly", "monthly", "quarterly", "annual"]
+Format = Literal["json", "html", "pdf", "xlsx", "csv"]
+
+
+class SpecialReport(BaseModel):
+    """A special report (专报) over any run of days."""
+
+    start: date
+    end: date = Field(description="last day included")
+
+
+class Explanation(BaseModel):
+    """The written explanation of a bottom-ranked unit (书面说明)."""
+
+    text: str = Field(min_length=1, max_length=20_000)
+
+
+class Interview(BaseModel):
+    """The record of the interview (组织约谈)."""
+
+    record: str = Field(min_length=1, max_length=20_000)
+    held_at: datetime | None = None
+
+
+def _wanted(request: Request, fmt: Format | None) -> str:
+    if fmt:
+        return fmt
+    accept = request.headers.get("accept", "")
+    return "html" if "text/html" in accept else "json"
+
+
+def _document(fmt: str, body: bytes, name: str) -> Response:
+    disposition = "inline" if fmt in ("html", "pdf") else "attachment"
+    return Response(
+        body,
+        media_type=reports.MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'{disposition}; filename="{name}.{fmt}"'},
+    )
+
+
+async def _respond(
+    center: Any, who: Any, request: Request, period: Period, fmt: Format | None
+) -> Any:
+    wanted = _wanted(request, fmt)
+    if wanted == "json":
+        return await reports.report_for(center, period)
+    rec = await reports.generate(
+        center, period, trigger="demand", by=who.username, formats=[wanted]
+    )
+    return _document(
+        wanted, Path(rec["files"][wanted]).read_bytes(), f"{period.kind.value}-{period.key}"
+    )
+
+
+@router.get("/api/v1/reports")
+async def list_reports(
+    center: CenterDep,
+    who: AnyUser,
+    kind: Annotated[PeriodKind | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """Kept reports, newest first, with their files."""
+    async with center.db.connection() as conn:
+        rows = await store.list_reports(conn, kind.value if kind else None, limit)
+    return {
+        "reports": [
+            {
+                **{
+                    k: (v.isoformat() if isinstance(v, date | datetime) else v)
+                    for k, v in r.items()
+                    if k != "files"
+                },
+                "id": str(r["id"]),
+                "formats": sorted(r["files"]),
+                "links": {
+                    f: f"/api/v1/reports/archive/{r['id']}?format={f}" for f in sorted(r["files"])
+                },
+            }
+            for r in rows
+        ]
+    }
+
+
+@router.get("/api/v1/reports/archive/{report_id}", response_model=None)
+async def kept_report(
+    center: CenterDep,
+    who: AnyUser,
+    report_id: int,
+    format: Format = "json",
+) -> Any:
+    """A kept report: its data as it was, or one of its files."""
+    async with center.db.connection() as conn:
+        row = await store.get_report(conn, report_id)
+    if row is None:
+        raise NotFound(f"no report {report_id}")
+    if format == "json":
+        return row["data"]
+    path = (row["files"] or {}).get(format)
+    if not path or not Path(path).exists():
+        raise NotFound(f"report {report_id} has no {format} file")
+    return _document(format, Path(path).read_bytes(), f"{row['kind']}-{report_id}")
+
+
+@router.post("/api/v1/reports/special", status_code=201)
+async def special_report(
+    center: CenterDep, who: CenterStaff, body: SpecialReport
+) -> dict[str, Any]:
+    """Make and keep a special report (专报) over ``start``..``end`` in every format."""
+    if body.end < body.start or (body.end - body.start).days > 731:
+        raise Invalid(
+            "end must be on or after start, within two years", fields={"end": "bad range"}
+        )
+    period = Period(PeriodKind.special, body.start, body.end + timedelta(days=1))
+    rec = await reports.generate(
+        center, period, trigger="demand", by=who.username, formats=reports.FORMATS
+    )
+    return {
+        "id": str(rec["id"]),
+        "title": rec["data"]["title"],
+        "files": sorted(rec["files"]),
+        "data": rec["data"],
+    }
+
+
+@router.get("/api/v1/reports/{kind}", response_model=None)
+async def report(
+    center: CenterDep,
+    who: AnyUser,
+    request: Request,
+    kind: Kind,
+    date_: Annotated[date | None, Query(alias="date")] = None,
+    format: Format | None = None,
+) -> Any:
+    """The report of the period containing ``date`` (default: yesterday). JSON, or a document
+    with ``Accept: text/html`` or ``?format=html|pdf|xlsx|csv`` (kept and listed)."""
+    day = date_ or analysis.default_report_day(center.today())
+    return await _respond(center, who, request, reports.period_of(kind, day), format)
+
+
+@router.get("/api/v1/rankings")
+async def rankings(
+    center: CenterDep,
+    who: AnyUser,
+    quarter: Annotated[str, Query(pattern=r"^\d{4}[Qq][1-4]$")],
+    kind: Literal["county", "department"] = "county",
+    weights: Annotated[
+        str | None, Query(max_length=200, description="e.g. satisfaction=0.4,on_time=0.2")
+    ] = None,
+) -> dict[str, Any]:
+    """人民群众最满意区县、部门: the composite score per county (by adcode) or department."""
+    return await analysis.ranking_view(center, quarter.upper(), kind, weights)
+
+
+@router.get("/api/v1/rankings/followups")
+async def followups(
+    center: CenterDep,
+    who: AnyUser,
+    quarter: Annotated[str | None, Query(pattern=r"^\d{4}Q[1-4]$")] = None,
+    kind: Literal["county", "department"] | None = None,
+) -> dict[str, Any]:
+    """Bottom-rank follow-ups and how far each has come."""
+    return {"followups": await analysis.list_followups(center, quarter, kind)}
+
+
+@router.post("/api/v1/rankings/{quarter}/{kind}/{code}/explanation")
+async def explanation(
+    center: CenterDep,
+    who: AnyUser,
+    quarter: str,
+    kind: Literal["county", "department"],
+    code: str,
+    body: Annotated[Explanation, Body()],
+) -> dict[str, Any]:
+    """The bottom-ranked unit's handler submits its written explanation (书面说明)."""
+    return await analysis.submit_explanation(center, who, quarter.upper(), kind, code, body.text)
+
+
+@router.post("/api/v1/rankings/{quarter}/{kind}/{code}/interview")
+async def interview(
+    center: CenterDep,
+    who: AnyUser,
+    quarter: str,
+    kind: Literal["county", "department"],
+    code: str,
+    body: Annotated[Interview, Body()],
+) -> dict[str, Any]:
+    """A leader or the duty officer records the interview (组织约谈); the follow-up is done."""
+    return await analysis.record_interview(
+        center, who, quarter.upper(), kind, code, body.record, body.held_at
+    )
