@@ -219,7 +219,10 @@ class FeedRunner:
         if fetch is None:
             raise KeyError(f"no fetch callable for poll feed {system!r}")
         try:
-            got = await asyncio.wait_for(fetch(), self.timeout_s)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # races with the fetch finishing, and the runner would then never stop.
+            async with asyncio.timeout(self.timeout_s):
+                got = await fetch()
         except TimeoutError:
             self._failure(
                 system, f"timed out after {self.timeout_s:g} s", self.clock(), transport=True

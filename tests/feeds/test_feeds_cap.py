@@ -21,7 +21,12 @@ def _oasis(name: str) -> bytes:
 def test_homeland_security_example() -> None:
     a = parse_cap(_oasis("a1_homeland_security.xml"))
     assert (a.identifier, a.sender, a.status, a.msg_type, a.scope) == (
-        "43b080713727", "hsas@dhs.gov", "Actual", "Alert", "Public")
+        "43b080713727",
+        "hsas@dhs.gov",
+        "Actual",
+        "Alert",
+        "Public",
+    )
     assert a.sent == datetime(2003, 4, 2, 14, 39, 1, tzinfo=timezone(timedelta(hours=-5)))
     [info] = a.infos
     assert info.language == "en-US"  # the default when absent
@@ -108,8 +113,9 @@ def test_late_older_update_does_not_replace_newer() -> None:
     book = CapBook()
     book.add(alert)
     book.add(update)
-    older = update.__class__(**{**update.__dict__, "identifier": "older",
-                                "sent": update.sent - timedelta(hours=2)})
+    older = update.__class__(
+        **{**update.__dict__, "identifier": "older", "sent": update.sent - timedelta(hours=2)}
+    )
     assert book.add(older) == "duplicate"
     assert book.current[alert.chain_key] is update
 
@@ -125,14 +131,23 @@ def test_expired_alert_is_not_active() -> None:
 MINIMAL = """<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
 <identifier>X</identifier><sender>s@x</sender><sent>2026-11-27T06:00:00+08:00</sent>
 <status>Actual</status><msgType>Alert</msgType><scope>Public</scope>{extra}</alert>"""
-INFO = ("<info><category>Met</category><event>暴雨</event><urgency>Immediate</urgency>"
-        "<severity>Severe</severity><certainty>Likely</certainty>{area}</info>")
+INFO = (
+    "<info><category>Met</category><event>暴雨</event><urgency>Immediate</urgency>"
+    "<severity>Severe</severity><certainty>Likely</certainty>{area}</info>"
+)
 
 
-@pytest.mark.parametrize(("element", "field"), [
-    ("identifier", "identifier"), ("sender", "sender"), ("sent", "sent"), ("status", "status"),
-    ("msgType", "msgType"), ("scope", "scope"),
-])
+@pytest.mark.parametrize(
+    ("element", "field"),
+    [
+        ("identifier", "identifier"),
+        ("sender", "sender"),
+        ("sent", "sent"),
+        ("status", "status"),
+        ("msgType", "msgType"),
+        ("scope", "scope"),
+    ],
+)
 def test_required_alert_elements(element: str, field: str) -> None:
     xml = MINIMAL.format(extra="")
     start = xml.index(f"<{element}>")
@@ -153,21 +168,45 @@ def test_required_info_elements(element: str) -> None:
     assert err.value.field == f"info[1].{element}"
 
 
-@pytest.mark.parametrize(("extra", "field"), [
-    (INFO.replace("Severe", "Terrible").format(area=""), "info[0].severity"),
-    (INFO.replace("Met", "Weather").format(area=""), "info[0].category[0]"),
-    (INFO.format(area="<area><areaDesc>x</areaDesc><polygon>29.5,103.5 29.4,103.7 29.3,103.6"
-                 "</polygon></area>"), "info[0].area[0].polygon[0]"),
-    (INFO.format(area="<area><areaDesc>x</areaDesc><polygon>29.5,103.5 29.4,103.7 29.3,103.6 "
-                 "29.2,103.5</polygon></area>"), "info[0].area[0].polygon[0]"),
-    (INFO.format(area="<area><areaDesc>x</areaDesc><polygon>103.5,29.5 103.7,29.4 103.6,29.3 "
-                 "103.5,29.5</polygon></area>"), "info[0].area[0].polygon[0]"),
-    (INFO.format(area="<area><areaDesc>x</areaDesc><circle>29.5,103.5</circle></area>"),
-     "info[0].area[0].circle[0]"),
-    (INFO.format(area="<area><polygon>29.5,103.5 29.4,103.7 29.3,103.6 29.5,103.5</polygon>"
-                 "</area>"), "info[0].area[0].areaDesc"),
-    ("<references>s@x,X0</references>", "references[0]"),
-])
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        (INFO.replace("Severe", "Terrible").format(area=""), "info[0].severity"),
+        (INFO.replace("Met", "Weather").format(area=""), "info[0].category[0]"),
+        (
+            INFO.format(
+                area="<area><areaDesc>x</areaDesc><polygon>29.5,103.5 29.4,103.7 29.3,103.6"
+                "</polygon></area>"
+            ),
+            "info[0].area[0].polygon[0]",
+        ),
+        (
+            INFO.format(
+                area="<area><areaDesc>x</areaDesc><polygon>29.5,103.5 29.4,103.7 29.3,103.6 "
+                "29.2,103.5</polygon></area>"
+            ),
+            "info[0].area[0].polygon[0]",
+        ),
+        (
+            INFO.format(
+                area="<area><areaDesc>x</areaDesc><polygon>103.5,29.5 103.7,29.4 103.6,29.3 "
+                "103.5,29.5</polygon></area>"
+            ),
+            "info[0].area[0].polygon[0]",
+        ),
+        (
+            INFO.format(area="<area><areaDesc>x</areaDesc><circle>29.5,103.5</circle></area>"),
+            "info[0].area[0].circle[0]",
+        ),
+        (
+            INFO.format(
+                area="<area><polygon>29.5,103.5 29.4,103.7 29.3,103.6 29.5,103.5</polygon></area>"
+            ),
+            "info[0].area[0].areaDesc",
+        ),
+        ("<references>s@x,X0</references>", "references[0]"),
+    ],
+)
 def test_invalid_content_names_the_element(extra: str, field: str) -> None:
     with pytest.raises(PayloadError) as err:
         parse_cap(MINIMAL.format(extra=extra))

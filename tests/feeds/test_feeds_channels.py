@@ -26,20 +26,29 @@ def test_cti_events_and_form_make_a_phone_order() -> None:
     assert call.recording_url is not None and call.recording_url.endswith(".wav")
     d = voice.form_to_draft(call, fixture_bytes("voice", "agent_form.json"))
     assert (d.channel, d.source, d.source_id, d.urgency) == (
-        "phone", "cti", "CTI2026071207120001", "urgent")
+        "phone",
+        "cti",
+        "CTI2026071207120001",
+        "urgent",
+    )
     assert d.reporter is not None and d.reporter.phone == "13981366120"  # the caller number
     assert d.received_at == datetime(2026, 7, 12, 7, 12, 9, tzinfo=SHANGHAI)
     assert d.extra["recording_url"] == call.recording_url and d.extra["agent_id"] == "A1021"
     OrderCreate.model_validate(d.to_order_body())
 
 
-@pytest.mark.parametrize(("form", "field"), [
-    ({"type": "help", "urgency": "soon", "description": "x", "address": "y"}, "urgency"),
-    ({"type": "gripe", "urgency": "general", "description": "x", "address": "y"}, "type"),
-    ({"type": "help", "urgency": "general", "description": "x"}, "address"),
-    ({"type": "help", "urgency": "general", "description": "x", "lon": 103.7, "lat": 99},
-     "lat"),
-])
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ({"type": "help", "urgency": "soon", "description": "x", "address": "y"}, "urgency"),
+        ({"type": "gripe", "urgency": "general", "description": "x", "address": "y"}, "type"),
+        ({"type": "help", "urgency": "general", "description": "x"}, "address"),
+        (
+            {"type": "help", "urgency": "general", "description": "x", "lon": 103.7, "lat": 99},
+            "lat",
+        ),
+    ],
+)
 def test_bad_agent_form(form: dict[str, object], field: str) -> None:
     with pytest.raises(PayloadError) as err:
         voice.form_to_draft(voice.Call("C", "139"), form)
@@ -48,8 +57,9 @@ def test_bad_agent_form(form: dict[str, object], field: str) -> None:
 
 def test_unknown_cti_event() -> None:
     with pytest.raises(PayloadError) as err:
-        voice.CallLog().apply({"event": "TRANSFERRED", "callId": "C", "caller": "1",
-                               "time": "2026-11-27 08:00:00"})
+        voice.CallLog().apply(
+            {"event": "TRANSFERRED", "callId": "C", "caller": "1", "time": "2026-11-27 08:00:00"}
+        )
     assert err.value.field == "event"
 
 
@@ -118,8 +128,10 @@ def test_signature_pass_and_fail() -> None:
 
 
 def test_wechat_messages_fold_into_one_draft() -> None:
-    msgs = [wechat.parse_message(fixture_bytes("wechat", n))
-            for n in ("text.xml", "location.xml", "image.xml")]
+    msgs = [
+        wechat.parse_message(fixture_bytes("wechat", n))
+        for n in ("text.xml", "location.xml", "image.xml")
+    ]
     assert [m.msg_type for m in msgs] == ["text", "location", "image"]
     loc = msgs[1]
     assert (loc.lat, loc.lon) == (29.542306, 103.772338)  # Location_X is the latitude
@@ -132,17 +144,32 @@ def test_wechat_messages_fold_into_one_draft() -> None:
     OrderCreate.model_validate(d.to_order_body())
 
 
-@pytest.mark.parametrize(("xml", "field"), [
-    ("<xml><ToUserName>g</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime>"
-     "<MsgType>video</MsgType></xml>", "MsgType"),
-    ("<xml><ToUserName>g</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime>"
-     "<MsgType>location</MsgType><Location_X>129.5</Location_X><Location_Y>103.7</Location_Y>"
-     "</xml>", "Location_X"),
-    ("<xml><ToUserName>g</ToUserName><CreateTime>1</CreateTime><MsgType>text</MsgType>"
-     "<Content>x</Content></xml>", "FromUserName"),
-    ("<xml><ToUserName>g</ToUserName><FromUserName>o</FromUserName><CreateTime>soon"
-     "</CreateTime><MsgType>text</MsgType><Content>x</Content></xml>", "CreateTime"),
-])
+@pytest.mark.parametrize(
+    ("xml", "field"),
+    [
+        (
+            "<xml><ToUserName>g</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime>"
+            "<MsgType>video</MsgType></xml>",
+            "MsgType",
+        ),
+        (
+            "<xml><ToUserName>g</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime>"
+            "<MsgType>location</MsgType><Location_X>129.5</Location_X><Location_Y>103.7</Location_Y>"
+            "</xml>",
+            "Location_X",
+        ),
+        (
+            "<xml><ToUserName>g</ToUserName><CreateTime>1</CreateTime><MsgType>text</MsgType>"
+            "<Content>x</Content></xml>",
+            "FromUserName",
+        ),
+        (
+            "<xml><ToUserName>g</ToUserName><FromUserName>o</FromUserName><CreateTime>soon"
+            "</CreateTime><MsgType>text</MsgType><Content>x</Content></xml>",
+            "CreateTime",
+        ),
+    ],
+)
 def test_bad_wechat_messages(xml: str, field: str) -> None:
     with pytest.raises(PayloadError) as err:
         wechat.parse_message(xml)
@@ -206,8 +233,12 @@ def test_sms_draft() -> None:
 
 
 def test_short_sms_is_immediate_and_bad_udh_names_the_field() -> None:
-    one = {"msgId": "s1", "mobile": "13900000000", "content": "路灯不亮",
-           "recvTime": "2026-11-27 20:00:00"}
+    one = {
+        "msgId": "s1",
+        "mobile": "13900000000",
+        "content": "路灯不亮",
+        "recvTime": "2026-11-27 20:00:00",
+    }
     got = sms.SmsAssembler().add(sms.parse_part(one), now=T0)
     assert got is not None and got.text == "路灯不亮"
     with pytest.raises(PayloadError) as err:
@@ -218,23 +249,45 @@ def test_short_sms_is_immediate_and_bad_udh_names_the_field() -> None:
 # -- letters --------------------------------------------------------------------------------
 def test_registered_letter_keeps_its_scan() -> None:
     d = letter.letter_to_draft(fixture_bytes("letter", "registered_letter.json"))
-    assert (d.channel, d.source_id, d.category.code) == ("letter", "XJ20261127003",
-                                                         "water.drainage")
+    assert (d.channel, d.source_id, d.category.code) == (
+        "letter",
+        "XJ20261127003",
+        "water.drainage",
+    )
     [scan] = d.attachments
     assert scan.content_type == "application/pdf" and scan.content.startswith(b"%PDF-1.4")
     assert d.address == "犍为县玉津镇" and d.extra["postmark"] == "2026-11-24"
     OrderCreate.model_validate(d.to_order_body())
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"scan": None}, "scan"),
-    ({"scan": {"filename": "a.doc", "contentType": "application/msword",
-               "contentBase64": "AAAA"}}, "scan.contentType"),
-    ({"scan": {"filename": "a.pdf", "contentType": "application/pdf",
-               "contentBase64": "not base64!"}}, "scan.contentBase64"),
-    ({"summary": ""}, "summary"),
-    ({"type": "gripe"}, "type"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"scan": None}, "scan"),
+        (
+            {
+                "scan": {
+                    "filename": "a.doc",
+                    "contentType": "application/msword",
+                    "contentBase64": "AAAA",
+                }
+            },
+            "scan.contentType",
+        ),
+        (
+            {
+                "scan": {
+                    "filename": "a.pdf",
+                    "contentType": "application/pdf",
+                    "contentBase64": "not base64!",
+                }
+            },
+            "scan.contentBase64",
+        ),
+        ({"summary": ""}, "summary"),
+        ({"type": "gripe"}, "type"),
+    ],
+)
 def test_bad_letter(change: dict[str, object], field: str) -> None:
     doc = {**json.loads(fixture_bytes("letter", "registered_letter.json")), **change}
     with pytest.raises(PayloadError) as err:

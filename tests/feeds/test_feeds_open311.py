@@ -40,29 +40,68 @@ def test_services_are_the_taxonomy_subcategories() -> None:
 def test_services_document_matches_the_spec_sample() -> None:
     dummy = (o.ServiceAttribute("X", "string", "x", 1),)
     spec = [
-        o.Service("001", "Cans left out 24x7", "Garbage or recycling cans that have been left "
-                  "out for more than 24 hours after collection. Violators will be cited.",
-                  "sanitation", "lorem, ipsum, dolor", attributes=dummy),
-        o.Service("002", "Construction plate shifted", "Metal construction plate covering the "
-                  "street or sidewalk has been moved.", "street", "lorem, ipsum, dolor",
-                  attributes=dummy),
-        o.Service("003", "Curb or curb ramp defect", "Sidewalk curb or ramp has problems such "
-                  "as cracking, missing pieces, holes, and/or chipped curb.", "street",
-                  "lorem, ipsum, dolor", attributes=dummy),
+        o.Service(
+            "001",
+            "Cans left out 24x7",
+            "Garbage or recycling cans that have been left "
+            "out for more than 24 hours after collection. Violators will be cited.",
+            "sanitation",
+            "lorem, ipsum, dolor",
+            attributes=dummy,
+        ),
+        o.Service(
+            "002",
+            "Construction plate shifted",
+            "Metal construction plate covering the street or sidewalk has been moved.",
+            "street",
+            "lorem, ipsum, dolor",
+            attributes=dummy,
+        ),
+        o.Service(
+            "003",
+            "Curb or curb ramp defect",
+            "Sidewalk curb or ramp has problems such "
+            "as cracking, missing pieces, holes, and/or chipped curb.",
+            "street",
+            "lorem, ipsum, dolor",
+            attributes=dummy,
+        ),
     ]
     _same_xml(o.to_xml("services", o.service_list(spec)), fixture_bytes("open311", "services.xml"))
     first = json.loads(o.to_json(o.service_list(spec)))[0]
-    assert list(first) == ["service_code", "service_name", "description", "metadata", "type",
-                           "keywords", "group"]
+    assert list(first) == [
+        "service_code",
+        "service_name",
+        "description",
+        "metadata",
+        "type",
+        "keywords",
+        "group",
+    ]
     assert first["metadata"] is True
 
 
 def test_service_definition_matches_the_spec_sample() -> None:
-    svc = o.Service("DMV66", "x", "x", "x", attributes=(o.ServiceAttribute(
-        "WHISHETN", "singlevaluelist", "What is the ticket/tag/DL number?", 1, True,
-        (("123", "Ford"), ("124", "Chrysler"))),))
-    _same_xml(o.to_xml("service_definition", o.service_definition(svc)),
-              fixture_bytes("open311", "service_definition.xml"))
+    svc = o.Service(
+        "DMV66",
+        "x",
+        "x",
+        "x",
+        attributes=(
+            o.ServiceAttribute(
+                "WHISHETN",
+                "singlevaluelist",
+                "What is the ticket/tag/DL number?",
+                1,
+                True,
+                (("123", "Ford"), ("124", "Chrysler")),
+            ),
+        ),
+    )
+    _same_xml(
+        o.to_xml("service_definition", o.service_definition(svc)),
+        fixture_bytes("open311", "service_definition.xml"),
+    )
 
 
 def test_requests_document_matches_the_spec_sample() -> None:
@@ -74,15 +113,30 @@ def test_requests_document_matches_the_spec_sample() -> None:
     assert list(ours) == [c.tag for c in spec[0]]
 
 
-@pytest.mark.parametrize(("name", "doc"), [
-    ("post_response.xml", o.post_response(
-        "293944", service_notice="The City will inspect and require the responsible party to "
-        "correct within 24 hours and/or issue a Correction Notice or Notice of Violation of the "
-        "Public Works Code")),
-    ("token_response.xml", o.token_response("12345", "638344")),
-    ("errors.xml", o.Open311Error([(403, "Invalid api_key received -- can't proceed with "
-                                         "create_request."), (404, "Whatever")]).as_list()),
-])
+@pytest.mark.parametrize(
+    ("name", "doc"),
+    [
+        (
+            "post_response.xml",
+            o.post_response(
+                "293944",
+                service_notice="The City will inspect and require the responsible party to "
+                "correct within 24 hours and/or issue a Correction Notice or Notice of "
+                "Violation of the Public Works Code",
+            ),
+        ),
+        ("token_response.xml", o.token_response("12345", "638344")),
+        (
+            "errors.xml",
+            o.Open311Error(
+                [
+                    (403, "Invalid api_key received -- can't proceed with create_request."),
+                    (404, "Whatever"),
+                ]
+            ).as_list(),
+        ),
+    ],
+)
 def test_list_documents_match_the_spec(name: str, doc: list[dict[str, Any]]) -> None:
     root = {"errors.xml": "errors"}.get(name, "service_requests")
     ours = ET.fromstring(o.to_xml(root, doc))
@@ -92,20 +146,33 @@ def test_list_documents_match_the_spec(name: str, doc: list[dict[str, Any]]) -> 
 
 
 def test_discovery_matches_the_spec_sample() -> None:
-    doc = o.discovery("http://open311.sfgov.org/v2", changeset="2011-02-03 14:32",
-                      contact="You can email or call for assistance api@yourcity.net "
-                      "+1 (555) 555-5555",
-                      key_service="You can request a key here: http://api.yourcity.net/")
+    doc = o.discovery(
+        "http://open311.sfgov.org/v2",
+        changeset="2011-02-03 14:32",
+        contact="You can email or call for assistance api@yourcity.net +1 (555) 555-5555",
+        key_service="You can request a key here: http://api.yourcity.net/",
+    )
     _same_xml(o.to_xml("discovery", doc), fixture_bytes("open311", "discovery.xml"))
 
 
 def test_post_maps_to_an_order_draft_the_api_accepts() -> None:
-    form = [("api_key", "k"), ("service_code", "flood.waterlogging"), ("lat", "29.4138"),
-            ("long", "103.5489"), ("address_string", "沙湾区沫若广场"),
-            ("description", "地下车库进水"), ("first_name", "强"), ("last_name", "马"),
-            ("phone", "13981366120"), ("email", "ma@example.cn"), ("attribute[DEPTH]", "knee"),
-            ("attribute[TRAPPED]", "yes"), ("media_url", "http://img.example/1.jpg"),
-            ("device_id", "dev-1"), ("account_id", "acc-9")]
+    form = [
+        ("api_key", "k"),
+        ("service_code", "flood.waterlogging"),
+        ("lat", "29.4138"),
+        ("long", "103.5489"),
+        ("address_string", "沙湾区沫若广场"),
+        ("description", "地下车库进水"),
+        ("first_name", "强"),
+        ("last_name", "马"),
+        ("phone", "13981366120"),
+        ("email", "ma@example.cn"),
+        ("attribute[DEPTH]", "knee"),
+        ("attribute[TRAPPED]", "yes"),
+        ("media_url", "http://img.example/1.jpg"),
+        ("device_id", "dev-1"),
+        ("account_id", "acc-9"),
+    ]
     d = o.request_to_draft(form, SERVICES, received_at=NOW)
     assert (d.channel, d.category.code, d.urgency) == ("open311", "flood.waterlogging", "urgent")
     assert d.location is not None and (d.location.lon, d.location.lat) == (103.5489, 29.4138)
@@ -117,34 +184,66 @@ def test_post_maps_to_an_order_draft_the_api_accepts() -> None:
 
 
 def test_multivaluelist_attribute() -> None:
-    d = o.request_to_draft({"service_code": "traffic.road", "address_string": "嘉定中路",
-                            "attribute[HAZARD][]": ["pothole", "manhole"]}, SERVICES,
-                           received_at=NOW)
+    d = o.request_to_draft(
+        {
+            "service_code": "traffic.road",
+            "address_string": "嘉定中路",
+            "attribute[HAZARD][]": ["pothole", "manhole"],
+        },
+        SERVICES,
+        received_at=NOW,
+    )
     assert d.extra["attributes"] == {"HAZARD": ["pothole", "manhole"]}
     assert d.description.startswith("道路设施")  # no description: the service name
 
 
-@pytest.mark.parametrize(("form", "errors"), [
-    ({"lat": "29.5", "long": "103.7"}, [(400, "service_code was not provided")]),
-    ({"service_code": "nope", "lat": "29.5", "long": "103.7"},
-     [(404, "service_code nope was not found")]),
-    ({"service_code": "market.food"},
-     [(400, "a location is required: lat and long, address_string or address_id")]),
-    ({"service_code": "market.food", "lat": "29.5"}, [(400, "lat and long must be given together")]),
-    ({"service_code": "market.food", "lat": "95", "long": "103"},
-     [(400, "lat/long 95,103 is not a WGS-84 position")]),
-    ({"service_code": "housing.lift", "address_string": "x"},
-     [(400, "attribute[TRAPPED] is required for housing.lift")]),
-    ({"service_code": "flood.waterlogging", "address_string": "x", "attribute[DEPTH]": "deep",
-      "attribute[TRAPPED]": "no"}, [(400, "attribute[DEPTH] must be one of ['ankle', 'knee', "
-                                          "'waist']")]),
-    ({"service_code": "market.food", "address_string": "x", "email": "not-an-email"},
-     [(400, "email not-an-email is not an e-mail address")]),
-    ({"service_code": "market.food", "address_string": "x", "description": "长" * 4001},
-     [(400, "description is longer than 4000 characters")]),
-    ({"service_code": "market.food", "address_string": "x", "attribute[FOO]": "1"},
-     [(400, "attribute[FOO] is not an attribute of market.food")]),
-])
+@pytest.mark.parametrize(
+    ("form", "errors"),
+    [
+        ({"lat": "29.5", "long": "103.7"}, [(400, "service_code was not provided")]),
+        (
+            {"service_code": "nope", "lat": "29.5", "long": "103.7"},
+            [(404, "service_code nope was not found")],
+        ),
+        (
+            {"service_code": "market.food"},
+            [(400, "a location is required: lat and long, address_string or address_id")],
+        ),
+        (
+            {"service_code": "market.food", "lat": "29.5"},
+            [(400, "lat and long must be given together")],
+        ),
+        (
+            {"service_code": "market.food", "lat": "95", "long": "103"},
+            [(400, "lat/long 95,103 is not a WGS-84 position")],
+        ),
+        (
+            {"service_code": "housing.lift", "address_string": "x"},
+            [(400, "attribute[TRAPPED] is required for housing.lift")],
+        ),
+        (
+            {
+                "service_code": "flood.waterlogging",
+                "address_string": "x",
+                "attribute[DEPTH]": "deep",
+                "attribute[TRAPPED]": "no",
+            },
+            [(400, "attribute[DEPTH] must be one of ['ankle', 'knee', 'waist']")],
+        ),
+        (
+            {"service_code": "market.food", "address_string": "x", "email": "not-an-email"},
+            [(400, "email not-an-email is not an e-mail address")],
+        ),
+        (
+            {"service_code": "market.food", "address_string": "x", "description": "长" * 4001},
+            [(400, "description is longer than 4000 characters")],
+        ),
+        (
+            {"service_code": "market.food", "address_string": "x", "attribute[FOO]": "1"},
+            [(400, "attribute[FOO] is not an attribute of market.food")],
+        ),
+    ],
+)
 def test_post_validation_errors(form: dict[str, str], errors: list[tuple[int, str]]) -> None:
     with pytest.raises(o.Open311Error) as err:
         o.request_to_draft(form, SERVICES, received_at=NOW)
@@ -159,22 +258,37 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 ORDER = {
-    "id": "1042", "number": "LS2026112700042", "status": "in_progress",
+    "id": "1042",
+    "number": "LS2026112700042",
+    "status": "in_progress",
     "category": {"type": "report", "code": "urban.sanitation", "name": "市容环卫"},
-    "description": "绿心路公交站垃圾满溢", "location": {"lon": 103.756, "lat": 29.571},
-    "address": "市中区绿心路公交站", "received_at": "2026-11-27T08:40:12+08:00",
-    "deadlines": {"respond_by": "2026-11-30T08:40:12+08:00",
-                  "reply_by": "2026-12-04T08:40:12+08:00"},
+    "description": "绿心路公交站垃圾满溢",
+    "location": {"lon": 103.756, "lat": 29.571},
+    "address": "市中区绿心路公交站",
+    "received_at": "2026-11-27T08:40:12+08:00",
+    "deadlines": {
+        "respond_by": "2026-11-30T08:40:12+08:00",
+        "reply_by": "2026-12-04T08:40:12+08:00",
+    },
     "assigned_unit": {"code": "511102-cg", "name": "市中区综合行政执法局"},
 }
 
 
-@pytest.mark.parametrize(("status", "open_closed"), [
-    ("received", "open"), ("dispatched", "open"), ("in_progress", "open"),
-    ("return_requested", "open"), ("replied", "closed"), ("callback_done", "closed"),
-    ("evaluated", "closed"), ("closed", "closed"), ("merged", "closed"),
-    ("transferred_110", "closed"),
-])
+@pytest.mark.parametrize(
+    ("status", "open_closed"),
+    [
+        ("received", "open"),
+        ("dispatched", "open"),
+        ("in_progress", "open"),
+        ("return_requested", "open"),
+        ("replied", "closed"),
+        ("callback_done", "closed"),
+        ("evaluated", "closed"),
+        ("closed", "closed"),
+        ("merged", "closed"),
+        ("transferred_110", "closed"),
+    ],
+)
 def test_order_status_maps_to_open_or_closed(status: str, open_closed: str) -> None:
     r = o.order_to_request({**ORDER, "status": status}, SERVICES)
     assert r["status"] == open_closed
@@ -190,8 +304,12 @@ def test_order_to_service_request_fields() -> None:
     assert "2026-12-04" in r["service_notice"]
     merged = o.order_to_request({**ORDER, "status": "merged", "merged_into": "1001"})
     assert "1001" in merged["status_notes"] and merged["service_notice"] is None
-    routed = o.order_to_request({**{k: v for k, v in ORDER.items() if k != "assigned_unit"},
-                                 "routing": {"lead": {"name": "沙湾区城管局"}}})
+    routed = o.order_to_request(
+        {
+            **{k: v for k, v in ORDER.items() if k != "assigned_unit"},
+            "routing": {"lead": {"name": "沙湾区城管局"}},
+        }
+    )
     assert routed["agency_responsible"] == "沙湾区城管局"
 
 
@@ -200,11 +318,15 @@ def test_query_defaults_and_errors() -> None:
     assert (q.end, q.start, q.limit) == (NOW, NOW - o.DEFAULT_WINDOW, 1000)
     q = o.parse_query({"service_request_id": "1,2", "status": "bogus"}, now=NOW)
     assert q.service_request_ids == ("1", "2") and q.status == ()  # id overrides the rest
-    q = o.parse_query({"service_code": "urban.sanitation", "start_date":
-                       "2026-11-01T00:00:00+08:00"}, now=NOW)
+    q = o.parse_query(
+        {"service_code": "urban.sanitation", "start_date": "2026-11-01T00:00:00+08:00"}, now=NOW
+    )
     assert q.service_codes == ("urban.sanitation",) and q.start is not None
-    for params in ({"status": "pending"}, {"start_date": "yesterday"},
-                   {"start_date": "2026-11-27T00:00:00Z", "end_date": "2026-11-01T00:00:00Z"}):
+    for params in (
+        {"status": "pending"},
+        {"start_date": "yesterday"},
+        {"start_date": "2026-11-27T00:00:00Z", "end_date": "2026-11-01T00:00:00Z"},
+    ):
         with pytest.raises(o.Open311Error) as err:
             o.parse_query(params, now=NOW)
         assert err.value.status == 400

@@ -1,0 +1,139 @@
+"""The demo simulators: every payload accepted by its adapter, and the scenarios' story."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections import Counter
+from datetime import datetime, timedelta
+
+import pytest
+
+from dispatch_center.models import OrderCreate
+from feeds.base import FeedEvent, OrderDraft
+from feeds.cap import parse_cap
+from feeds.payload import SHANGHAI
+from feeds.registry import DEFAULT_ADAPTERS, Catalogue
+from feeds.rules import apply_rules
+from feeds.simkit import SCENARIOS, SimContext
+from feeds.simulate import PHONE, SimulatedPayload, generate
+
+CAT = Catalogue.default()
+FLOOD_START = datetime(2026, 7, 12, 6, 0, tzinfo=SHANGHAI)
+GOLDEN_START = datetime(2026, 10, 3, 13, 0, tzinfo=SHANGHAI)
+
+
+def _accept(item: SimulatedPayload) -> list[FeedEvent | OrderDraft]:
+    if item.system == PHONE:
+        assert isinstance(item.payload, dict)
+        OrderCreate.model_validate(item.payload)
+        return []
+    out = CAT[item.system].normalize(item.payload, received_at=item.at)
+    for d in out:
+        if isinstance(d, OrderDraft):
+            OrderCreate.model_validate(d.to_order_body())
+    return out
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize("module", DEFAULT_ADAPTERS, ids=lambda m: m.DESCRIPTOR.system)
+def test_every_simulator_speaks_its_adapters_format(module: object, scenario: str) -> None:
+    rng = random.Random(7)
+    for seq in range(25):
+        at = FLOOD_START + timedelta(minutes=10 * seq)
+        ctx = SimContext(at, scenario, rng, seq, seq / 24, FLOOD_START)  # type: ignore[arg-type]
+        payloads = module.simulate(ctx)  # type: ignore[attr-defined]
+        assert payloads
+        for p in payloads:
+            out = module.normalize(p, received_at=at)  # type: ignore[attr-defined]
+            assert out
+
+
+@pytest.mark.parametrize(
+    ("scenario", "start"),
+    [
+        ("normal", datetime(2026, 11, 27, 8, 0, tzinfo=SHANGHAI)),
+        ("flood", FLOOD_START),
+        ("golden-week", GOLDEN_START),
+    ],
+)
+def test_generated_stream_is_ordered_deterministic_and_accepted(
+    scenario: str, start: datetime
+) -> None:
+    items = list(generate(scenario, start=start, end=start + timedelta(hours=4)))  # type: ignore[arg-type]
+    assert items and all(a.at <= b.at for a, b in itertools.pairwise(items))
+    assert all(start <= i.at < start + timedelta(hours=4) for i in items)
+    again = list(generate(scenario, start=start, end=start + timedelta(hours=4)))  # type: ignore[arg-type]
+    assert [(i.at, i.system) for i in again] == [(i.at, i.system) for i in items]
+    other = list(generate(scenario, start=start, end=start + timedelta(hours=4), seed=1))  # type: ignore[arg-type]
+    assert [(i.at, i.system) for i in other] != [(i.at, i.system) for i in items]
+    for item in items:
+        _accept(item)
+    assert len({i.system for i in items}) >= 15
+
+
+def test_flood_morning_story() -> None:
+    items = list(generate("flood", start=FLOOD_START, end=FLOOD_START + timedelta(hours=4)))
+    # the CAP red warning first, then Updates referencing it
+    caps = [parse_cap(i.payload) for i in items if i.system == "weather_cap"]  # type: ignore[arg-type]
+    assert caps[0].msg_type == "Alert" and caps[0].info().severity == "Extreme"  # type: ignore[union-attr]
+    assert len(caps) >= 2 and all(c.msg_type == "Update" for c in caps[1:])
+    assert {c.chain_key for c in caps} == {caps[0].chain_key}
+    # rain rising in 沙湾, 峨边, 金口河
+    rain: dict[str, list[float]] = {}
+    gauges_over: set[str] = set()
+    triggers = set()
+    for i in items:
+        if i.system != "hydrology":
+            continue
+        out = apply_rules(_accept(i))
+        triggers |= {t.key for t in out.triggers}
+        for e in out.events:
+            if e.kind == "rain.reading":
+                rain.setdefault(e.values["adcode"], []).append(e.values["rain_mm"])
+            if e.kind == "flood.alert":
+                gauges_over.add(e.values["river"])
+    for adcode in ("511111", "511132", "511113"):
+        series = rain[adcode]
+        assert series[-1] > series[0] + 20, adcode
+    assert rain["511102"][-1] < 5
+    assert "大渡河" in gauges_over and "gauge:60705800" in triggers
+    calls = [i.payload for i in items if i.system == PHONE and isinstance(i.payload, dict)]
+    assert sum(1 for c in calls if c["category"]["code"] == "flood.waterlogging") >= 5
+
+
+def test_golden_week_afternoon_story() -> None:
+    items = list(generate("golden-week", start=GOLDEN_START, end=GOLDEN_START + timedelta(hours=4)))
+    keys = set()
+    for i in items:
+        if i.system == "scenic_crowd":
+            keys |= {t.key for t in apply_rules(_accept(i)).triggers}
+    assert {"crowd:LSDF", "crowd:EMSJD", "crowd:EMSBGS"} <= keys
+    counts = Counter(i.system for i in items)
+    assert counts["tourism_12301"] >= 10 and counts["transport_12328"] >= 10
+    congestion = [
+        d
+        for i in items
+        if i.system == "transport_12328"
+        for d in _accept(i)
+        if isinstance(d, OrderDraft) and d.category.code == "traffic.congestion"
+    ]
+    assert len(congestion) >= 5
+
+
+def test_daily_curve_shapes_the_day() -> None:
+    day = datetime(2026, 11, 27, 0, 0, tzinfo=SHANGHAI)
+    items = list(
+        generate("normal", start=day, end=day + timedelta(days=1), systems=["skynet", PHONE])
+    )
+    by_hour = Counter(i.at.astimezone(SHANGHAI).hour for i in items)
+    night = sum(by_hour[h] for h in (1, 2, 3, 4))
+    morning = sum(by_hour[h] for h in (9, 10, 11, 12))
+    assert morning > 4 * night
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError):
+        list(generate("typhoon", start=FLOOD_START, end=FLOOD_START + timedelta(hours=1)))  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        list(generate("flood", start=FLOOD_START, end=FLOOD_START))
