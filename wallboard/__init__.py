@@ -40,8 +40,14 @@ def install(app: FastAPI) -> None:
     app.include_router(live.router)
     app.include_router(pages.router)
     app.include_router(pages.api)
-    app.mount("/static/vendor/leaflet.markercluster", StaticFiles(directory=cluster.BASE_DIR), name="vendor-cluster")
-    app.mount("/static/vendor/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="vendor-leaflet")
+    app.mount(
+        "/static/vendor/leaflet.markercluster",
+        StaticFiles(directory=cluster.BASE_DIR),
+        name="vendor-cluster",
+    )
+    app.mount(
+        "/static/vendor/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="vendor-leaflet"
+    )
     app.mount("/static/wallboard", StaticFiles(directory=STATIC), name="wallboard-static")
 
 

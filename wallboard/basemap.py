@@ -27,13 +27,15 @@ def _vendored(element: Any, js: list[tuple[str, str]], css: list[tuple[str, str]
     element.default_css = css
 
 
-def build_map(geography: Geography, *, tile_url: str | None, tile_attribution: str, lang: str) -> str:
+def build_map(
+    geography: Geography, *, tile_url: str | None, tile_attribution: str, lang: str
+) -> str:
     """The map page's HTML: city outline, 11 county boundaries with name labels, an empty
     marker cluster for live orders; handles exposed as ``window.DC_MAP``.
 
     Examples
     --------
-    >>> html = build_map(center.geography, tile_url=None, tile_attribution="", lang="zh")  # doctest: +SKIP
+    >>> html = build_map(geo, tile_url=None, tile_attribution="", lang="zh")  # doctest: +SKIP
     >>> "cdn" in html  # doctest: +SKIP
     False
     """
@@ -48,7 +50,9 @@ def build_map(geography: Geography, *, tile_url: str | None, tile_attribution: s
         zoom_control=True,
         attribution_control=bool(tile_url),
     )
-    _vendored(m, [("leaflet", f"{LEAFLET}/leaflet.js")], [("leaflet_css", f"{LEAFLET}/leaflet.css")])
+    _vendored(
+        m, [("leaflet", f"{LEAFLET}/leaflet.js")], [("leaflet_css", f"{LEAFLET}/leaflet.css")]
+    )
     if tile_url:
         folium.TileLayer(tiles=tile_url, attr=tile_attribution or "tiles", name="tiles").add_to(m)
     city = folium.GeoJson(

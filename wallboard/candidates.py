@@ -67,13 +67,19 @@ async def candidates(center: Center, who: Principal, order_id: str) -> dict[str,
     units = center.reference.units
     picked: dict[str, str] = {}
     for row in center.geography.catalogue.rows:
-        if category and row.category_code == category and (
-            row.area_code is None or county is None or row.area_code.startswith(county)
+        if (
+            category
+            and row.category_code == category
+            and (row.area_code is None or county is None or row.area_code.startswith(county))
         ):
             picked.setdefault(row.unit_code, "catalogue")
     if county:
         for code, u in units.items():
-            if u.get("county_code") == county and u.get("kind") in ("department", "township", "county"):
+            if u.get("county_code") == county and u.get("kind") in (
+                "department",
+                "township",
+                "county",
+            ):
                 picked.setdefault(code, "county")
     lead_code = lead.get("code") if isinstance(lead, dict) else None
     codes = [c for c in picked if c in units and c != lead_code]

@@ -60,9 +60,10 @@ class Outbox:
     Examples
     --------
     >>> box = Outbox(limit=2)
-    >>> box.offer(Pending(1, {"type": "unit.position", "id": "U1", "lon": 1}, None, ("unit.position", "U1")))
+    >>> key = ("unit.position", "U1")
+    >>> box.offer(Pending(1, {"type": "unit.position", "id": "U1", "lon": 1}, None, key))
     True
-    >>> box.offer(Pending(2, {"type": "unit.position", "id": "U1", "lon": 2}, None, ("unit.position", "U1")))
+    >>> box.offer(Pending(2, {"type": "unit.position", "id": "U1", "lon": 2}, None, key))
     True
     >>> [(p.seq, p.msg["lon"], p.merged) for p in box.drain()]
     [(1, 2, [2])]
@@ -219,7 +220,9 @@ class LiveHub:
             "last_seq": self.last_seq,
             "connections": len(self.outboxes),
             "delivered": self._delivered,
-            "last_delivery_at": self._last_delivery_at.isoformat() if self._last_delivery_at else None,
+            "last_delivery_at": self._last_delivery_at.isoformat()
+            if self._last_delivery_at
+            else None,
             "subscription_lost": self._lost,
             "dropped_slow_clients": self._dropped_slow,
             "errors": self._errors,

@@ -70,10 +70,9 @@ class LiveSession:
             exc = writer.exception() if writer in done and not writer.cancelled() else None
             if box.overflowed or isinstance(exc, TooSlow):
                 await self._close(CLOSE_TOO_SLOW, "too slow, resume with since")
-            elif exc is not None:
-                if not isinstance(exc, WebSocketDisconnect | OSError):
-                    log.warning("wallboard connection failed: %r", exc)
-                    await self._close(1011, "server error, resume with since")
+            elif exc is not None and not isinstance(exc, WebSocketDisconnect | OSError):
+                log.warning("wallboard connection failed: %r", exc)
+                await self._close(1011, "server error, resume with since")
         finally:
             self.hub.unregister(box)
             for task in (reader, writer):
@@ -162,7 +161,8 @@ class LiveSession:
             return
         if self.batch and len(texts) > 1:
             frames = [
-                "[" + ",".join(texts[i : i + FRAME_MAX]) + "]" for i in range(0, len(texts), FRAME_MAX)
+                "[" + ",".join(texts[i : i + FRAME_MAX]) + "]"
+                for i in range(0, len(texts), FRAME_MAX)
             ]
         else:
             frames = texts

@@ -60,7 +60,9 @@ def _render(request: Request, page: str, lang: str) -> str:
             version=VERSION,
             config_json=orjson.dumps(config).decode().replace("</", "<\\/"),
         )
-        title = html.escape(s["title"] + (" · " + s["title_dispatch"] if page == "dispatch" else ""))
+        title = html.escape(
+            s["title"] + (" · " + s["title_dispatch"] if page == "dispatch" else "")
+        )
         head = (
             f'<title>{title}</title><link rel="icon" href="data:,">'
             f'<link rel="stylesheet" href="/static/wallboard/wall.css?v={VERSION}"/>'
@@ -76,7 +78,8 @@ def _render(request: Request, page: str, lang: str) -> str:
 def _denied(lang: str, message: str) -> HTMLResponse:
     s = STRINGS[lang]
     body = (
-        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(s["title"])}</title>'
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f'<title>{html.escape(s["title"])}</title>'
         '<style>body{background:#0b1220;color:#e6edf7;font:32px "Noto Sans CJK SC",sans-serif;'
         "display:flex;align-items:center;justify-content:center;height:100vh;margin:0}</style></head>"
         f"<body><div>{html.escape(s['expired'])}: {html.escape(message)}</div></body></html>"

@@ -24,7 +24,9 @@ from typing import Any
 
 #: Keys that identify a person; removed from anything sent to a screen, at any depth.
 # ("phone" alone is also a channel name, a key of the intake figures: not personal.)
-PERSONAL_KEYS = frozenset({"reporter", "reporter_name", "reporter_phone", "caller_phone", "caller_name"})
+PERSONAL_KEYS = frozenset(
+    {"reporter", "reporter_name", "reporter_phone", "caller_phone", "caller_name"}
+)
 
 #: Last dotted part of a change kind whose newer value makes an older one useless
 #: (a unit's position, a scenic area's head count, a gauge's level).

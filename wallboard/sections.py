@@ -11,6 +11,7 @@ sequence number, so the snapshot is the state exactly at that ``seq``.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import pkgutil
@@ -85,15 +86,36 @@ async def build_snapshot(center: Center) -> tuple[int, dict[str, Any]]:
     >>> sorted(sections)  # doctest: +SKIP
     ['feed_layers', 'feeds', 'geography', 'kpi', 'mode', 'orders', 'supervision', 'units']
     """
+    async with _SNAPSHOTS:
+        await _prepare(center)
+        return await _read_sections(center)
+
+
+# Snapshots at once per process: a reconnect storm (every wall after a restart) must
+# not take the whole connection pool from the API.
+_SNAPSHOTS = asyncio.Semaphore(4)
+
+
+async def _prepare(center: Center) -> None:
+    """Bring in-memory state current *before* the snapshot holds its connection (a
+    provider taking a second pool connection inside it could deadlock the pool)."""
+    try:
+        from dispatch_center.services import modes
+
+        await modes.refresh(center)
+    except Exception as exc:  # modes not available: the mode section says so
+        log.debug("modes refresh before snapshot failed: %s", exc)
+
+
+async def _read_sections(center: Center) -> tuple[int, dict[str, Any]]:
     now = center.now()
     out: dict[str, Any] = {}
-    async with center.db.connection() as conn:
-        async with conn.transaction():
-            await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            seq = await order_store.last_seq(conn)
-            ctx = SnapshotContext(center, conn, now)
-            for section in list(_SECTIONS.values()):
-                out[section.name] = await _run(section, ctx)
+    async with center.db.connection() as conn, conn.transaction():
+        await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        seq = await order_store.last_seq(conn)
+        ctx = SnapshotContext(center, conn, now)
+        for section in list(_SECTIONS.values()):
+            out[section.name] = await _run(section, ctx)
     return seq, mask(out)
 
 
@@ -130,7 +152,7 @@ async def mode_section(ctx: SnapshotContext) -> dict[str, Any]:
     """The mode in force (headline, scope, since, the policy's wallboard layout)."""
     from dispatch_center.services import modes
 
-    await modes.refresh(ctx.center)
+    # In memory, refreshed by build_snapshot just before: no second pool connection here.
     view: dict[str, Any] = modes.mode_view(ctx.center)
     return view
 
@@ -165,7 +187,9 @@ async def feeds_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
     try:
         from dispatch_center.services import feeds as feed_service  # type: ignore[attr-defined]
 
-        view = getattr(feed_service, "feeds_view", None) or getattr(feed_service, "list_feeds", None)
+        view = getattr(feed_service, "feeds_view", None) or getattr(
+            feed_service, "list_feeds", None
+        )
         if view is not None:
             got = view(ctx.center)
             got = await got if hasattr(got, "__await__") else got
@@ -209,7 +233,9 @@ async def geography_section(ctx: SnapshotContext) -> dict[str, Any]:
     idx = ctx.center.geography.index
     return {
         "city": {"code": "511100", "name": "乐山市"},
-        "counties": [{"code": a.code, "name": a.name} for a in sorted(idx.areas(2), key=lambda a: a.code)],
+        "counties": [
+            {"code": a.code, "name": a.name} for a in sorted(idx.areas(2), key=lambda a: a.code)
+        ],
     }
 
 

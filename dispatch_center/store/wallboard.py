@@ -40,7 +40,9 @@ async def live_orders(conn: Conn, limit: int = 5000) -> list[Row]:
     return await cur.fetchall()
 
 
-async def kpi_figures(conn: Conn, day_start: datetime, now: datetime, window_start: datetime) -> Row:
+async def kpi_figures(
+    conn: Conn, day_start: datetime, now: datetime, window_start: datetime
+) -> Row:
     """Today's intake by channel, open and overdue orders by tier of the responsible unit,
     the on-time reply rate and the satisfaction rate over ``window_start``..``now``.
 
@@ -65,7 +67,10 @@ async def kpi_figures(conn: Conn, day_start: datetime, now: datetime, window_sta
         " WHERE o.status = ANY(%s) GROUP BY 1 ORDER BY 1",
         (now, list(OPEN_STATUSES)),
     )
-    tiers = {int(r["tier"]): {"open": int(r["open"]), "overdue": int(r["overdue"])} for r in await cur.fetchall()}
+    tiers = {
+        int(r["tier"]): {"open": int(r["open"]), "overdue": int(r["overdue"])}
+        for r in await cur.fetchall()
+    }
     cur = await conn.execute(
         "SELECT count(*) AS replied, count(*) FILTER (WHERE replied_at <= reply_by) AS on_time"
         " FROM orders WHERE replied_at >= %s AND replied_at <= %s",

@@ -61,13 +61,22 @@ def wall(
     settings = Settings(database_url=url, demo=True, data_dir=tmp_path_factory.mktemp("wall"))
     port = free_port()
     server, thread, app = start_live(settings, port)
-    center = WallCenter(f"http://127.0.0.1:{port}", app, {}, settings=settings, port=port,
-                        server=server, thread=thread)
+    center = WallCenter(
+        f"http://127.0.0.1:{port}",
+        app,
+        {},
+        settings=settings,
+        port=port,
+        server=server,
+        thread=thread,
+    )
     yield center
     center.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it
+# is open, and asyncio.run() in the protocol tests cannot start beside it.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Debian's Chromium, headless, through Playwright."""
     if not os.path.exists(CHROMIUM):
@@ -97,7 +106,9 @@ def open_page(browser: Any, wall: WallCenter) -> Iterator[Callable[..., Page]]:
     """``open_page("/wallboard", "duty")`` → a signed-in page (kiosk token flow)."""
     contexts: list[Any] = []
 
-    def make(path: str, username: str, *, width: int = 1920, height: int = 1080, lang: str | None = None) -> Page:
+    def make(
+        path: str, username: str, *, width: int = 1920, height: int = 1080, lang: str | None = None
+    ) -> Page:
         ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
         contexts.append(ctx)
         page = ctx.new_page()
@@ -105,7 +116,9 @@ def open_page(browser: Any, wall: WallCenter) -> Iterator[Callable[..., Page]]:
         page.on("request", lambda req: requests.append(req.url))
         q = f"?token={wall.token(username)}" + (f"&lang={lang}" if lang else "")
         page.goto(wall.base_url + path + q)
-        page.wait_for_function("window.DC_APP && window.DC_APP.client.stats.snapshots > 0", timeout=15000)
+        page.wait_for_function(
+            "window.DC_APP && window.DC_APP.client.stats.snapshots > 0", timeout=15000
+        )
         return Page(page, requests)
 
     yield make

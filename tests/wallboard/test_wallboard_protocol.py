@@ -35,7 +35,9 @@ from wallboard.protocol import delta, mask, needs_snapshot
         (0, 0, 0, 50, False),  # empty log
     ],
 )
-def test_replay_or_snapshot(since: int | None, oldest: int, newest: int, window: int, expected: bool) -> None:
+def test_replay_or_snapshot(
+    since: int | None, oldest: int, newest: int, window: int, expected: bool
+) -> None:
     assert needs_snapshot(since, oldest, newest, window) is expected
 
 
@@ -47,7 +49,12 @@ def test_outbox_coalesces_positions_and_overflows() -> None:
     assert box.offer(Pending(3, {"type": "unit.position", "lon": 3}, None, key))
     items = box.drain()
     assert [(p.seq, p.merged) for p in items] == [(1, [3]), (2, [])]
-    assert json.loads(items[0].encoded()) == {"type": "unit.position", "lon": 3, "seq": 1, "merged": [3]}
+    assert json.loads(items[0].encoded()) == {
+        "type": "unit.position",
+        "lon": 3,
+        "seq": 1,
+        "merged": [3],
+    }
     fired: list[bool] = []
     box.on_overflow = lambda: fired.append(True)
     assert all(box.offer(Pending(s, {"type": "order.created"}, "{}")) for s in (4, 5, 6))
@@ -57,9 +64,20 @@ def test_outbox_coalesces_positions_and_overflows() -> None:
 
 def test_delta_never_carries_personal_data() -> None:
     change = {
-        "seq": 9, "at": None, "kind": "order.created", "entity_id": "5",
-        "payload": {"order": {"id": 5, "reporter_name": "张三", "reporter_phone": "13800000000",
-                              "status": "received"}, "actor": "dispatcher", "reporter": {"name": "张三"}},
+        "seq": 9,
+        "at": None,
+        "kind": "order.created",
+        "entity_id": "5",
+        "payload": {
+            "order": {
+                "id": 5,
+                "reporter_name": "张三",
+                "reporter_phone": "13800000000",
+                "status": "received",
+            },
+            "actor": "dispatcher",
+            "reporter": {"name": "张三"},
+        },
     }
     text = json.dumps(delta(change), ensure_ascii=False)
     assert "张三" not in text and "13800000000" not in text
@@ -103,7 +121,10 @@ def test_snapshot_then_masked_deltas_in_order(wall: WallCenter) -> None:
             assert {"orders", "kpi", "mode", "feeds", "feed_layers"} <= set(snap["sections"])
             assert len(snap["feeds"]) == 21
             made = await asyncio.to_thread(
-                lambda: [wall.post_order(reporter={"name": "王秘密", "phone": "13911112222"}) for _ in range(3)]
+                lambda: [
+                    wall.post_order(reporter={"name": "王秘密", "phone": "13911112222"})
+                    for _ in range(3)
+                ]
             )
             got = await _deltas(ws, 3)
             assert [m["seq"] for m in got] == [snap["seq"] + 1, snap["seq"] + 2, snap["seq"] + 3]
@@ -210,7 +231,9 @@ def test_readyz_shows_the_hub(wall: WallCenter) -> None:
 
 @pytest.fixture(scope="module")
 def two_workers(
-    make_database: Callable[[], str], free_port: Callable[[], int], redis_url: str,
+    make_database: Callable[[], str],
+    free_port: Callable[[], int],
+    redis_url: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[list[str]]:
     url = make_database()
@@ -228,16 +251,21 @@ def two_workers(
 
 def test_two_workers_share_the_log_through_redis(two_workers: list[str]) -> None:
     a, b = two_workers
-    token = httpx.post(f"http://{a}/api/v1/auth/token", data={"username": "dispatcher", "password": PASSWORD}).json()[
-        "access_token"
-    ]
+    token = httpx.post(
+        f"http://{a}/api/v1/auth/token", data={"username": "dispatcher", "password": PASSWORD}
+    ).json()["access_token"]
+
     async def go() -> None:
         async with websockets.connect(f"ws://{b}/ws/wallboard?token={token}") as ws:
             seq = (await _recv(ws))[0]["seq"]
             t0 = time.monotonic()
+
             def post() -> str:
-                r = httpx.post(f"http://{a}/api/v1/orders", json=new_order(),
-                               headers={"Authorization": f"Bearer {token}"})
+                r = httpx.post(
+                    f"http://{a}/api/v1/orders",
+                    json=new_order(),
+                    headers={"Authorization": f"Bearer {token}"},
+                )
                 assert r.status_code == 201
                 return str(r.json()["id"])
 

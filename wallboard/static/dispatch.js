@@ -173,6 +173,7 @@ const client = new LiveClient({
     orders.load(m.orders || []);
     if (!$("f-county").options[1]) fillFilters(m.geography);
     renderMode(m.mode);
+    $("n-systems").textContent = (m.feeds || []).length || "N";
     renderQueue();
   },
   onDelta(m) {

@@ -154,8 +154,11 @@ const client = new LiveClient({
       }
       refreshSoon("kpi", 2000);
     } else if (m.type.startsWith("mode.")) {
-      refreshSection("mode");
-      tickerPush(state.ticker, `${fmtTime(m.at)} <b>${esc(t("mode_suffix"))}</b> ${esc(m.type)}`);
+      refreshSection("mode").then(() => {
+        const md = state.mode || {};
+        const title = (md.title && (CONFIG.lang === "en" ? md.title.en : md.title.zh)) || m.type;
+        tickerPush(state.ticker, `${fmtTime(m.at)} <b>${esc(title)}</b> ${esc(md.reason || "")}`);
+      });
     } else if (m.type.startsWith("feed")) {
       const ev = m.event || m;
       feeds.upsert(ev);
