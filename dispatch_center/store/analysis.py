@@ -54,6 +54,18 @@ _ORDER_DIM = {
 }
 
 
+# Queries on one dimension read rollup_dim: (dim, selected column) per requested dims.
+_SINGLE: dict[tuple[str, ...], tuple[str, str]] = {
+    (): ("total", ""),
+    ("day",): ("total", "day"),
+    ("month",): ("total", "date_trunc('month', day)::date AS month"),
+    ("county_code",): ("county", "key AS county_code"),
+    ("unit_code",): ("unit", "key AS unit_code"),
+    ("channel",): ("channel", "key AS channel"),
+    ("category_code",): ("category", "key AS category_code"),
+}
+
+
 def local_midnight(d: date) -> datetime:
     """Start of a local (Asia/Shanghai) day as an aware datetime."""
     return datetime.combine(d, time(0), SHANGHAI)
@@ -150,11 +162,21 @@ async def measures_by(
 ) -> list[Row]:
     """Summed measures of orders received on local days ``[start, end)``, per ``dims``."""
     _dims(dims)
+    single = _SINGLE.get(tuple(dims))
+    if source == "rollup" and single is not None:
+        dim, col = single
+        totals = [sql.SQL("sum({m})::bigint AS {m}").format(m=sql.Identifier(m)) for m in MEASURES]
+        q = sql.SQL(
+            "SELECT {col}{cols} FROM rollup_dim WHERE dim = %s AND day >= %s AND day < %s"
+        ).format(col=sql.SQL(col + ", ") if col else sql.SQL(""), cols=sql.SQL(", ").join(totals))
+        if col:
+            q += sql.SQL(" GROUP BY 1")
+        cur = await conn.execute(q, (dim, start, end))
+        return [r for r in await cur.fetchall() if r["received"]]
+    sums: list[sql.Composable]
     if source == "rollup":
         sel = _dim_sql(dims, "rollup_daily")
-        sums: list[sql.Composable] = [
-            sql.SQL("sum({m})::bigint AS {m}").format(m=sql.Identifier(m)) for m in MEASURES
-        ]
+        sums = [sql.SQL("sum({m})::bigint AS {m}").format(m=sql.Identifier(m)) for m in MEASURES]
         q = sql.SQL("SELECT {cols} FROM rollup_daily WHERE day >= %s AND day < %s").format(
             cols=sql.SQL(", ").join(sel + sums)
         )
@@ -244,12 +266,20 @@ async def hourly(conn: Conn, start: date, end: date, source: Source) -> list[Row
 async def cells(conn: Conn, start: date, end: date, source: Source, limit: int) -> list[Row]:
     """The busiest hotspot grid cells (0.01°) over ``[start, end)``."""
     if source == "rollup":
+        # Whole months from the monthly cells, the days around them from the daily cells.
+        first = start if start.day == 1 else _next_month(start)
+        last = end.replace(day=1)
+        if first >= last:
+            first = last = start
         q = (
-            "SELECT cell_x, cell_y, sum(received)::bigint AS n FROM rollup_cells"
-            " WHERE day >= %s AND day < %s GROUP BY 1, 2 HAVING sum(received) > 0"
-            " ORDER BY n DESC, cell_x, cell_y LIMIT %s"
+            "SELECT cell_x, cell_y, sum(received)::bigint AS n FROM ("
+            " SELECT cell_x, cell_y, received FROM rollup_cells_month"
+            " WHERE month >= %s AND month < %s"
+            " UNION ALL SELECT cell_x, cell_y, received FROM rollup_cells"
+            " WHERE day >= %s AND day < %s AND NOT (day >= %s AND day < %s)) c"
+            " GROUP BY 1, 2 HAVING sum(received) > 0 ORDER BY n DESC, cell_x, cell_y LIMIT %s"
         )
-        params: tuple[Any, ...] = (start, end, limit)
+        params: tuple[Any, ...] = (first, last, start, end, first, last, limit)
     else:
         q = (
             "SELECT floor(lon / 0.01)::integer AS cell_x, floor(lat / 0.01)::integer AS cell_y,"
@@ -283,6 +313,21 @@ async def repeats(
     # Cells are about 970 m wide at Leshan's latitude; widen by enough to never miss.
     k = max(1, math.ceil(metres / 780))
     pts = "rollup_order_state" if source == "rollup" else _PLAIN_POINTS
+    match = (
+        "e.category_code = s.category_code"
+        " AND e.cell_x = s.cell_x + dx AND e.cell_y = s.cell_y + dy"
+        " AND e.received_at < s.received_at"
+        " AND e.received_at >= s.received_at - make_interval(days => %(days)s)"
+    )
+    if source == "rollup":
+        # A probe of the (category, cell, received_at) index per request and neighbour cell:
+        # the cost follows the period's volume, not the history's.
+        join = (
+            "JOIN LATERAL (SELECT e.order_id, e.received_at, e.lon, e.lat"
+            f" FROM rollup_order_state e WHERE {match}) e ON true"
+        )
+    else:
+        join = f"JOIN {pts} e ON {match} AND e.received_at >= %(from)s AND e.received_at < %(end)s"
     q = f"""
         WITH s AS (SELECT * FROM {pts} p
                    WHERE p.received_at >= %(start)s AND p.received_at < %(end)s
@@ -294,10 +339,7 @@ async def repeats(
             FROM s
             CROSS JOIN generate_series(-%(k)s::int, %(k)s::int) dx
             CROSS JOIN generate_series(-%(k)s::int, %(k)s::int) dy
-            JOIN {pts} e ON e.category_code = s.category_code
-                 AND e.cell_x = s.cell_x + dx AND e.cell_y = s.cell_y + dy
-                 AND e.received_at < s.received_at
-                 AND e.received_at >= s.received_at - make_interval(days => %(days)s)
+            {join}
             WHERE {_HAVERSINE} <= %(metres)s
             ORDER BY s.order_id, e.received_at, e.order_id)
         SELECT l.*, (SELECT count(*) FROM links) AS total FROM links l
@@ -312,12 +354,19 @@ async def repeats(
         "metres": metres,
         "limit": limit,
     }
-    cur = await conn.execute(q.encode(), params)
-    rows = await cur.fetchall()
+    async with conn.transaction():
+        # Many small index probes: JIT compiling them costs more than it saves.
+        await conn.execute("SET LOCAL jit = off")
+        cur = await conn.execute(q.encode(), params)
+        rows = await cur.fetchall()
     total = int(rows[0]["total"]) if rows else 0
     for r in rows:
         r.pop("total", None)
     return total, rows
+
+
+def _next_month(d: date) -> date:
+    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
 
 
 def _days(n: int) -> Any:

@@ -130,7 +130,7 @@ def test_scheduled_daily_report_made_once(history: LiveCenter) -> None:
             made = [
                 r for r in kept if r["trigger"] == "schedule" and r["period_start"] == yesterday
             ]
-            if made and made[0]["formats"] or time.monotonic() > deadline:
+            if (made and made[0]["formats"]) or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
     assert len(made) == 1 and made[0]["formats"] == ["csv", "html", "pdf", "xlsx"]
