@@ -136,6 +136,7 @@ class OrderFacts:
     urgency: str
     extension_pending: bool = False
     last_rating: Rating | None = None
+    last_solved: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -227,10 +228,17 @@ def _extension_pending(facts: OrderFacts) -> str | None:
 
 
 def _last_rating_unsatisfied(facts: OrderFacts) -> str | None:
-    if facts.last_rating == Rating.unsatisfied:
+    # 重办: the citizen was unsatisfied, or said the problem is not solved whatever
+    # the rating ("basically satisfied with the attitude, but the water is still off").
+    if facts.last_rating == Rating.unsatisfied or (
+        facts.last_rating is not None and facts.last_solved is False
+    ):
         return None
     rated = facts.last_rating.value if facts.last_rating else "none"
-    return f"only an order rated unsatisfied can be reopened (last rating: {rated})"
+    return (
+        "only an order rated unsatisfied or reported unsolved can be reopened "
+        f"(last rating: {rated})"
+    )
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,7 @@ async def act(center: Center, who: Principal, order_id: str, action: str, body: 
             urgency=row["urgency"],
             extension_pending=row["extension_pending"],
             last_rating=lc.Rating(row["last_rating"]) if row["last_rating"] else None,
+            last_solved=row.get("last_solved"),
         )
         try:
             move = lc.transition(
@@ -283,6 +284,7 @@ async def _effects(
     elif action is A.evaluate:
         assert body.rating is not None
         updates["last_rating"] = body.rating.value
+        updates["last_solved"] = body.solved
         data = {"rating": body.rating.value, "solved": body.solved}
     elif action is A.close:
         updates["closed_at"] = now
@@ -292,6 +294,7 @@ async def _effects(
         fresh = compute_deadlines(now, limit, ref.calendar)
         updates.update(
             last_rating=None,
+            last_solved=None,
             replied_at=None,
             closed_at=None,
             reply_by=fresh.reply_by,
@@ -345,6 +348,7 @@ def order_view(center: Center, who: Principal, row: Row) -> Row:
         urgency=row["urgency"],
         extension_pending=row["extension_pending"],
         last_rating=lc.Rating(row["last_rating"]) if row.get("last_rating") else None,
+        last_solved=row.get("last_solved"),
     )
     unit = row.get("assigned_unit")
     units = center.reference.units
@@ -385,6 +389,7 @@ def order_view(center: Center, who: Principal, row: Row) -> Row:
         "closed_at": _iso(row.get("closed_at")),
         "extension_pending": row["extension_pending"],
         "last_rating": row.get("last_rating"),
+        "last_solved": row.get("last_solved"),
         "merged_into": str(row["merged_into"]) if row.get("merged_into") else None,
         "allowed_actions": [a.value for a in lc.allowed_actions(facts, who.role)],
     }

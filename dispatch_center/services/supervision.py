@@ -1279,14 +1279,11 @@ async def record_callback(
     outcome = verdict.outcome.value
     if verdict.outcome is sv.CallbackOutcome.close:
         view = await order_service.act(center, who, oid, "close", OrderAction(note=verdict.reason))
-    elif verdict.outcome is sv.CallbackOutcome.reopen and rating == lc.Rating.unsatisfied.value:
+    elif verdict.outcome is sv.CallbackOutcome.reopen:
         view = await order_service.act(center, who, oid, "reopen", OrderAction(note=verdict.reason))
     else:
-        # The lifecycle reopens only an order rated unsatisfied: an unsolved problem the
-        # citizen still rated content, or one past the reopen limit, waits for the duty
-        # officer's decision (a supervision order), and the timeline says why.
-        if verdict.outcome is sv.CallbackOutcome.reopen:
-            outcome = "needs_review"
+        # An order past the reopen limit waits for the duty officer's decision (a
+        # supervision order), and the timeline says why.
         async with center.db.connection() as conn:
             ev = await store.append_order_event(
                 conn,

@@ -46,6 +46,7 @@ UPDATABLE = frozenset(
         "extension_pending",
         "extension_request",
         "last_rating",
+        "last_solved",
         "merged_into",
         "reply_by",
         "respond_by",

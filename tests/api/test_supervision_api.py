@@ -474,11 +474,11 @@ def test_callbacks_reopen_orders_up_to_the_limit(as_user: Client) -> None:
     assert as_user("h_511102").post(f"/api/v1/supervision/orders/{ok}/callback").status_code == 403
     got = _callback(as_user, ok, "satisfied", True)
     assert (got["outcome"], got["order_status"]) == ("close", "closed")
-    # Content but unsolved: the lifecycle reopens only unsatisfied orders; flagged for review.
+    # Content with the service but the problem is not solved: reopened (重办) all the same.
     unsolved = _order(as_user)
     _reply(as_user, unsolved)
     got = _callback(as_user, unsolved, "basically_satisfied", False)
-    assert (got["outcome"], got["order_status"]) == ("needs_review", "evaluated")
+    assert (got["outcome"], got["order_status"]) == ("reopen", "dispatched")
 
 
 def test_rates_per_unit_on_known_orders(as_user: Client) -> None:
