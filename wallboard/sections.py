@@ -249,6 +249,14 @@ register_section("mode", mode_section, empty={"mode": "normal"})
 register_section("feeds", feeds_section, empty=[])
 register_section("feed_layers", feed_layers_section, empty={})
 register_section("geography", geography_section, empty={})
-# Positions of field units and supervision sessions plug in here when those parts land.
+async def supervision_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
+    """Open video supervision sessions and who is in them (read at the snapshot's seq)."""
+    from dispatch_center.services.supervision import live_sessions_snapshot
+
+    sessions: list[dict[str, Any]] = await live_sessions_snapshot(ctx.center, ctx.conn)
+    return sessions
+
+
+# Positions of field units plug in here when that part lands.
 register_section("units", _nothing_list, empty=[])
-register_section("supervision", _nothing_list, empty=[])
+register_section("supervision", supervision_section, empty=[])

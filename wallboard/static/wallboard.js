@@ -10,12 +10,12 @@ const DEFAULT_LAYOUT = {
   theme: "normal",
   layers: ["counties", "orders", "units", "feeds.cameras"],
   panels: ["mode_banner", "kpi_intake", "kpi_open_overdue", "kpi_on_time", "kpi_satisfaction",
-    "systems_health", "urgent_ticker", "clock", "suggestions"],
+    "systems_health", "urgent_ticker", "clock", "suggestions", "live_sessions"],
 };
-const RIGHT_PANELS = new Set(["systems_health", "suggestions"]);
+const RIGHT_PANELS = new Set(["systems_health", "suggestions", "live_sessions"]);
 const TOP_PANELS = new Set(["mode_banner", "clock", "urgent_ticker"]);
 
-const state = { kpi: {}, feeds: [], feedLayers: {}, mode: null, layout: DEFAULT_LAYOUT, ticker: [] };
+const state = { kpi: {}, feeds: [], feedLayers: {}, mode: null, layout: DEFAULT_LAYOUT, ticker: [], sessions: [] };
 const orders = new OrderLayer(window.DC_MAP);
 const feeds = new FeedLayers(window.DC_MAP.map);
 const townships = townshipsOnZoom(window.DC_MAP.map, () => state.layout.layers.includes("townships"));
@@ -49,10 +49,14 @@ const PANELS = {
     return `<h2>${esc(t("kpi_satisfaction"))} <small>${esc(t("window_30d"))}</small></h2>${bigValue(pct(state.kpi.satisfaction_rate))}`;
   },
   systems_health() {
-    const rows = state.feeds.map((f) => {
+    // The mode's policy names the feeds to emphasise (e.g. gauges and CAP in a flood):
+    // they come first and stand out.
+    const emph = new Set(state.layout.emphasised_feeds || []);
+    const ordered = [...state.feeds].sort((a, b) => (emph.has(b.system) ? 1 : 0) - (emph.has(a.system) ? 1 : 0));
+    const rows = ordered.map((f) => {
       const st = ["ok", "down", "degraded"].includes(f.status) ? f.status : "unknown";
       const name = CONFIG.lang === "en" ? f.name_en : f.name_zh;
-      return `<div class="sys" title="${esc(t(`health.${st}`))}"><span class="dot st-${st}"></span>${esc(name || f.system)}</div>`;
+      return `<div class="sys${emph.has(f.system) ? " emph" : ""}" title="${esc(t(`health.${st}`))}"><span class="dot st-${st}"></span>${esc(name || f.system)}</div>`;
     }).join("");
     const ok = state.feeds.filter((f) => f.status === "ok").length;
     return `<h2>${esc(t("systems_health"))} <small>${ok}/${state.feeds.length}</small></h2><div class="health">${rows || esc(t("no_data"))}</div>`;
@@ -62,6 +66,16 @@ const PANELS = {
   scenic_capacity() { return feedList("scenic_capacity", "crowds"); },
   rescue_orders() { return orderList("rescue_orders", (o) => (o.category || "").startsWith("flood")); },
   tourism_complaints() { return orderList("tourism_complaints", (o) => (o.category || "").startsWith("tourism")); },
+  live_sessions() {
+    // Open video supervision sessions: a leader joins from the wall (recorded), the
+    // video itself runs on the city's conference system behind room_url.
+    const items = state.sessions.map((x) => {
+      const who = (x.present || []).map((p) => esc(p.name || p.participant)).join("、");
+      const join = `<a class="join" data-session="${esc(x.id)}" href="${esc(x.room_url || "#")}" target="_blank" rel="noopener">${esc(t("join_session"))}</a>`;
+      return `<li><b>${esc(x.topic)}</b> ${join}<div class="muted">${esc(t("in_session"))}: ${who || "—"}</div></li>`;
+    }).join("");
+    return `<h2>${esc(t("live_sessions"))} <small>${state.sessions.length}</small></h2>${items ? `<ul class="list">${items}</ul>` : `<div class="muted">${esc(t("no_data"))}</div>`}`;
+  },
   suggestions() {
     const list = (state.mode && state.mode.suggestions) || [];
     return `<h2>${esc(t("suggestions"))}</h2>${list.length ? "" : `<div class="muted">${esc(t("no_data"))}</div>`}`;
@@ -133,6 +147,7 @@ async function refreshSection(name) {
   if (!r.ok) return;
   if (name === "kpi") state.kpi = r.body.value || {};
   if (name === "feeds") state.feeds = r.body.value || [];
+  if (name === "supervision") state.sessions = r.body.value || [];
   if (name === "mode") { setMode(r.body.value); return; }
   renderPanels();
 }
@@ -142,6 +157,7 @@ const client = new LiveClient({
     state.kpi = m.kpi || {};
     state.feeds = m.feeds || [];
     state.feedLayers = m.feed_layers || {};
+    state.sessions = m.supervision || [];
     orders.load(m.orders || []);
     feeds.load(state.feedLayers);
     setMode(m.mode || null);
@@ -159,6 +175,8 @@ const client = new LiveClient({
         const title = (md.title && (CONFIG.lang === "en" ? md.title.en : md.title.zh)) || m.type;
         tickerPush(state.ticker, `${fmtTime(m.at)} <b>${esc(title)}</b> ${esc(md.reason || "")}`);
       });
+    } else if (m.type.startsWith("supervision.session") || ["supervision.joined", "supervision.left", "supervision.closed"].includes(m.type)) {
+      refreshSection("supervision");
     } else if (m.type.startsWith("feed")) {
       const ev = m.event || m;
       feeds.upsert(ev);
@@ -172,5 +190,12 @@ startClock();
 window.DC_MAP.map.fitBounds(window.DC_MAP.city.getBounds(), { padding: [8, 8] });
 setInterval(() => refreshSection("kpi"), 30000);
 setInterval(() => refreshSection("feeds"), 30000);
+document.addEventListener("click", async (ev) => {
+  const a = ev.target.closest("a.join[data-session]");
+  if (!a) return;
+  // Record the join in the product (whoever is signed in on this screen), then the
+  // browser follows the room link to the video system.
+  await fetch(`/api/v1/supervision/sessions/${a.dataset.session}/join`, { method: "POST", credentials: "same-origin" });
+});
 window.DC_APP = { client, orders, feeds, state };
 client.start();
