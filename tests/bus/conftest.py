@@ -47,7 +47,7 @@ def redis_url() -> Iterator[str]:
         return
     exe = shutil.which("redis-server")
     if exe is None:
-        pytest.skip(f"no Redis at {url} and no redis-server on PATH")
+        pytest.fail(f"no Redis at {url} and no redis-server on PATH: Redis is required")
     port = _free_port()
     proc = subprocess.Popen(
         [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],

@@ -80,7 +80,7 @@ def wall(
 def browser() -> Iterator[Any]:
     """Debian's Chromium, headless, through Playwright."""
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed")
+        pytest.fail(f"{CHROMIUM} is not installed: apt-get install chromium (scripts/test does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
