@@ -62,8 +62,31 @@ class Settings(BaseSettings):
         default=60.0, alias="DISPATCH_SUPERVISION_TICK_SECONDS", gt=0
     )
     pdf_font: Path | None = Field(default=None, alias="DISPATCH_PDF_FONT")
+    # Feeds and intake: per-source keys and HMAC secrets ("system=value,..."), limits.
+    feed_keys: str | None = Field(default=None, alias="DISPATCH_FEED_KEYS")
+    feed_hmac_secrets: str | None = Field(default=None, alias="DISPATCH_FEED_HMAC_SECRETS")
+    feed_limits: str | None = Field(default=None, alias="DISPATCH_FEED_LIMITS")
+    feed_rate_per_s: float = Field(default=20.0, alias="DISPATCH_FEED_RATE_PER_S", gt=0)
+    feed_burst: int = Field(default=200, alias="DISPATCH_FEED_BURST", ge=1)
+    feed_max_bytes: int = Field(default=1_000_000, alias="DISPATCH_FEED_MAX_BYTES", ge=256)
+    intake_queue_size: int = Field(default=20_000, alias="DISPATCH_INTAKE_QUEUE_SIZE", ge=1)
+    wechat_token: str | None = Field(default=None, alias="DISPATCH_WECHAT_TOKEN")
+    scenario: Literal["normal", "flood", "golden-week"] = Field(
+        default="normal", alias="DISPATCH_SCENARIO"
+    )
+    simulator: bool | None = Field(default=None, alias="DISPATCH_SIMULATOR")
 
-    @field_validator("policy_dir", "pdf_font", "video_webhook_secret", mode="before")
+    @field_validator(
+        "policy_dir",
+        "pdf_font",
+        "video_webhook_secret",
+        "feed_keys",
+        "feed_hmac_secrets",
+        "feed_limits",
+        "wechat_token",
+        "simulator",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, v: object) -> object:
         # `DISPATCH_POLICY_DIR=` copied from .env.example means "bundled policies",

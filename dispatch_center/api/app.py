@@ -19,10 +19,12 @@ from dispatch_center.api.responses import FastJSONResponse
 from dispatch_center.api.routes import (
     auth,
     calendar,
+    feeds,
     geo,
     geofences,
     health,
     mode,
+    open311,
     orders,
     reference,
     reports,
@@ -31,6 +33,7 @@ from dispatch_center.api.routes import (
 from dispatch_center.api.routes.docs import mount_docs
 from dispatch_center.bus.base import bus_from_url
 from dispatch_center.center import Center
+from dispatch_center.services import feeds as feed_service
 from dispatch_center.services import geofences as geofence_versions
 from dispatch_center.services import modes
 from dispatch_center.services.analysis import RollupWorker
@@ -165,9 +168,21 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
         daily_reports = DailyReportScheduler(center)
         daily_reports.start()
         app.state.rollup_worker = rollups
+        # Feeds: the intake consumers, the health runner and, in the demo, the outside world.
+        app.state.ingest = await feed_service.start_feeds(center)
+        simulator = None
+        if settings.simulator if settings.simulator is not None else settings.demo:
+            from dispatch_center.services.simulator import Simulator
+
+            simulator = Simulator(center, app.state.ingest, settings.scenario)
+            simulator.start()
+        app.state.simulator = simulator
         try:
             yield {}
         finally:
+            if simulator is not None:
+                await simulator.stop()
+            await feed_service.stop_feeds(center)
             await daily_reports.stop()
             await rollups.stop()
             await stop_hub(app)
@@ -190,6 +205,9 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
     install_error_handlers(app)
     for module in (health, auth, orders, calendar, reference, geo, geofences, mode, reports):
         app.include_router(module.router)
+    app.include_router(feeds.router)
+    app.include_router(feeds.intake)
+    app.include_router(open311.router)
     app.include_router(supervision.router)
     app.include_router(supervision.pages)
     install_wallboard(app)

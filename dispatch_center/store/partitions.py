@@ -13,7 +13,7 @@ from psycopg import sql
 
 log = logging.getLogger(__name__)
 
-PARTITIONED_TABLES = ("timeline",)
+PARTITIONED_TABLES = ("timeline", "feed_events")
 
 
 def month_start(d: date) -> date:

@@ -1,0 +1,385 @@
+"""Feeds and intake channels over HTTP: catalogue and health, push intake, CAP, dead letters,
+the 110 linkage, and the voice, e-mail, WeChat, SMS and letter channels.
+
+Intake routes authenticate the *source* (``X-Api-Key``, ``X-Signature`` or an admin's token)
+rather than a user; each answers 202 once the payload is durable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field
+
+from dispatch_center.api.deps import Admin, AnyUser, CenterDep, Intake
+from dispatch_center.api.errors import error_body
+from dispatch_center.center import Center
+from dispatch_center.core.roles import Role
+from dispatch_center.services import cap as cap_service
+from dispatch_center.services import feeds as feed_service
+from dispatch_center.services import linkage
+from dispatch_center.services.channels import letter_payload
+from dispatch_center.services.errors import Invalid, Unauthorized, Unavailable
+from dispatch_center.services.ingest import Ingest, RateLimited, _bad
+from dispatch_center.services.security import Principal, decode_token
+from feeds.base import PayloadError
+from feeds.channels import wechat
+
+router = APIRouter(prefix="/api/v1/feeds", tags=["feeds"])
+intake = APIRouter(prefix="/api/v1/intake", tags=["intake"])
+
+STAFF = frozenset({Role.duty_officer, Role.dispatcher})
+
+
+def _principal(request: Request) -> Principal | None:
+    auth = request.headers.get("authorization") or ""
+    if auth.lower().startswith("bearer "):
+        return decode_token(auth[7:].strip(), request.app.state.secret_key)
+    return None
+
+
+async def _answer(
+    call: Callable[[], Awaitable[Any]], status: int = 202
+) -> Response:
+    """Run an intake call; 429 carries ``Retry-After``."""
+    try:
+        got = await call()
+    except RateLimited as exc:
+        return JSONResponse(
+            status_code=429,
+            content=error_body(exc.code, exc.message, exc.fields, **exc.extra),
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    if isinstance(got, Response):
+        return got
+    return JSONResponse(status_code=status, content=got)
+
+
+async def _source(
+    request: Request, center: Center, system: str, staff: frozenset[Role] = frozenset()
+) -> tuple[Ingest, bytes]:
+    ingest = feed_service.ingest_of(center)
+    body = await request.body()
+    ingest.authenticate(system, request.headers, body, _principal(request), staff)
+    ingest.check_limits(system, len(body))
+    return ingest, body
+
+
+# -- catalogue, health, push intake ---------------------------------------------------------
+
+
+@router.get("")
+async def list_feeds(center: CenterDep, who: AnyUser) -> dict[str, Any]:
+    """Every connected system with its descriptor and health (up / degraded / down)."""
+    return feed_service.feeds_view(center)
+
+
+@router.get("/layers")
+async def layers(center: CenterDep, who: AnyUser) -> dict[str, Any]:
+    """The live layers: newest gauge, rain, crowd, camera values and warnings."""
+    return {"layers": feed_service.live_layers(center)}
+
+
+@router.get("/dead-letters")
+async def dead_letters(
+    center: CenterDep,
+    who: Admin,
+    system: Annotated[str | None, Query(max_length=40)] = None,
+    include_replayed: bool = False,
+    before_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """Payloads that could not be understood, newest first."""
+    return await feed_service.list_dead_letters(
+        center, system=system, include_replayed=include_replayed, before_id=before_id, limit=limit
+    )
+
+
+@router.post("/dead-letters/{dead_id}/replay", status_code=202, response_model=None)
+async def replay(center: CenterDep, who: Admin, dead_id: int, request: Request) -> Response:
+    """Replay a dead letter; a request body, when given, is the corrected payload."""
+    fixed = await request.body()
+    return await _answer(lambda: feed_service.replay_dead_letter(center, dead_id, fixed or None))
+
+
+@router.post("/cap", status_code=202, response_model=None)
+async def post_cap(center: CenterDep, request: Request) -> Response:
+    """A CAP 1.2 message (XML body): 202 with the alert's ``id``; a repeat: 200, same ``id``."""
+
+    async def run() -> Response:
+        ingest, body = await _source(request, center, cap_service.SYSTEM)
+        got, new = await cap_service.post_cap(ingest, body, request.headers.get("content-type", ""))
+        return JSONResponse(status_code=202 if new else 200, content=got)
+
+    return await _answer(run)
+
+
+@router.get("/cap/active")
+async def cap_active(center: CenterDep, who: AnyUser) -> dict[str, Any]:
+    """CAP warnings in force (current version of each chain, not cancelled or expired)."""
+    return await cap_service.active_alerts(center)
+
+
+@router.get("/cap/{sender}/{identifier}")
+async def cap_alert(center: CenterDep, who: AnyUser, sender: str, identifier: str) -> dict[str, Any]:
+    """One CAP message with its whole chain (Alert, Updates, Cancel)."""
+    return await cap_service.alert_chain(center, sender, identifier)
+
+
+# -- 12345 ↔ 110 ------------------------------------------------------------------------------
+
+
+class TransferBody(BaseModel):
+    """An order handed to the police desk."""
+
+    order_id: str = Field(max_length=32)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class StatusBody(BaseModel):
+    """Status of a case 110 transferred to us."""
+
+    order_id: str = Field(max_length=32)
+    status: str = Field(pattern="^(已受理|处理中|已办结|已退回)$")
+    note: str = Field(default="", max_length=1000)
+
+
+class CallBody(BaseModel):
+    """A three-way call (citizen, 12345 seat, 110 operator)."""
+
+    call_id: str = Field(min_length=1, max_length=64)
+    start: datetime
+    end: datetime
+    ref_no: str = Field(min_length=1, max_length=64)
+    recording_url: str | None = Field(default=None, max_length=500)
+    order_id: str | None = Field(default=None, max_length=32)
+
+
+class SentBody(BaseModel):
+    """Outgoing messages the connector handed to the 110 platform."""
+
+    ids: list[str] = Field(max_length=1000)
+
+
+@router.post("/police110/messages", status_code=202, response_model=None)
+async def police110_in(center: CenterDep, request: Request) -> Response:
+    """A message from 110 (TRANSFER, ACK, STATUS, CALL), authenticated as the police110 source."""
+
+    async def run() -> dict[str, Any]:
+        ingest, body = await _source(request, center, "police110")
+        return await ingest.accept("police110", body, request.headers.get("content-type", ""))
+
+    return await _answer(run)
+
+
+@router.post("/police110/transfers", status_code=201)
+async def police110_transfer(center: CenterDep, who: Intake, body: TransferBody) -> dict[str, Any]:
+    """Transfer an order to 110 (lifecycle ``transfer_to_110`` + an outgoing TRANSFER)."""
+    return await linkage.transfer_to_110(center, who, body.order_id, body.reason)
+
+
+@router.post("/police110/status", status_code=201)
+async def police110_status(center: CenterDep, who: Intake, body: StatusBody) -> dict[str, Any]:
+    """Tell 110 how a case it transferred to us stands."""
+    return await linkage.send_status(center, who, body.order_id, body.status, body.note)
+
+
+@router.post("/police110/calls", status_code=201)
+async def police110_call(center: CenterDep, who: Intake, body: CallBody) -> dict[str, Any]:
+    """Record a three-way call and send its record to 110."""
+    if body.start.tzinfo is None or body.end.tzinfo is None:
+        raise Invalid("times need a UTC offset", fields={"start": "must carry an offset"})
+    return await linkage.record_call(
+        center,
+        who,
+        call_id=body.call_id,
+        start=body.start,
+        end=body.end,
+        ref_no=body.ref_no,
+        recording_url=body.recording_url,
+        order_id=body.order_id,
+    )
+
+
+@router.get("/police110/messages")
+async def police110_messages(
+    center: CenterDep,
+    who: AnyUser,
+    direction: Annotated[str | None, Query(pattern="^(in|out)$")] = None,
+    order_id: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    """Linkage messages both ways, newest first."""
+    return await linkage.messages(center, direction=direction, order_id=order_id, limit=limit)
+
+
+@router.get("/police110/outbox", response_model=None)
+async def police110_outbox(center: CenterDep, request: Request) -> Response:
+    """Outgoing messages not yet handed over (for the 110 platform's connector)."""
+
+    async def run() -> dict[str, Any]:
+        await _source(request, center, "police110")
+        return await linkage.messages(center, direction="out", pending=True)
+
+    return await _answer(run, 200)
+
+
+@router.post("/police110/outbox/sent", response_model=None)
+async def police110_sent(center: CenterDep, request: Request) -> Response:
+    """Mark outgoing messages handed over."""
+
+    async def run() -> dict[str, Any]:
+        _, raw = await _source(request, center, "police110")
+        body = SentBody.model_validate_json(raw or b"{}")
+        return await linkage.mark_sent(center, body.ids)
+
+    return await _answer(run, 200)
+
+
+@router.post("/{system}/events", status_code=202, response_model=None)
+async def push_events(center: CenterDep, system: str, request: Request) -> Response:
+    """A connected system's payload (its own format): 202 once durable, 422 naming the field."""
+
+    async def run() -> dict[str, Any]:
+        ingest, body = await _source(request, center, system)
+        if system not in ingest.catalogue:
+            raise Invalid(f"{system} is an intake channel: use /api/v1/intake", fields={"system": system})
+        return await ingest.accept(system, body, request.headers.get("content-type", ""))
+
+    return await _answer(run)
+
+
+# -- intake channels --------------------------------------------------------------------------
+
+
+def _channel(name: str, staff: frozenset[Role] = frozenset()) -> Callable[..., Awaitable[Response]]:
+    async def handler(center: CenterDep, request: Request) -> Response:
+        async def run() -> dict[str, Any]:
+            ingest, body = await _source(request, center, name, staff)
+            return await ingest.accept(name, body, request.headers.get("content-type", ""))
+
+        return await _answer(run)
+
+    handler.__name__ = f"intake_{name}"
+    return handler
+
+
+intake.add_api_route(
+    "/voice/events",
+    _channel("voice"),
+    methods=["POST"],
+    status_code=202,
+    summary="Call-centre (CTI) event: RING, ANSWER, HANGUP",
+)
+intake.add_api_route(
+    "/voice/form",
+    _channel("voice_form", STAFF),
+    methods=["POST"],
+    status_code=202,
+    summary="The seat's form for a call (becomes a phone order)",
+)
+intake.add_api_route(
+    "/email",
+    _channel("email"),
+    methods=["POST"],
+    status_code=202,
+    summary="Inbound e-mail webhook: the raw RFC 5322 message as the body",
+)
+intake.add_api_route(
+    "/sms",
+    _channel("sms"),
+    methods=["POST"],
+    status_code=202,
+    summary="SMS gateway uplink webhook (one call per part; long messages reassembled)",
+)
+
+
+def _wechat_token(center: Center) -> str:
+    token = center.settings.wechat_token
+    if not token:
+        raise Unavailable("DISPATCH_WECHAT_TOKEN is not set: the WeChat callback is off")
+    return token
+
+
+@intake.get("/wechat", response_class=PlainTextResponse)
+async def wechat_verify(
+    center: CenterDep,
+    signature: str = "",
+    timestamp: str = "",
+    nonce: str = "",
+    echostr: str = "",
+) -> str:
+    """The platform's server verification: echo ``echostr`` when the signature is right."""
+    if not wechat.verify(_wechat_token(center), timestamp, nonce, signature):
+        raise Unauthorized("WeChat signature does not match")
+    return echostr
+
+
+@intake.post("/wechat", response_model=None)
+async def wechat_message(
+    center: CenterDep,
+    request: Request,
+    signature: str = "",
+    timestamp: str = "",
+    nonce: str = "",
+) -> Response:
+    """A message callback (text, location, image); answers ``success`` as the platform wants."""
+
+    async def run() -> Response:
+        if not wechat.verify(_wechat_token(center), timestamp, nonce, signature, now=center.now()):
+            raise Unauthorized("WeChat signature does not match (or the timestamp is stale)")
+        ingest = feed_service.ingest_of(center)
+        body = await request.body()
+        ingest.check_limits("wechat", len(body))
+        await ingest.accept("wechat", body, request.headers.get("content-type", ""))
+        return PlainTextResponse("success")
+
+    return await _answer(run)
+
+
+@intake.post("/letters", status_code=202, response_model=None)
+async def letters(
+    center: CenterDep,
+    who: Intake,
+    registration_no: Annotated[str, Form(alias="registrationNo", min_length=1, max_length=64)],
+    summary: Annotated[str, Form(min_length=1, max_length=5000)],
+    received_at: Annotated[str, Form(alias="receivedAt", min_length=8, max_length=40)],
+    scan: Annotated[UploadFile, File()],
+    sender_name: Annotated[str | None, Form(alias="senderName", max_length=100)] = None,
+    sender_phone: Annotated[str | None, Form(alias="senderPhone", max_length=40)] = None,
+    sender_address: Annotated[str | None, Form(alias="senderAddress", max_length=500)] = None,
+    postmark_date: Annotated[str | None, Form(alias="postmarkDate", max_length=20)] = None,
+    type_: Annotated[str | None, Form(alias="type", max_length=20)] = None,
+    code: Annotated[str | None, Form(max_length=64)] = None,
+) -> Response:
+    """A letter registered by staff, with its scan (multipart)."""
+    content = await scan.read()
+    ingest = feed_service.ingest_of(center)
+
+    async def run() -> dict[str, Any]:
+        form = {
+            "registrationNo": registration_no,
+            "summary": summary,
+            "receivedAt": received_at,
+            "senderName": sender_name,
+            "senderPhone": sender_phone,
+            "senderAddress": sender_address,
+            "postmarkDate": postmark_date,
+            "type": type_,
+            "code": code,
+            "registeredBy": who.username,
+        }
+        try:
+            payload = letter_payload(
+                form, content, scan.filename or "scan", scan.content_type or "application/octet-stream"
+            )
+        except PayloadError as exc:
+            raise _bad("letter", exc, None) from exc
+        ingest.check_limits("letter", len(payload))
+        return await ingest.accept("letter", payload, "application/json")
+
+    return await _answer(run)

@@ -1,0 +1,337 @@
+"""The feeds as the rest of the center sees them: the running intake of this process, the
+catalogue with each system's health, the live layers, and the dead letters.
+
+One :class:`~dispatch_center.services.ingest.Ingest` per process, started by the app's
+lifespan with :func:`start_feeds`. Health changes go into the change log as ``feed.health``
+rows (one row per evaluation pass that changed something, never one per arrival) so the
+wall sees a feed go down without polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from dispatch_center.center import Center
+from dispatch_center.services import cap as cap_service
+from dispatch_center.services import linkage
+from dispatch_center.services.channels import CHANNELS, sms_sweep
+from dispatch_center.services.errors import NotFound, Unavailable
+from dispatch_center.services.ingest import Ingest
+from dispatch_center.store import feeds as store
+
+log = logging.getLogger(__name__)
+
+HEALTH_EVERY_S = 5.0
+LAYER_REFRESH_S = 10.0
+SWEEP_EVERY_S = 60.0
+LAYER_WINDOW = timedelta(hours=24)
+LAYER_LIMIT = 500  # entries per layer on the wall
+
+Row = dict[str, Any]
+
+_RUNNING: dict[int, _FeedState] = {}
+
+
+class _FeedState:
+    def __init__(self, ingest: Ingest) -> None:
+        self.ingest = ingest
+        self.layers: dict[tuple[str, str], Row] = {}
+        self.published: dict[str, str] = {}
+        self.tasks: list[asyncio.Task[None]] = []
+
+
+def _state(center: Center) -> _FeedState:
+    st = _RUNNING.get(id(center))
+    if st is None:
+        raise Unavailable("the feeds are not running in this process")
+    return st
+
+
+def ingest_of(center: Center) -> Ingest:
+    """The running intake of ``center`` (503 when the feeds are not started)."""
+    return _state(center).ingest
+
+
+async def start_feeds(center: Center) -> Ingest:
+    """Start the intake, its consumers and the health and layer tasks of this process."""
+    ingest = Ingest(
+        center,
+        channels=CHANNELS,
+        hooks={"weather_cap": cap_service.after_cap, "police110": linkage.after_incoming},
+    )
+    st = _FeedState(ingest)
+    _RUNNING[id(center)] = st
+    await ingest.start()
+    await _refresh_layers(center, st)
+    st.tasks = [
+        asyncio.create_task(_health_loop(center, st), name="feeds-health"),
+        asyncio.create_task(_layer_loop(center, st), name="feeds-layers"),
+        asyncio.create_task(_sweep_loop(center, st), name="feeds-sweep"),
+    ]
+    return ingest
+
+
+async def stop_feeds(center: Center) -> None:
+    """Stop everything :func:`start_feeds` started."""
+    st = _RUNNING.pop(id(center), None)
+    if st is None:
+        return
+    for t in st.tasks:
+        t.cancel()
+    await asyncio.gather(*st.tasks, return_exceptions=True)
+    await st.ingest.stop()
+
+
+# -- catalogue and health -------------------------------------------------------------------
+
+
+def feeds_view(center: Center) -> dict[str, Any]:
+    """``GET /api/v1/feeds``: every connected system, its descriptor and health."""
+    st = _RUNNING.get(id(center))
+    if st is None:
+        return {"feeds": []}
+    ingest = st.ingest
+    health = {h["system"]: h for h in ingest.runner.snapshot(now=center.now())}
+    out = []
+    for desc in ingest.catalogue.descriptors():
+        h = health.get(desc.system, {})
+        out.append(
+            {
+                **desc.to_dict(),
+                "status": h.get("status", "unknown"),
+                "last_seen": h.get("last_seen"),
+                "last_seen_at": h.get("last_seen"),
+                "lag_s": h.get("lag_s"),
+                "error_rate": h.get("error_rate", 0.0),
+                "consecutive_failures": h.get("consecutive_failures", 0),
+                "last_error": h.get("last_error"),
+                "push_url": f"/api/v1/feeds/{desc.system}/events",
+            }
+        )
+    return {"feeds": out, "intake": intake_view(ingest)}
+
+
+def intake_view(ingest: Ingest) -> dict[str, Any]:
+    """Queue and processing counters of this process."""
+    s = ingest.stats
+    return {
+        "backend": "redis-streams" if ingest.redis_url else "postgres-queue",
+        "queued": ingest.queue.qsize() + ingest.in_flight,
+        "capacity": ingest.queue_size,
+        "processed_payloads": s.payloads,
+        "events_new": s.events_new,
+        "events_duplicate": s.events_duplicate,
+        "orders_created": s.orders_created,
+        "orders_existing": s.orders_existing,
+        "mode_triggers": s.triggers,
+        "dead_letters": s.dead,
+        "errors": s.errors,
+    }
+
+
+async def publish_health(center: Center, st: _FeedState) -> int | None:
+    """Write one ``feed.health`` change row when any feed's status changed; its seq."""
+    snap = st.ingest.runner.snapshot(now=center.now())
+    changed = [h for h in snap if st.published.get(h["system"]) != h["status"]]
+    if not changed:
+        return None
+    async with center.db.connection() as conn, conn.transaction():
+        seq = await store.append_change(
+            conn, center.now(), "feed.health", "feeds", {"feeds": changed}
+        )
+    for h in changed:
+        st.published[h["system"]] = h["status"]
+    await center.publish_change({"seq": seq, "kind": "feed.health", "id": "feeds"})
+    return seq
+
+
+async def _health_loop(center: Center, st: _FeedState) -> None:
+    while True:
+        try:
+            await publish_health(center, st)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("feed health publication failed: %s", exc)
+        await asyncio.sleep(HEALTH_EVERY_S)
+
+
+async def _sweep_loop(center: Center, st: _FeedState) -> None:
+    while True:
+        await asyncio.sleep(SWEEP_EVERY_S)
+        try:
+            await sms_sweep(center, st.ingest.create_order)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("SMS sweep failed: %s", exc)
+
+
+# -- live layers -----------------------------------------------------------------------------
+
+
+def _layer_entry(r: Row) -> Row:
+    at = r["at"]
+    return {
+        "system": r["system"],
+        "key": r["key"],
+        "layer": r["layer"],
+        "kind": r["kind"],
+        "at": at.isoformat() if isinstance(at, datetime) else at,
+        "severity": r["severity"],
+        "title": r["title"],
+        "lon": r["lon"],
+        "lat": r["lat"],
+        "area": r["area"],
+        "values": r.get("data") if "data" in r else r.get("values"),
+    }
+
+
+async def _refresh_layers(center: Center, st: _FeedState) -> None:
+    async with center.db.connection() as conn:
+        rows = await store.layer_state(conn, center.now() - LAYER_WINDOW)
+    st.layers = {(r["system"], r["key"]): _layer_entry(r) for r in rows}
+
+
+async def _layer_loop(center: Center, st: _FeedState) -> None:
+    # Other workers process other stream entries: their layer updates arrive through here.
+    while True:
+        await asyncio.sleep(LAYER_REFRESH_S)
+        try:
+            await _refresh_layers(center, st)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("layer refresh failed: %s", exc)
+
+
+def layers_changed(center: Center, rows: Sequence[store.EventRow]) -> None:
+    """Fold newly stored events into this process's copy of the live layers."""
+    st = _RUNNING.get(id(center))
+    if st is None:
+        return
+    for r in rows:
+        old = st.layers.get((r.system, r.key))
+        if old is not None and datetime.fromisoformat(old["at"]) > r.at:
+            continue
+        st.layers[(r.system, r.key)] = _layer_entry(
+            {
+                "system": r.system,
+                "key": r.key,
+                "layer": r.layer,
+                "kind": r.kind,
+                "at": r.at,
+                "severity": r.severity,
+                "title": r.title,
+                "lon": r.lon,
+                "lat": r.lat,
+                "area": r.area,
+                "data": dict(r.data),
+            }
+        )
+
+
+def _live(entry: Row, now: datetime) -> bool:
+    v = entry.get("values") or {}
+    if entry["layer"] == "warnings" and entry["kind"] == "cap.alert":
+        if v.get("msg_type") == "Cancel":
+            return False
+        expires = v.get("expires")
+        if expires and datetime.fromisoformat(expires) <= now:
+            return False
+    return True
+
+
+def live_layers(center: Center) -> dict[str, list[Row]]:
+    """The live layers (gauges, rain, cameras, crowds, CAP warnings ...) by layer name.
+
+    In memory: the wall's snapshot must not take a pool connection for it.
+    """
+    st = _RUNNING.get(id(center))
+    if st is None:
+        return {}
+    now = center.now()
+    out: dict[str, list[Row]] = {}
+    for entry in sorted(st.layers.values(), key=lambda e: e["at"], reverse=True):
+        if not _live(entry, now):
+            continue
+        bucket = out.setdefault(entry["layer"], [])
+        if len(bucket) < LAYER_LIMIT:
+            bucket.append(entry)
+    return out
+
+
+# -- dead letters ------------------------------------------------------------------------------
+
+
+def dead_letter_view(r: Row) -> Row:
+    """A dead letter as an admin sees it (the payload as text when it is text)."""
+    raw = bytes(r["payload"])
+    try:
+        body: str | None = raw.decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        import base64
+
+        body, encoding = base64.b64encode(raw).decode(), "base64"
+    return {
+        "id": str(r["id"]),
+        "system": r["system"],
+        "received_at": r["received_at"].isoformat(),
+        "content_type": r["content_type"],
+        "error": r["error"],
+        "field": r["field"],
+        "size": len(raw),
+        "payload": body,
+        "payload_encoding": encoding,
+        "replayed_at": r["replayed_at"].isoformat() if r["replayed_at"] else None,
+        "replay_result": r["replay_result"],
+    }
+
+
+async def list_dead_letters(
+    center: Center,
+    *,
+    system: str | None = None,
+    include_replayed: bool = False,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> dict[str, Any]:
+    """Dead letters, newest first (open ones unless ``include_replayed``)."""
+    async with center.db.connection() as conn:
+        rows = await store.dead_letters(
+            conn, system=system, include_replayed=include_replayed, before_id=before_id, limit=limit
+        )
+    items = [dead_letter_view(r) for r in rows]
+    return {
+        "dead_letters": items,
+        "next_before_id": items[-1]["id"] if len(items) == limit else None,
+    }
+
+
+async def replay_dead_letter(center: Center, dead_id: int, fixed: bytes | None) -> dict[str, Any]:
+    """Put a dead letter (or its corrected payload) through the intake again.
+
+    Still bad: 422 naming the field, and the letter stays open. Good: accepted (and then
+    processed like any payload: a repeat of something already processed creates nothing).
+    """
+    ingest = ingest_of(center)
+    async with center.db.connection() as conn:
+        row = await store.dead_letter_get(conn, dead_id)
+    if row is None:
+        raise NotFound(f"no dead letter {dead_id}")
+    if row["replayed_at"] is not None:
+        from dispatch_center.services.errors import Conflict
+
+        raise Conflict(f"dead letter {dead_id} was replayed at {row['replayed_at'].isoformat()}")
+    payload = fixed if fixed else bytes(row["payload"])
+    got = await ingest.accept(row["system"], payload, row["content_type"], replay=True)
+    async with center.db.connection() as conn:
+        await store.dead_letter_replayed(
+            conn, dead_id, center.now(), "replayed (corrected payload)" if fixed else "replayed"
+        )
+    return {**got, "dead_letter_id": str(dead_id)}

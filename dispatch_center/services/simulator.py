@@ -1,0 +1,123 @@
+"""The demo's outside world: every connected system and the hotline, played in real time.
+
+``feeds.simulate.generate`` scripts a scenario over a window; here the window is the next ten
+minutes of real time, so every payload carries a true timestamp. The story (a flood morning,
+a Golden Week afternoon) is told once in those ten minutes, ``DENSITY`` generators strong so
+the wall is busy; then a calm day follows (the ``normal`` scenario at its realistic rates),
+ten minutes at a time, for as long as the demo runs. One first payload per system at start
+makes every feed show its health at once.
+
+Payloads go through :meth:`Ingest.accept` exactly like a real source's (validation, dead
+letters, durable queue, dedupe); hotline calls (``phone``) are orders a seat has taken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from dispatch_center.center import Center
+from dispatch_center.core.roles import Role
+from dispatch_center.models import OrderCreate
+from dispatch_center.services import orders as order_service
+from dispatch_center.services.ingest import Ingest, RateLimited, _bytes
+from dispatch_center.services.security import Principal
+from feeds.base import PayloadError
+from feeds.simulate import PHONE, SimulatedPayload, generate
+
+log = logging.getLogger(__name__)
+
+STORY = timedelta(minutes=10)
+DENSITY = 12
+SEAT = Principal("seat:simulated", Role.dispatcher)
+
+
+def first_of_each(scenario: str, start: datetime, seeds: int = 40) -> list[SimulatedPayload]:
+    """One payload per system (the earliest found), so every feed reports at once."""
+    found: dict[str, SimulatedPayload] = {}
+    for seed in range(seeds):
+        for p in generate(scenario, start=start, end=start + timedelta(hours=1), seed=9000 + seed):  # type: ignore[arg-type]
+            if p.system != PHONE and p.system not in found:
+                found[p.system] = SimulatedPayload(start, p.system, p.payload)
+        if len(found) >= 21:
+            break
+    return list(found.values())
+
+
+def story(scenario: str, start: datetime, density: int = DENSITY) -> list[SimulatedPayload]:
+    """The scenario told over :data:`STORY`, ``density`` seeds merged, in time order."""
+    items: list[SimulatedPayload] = []
+    for seed in range(density):
+        items.extend(generate(scenario, start=start, end=start + STORY, seed=12345 + seed))  # type: ignore[arg-type]
+    items.sort(key=lambda p: p.at)
+    return items
+
+
+class Simulator:
+    """Plays payloads at their time through the intake; a background task of the demo."""
+
+    def __init__(self, center: Center, ingest: Ingest, scenario: str) -> None:
+        self.center = center
+        self.ingest = ingest
+        self.scenario = scenario
+        self.sent = 0
+        self.refused = 0
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start playing in the background (never blocks the start-up)."""
+        self.task = asyncio.create_task(self.run(), name="demo-simulator")
+
+    async def stop(self) -> None:
+        """Stop playing."""
+        if self.task is not None:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+
+    async def run(self) -> None:
+        """Hello from every system, the story, then calm days for ever."""
+        await asyncio.sleep(1.0)
+        now = self.center.now()
+        await self.play(first_of_each(self.scenario, now))
+        await self.play(await asyncio.to_thread(story, self.scenario, self.center.now()))
+        log.info("demo: the %s story is told; a calm day follows", self.scenario)
+        n = 0
+        while True:
+            n += 1
+            start = self.center.now()
+            calm = await asyncio.to_thread(
+                lambda: list(generate("normal", start=start, end=start + STORY, seed=777 + n))
+            )
+            await self.play(calm)
+
+    async def play(self, items: Iterable[SimulatedPayload]) -> None:
+        """Send each payload when its time comes."""
+        for item in items:
+            wait = (item.at - self.center.now()).total_seconds()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await self.send(item)
+
+    async def send(self, item: SimulatedPayload) -> None:
+        """One payload through the intake (a hotline call straight to an order)."""
+        try:
+            if item.system == PHONE:
+                assert isinstance(item.payload, dict)
+                await order_service.create_order(
+                    self.center, SEAT, OrderCreate.model_validate(item.payload)
+                )
+            else:
+                for _ in range(20):
+                    try:
+                        await self.ingest.accept(item.system, _bytes(item.payload))
+                        break
+                    except RateLimited as exc:
+                        await asyncio.sleep(exc.retry_after)
+            self.sent += 1
+        except asyncio.CancelledError:
+            raise
+        except (PayloadError, Exception) as exc:  # a bad simulated payload is a dead letter
+            self.refused += 1
+            log.debug("simulated %s payload refused: %s", item.system, exc)

@@ -1,0 +1,108 @@
+"""Live centers for the ingest tests: the PostgreSQL queue and the Redis Streams path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from dispatch_center.settings import Settings
+from tests.api.conftest import LiveCenter, start_live
+
+FIXTURES = Path(__file__).resolve().parents[1] / "feeds" / "fixtures"
+DEMO_KEY = "ingest-test-key-0123456789"
+HMAC_SECRET = "hydrology-shared-secret"
+
+
+def fixture_bytes(*parts: str) -> bytes:
+    """A recorded payload."""
+    return FIXTURES.joinpath(*parts).read_bytes()
+
+
+def _start(
+    make_database: Callable[[], str],
+    free_port: Callable[[], int],
+    data_dir: Path,
+    **extra: Any,
+) -> tuple[LiveCenter, Any, Any]:
+    settings = Settings(
+        database_url=make_database(),
+        demo=True,
+        data_dir=data_dir,
+        demo_api_key=DEMO_KEY,
+        simulator=False,
+        feed_hmac_secrets=f"hydrology={HMAC_SECRET}",
+        wechat_token="wechat-test-token",
+        **extra,
+    )
+    port = free_port()
+    server, thread, app = start_live(settings, port)
+    return LiveCenter(f"http://127.0.0.1:{port}", app, {}), server, thread
+
+
+@pytest.fixture(scope="session")
+def feeds_live(
+    make_database: Callable[[], str],
+    free_port: Callable[[], int],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LiveCenter]:
+    """A center with the PostgreSQL intake queue (no Redis); tight limits on ``gas``."""
+    live, server, thread = _start(
+        make_database,
+        free_port,
+        tmp_path_factory.mktemp("ingest"),
+        feed_limits="gas=0.5/3/,water_supply=//2048",
+    )
+    yield live
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def streams_live(
+    make_database: Callable[[], str],
+    free_port: Callable[[], int],
+    redis_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LiveCenter]:
+    """A center whose intake goes through Redis Streams (REDIS_URL set)."""
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    live, server, thread = _start(
+        make_database, free_port, tmp_path_factory.mktemp("ingest-redis"), redis_url=redis_url
+    )
+    yield live
+    server.should_exit = True
+    thread.join(10)
+
+
+def source(live: LiveCenter) -> httpx.Client:
+    """A client that authenticates as a source (the demo key)."""
+    return httpx.Client(base_url=live.base_url, headers={"X-Api-Key": DEMO_KEY}, timeout=10)
+
+
+def drain(live: LiveCenter, timeout: float = 20.0) -> None:
+    """Wait until the live center's intake has processed everything accepted."""
+    import asyncio
+    import time
+
+    ingest = live.app.state.ingest
+    deadline = time.monotonic() + timeout
+    loop = ingest.center.db.pool._loop if hasattr(ingest.center.db.pool, "_loop") else None
+    del loop
+    while time.monotonic() < deadline:
+        if ingest.queue.qsize() == 0 and ingest.in_flight == 0:
+            if ingest.redis_url is None:
+                return
+            import redis
+
+            r = redis.Redis.from_url(ingest.redis_url)
+            if r.xlen("dc:intake") == 0:
+                return
+        time.sleep(0.05)
+    del asyncio
+    raise AssertionError("intake did not drain")
