@@ -257,7 +257,12 @@ async def _effects(
     elif action is A.accept:
         if row.get("responded_at") is None:
             updates["responded_at"] = now
-    elif action in (A.reply, A.resolve_at_intake):
+    elif action is A.resolve_at_intake:
+        # Answered during the call itself (即时答复): the response time is the call's,
+        # recorded a few minutes later when the agent closes the form.
+        updates["replied_at"] = now
+        updates["responded_at"] = row["received_at"]
+    elif action is A.reply:
         updates["replied_at"] = now
         if row.get("responded_at") is None:
             updates["responded_at"] = now

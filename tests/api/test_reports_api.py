@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import io
-import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -115,30 +116,43 @@ def test_report_errors(history: LiveCenter) -> None:
     assert httpx.get(f"{history.base_url}/api/v1/reports/daily").status_code == 401
 
 
+class _At:
+    """The live center seen at a chosen moment (the scheduler only asks ``now``)."""
+
+    def __init__(self, center: Any, moment: datetime) -> None:
+        self._center, self._moment = center, moment
+
+    def now(self) -> datetime:
+        return self._moment
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._center, name)
+
+
 def test_scheduled_daily_report_made_once(history: LiveCenter) -> None:
     from dispatch_center.services.reports import DailyReportScheduler
 
-    center = history.center
-    yesterday = (center.today() - timedelta(days=1)).isoformat()
-    if center.now().hour < 8:
-        pytest.skip("before 08:00 Asia/Shanghai the schedule has nothing to make yet")
-    # The app's own scheduler made yesterday's report at start-up (past 08:00).
-    deadline = time.monotonic() + 60
+    loop = _loop_of(history)
+    day = datetime(2026, 10, 16, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+    def run_at(hour: int) -> Any:
+        scheduler = DailyReportScheduler(_At(history.center, day.replace(hour=hour)))
+        return asyncio.run_coroutine_threadsafe(scheduler.run_once(), loop).result(120)
+
+    # Before 08:00 there is nothing to make yet; at 09:00 yesterday's report is made,
+    # with every document; a second worker (or a restart) makes nothing new.
+    assert run_at(7) is None
+    made = run_at(9)
+    assert made is not None
+    assert run_at(10) is None
     with history.client("duty") as c:
-        while True:
-            kept = c.get("/api/v1/reports", params={"kind": "daily"}).json()["reports"]
-            made = [
-                r for r in kept if r["trigger"] == "schedule" and r["period_start"] == yesterday
-            ]
-            if (made and made[0]["formats"]) or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
-    assert len(made) == 1 and made[0]["formats"] == ["csv", "html", "pdf", "xlsx"]
-    # Running it again (a second worker, a restart) makes nothing new.
-    scheduler = DailyReportScheduler(center)
-    again = asyncio.run_coroutine_threadsafe(scheduler.run_once(), _loop_of(history)).result(60)
-    assert again is None
-    assert 0 < scheduler.seconds_until_next(center.now()) <= 24 * 3600
+        kept = c.get("/api/v1/reports", params={"kind": "daily"}).json()["reports"]
+    scheduled = [
+        r for r in kept if r["trigger"] == "schedule" and r["period_start"] == "2026-10-15"
+    ]
+    assert len(scheduled) == 1 and scheduled[0]["formats"] == ["csv", "html", "pdf", "xlsx"]
+    scheduler = DailyReportScheduler(history.center)
+    assert 0 < scheduler.seconds_until_next(day.replace(hour=9)) == 23 * 3600
 
 
 def _loop_of(live: LiveCenter) -> asyncio.AbstractEventLoop:
