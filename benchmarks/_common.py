@@ -38,7 +38,7 @@ def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))
+    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
     return ordered[k]
 
 
@@ -53,8 +53,8 @@ def server_url() -> str:
         psycopg.connect(local, connect_timeout=2).close()
         return local
     except psycopg.Error:
-        from pathlib import Path
         import tempfile
+        from pathlib import Path
 
         from dispatch_center.store.embedded import start_embedded
 
@@ -88,8 +88,18 @@ def free_port() -> int:
 def run_server(env: dict[str, str], port: int, workers: int = 1) -> Iterator[str]:
     """``dispatch-center serve`` in a subprocess; yields its base URL once /healthz answers."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dispatch_center.cli.main", "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers)],
+        [
+            sys.executable,
+            "-m",
+            "dispatch_center.cli.main",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env={**os.environ, "DISPATCH_LOG_LEVEL": "WARNING", **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -152,7 +162,9 @@ class HttpConnection:
         self.writer.close()
 
 
-async def _once(port: int, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
+async def _once(
+    port: int, method: str, path: str, body: bytes | None, headers: dict[str, str]
+) -> tuple[int, bytes]:
     conn = await HttpConnection.open(port)
     try:
         return await conn.request(method, path, body, headers)
@@ -164,14 +176,26 @@ def sign_in(port: int, username: str, password: str) -> str:
     """A bearer token from the running server."""
     body = f"username={username}&password={password}".encode()
     status, payload = asyncio.run(
-        _once(port, "POST", "/api/v1/auth/token", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        _once(
+            port,
+            "POST",
+            "/api/v1/auth/token",
+            body,
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
     )
     if status != 200:
         raise RuntimeError(f"sign-in failed: {status} {payload[:200]!r}")
     return str(json.loads(payload)["access_token"])
 
 
-def report(name: str, figures: dict[str, Any], baselines: dict[str, Any], ratios: dict[str, Any], targets: dict[str, Any]) -> None:
+def report(
+    name: str,
+    figures: dict[str, Any],
+    baselines: dict[str, Any],
+    ratios: dict[str, Any],
+    targets: dict[str, Any],
+) -> None:
     """Print the closing JSON line of contracts.md."""
     print(
         json.dumps(

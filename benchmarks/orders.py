@@ -20,9 +20,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psycopg  # noqa: E402
+import psycopg
 
-from benchmarks._common import (  # noqa: E402
+from benchmarks._common import (
     HttpConnection,
     free_port,
     percentile,
@@ -39,7 +39,13 @@ PLACES = [
     (103.5700, 29.7370, "夹江县漹城镇"),
     (103.5480, 29.4120, "沙湾区沫若大道"),
 ]
-CATEGORIES = ["urban.sanitation", "traffic.road", "water.supply", "environment.noise", "housing.property"]
+CATEGORIES = [
+    "urban.sanitation",
+    "traffic.road",
+    "water.supply",
+    "environment.noise",
+    "housing.property",
+]
 
 
 def order_body(i: int, source: str = "bench") -> dict[str, Any]:
@@ -49,7 +55,10 @@ def order_body(i: int, source: str = "bench") -> dict[str, Any]:
         "category": {"type": "complaint", "code": random.choice(CATEGORIES)},
         "urgency": random.choice(["general", "general", "urgent", "consultation"]),
         "description": f"基准测试工单 {i}：路灯不亮，夜间出行不便",
-        "location": {"lon": lon + random.uniform(-0.01, 0.01), "lat": lat + random.uniform(-0.01, 0.01)},
+        "location": {
+            "lon": lon + random.uniform(-0.01, 0.01),
+            "lat": lat + random.uniform(-0.01, 0.01),
+        },
         "address": addr,
         "reporter": {"name": "测试", "phone": f"138{random.randint(0, 99999999):08d}"},
         "source": source,
@@ -57,7 +66,9 @@ def order_body(i: int, source: str = "bench") -> dict[str, Any]:
     }
 
 
-async def api_run(port: int, token: str, bodies: list[bytes], concurrency: int) -> tuple[float, list[float], int]:
+async def api_run(
+    port: int, token: str, bodies: list[bytes], concurrency: int
+) -> tuple[float, list[float], int]:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     latencies: list[float] = []
     errors = 0
@@ -81,12 +92,17 @@ async def api_run(port: int, token: str, bodies: list[bytes], concurrency: int) 
     return time.perf_counter() - t, latencies, errors
 
 
-async def insert_run(url: str, rows: list[dict[str, Any]], concurrency: int) -> tuple[float, list[float]]:
+async def insert_run(
+    url: str, rows: list[dict[str, Any]], concurrency: int
+) -> tuple[float, list[float]]:
     from psycopg_pool import AsyncConnectionPool
 
     cols = list(rows[0])
-    sql = f"INSERT INTO orders ({', '.join(cols)}) VALUES ({', '.join('%(' + c + ')s' for c in cols)})"
-    pool = AsyncConnectionPool(url, min_size=concurrency, max_size=concurrency, open=False, kwargs={"autocommit": True})
+    placeholders = ", ".join(f"%({c})s" for c in cols)
+    sql = f"INSERT INTO orders ({', '.join(cols)}) VALUES ({placeholders})"
+    pool = AsyncConnectionPool(
+        url, min_size=concurrency, max_size=concurrency, open=False, kwargs={"autocommit": True}
+    )
     await pool.open(wait=True)
     latencies: list[float] = []
     queue = iter(rows)
@@ -115,7 +131,9 @@ def main() -> None:
     n = 3000 if args.quick else args.orders
     random.seed(12345)
     bodies = [json.dumps(order_body(i), ensure_ascii=False).encode() for i in range(n)]
-    warm = [json.dumps(order_body(i, "bench-warmup"), ensure_ascii=False).encode() for i in range(300)]
+    warm = [
+        json.dumps(order_body(i, "bench-warmup"), ensure_ascii=False).encode() for i in range(300)
+    ]
     with scratch_database() as url:
         password = secrets.token_urlsafe(12)
         env = {
@@ -126,25 +144,51 @@ def main() -> None:
             "DISPATCH_DB_POOL_MAX": "16",
         }
         port = free_port()
-        print(f"creating {n} orders through the API ({args.workers} workers, {args.concurrency} connections)...", flush=True)
+        print(
+            f"creating {n} orders through the API"
+            f" ({args.workers} workers, {args.concurrency} connections)...",
+            flush=True,
+        )
         with run_server(env, port, workers=args.workers):
             token = sign_in(port, "dispatcher", password)
             asyncio.run(api_run(port, token, warm, args.concurrency))  # warm-up: pools, caches
             elapsed, lat, errors = asyncio.run(api_run(port, token, bodies, args.concurrency))
         api_rate = n / elapsed
-        print(f"  API: {api_rate:,.0f} orders/s, p50 {percentile(lat, 50):.1f} ms, p99 {percentile(lat, 99):.1f} ms, errors {errors}", flush=True)
+        print(
+            f"  API: {api_rate:,.0f} orders/s, p50 {percentile(lat, 50):.1f} ms,"
+            f" p99 {percentile(lat, 99):.1f} ms, errors {errors}",
+            flush=True,
+        )
 
         with psycopg.connect(url) as conn:
             rows = conn.execute(
-                "SELECT channel, request_type, category_code, urgency, description, lon, lat, datum, address,"
-                " reporter_name, reporter_phone, routing, status, received_at, respond_by, reply_by,"
+                "SELECT channel, request_type, category_code, urgency, description, lon, lat,"
+                " datum, address, reporter_name, reporter_phone, routing, status, received_at,"
+                " respond_by, reply_by,"
                 " deadlines_provisional, created_by FROM orders WHERE source = 'bench' ORDER BY id"
             ).fetchall()
             count = conn.execute("SELECT count(*) FROM orders WHERE source = 'bench'").fetchone()
         assert count is not None and count[0] == n, f"expected {n} orders, found {count}"
-        names = ["channel", "request_type", "category_code", "urgency", "description", "lon", "lat", "datum",
-                 "address", "reporter_name", "reporter_phone", "routing", "status", "received_at", "respond_by",
-                 "reply_by", "deadlines_provisional", "created_by"]
+        names = [
+            "channel",
+            "request_type",
+            "category_code",
+            "urgency",
+            "description",
+            "lon",
+            "lat",
+            "datum",
+            "address",
+            "reporter_name",
+            "reporter_phone",
+            "routing",
+            "status",
+            "received_at",
+            "respond_by",
+            "reply_by",
+            "deadlines_provisional",
+            "created_by",
+        ]
         from psycopg.types.json import Jsonb
 
         plain = []
@@ -153,10 +197,17 @@ def main() -> None:
             d["routing"] = Jsonb(d["routing"])
             d["number"] = f"PLAIN{i:010d}"
             plain.append(d)
-        print(f"inserting the same {n} rows with plain INSERTs ({args.concurrency} connections)...", flush=True)
+        print(
+            f"inserting the same {n} rows with plain INSERTs ({args.concurrency} connections)...",
+            flush=True,
+        )
         base_elapsed, base_lat = asyncio.run(insert_run(url, plain, args.concurrency))
         base_rate = n / base_elapsed
-        print(f"  plain INSERT: {base_rate:,.0f} rows/s, p50 {percentile(base_lat, 50):.2f} ms, p99 {percentile(base_lat, 99):.2f} ms", flush=True)
+        print(
+            f"  plain INSERT: {base_rate:,.0f} rows/s, p50 {percentile(base_lat, 50):.2f} ms,"
+            f" p99 {percentile(base_lat, 99):.2f} ms",
+            flush=True,
+        )
 
     report(
         "orders",

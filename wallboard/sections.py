@@ -185,7 +185,7 @@ async def feeds_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
     """The health of every connected system (``unknown`` until its runner reports)."""
     health: dict[str, dict[str, Any]] = {}
     try:
-        from dispatch_center.services import feeds as feed_service  # type: ignore[attr-defined]
+        from dispatch_center.services import feeds as feed_service
 
         view = getattr(feed_service, "feeds_view", None) or getattr(
             feed_service, "list_feeds", None
@@ -217,7 +217,7 @@ async def feeds_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
 async def feed_layers_section(ctx: SnapshotContext) -> dict[str, list[dict[str, Any]]]:
     """The live feed layers (gauges, cameras, crowds, CAP warnings), by layer name."""
     try:
-        from dispatch_center.services import feeds as feed_service  # type: ignore[attr-defined]
+        from dispatch_center.services import feeds as feed_service
     except ImportError:
         return {}
     layers = getattr(feed_service, "live_layers", None)
