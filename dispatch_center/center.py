@@ -118,7 +118,8 @@ class Center:
         """Wake the subscribers after a commit; the change log stays the truth."""
         try:
             await self.bus.publish(
-                CHANGES_CHANNEL, {"seq": row["seq"], "kind": row.get("kind", "order"), "id": str(row["id"])}
+                CHANGES_CHANNEL,
+                {"seq": row["seq"], "kind": row.get("kind", "order"), "id": str(row["id"])},
             )
         except Exception as exc:  # the change is committed; listeners resync from the log
             log.warning("publish of seq %s failed: %s", row.get("seq"), exc)

@@ -57,7 +57,16 @@ AnyUser = Annotated[Principal, Depends(require())]
 Admin = Annotated[Principal, Depends(require(Role.admin))]
 CenterStaff = Annotated[
     Principal,
-    Depends(require(Role.admin, Role.duty_officer, Role.dispatcher, Role.leader, Role.auditor,
-                    Role.flood_hq, Role.holiday_hq)),
+    Depends(
+        require(
+            Role.admin,
+            Role.duty_officer,
+            Role.dispatcher,
+            Role.leader,
+            Role.auditor,
+            Role.flood_hq,
+            Role.holiday_hq,
+        )
+    ),
 ]
 Intake = Annotated[Principal, Depends(require(Role.admin, Role.duty_officer, Role.dispatcher))]

@@ -17,7 +17,9 @@ from dispatch_center.services.errors import ServiceError, Unauthorized
 log = logging.getLogger(__name__)
 
 
-def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+def error_body(
+    code: str, message: str, fields: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
     """The error envelope.
 
     Examples

@@ -54,7 +54,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    data_dir = Path(args.data_dir or os.environ.get("DISPATCH_DATA_DIR") or DEFAULT_DEMO_DIR).resolve()
+    data_dir = Path(
+        args.data_dir or os.environ.get("DISPATCH_DATA_DIR") or DEFAULT_DEMO_DIR
+    ).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     password, generated = _persisted_secret(
         data_dir / "demo-password", os.environ.get("DISPATCH_DEMO_PASSWORD")
@@ -74,9 +76,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  API docs       : {base}/docs")
     print(f"  health         : {base}/healthz   readiness: {base}/readyz")
     print(f"  accounts       : {', '.join(DEMO_ACCOUNTS)}")
-    print(f"  password       : {password}" + ("  (generated; set DISPATCH_DEMO_PASSWORD to choose)" if generated else ""))
-    print(f"  feed API key   : {api_key}" + ("  (generated; set DISPATCH_DEMO_API_KEY to choose)" if key_generated else ""))
-    print("  sign in        : curl -d username=duty -d password=... " + f"{base}/api/v1/auth/token", flush=True)
+    print(
+        f"  password       : {password}"
+        + ("  (generated; set DISPATCH_DEMO_PASSWORD to choose)" if generated else "")
+    )
+    print(
+        f"  feed API key   : {api_key}"
+        + ("  (generated; set DISPATCH_DEMO_API_KEY to choose)" if key_generated else "")
+    )
+    print(
+        "  sign in        : curl -d username=duty -d password=... " + f"{base}/api/v1/auth/token",
+        flush=True,
+    )
     app = create_app(settings, demo_password=password)
     # uvicorn re-raises the SIGTERM it caught once it has shut down; under the default
     # handler that kills the process before atexit runs, and the embedded PostgreSQL
@@ -171,7 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=2)
-    serve.add_argument("--access-log", action="store_true", help="log every request (off: the proxy logs)")
+    serve.add_argument(
+        "--access-log", action="store_true", help="log every request (off: the proxy logs)"
+    )
     serve.set_defaults(func=cmd_serve)
 
     mig = sub.add_parser("migrate", help="apply database migrations")
@@ -185,7 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True)
     create.add_argument("--unit", default=None)
     create.add_argument("--display-name", default=None)
-    create.add_argument("--password", default=None, help="else DISPATCH_NEW_USER_PASSWORD, stdin or a prompt")
+    create.add_argument(
+        "--password", default=None, help="else DISPATCH_NEW_USER_PASSWORD, stdin or a prompt"
+    )
     create.set_defaults(func=cmd_users_create)
 
     from dispatch_center.cli import geofences

@@ -74,7 +74,10 @@ async def seed_reference(center: Center) -> None:
         await reference.bulk_upsert_units(conn, center.geography.units())
         await reference.upsert_taxonomy(
             conn,
-            [(r["code"], r["name_zh"], r["name_en"], r["parent_code"] or None) for r in _csv("taxonomy.csv")],
+            [
+                (r["code"], r["name_zh"], r["name_en"], r["parent_code"] or None)
+                for r in _csv("taxonomy.csv")
+            ],
         )
         if not await reference.has_calendar(conn):
             days, years = chinese_calendar_days()
@@ -83,7 +86,12 @@ async def seed_reference(center: Center) -> None:
                 by_year.setdefault(d.day.year, []).append((d.day, d.kind.value, d.name))
             for year, rows in sorted(by_year.items()):
                 await reference.import_calendar_year(
-                    conn, year, rows, source="chinese-calendar package", actor="system", replace=False
+                    conn,
+                    year,
+                    rows,
+                    source="chinese-calendar package",
+                    actor="system",
+                    replace=False,
                 )
             log.info("calendar seeded for %d..%d from chinese-calendar", min(years), max(years))
         if not await reference.time_limit_rows(conn):
@@ -109,6 +117,11 @@ async def ensure_demo_accounts(center: Center, password: str) -> list[str]:
     async with center.db.connection() as conn, conn.transaction():
         for username, (role, unit, display) in DEMO_ACCOUNTS.items():
             await accounts.upsert_user(
-                conn, username=username, display_name=display, password_hash=hashed, role=role, unit_code=unit
+                conn,
+                username=username,
+                display_name=display,
+                password_hash=hashed,
+                role=role,
+                unit_code=unit,
             )
     return list(DEMO_ACCOUNTS)

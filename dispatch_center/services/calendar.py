@@ -13,11 +13,14 @@ from dispatch_center.services.security import Principal
 from dispatch_center.store import accounts, reference
 
 
-def deadlines_for(center: Center, received_at: datetime, urgency: Urgency, category: str | None) -> dict[str, Any]:
+def deadlines_for(
+    center: Center, received_at: datetime, urgency: Urgency, category: str | None
+) -> dict[str, Any]:
     """Deadlines for a request received at ``received_at`` under the limits in force."""
     if received_at.tzinfo is None:
         raise Invalid(
-            "received_at needs a UTC offset", fields={"received_at": "e.g. 2026-11-27T09:30:00+08:00"}
+            "received_at needs a UTC offset",
+            fields={"received_at": "e.g. 2026-11-27T09:30:00+08:00"},
         )
     ref = center.reference
     if category is not None and category not in ref.categories:
@@ -46,19 +49,27 @@ async def days_of_year(center: Center, year: int) -> dict[str, Any]:
         "year": year,
         "covered": year in years,
         "days": [
-            {"day": r["day"].isoformat(), "kind": r["kind"], "name": r["name"], "source": r["source"]}
+            {
+                "day": r["day"].isoformat(),
+                "kind": r["kind"],
+                "name": r["name"],
+                "source": r["source"],
+            }
             for r in days
             if r["day"].year == year
         ],
     }
 
 
-async def set_day(center: Center, who: Principal, day: date, body: CalendarDayUpdate) -> dict[str, Any]:
+async def set_day(
+    center: Center, who: Principal, day: date, body: CalendarDayUpdate
+) -> dict[str, Any]:
     """Mark one day; audited; applies to orders created from now on."""
     if not center.reference.calendar.covers(day.year):
         # A lone day in an unknown year would pretend the year is known: import it whole.
         raise Invalid(
-            f"{day.year} has no official schedule yet: import the year first (POST /api/v1/calendar/years)",
+            f"{day.year} has no official schedule yet:"
+            " import the year first (POST /api/v1/calendar/years)",
             fields={"day": "year not covered"},
         )
     async with center.db.connection() as conn, conn.transaction():
@@ -78,7 +89,10 @@ async def set_day(center: Center, who: Principal, day: date, body: CalendarDayUp
 async def import_year(center: Center, who: Principal, body: CalendarYearImport) -> dict[str, Any]:
     """Replace a year's schedule with an official one."""
     rows: list[tuple[Any, str, str]] = []
-    for kind, items, field in (("holiday", body.holidays, "holidays"), ("workday", body.workdays, "workdays")):
+    for kind, items, field in (
+        ("holiday", body.holidays, "holidays"),
+        ("workday", body.workdays, "workdays"),
+    ):
         for i, item in enumerate(items):
             try:
                 d = date.fromisoformat(item["day"])
@@ -113,7 +127,10 @@ async def time_limits(center: Center) -> dict[str, Any]:
         rows = await reference.time_limit_rows(conn)
     return {
         "time_limits": [
-            {**{k: v for k, v in r.items() if k not in ("id", "updated_at")}, "updated_at": r["updated_at"].isoformat()}
+            {
+                **{k: v for k, v in r.items() if k not in ("id", "updated_at")},
+                "updated_at": r["updated_at"].isoformat(),
+            }
             for r in rows
         ]
     }
@@ -124,7 +141,9 @@ async def set_time_limit(center: Center, who: Principal, body: TimeLimitUpdate) 
     if body.category_code and body.category_code not in center.reference.categories:
         raise Invalid("unknown category", fields={"category_code": "not in the taxonomy"})
     async with center.db.connection() as conn, conn.transaction():
-        row = await reference.upsert_time_limit(conn, {**body.model_dump(mode="json"), "updated_by": who.username})
+        row = await reference.upsert_time_limit(
+            conn, {**body.model_dump(mode="json"), "updated_by": who.username}
+        )
         await accounts.audit(
             conn,
             actor=who.username,

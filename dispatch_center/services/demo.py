@@ -80,7 +80,9 @@ async def seed_story(center: Center) -> int:
             try:
                 view = await orders.act(center, who, view["id"], action, detail)
             except ServiceError as exc:  # a story step that no longer fits: say so, go on
-                log.warning("demo story order %s: %s failed: %s", view["number"], action, exc.message)
+                log.warning(
+                    "demo story order %s: %s failed: %s", view["number"], action, exc.message
+                )
                 break
     if created:
         log.info("demo story: %d orders across Leshan's counties", created)

@@ -21,7 +21,9 @@ def locate(center: Center, lon: float, lat: float, crs: Datum) -> dict[str, Any]
         raise Invalid(str(exc), fields={"lon": str(exc)}) from exc
 
 
-def locate_batch(center: Center, points: list[tuple[float, float]], crs: Datum) -> list[dict[str, Any]]:
+def locate_batch(
+    center: Center, points: list[tuple[float, float]], crs: Datum
+) -> list[dict[str, Any]]:
     """The tier paths of many points, vectorised."""
     if len(points) > MAX_BATCH:
         raise Invalid(f"at most {MAX_BATCH} points per batch", fields={"points": "too many"})

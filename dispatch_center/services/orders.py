@@ -124,7 +124,9 @@ def _limit_json(limit: Any) -> dict[str, Any]:
     }
 
 
-async def get_order(center: Center, who: Principal, order_id: str, *, with_timeline: bool = True) -> Row:
+async def get_order(
+    center: Center, who: Principal, order_id: str, *, with_timeline: bool = True
+) -> Row:
     """One order as ``who`` may see it, with its timeline."""
     oid = parse_order_id(order_id)
     async with center.db.connection() as conn:
@@ -143,7 +145,11 @@ async def list_orders(center: Center, who: Principal, f: OrderFilter, overdue: b
         f = OrderFilter(**{**f.__dict__, "unit": f.unit or who.unit_code})
     if overdue:
         f = OrderFilter(
-            **{**f.__dict__, "overdue_before": center.now(), "open_statuses": [s.value for s in OPEN_UNREPLIED]}
+            **{
+                **f.__dict__,
+                "overdue_before": center.now(),
+                "open_statuses": [s.value for s in OPEN_UNREPLIED],
+            }
         )
     async with center.db.connection() as conn:
         rows = await store.list_orders(conn, f)
@@ -224,7 +230,8 @@ async def _lost_race(conn: Any, row: Row) -> Conflict:
     fresh = await store.get_order(conn, row["id"])
     who = last["actor"] if last else "someone"
     return Conflict(
-        f"order {row['number']} was changed by {who} first; it is now '{fresh['status'] if fresh else '?'}'",
+        f"order {row['number']} was changed by {who} first;"
+        f" it is now '{fresh['status'] if fresh else '?'}'",
         changed_by=who,
         changed_at=_iso(last["at"]) if last else None,
         current_status=fresh["status"] if fresh else None,
@@ -251,7 +258,9 @@ async def _effects(
             raise Invalid("re-dispatch needs a different unit", fields={"unit_code": "same unit"})
         for co in body.co_units:
             if co not in ref.units:
-                raise Invalid(f"unknown unit {co!r}", fields={"co_units": f"{co} is not a known unit"})
+                raise Invalid(
+                    f"unknown unit {co!r}", fields={"co_units": f"{co} is not a known unit"}
+                )
         updates["assigned_unit"] = unit
         data = {"unit": unit, "unit_name": ref.units[unit]["name"], "co_units": body.co_units}
     elif action is A.accept:
@@ -312,7 +321,9 @@ async def _effects(
         except NotFound as exc:  # a bad id in the body is bad input, not a missing resource
             raise Invalid(str(exc), fields={"target_order_id": "not an order id"}) from exc
         if target_id == row["id"]:
-            raise Invalid("an order cannot merge into itself", fields={"target_order_id": "same order"})
+            raise Invalid(
+                "an order cannot merge into itself", fields={"target_order_id": "same order"}
+            )
         target = await store.get_order(conn, target_id)
         if target is None:
             raise Invalid("no such target order", fields={"target_order_id": "not found"})
@@ -364,7 +375,9 @@ def order_view(center: Center, who: Principal, row: Row) -> Row:
         "category": {
             "type": row["request_type"],
             "code": row["category_code"],
-            "name": (center.reference.categories.get(row["category_code"] or "") or {}).get("name_zh"),
+            "name": (center.reference.categories.get(row["category_code"] or "") or {}).get(
+                "name_zh"
+            ),
         },
         "urgency": row["urgency"],
         "description": row["description"],

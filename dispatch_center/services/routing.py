@@ -40,7 +40,13 @@ def route_new_order(center: Center, data: OrderCreate) -> dict[str, Any]:
     try:
         where = geo.index.locate(loc.lon, loc.lat, loc.crs.value)
     except ValueError as exc:  # coordinates the index cannot place
-        return _manual(f"location not usable: {exc}", inside=None, path=[dict(CITY_STEP)], location=None, **versions)
+        return _manual(
+            f"location not usable: {exc}",
+            inside=None,
+            path=[dict(CITY_STEP)],
+            location=None,
+            **versions,
+        )
     from geo.datum import to_internal
 
     lon, lat = to_internal(loc.lon, loc.lat, loc.crs.value)
@@ -60,7 +66,12 @@ def route_new_order(center: Center, data: OrderCreate) -> dict[str, Any]:
         }
     code = data.category_code
     if code is None:
-        return _manual("no category: the dispatcher classifies the request", **placed, location=point, **versions)
+        return _manual(
+            "no category: the dispatcher classifies the request",
+            **placed,
+            location=point,
+            **versions,
+        )
     try:
         resp = geo.catalogue.resolve(code, where.path, geo.assets.hits(lon, lat))
     except Unroutable as exc:

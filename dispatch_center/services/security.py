@@ -9,8 +9,8 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import jwt
 from argon2 import PasswordHasher
@@ -53,12 +53,16 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; constant-ish time for unknown users."""
     try:
-        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        return (
+            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 
 
-def issue_token(principal: Principal, secret: str, ttl: timedelta, *, now: datetime | None = None) -> str:
+def issue_token(
+    principal: Principal, secret: str, ttl: timedelta, *, now: datetime | None = None
+) -> str:
     """A signed bearer token for ``principal`` valid for ``ttl``.
 
     Examples

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import psycopg
@@ -25,7 +25,8 @@ _PUBLIC_ORDER = "to_jsonb(o) - ARRAY['reporter_phone', 'reporter_name']"
 _CHANGE_TAIL = f"""
 , seq AS (UPDATE change_seq SET last = last + 1
           WHERE id AND EXISTS (SELECT 1 FROM o) RETURNING last)
-, tl AS (INSERT INTO timeline (order_id, at, actor, role, action, from_status, to_status, note, data)
+, tl AS (INSERT INTO timeline
+             (order_id, at, actor, role, action, from_status, to_status, note, data)
          SELECT o.id, %(at)s, %(actor)s, %(role)s, %(action)s, %(from_status)s, o.status,
                 %(note)s, %(data)s FROM o)
 , cl AS (INSERT INTO change_log (seq, at, kind, entity_id, payload)
@@ -123,7 +124,8 @@ def _insert_sql() -> str:
         "   WHERE source = %(source)s AND source_id = %(source_id)s)"
         " ON CONFLICT (day) DO UPDATE SET last = order_counters.last + 1 RETURNING last)"
         ", o AS (INSERT INTO orders (number, {cols})"
-        " SELECT %(prefix)s || to_char(%(day)s::date, 'YYYYMMDD') || lpad(n.last::text, 5, '0'), {vals}"
+        " SELECT %(prefix)s || to_char(%(day)s::date, 'YYYYMMDD')"
+        " || lpad(n.last::text, 5, '0'), {vals}"
         " FROM n ON CONFLICT (source, source_id) DO NOTHING RETURNING *)"
     ).format(cols=cols, vals=vals) + sql.SQL(_CHANGE_TAIL)
     return query.as_string(None)
@@ -157,9 +159,12 @@ def _change_sql(columns: tuple[str, ...]) -> str:
     sets: list[sql.Composable] = [
         sql.SQL("status = %(to_status)s, version = version + 1, updated_at = %(at)s")
     ]
-    sets += [sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(f"u_{c}")) for c in columns]
+    sets += [
+        sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(f"u_{c}")) for c in columns
+    ]
     query = sql.SQL(
-        "WITH o AS (UPDATE orders SET {sets} WHERE id = %(id)s AND version = %(version)s RETURNING *)"
+        "WITH o AS (UPDATE orders SET {sets}"
+        " WHERE id = %(id)s AND version = %(version)s RETURNING *)"
     ).format(sets=sql.SQL(", ").join(sets)) + sql.SQL(_CHANGE_TAIL)
     return query.as_string(None)
 

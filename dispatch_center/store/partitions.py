@@ -58,9 +58,9 @@ def ensure_month_partitions(conn: psycopg.Connection, table: str, first: date, l
                 ident, parent = sql.Identifier(name), sql.Identifier(table)
                 default = sql.Identifier(f"{table}_default")
                 conn.execute(
-                    sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)").format(
-                        ident, parent
-                    )
+                    sql.SQL(
+                        "CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+                    ).format(ident, parent)
                 )
                 conn.execute(
                     sql.SQL(
@@ -71,7 +71,9 @@ def ensure_month_partitions(conn: psycopg.Connection, table: str, first: date, l
                 )
                 # DDL takes no bind parameters: the bounds go in as literals.
                 conn.execute(
-                    sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({})").format(
+                    sql.SQL(
+                        "ALTER TABLE {} ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({})"
+                    ).format(
                         parent, ident, sql.Literal(month.isoformat()), sql.Literal(nxt.isoformat())
                     )
                 )

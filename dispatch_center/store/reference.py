@@ -35,10 +35,12 @@ async def bulk_upsert_units(conn: psycopg.AsyncConnection[Row], units: list[dict
         await conn.execute(
             "CREATE TEMP TABLE units_in (LIKE units INCLUDING DEFAULTS) ON COMMIT DROP"
         )
-        async with conn.cursor() as cur:
-            async with cur.copy(f"COPY units_in ({', '.join(cols)}) FROM STDIN") as copy:
-                for u in units:
-                    await copy.write_row(tuple(u.get(c) for c in cols))
+        async with (
+            conn.cursor() as cur,
+            cur.copy(f"COPY units_in ({', '.join(cols)}) FROM STDIN") as copy,
+        ):
+            for u in units:
+                await copy.write_row(tuple(u.get(c) for c in cols))
         # Insert in tier order so each parent exists before its children.
         await conn.execute(
             "INSERT INTO units (code, name, tier, kind, parent_code, county_code, synthetic)"
@@ -150,7 +152,8 @@ async def set_calendar_day(
         await conn.execute("DELETE FROM calendar_days WHERE day = %s", (day,))
         return
     await conn.execute(
-        "INSERT INTO calendar_days (day, kind, name, source, updated_by) VALUES (%s, %s, %s, 'admin', %s)"
+        "INSERT INTO calendar_days (day, kind, name, source, updated_by)"
+        " VALUES (%s, %s, %s, 'admin', %s)"
         " ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name,"
         " source = 'admin', updated_by = EXCLUDED.updated_by, updated_at = now()",
         (day, kind, name, actor),

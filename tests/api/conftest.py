@@ -63,7 +63,11 @@ def start_live(settings: Settings, port: int) -> tuple[uvicorn.Server, threading
 
 
 @pytest.fixture(scope="session")
-def live(make_database: Callable[[], str], free_port: Callable[[], int], tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCenter]:
+def live(
+    make_database: Callable[[], str],
+    free_port: Callable[[], int],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LiveCenter]:
     """One center for the API tests (demo accounts, in-process bus)."""
     url = make_database()
     data_dir: Path = tmp_path_factory.mktemp("center")

@@ -33,8 +33,14 @@ def catalogue() -> DutyCatalogue:
     return load_catalogue()
 
 
-def _resolve(leshan: AreaIndex, catalogue: DutyCatalogue, assets: AssetIndex,
-             category: str, lon: float, lat: float) -> Responsibility:
+def _resolve(
+    leshan: AreaIndex,
+    catalogue: DutyCatalogue,
+    assets: AssetIndex,
+    category: str,
+    lon: float,
+    lat: float,
+) -> Responsibility:
     return catalogue.resolve(category, leshan.locate(lon, lat).path, assets.hits(lon, lat))
 
 
@@ -44,7 +50,13 @@ def _resolve(leshan: AreaIndex, catalogue: DutyCatalogue, assets: AssetIndex,
         ("tourism.scenic", BUDDHA, "乐山大佛景区管理委员会", "市中区文化广播", "dafo_scenic"),
         ("tourism.scenic", JINDING, "峨眉山景区管理委员会", "峨眉山市文化广播", "emeishan_scenic"),
         ("tourism.scenic", BAOGUO, "峨眉山景区管理委员会", "峨眉山市文化广播", "emeishan_scenic"),
-        ("tourism.complaint", SHAWAN, "沙湾区文化广播电视和旅游局", "乐山市文化广播电视和旅游局", None),
+        (
+            "tourism.complaint",
+            SHAWAN,
+            "沙湾区文化广播电视和旅游局",
+            "乐山市文化广播电视和旅游局",
+            None,
+        ),
         ("flood.river", WUTONGQIAO_RIVER, "乐山市水务局", "五通桥区水务局", "minjiang"),
         ("flood.river", BUDDHA, "乐山市水务局", "市中区水务局", "minjiang"),
         ("flood.river", SHAWAN, "沙湾区水务局", "市防汛抗旱指挥部", None),
@@ -56,8 +68,14 @@ def _resolve(leshan: AreaIndex, catalogue: DutyCatalogue, assets: AssetIndex,
     ],
 )
 def test_default_catalogue_routes(
-    leshan: AreaIndex, catalogue: DutyCatalogue, assets: AssetIndex, category: str,
-    place: tuple[float, float], lead: str, co_includes: str | None, asset: str | None,
+    leshan: AreaIndex,
+    catalogue: DutyCatalogue,
+    assets: AssetIndex,
+    category: str,
+    place: tuple[float, float],
+    lead: str,
+    co_includes: str | None,
+    asset: str | None,
 ) -> None:
     r = _resolve(leshan, catalogue, assets, category, *place)
     assert r.lead.name.startswith(lead)
@@ -99,22 +117,29 @@ def test_outside_leshan_is_unroutable_with_reason(catalogue: DutyCatalogue) -> N
 
 
 def test_no_row_for_the_place_is_unroutable() -> None:
-    cat = DutyCatalogue("t1", [
-        DutyRow("教育", Tier.COUNTY, "511102", None, "X", "市中区教育局", "lead")])
+    cat = DutyCatalogue(
+        "t1", [DutyRow("教育", Tier.COUNTY, "511102", None, "X", "市中区教育局", "lead")]
+    )
     path = (PathStep(Tier.CITY, "511100", "乐山市"), PathStep(Tier.COUNTY, "511111", "沙湾区"))
     with pytest.raises(Unroutable, match="沙湾区"):
         cat.resolve("教育", path, ())
 
 
 def test_deepest_tier_lead_wins_and_asset_co_only_adds() -> None:
-    path = (PathStep(Tier.CITY, "1", "市"), PathStep(Tier.COUNTY, "11", "县"),
-            PathStep(Tier.TOWNSHIP, "11S01", "镇"))
-    cat = DutyCatalogue("t2", [
-        DutyRow("c", Tier.CITY, "1", None, "C", "市局", "lead"),
-        DutyRow("c", Tier.TOWNSHIP, None, None, "T", "镇政府", "lead"),
-        DutyRow("c", Tier.COUNTY, "11", None, "K", "县局", "co"),
-        DutyRow("c", Tier.CITY, None, "river", "W", "水务局", "co"),
-    ])
+    path = (
+        PathStep(Tier.CITY, "1", "市"),
+        PathStep(Tier.COUNTY, "11", "县"),
+        PathStep(Tier.TOWNSHIP, "11S01", "镇"),
+    )
+    cat = DutyCatalogue(
+        "t2",
+        [
+            DutyRow("c", Tier.CITY, "1", None, "C", "市局", "lead"),
+            DutyRow("c", Tier.TOWNSHIP, None, None, "T", "镇政府", "lead"),
+            DutyRow("c", Tier.COUNTY, "11", None, "K", "县局", "co"),
+            DutyRow("c", Tier.CITY, None, "river", "W", "水务局", "co"),
+        ],
+    )
     r = cat.resolve("c", path, (AssetHit("minjiang", "岷江", AssetKind.river),))
     assert r.lead.code == "T"
     assert [u.code for u in r.co] == ["K", "W"]
@@ -123,13 +148,27 @@ def test_deepest_tier_lead_wins_and_asset_co_only_adds() -> None:
 
 def test_two_leads_for_the_same_cell_are_refused() -> None:
     with pytest.raises(ValueError, match="two leads"):
-        DutyCatalogue("bad", [DutyRow("c", Tier.COUNTY, "11", None, "A", "甲", "lead"),
-                              DutyRow("c", Tier.COUNTY, "11", None, "B", "乙", "lead")])
+        DutyCatalogue(
+            "bad",
+            [
+                DutyRow("c", Tier.COUNTY, "11", None, "A", "甲", "lead"),
+                DutyRow("c", Tier.COUNTY, "11", None, "B", "乙", "lead"),
+            ],
+        )
 
 
 def test_templates_expand_per_area(leshan: AreaIndex) -> None:
-    rows = [{"category_code": "教育", "tier": "2", "area_code": "*", "asset_layer": "",
-             "unit_code": "{code}-JYJ", "unit_name": "{name}教育局", "role": "lead"}]
+    rows = [
+        {
+            "category_code": "教育",
+            "tier": "2",
+            "area_code": "*",
+            "asset_layer": "",
+            "unit_code": "{code}-JYJ",
+            "unit_name": "{name}教育局",
+            "role": "lead",
+        }
+    ]
     cat = catalogue_from_rows(rows, "t3", leshan.areas(Tier.COUNTY))
     assert len(cat.rows) == 11
     assert {r.unit_name for r in cat.rows} >= {"市中区教育局", "马边彝族自治县教育局"}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
-from dispatch_center.api.responses import FastJSONResponse
 
 from dispatch_center.api.deps import AnyUser, CenterDep, Intake
+from dispatch_center.api.responses import FastJSONResponse
 from dispatch_center.models import OrderAction, OrderCreate
 from dispatch_center.services import orders
 from dispatch_center.store.orders import OrderFilter
