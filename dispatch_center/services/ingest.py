@@ -58,6 +58,8 @@ STREAM = "dc:intake"
 GROUP = "ingest"
 CLAIM_IDLE_MS = 60_000
 PROCESS_BATCH = 200
+# Sources that hold a key but post through their own route (Open311 answers synchronously).
+KEY_ONLY_SOURCES = ("open311",)
 MAX_ATTEMPTS = 5
 # Layers whose entries are "the current value of a thing" (a gauge, a camera, a crowd count):
 # the live layer keeps one entry per thing, keyed by these values.
@@ -243,10 +245,12 @@ class Ingest:
         self.idle = asyncio.Event()
         self.idle.set()
         self._recover_upto = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     # -- life ------------------------------------------------------------------------------
     async def start(self) -> None:
         """Seed the sources, open the queue and start the consumers."""
+        self.loop = asyncio.get_running_loop()
         await self.seed_sources()
         if self.redis_url:
             import redis.asyncio as aioredis
@@ -262,6 +266,13 @@ class Ingest:
                 self._tasks.append(asyncio.create_task(self._queue_consumer(), name=f"ingest-{n}"))
             self._tasks.append(asyncio.create_task(self._recover(), name="ingest-recover"))
 
+    async def pause(self) -> None:
+        """Stop consuming, keep accepting (tests: a consumer that died mid-stream)."""
+        for t in self._tasks:
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
     async def stop(self) -> None:
         """Stop the consumers; anything unfinished stays pending and is redone at start."""
         for t in self._tasks:
@@ -274,7 +285,7 @@ class Ingest:
 
     def all_sources(self) -> list[str]:
         """Catalogue systems and intake channels that authenticate as sources."""
-        return [*self.catalogue, *self.channels]
+        return [*self.catalogue, *self.channels, *KEY_ONLY_SOURCES]
 
     async def seed_sources(self) -> None:
         """Write each source's key hash, secret and limits from the settings; load them."""

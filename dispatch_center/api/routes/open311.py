@@ -57,7 +57,7 @@ async def top(center: CenterDep, request: Request, name: str) -> Response:
 
     async def call(stem: str) -> Any:
         if stem == "discovery":
-            return service.discovery(center, str(request.url_for("top", name="")).rstrip("/"))
+            return service.discovery(center, str(request.base_url).rstrip("/") + router.prefix)
         if stem == "services":
             return spec.service_list(service.services(center))
         if stem == "requests":
