@@ -84,6 +84,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"  feed API key   : {api_key}"
         + ("  (generated; set DISPATCH_DEMO_API_KEY to choose)" if key_generated else "")
     )
+    print(f"  feeds          : {base}/api/v1/feeds  (push: POST /api/v1/feeds/<system>/events)")
+    print(f"  Open311        : {base}/open311/v2/discovery.json")
     print(
         "  sign in        : curl -d username=duty -d password=... " + f"{base}/api/v1/auth/token",
         flush=True,

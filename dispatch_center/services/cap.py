@@ -25,7 +25,9 @@ def alert_id(alert: CapAlert) -> str:
     return alert.identifier
 
 
-async def post_cap(ingest: Ingest, payload: bytes, content_type: str) -> tuple[dict[str, Any], bool]:
+async def post_cap(
+    ingest: Ingest, payload: bytes, content_type: str
+) -> tuple[dict[str, Any], bool]:
     """Accept one CAP message; returns the answer and whether it is new (201/202 vs 200)."""
     try:
         alert = parse_cap(payload)
@@ -132,4 +134,8 @@ async def alert_chain(center: Center, sender: str, identifier: str) -> dict[str,
         if row is None:
             raise NotFound(f"no CAP message {sender},{identifier}")
         chain = await store.cap_chain(conn, row["chain_key"])
-    return {**_view(row), "state": row["state"], "chain": [{**_view(r), "state": r["state"]} for r in chain]}
+    return {
+        **_view(row),
+        "state": row["state"],
+        "chain": [{**_view(r), "state": r["state"]} for r in chain],
+    }

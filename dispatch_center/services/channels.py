@@ -70,7 +70,9 @@ async def _voice_form_decode(center: Center, payload: bytes, at: datetime) -> De
     async with center.db.connection() as conn:
         row = await store.voice_call(conn, call_id)
     if row is None:  # the form came before the CTI events: the call is what the form says
-        call = voice_channel.Call(call_id, str(form.get("caller") or form.get("phone") or ""), rang_at=at)
+        call = voice_channel.Call(
+            call_id, str(form.get("caller") or form.get("phone") or ""), rang_at=at
+        )
     else:
         call = voice_channel.Call(
             row["call_id"],
@@ -127,7 +129,14 @@ def _assemble(rows: list[Row], *, complete: bool) -> sms_channel.SmsMessage:
     first = rows[0]
     parts = [
         sms_channel.SmsPart(
-            r["msg_id"], r["sender"], r["dest"], r["content"], r["received_at"], r["ref"], r["total"], r["seq"]
+            r["msg_id"],
+            r["sender"],
+            r["dest"],
+            r["content"],
+            r["received_at"],
+            r["ref"],
+            r["total"],
+            r["seq"],
         )
         for r in rows
     ]
@@ -144,13 +153,21 @@ def _assemble(rows: list[Row], *, complete: bool) -> sms_channel.SmsMessage:
 async def _sms_decode(center: Center, payload: bytes, at: datetime) -> Decoded:
     part = sms_channel.parse_part(payload)
     if part.total == 1:
-        msg = sms_channel.SmsMessage(part.msg_id, part.sender, part.dest, part.content, part.received_at)
+        msg = sms_channel.SmsMessage(
+            part.msg_id, part.sender, part.dest, part.content, part.received_at
+        )
         return Decoded([sms_channel.sms_to_draft(msg)])
     key = {"sender": part.sender, "dest": part.dest, "ref": part.ref, "total": part.total}
     async with center.db.connection() as conn, conn.transaction():
         rows = await store.sms_add_part(
             conn,
-            {**key, "seq": part.seq, "msg_id": part.msg_id, "content": part.content, "received_at": part.received_at},
+            {
+                **key,
+                "seq": part.seq,
+                "msg_id": part.msg_id,
+                "content": part.content,
+                "received_at": part.received_at,
+            },
         )
     if len(rows) < part.total:
         return Decoded([])  # the rest is on its way (or released with gaps by the sweep)

@@ -32,7 +32,7 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ from dispatch_center.services import orders as order_service
 from dispatch_center.services.errors import Forbidden, Invalid, ServiceError, Unauthorized
 from dispatch_center.services.security import Principal
 from dispatch_center.store import feeds as store
-from feeds.base import FeedEvent, Layer, Normalized, OrderDraft, PayloadError
+from feeds.base import FeedEvent, Normalized, OrderDraft, PayloadError
 from feeds.registry import Catalogue
 from feeds.rules import TriggerInput, apply_rules
 from feeds.runner import FeedRunner, Payload
@@ -257,7 +257,9 @@ class Ingest:
 
             self._redis = aioredis.from_url(self.redis_url)
             for n in range(self.workers):
-                self._tasks.append(asyncio.create_task(self._stream_consumer(n), name=f"ingest-{n}"))
+                self._tasks.append(
+                    asyncio.create_task(self._stream_consumer(n), name=f"ingest-{n}")
+                )
             self._tasks.append(asyncio.create_task(self._claim_loop(), name="ingest-claim"))
         else:
             async with self.center.db.connection() as conn:
@@ -313,7 +315,12 @@ class Ingest:
             rows = await store.list_sources(conn)
         self.sources = {
             r["system"]: Source(
-                r["system"], r["key_hash"], r["hmac_secret"], r["rate_per_s"], r["burst"], r["max_bytes"]
+                r["system"],
+                r["key_hash"],
+                r["hmac_secret"],
+                r["rate_per_s"],
+                r["burst"],
+                r["max_bytes"],
             )
             for r in rows
             if r["enabled"]
@@ -322,9 +329,7 @@ class Ingest:
         for src in self.sources.values():
             if src.key_hash:
                 # In the demo every source shares one key: it then names no single source.
-                self._by_hash[src.key_hash] = (
-                    "*" if src.key_hash in self._by_hash else src.system
-                )
+                self._by_hash[src.key_hash] = "*" if src.key_hash in self._by_hash else src.system
 
     # -- accept ----------------------------------------------------------------------------
     def source(self, system: str) -> Source:
@@ -625,7 +630,9 @@ class Ingest:
             if item.attempts < MAX_ATTEMPTS:
                 return [(item, "retry")]
             exc = PayloadError("body", "processing failed repeatedly; see the server log")
-            await self._dead_letter(item.system, item.payload, item.content_type, item.received_at, exc)
+            await self._dead_letter(
+                item.system, item.payload, item.content_type, item.received_at, exc
+            )
             return [(item, str(exc))]
 
     # -- processing --------------------------------------------------------------------------
@@ -652,7 +659,7 @@ class Ingest:
                 )
         outcomes = [(item, d, apply_rules(d.items)) for item, d in decoded]
         rows: list[store.EventRow] = []
-        for item, _, out in outcomes:
+        for _, _, out in outcomes:
             rows.extend(event_row(e) for e in out.events)
         now = self.center.now()
         seqs: list[tuple[int, str, str]] = []
@@ -666,7 +673,11 @@ class Ingest:
                 by_system.setdefault(r.system, []).append(r)
             for system, evs in by_system.items():
                 kind = "cap.alert" if any(e.kind == "cap.alert" for e in evs) else "feed.event"
-                payload = {"system": system, "count": len(evs), "events": [change_view(e) for e in evs[:50]]}
+                payload = {
+                    "system": system,
+                    "count": len(evs),
+                    "events": [change_view(e) for e in evs[:50]],
+                }
                 seq = await store.append_change(conn, now, kind, system, payload)
                 seqs.append((seq, kind, system))
         for seq, kind, system in seqs:
@@ -824,7 +835,7 @@ def parse_limit(raw: str, rate: float, burst: int, max_bytes: int) -> tuple[floa
     >>> parse_limit("50/200/", 20.0, 100, 262144)
     (50.0, 200, 262144)
     """
-    parts = (raw.split("/") + ["", "", ""])[:3]
+    parts = [*raw.split("/"), "", "", ""][:3]
     return (
         float(parts[0]) if parts[0] else rate,
         int(parts[1]) if parts[1] else burst,

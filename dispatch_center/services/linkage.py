@@ -69,7 +69,9 @@ async def after_incoming(
     """Processing hook of the ``police110`` feed: record the message, answer, link."""
     msg = link.parse_message(payload)
     order = next((view for _, view in made if view is not None), None)
-    ref_no = str(msg.body.get("jjdbh") or msg.body.get("refNo") or msg.body.get("gdbh") or "") or None
+    ref_no = (
+        str(msg.body.get("jjdbh") or msg.body.get("refNo") or msg.body.get("gdbh") or "") or None
+    )
     async with center.db.connection() as conn:
         row = await store.linkage_insert(
             conn,
@@ -128,12 +130,15 @@ async def send_status(
     if row is None:
         raise NotFound(f"no order {order_id!r}")
     if row["source"] != "police110" or not row["source_id"]:
-        raise Invalid(
-            "this order did not come from 110", fields={"order_id": "not a 110 transfer"}
-        )
+        raise Invalid("this order did not come from 110", fields={"order_id": "not a 110 transfer"})
     try:
         message = link.status_update(
-            row["source_id"], status, msg_id=_msg_id(), sent_at=center.now(), note=note, handler=who.username
+            row["source_id"],
+            status,
+            msg_id=_msg_id(),
+            sent_at=center.now(),
+            note=note,
+            handler=who.username,
         )
     except ValueError as exc:
         raise Invalid(str(exc), fields={"status": str(exc)}) from exc

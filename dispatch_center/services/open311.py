@@ -116,7 +116,9 @@ async def get_requests(center: Center, params: Mapping[str, str]) -> list[dict[s
             limit=q.limit,
         )
     known = services(center)
-    return [spec.order_to_request(order_service.order_view(center, _READER, r), known) for r in rows]
+    return [
+        spec.order_to_request(order_service.order_view(center, _READER, r), known) for r in rows
+    ]
 
 
 async def get_request(center: Center, request_id: str) -> list[dict[str, Any]]:

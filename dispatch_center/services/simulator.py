@@ -55,6 +55,10 @@ def story(scenario: str, start: datetime, density: int = DENSITY) -> list[Simula
     return items
 
 
+def _calm(start: datetime, seed: int) -> list[SimulatedPayload]:
+    return list(generate("normal", start=start, end=start + STORY, seed=seed))
+
+
 class Simulator:
     """Plays payloads at their time through the intake; a background task of the demo."""
 
@@ -87,9 +91,7 @@ class Simulator:
         while True:
             n += 1
             start = self.center.now()
-            calm = await asyncio.to_thread(
-                lambda: list(generate("normal", start=start, end=start + STORY, seed=777 + n))
-            )
+            calm = await asyncio.to_thread(_calm, start, 777 + n)
             await self.play(calm)
 
     async def play(self, items: Iterable[SimulatedPayload]) -> None:

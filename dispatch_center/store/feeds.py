@@ -182,7 +182,9 @@ class EventRow:
     data: Mapping[str, Any]
 
 
-async def record_events(conn: Conn, rows: Sequence[EventRow], received_at: datetime) -> list[EventRow]:
+async def record_events(
+    conn: Conn, rows: Sequence[EventRow], received_at: datetime
+) -> list[EventRow]:
     """Store events not seen before (per system and source id); return the new ones.
 
     Runs inside the caller's transaction; the live layer keeps the newest value per key.

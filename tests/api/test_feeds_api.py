@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import httpx
@@ -17,7 +18,15 @@ def test_feeds_lists_the_21_systems_with_health(as_user: Callable[[str], httpx.C
     assert len({f["system"] for f in feeds}) == 21
     for f in feeds:
         assert f["status"] in ("unknown", "up", "degraded", "down")
-        assert {"name_zh", "owner", "mode", "interval_s", "last_seen", "lag_s", "error_rate"} <= set(f)
+        assert {
+            "name_zh",
+            "owner",
+            "mode",
+            "interval_s",
+            "last_seen",
+            "lag_s",
+            "error_rate",
+        } <= set(f)
 
 
 def test_feeds_requires_sign_in(live: LiveCenter) -> None:
@@ -27,13 +36,25 @@ def test_feeds_requires_sign_in(live: LiveCenter) -> None:
 def test_push_with_the_demo_key(live: LiveCenter) -> None:
     key = live.app.state.ingest.demo_api_key
     assert key
-    body = b'{"code": 0, "data": [{"STCD": "60703200", "STNM": "\xe4\xb9\x90\xe5\xb1\xb1", "STTP": "ZQ", "TM": "2026-11-27 08:00:00", "Z": 353.7, "WRZ": 357.0, "LGTD": 103.76, "LTTD": 29.56}]}'
+    reading = {
+        "STCD": "60703200",
+        "STNM": "乐山",
+        "STTP": "ZQ",
+        "TM": "2026-11-27 08:00:00",
+        "Z": 353.7,
+        "WRZ": 357.0,
+        "LGTD": 103.76,
+        "LTTD": 29.56,
+    }
+    body = json.dumps({"code": 0, "data": [reading]}).encode()
     r = httpx.post(
         f"{live.base_url}/api/v1/feeds/hydrology/events", content=body, headers={"X-Api-Key": key}
     )
     assert r.status_code == 202, r.text
     bad = httpx.post(
-        f"{live.base_url}/api/v1/feeds/hydrology/events", content=body, headers={"X-Api-Key": key + "x"}
+        f"{live.base_url}/api/v1/feeds/hydrology/events",
+        content=body,
+        headers={"X-Api-Key": key + "x"},
     )
     assert bad.status_code == 401
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from xml.etree.ElementTree import fromstring
 
 import httpx
@@ -20,7 +21,7 @@ def post(live: LiveCenter, fmt: str, data: dict[str, str]) -> httpx.Response:
     return httpx.post(f"{live.base_url}/open311/v2/requests.{fmt}", data=data, timeout=10)
 
 
-def parsed(r: httpx.Response, fmt: str) -> object:
+def parsed(r: httpx.Response, fmt: str) -> Any:
     if fmt == "json":
         assert r.headers["content-type"].startswith("application/json")
         return r.json()
@@ -53,9 +54,9 @@ def test_discovery(live: LiveCenter, fmt: str) -> None:
     assert r.status_code == 200
     doc = parsed(r, fmt)
     if fmt == "json":
-        assert doc["endpoints"][0]["formats"] == ["text/xml", "application/json"]  # type: ignore[index]
+        assert doc["endpoints"][0]["formats"] == ["text/xml", "application/json"]
     else:
-        assert doc.tag == "discovery" and doc.find("endpoints/endpoint/url") is not None  # type: ignore[union-attr]
+        assert doc.tag == "discovery" and doc.find("endpoints/endpoint/url") is not None
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -64,23 +65,23 @@ def test_services_and_definition(live: LiveCenter, fmt: str) -> None:
     assert r.status_code == 200
     doc = parsed(r, fmt)
     codes = (
-        [s["service_code"] for s in doc]  # type: ignore[union-attr]
+        [s["service_code"] for s in doc]
         if fmt == "json"
-        else [e.text for e in doc.iter("service_code")]  # type: ignore[union-attr]
+        else [e.text for e in doc.iter("service_code")]
     )
     assert "urban.sanitation" in codes and "flood.waterlogging" in codes
     d = get(live, f"services/flood.waterlogging.{fmt}")
     assert d.status_code == 200
     ddoc = parsed(d, fmt)
     if fmt == "json":
-        assert {a["code"] for a in ddoc["attributes"]} == {"DEPTH", "TRAPPED"}  # type: ignore[index]
+        assert {a["code"] for a in ddoc["attributes"]} == {"DEPTH", "TRAPPED"}
     else:
-        assert ddoc.tag == "service_definition"  # type: ignore[union-attr]
-        assert {e.text for e in ddoc.iter("code")} >= {"DEPTH", "TRAPPED"}  # type: ignore[union-attr]
+        assert ddoc.tag == "service_definition"
+        assert {e.text for e in ddoc.iter("code")} >= {"DEPTH", "TRAPPED"}
     missing = get(live, f"services/no.such.{fmt}")
     assert missing.status_code == 404
     edoc = parsed(missing, fmt)
-    code = edoc[0]["code"] if fmt == "json" else int(edoc.find("error/code").text)  # type: ignore[index,union-attr]
+    code = edoc[0]["code"] if fmt == "json" else int(edoc.find("error/code").text)
     assert code == 404
 
 
@@ -89,23 +90,27 @@ def test_post_then_get_by_id_token_and_query(live: LiveCenter, fmt: str) -> None
     r = post(live, fmt, {**REQUEST, "api_key": key(live)})
     assert r.status_code == 201, r.text
     doc = parsed(r, fmt)
-    rid = doc[0]["service_request_id"] if fmt == "json" else doc.find("request/service_request_id").text  # type: ignore[index,union-attr]
+    rid = (
+        doc[0]["service_request_id"]
+        if fmt == "json"
+        else doc.find("request/service_request_id").text
+    )
     assert rid
     one = get(live, f"requests/{rid}.{fmt}")
     assert one.status_code == 200
     odoc = parsed(one, fmt)
     if fmt == "json":
-        req = odoc[0]  # type: ignore[index]
+        req = odoc[0]
         assert req["status"] == "open" and req["expected_datetime"]
         assert req["service_code"] == "urban.sanitation"
     else:
-        assert odoc.find("request/status").text == "open"  # type: ignore[union-attr]
+        assert odoc.find("request/status").text == "open"
     listed = get(live, f"requests.{fmt}", service_code="urban.sanitation", status="open")
     assert listed.status_code == 200
     ids = (
-        [x["service_request_id"] for x in parsed(listed, fmt)]  # type: ignore[union-attr]
+        [x["service_request_id"] for x in parsed(listed, fmt)]
         if fmt == "json"
-        else [e.text for e in parsed(listed, fmt).iter("service_request_id")]  # type: ignore[union-attr]
+        else [e.text for e in parsed(listed, fmt).iter("service_request_id")]
     )
     assert rid in ids
     closed = get(live, "requests.json", service_code="urban.sanitation", status="closed").json()
@@ -119,19 +124,26 @@ def test_post_then_get_by_id_token_and_query(live: LiveCenter, fmt: str) -> None
 
 
 def test_token(live: LiveCenter) -> None:
-    from dispatch_center.store import feeds as store  # noqa: F401  (tokens are kept in the store)
     import psycopg
+
+    from dispatch_center.store import feeds as store  # noqa: F401  (tokens are kept in the store)
 
     r = post(live, "json", {**REQUEST, "api_key": key(live)})
     rid = r.json()[0]["service_request_id"]
     with psycopg.connect(live.center.db.url) as conn:
-        row = conn.execute("SELECT token FROM open311_tokens WHERE order_id = %s", (int(rid),)).fetchone()
+        row = conn.execute(
+            "SELECT token FROM open311_tokens WHERE order_id = %s", (int(rid),)
+        ).fetchone()
     assert row is not None
     for fmt in FORMATS:
         t = get(live, f"tokens/{row[0]}.{fmt}")
         assert t.status_code == 200
         doc = parsed(t, fmt)
-        got = doc[0]["service_request_id"] if fmt == "json" else doc.find("request/service_request_id").text  # type: ignore[index,union-attr]
+        got = (
+            doc[0]["service_request_id"]
+            if fmt == "json"
+            else doc.find("request/service_request_id").text
+        )
         assert got == rid
     assert get(live, "tokens/nope.json").status_code == 404
 
@@ -144,8 +156,17 @@ def test_token(live: LiveCenter) -> None:
         ({**REQUEST, "api_key": "wrong"}, 403),
         ({**{k: v for k, v in REQUEST.items() if k != "service_code"}, "api_key": "K"}, 400),
         ({**REQUEST, "service_code": "no.such", "api_key": "K"}, 404),
-        ({**{k: v for k, v in REQUEST.items() if k not in ("lat", "long", "address_string")}, "api_key": "K"}, 400),
-        ({**REQUEST, "service_code": "flood.waterlogging", "api_key": "K"}, 400),  # required attributes
+        (
+            {
+                **{k: v for k, v in REQUEST.items() if k not in ("lat", "long", "address_string")},
+                "api_key": "K",
+            },
+            400,
+        ),
+        (
+            {**REQUEST, "service_code": "flood.waterlogging", "api_key": "K"},
+            400,
+        ),  # required attributes
         ({**REQUEST, "lat": "north", "api_key": "K"}, 400),
     ],
 )
@@ -156,9 +177,9 @@ def test_post_errors(live: LiveCenter, fmt: str, data: dict[str, str], status: i
     assert r.status_code == status, r.text
     doc = parsed(r, fmt)
     if fmt == "json":
-        assert doc and all({"code", "description"} <= set(e) for e in doc)  # type: ignore[union-attr]
+        assert doc and all({"code", "description"} <= set(e) for e in doc)
     else:
-        assert doc.tag == "errors" and doc.find("error/description").text  # type: ignore[union-attr]
+        assert doc.tag == "errors" and doc.find("error/description").text
 
 
 def test_post_with_attributes_makes_an_urgent_order(live: LiveCenter) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from datetime import UTC
 from typing import Any
 
 import httpx
@@ -94,7 +95,9 @@ def test_source_authentication(
     body = fixture_bytes("hydrology", "normal.json")
     if bearer:
         headers = {**headers, "Authorization": f"Bearer {feeds_live.token(bearer)}"}
-    r = httpx.post(f"{feeds_live.base_url}/api/v1/feeds/hydrology/events", content=body, headers=headers)
+    r = httpx.post(
+        f"{feeds_live.base_url}/api/v1/feeds/hydrology/events", content=body, headers=headers
+    )
     assert r.status_code == status, r.text
     if status >= 400:
         assert r.json()["error"]["code"] in ("unauthorized", "forbidden")
@@ -105,7 +108,9 @@ def test_hmac_signature(feeds_live: LiveCenter) -> None:
     url = f"{feeds_live.base_url}/api/v1/feeds/hydrology/events"
     good = httpx.post(url, content=body, headers={"X-Signature": sign(HMAC_SECRET, body)})
     assert good.status_code == 202, good.text
-    tampered = httpx.post(url, content=body + b" ", headers={"X-Signature": sign(HMAC_SECRET, body)})
+    tampered = httpx.post(
+        url, content=body + b" ", headers={"X-Signature": sign(HMAC_SECRET, body)}
+    )
     assert tampered.status_code == 401
     # skynet has no signing secret: a signature is no credential there
     other = httpx.post(
@@ -161,19 +166,35 @@ def test_malformed_is_422_naming_the_field_and_replays_after_fixing(feeds_live: 
     # replaying the same bad payload: still 422, and no second letter
     again = admin.post(f"/api/v1/feeds/dead-letters/{dead_id}/replay")
     assert again.status_code == 422
-    assert sql(feeds_live, "SELECT count(*) FROM dead_letters WHERE payload = %s", json.dumps(broken).encode())[0][0] == 1
+    assert (
+        sql(
+            feeds_live,
+            "SELECT count(*) FROM dead_letters WHERE payload = %s",
+            json.dumps(broken).encode(),
+        )[0][0]
+        == 1
+    )
     fixed = admin.post(f"/api/v1/feeds/dead-letters/{dead_id}/replay", content=good)
     assert fixed.status_code == 202, fixed.text
     drain(feeds_live)
-    assert sql(feeds_live, "SELECT count(*) FROM feed_events WHERE source_id = %s", doc["alarmId"])[0][0] == 1
+    assert (
+        sql(feeds_live, "SELECT count(*) FROM feed_events WHERE source_id = %s", doc["alarmId"])[0][
+            0
+        ]
+        == 1
+    )
     assert admin.post(f"/api/v1/feeds/dead-letters/{dead_id}/replay").status_code == 409
 
 
-@pytest.mark.parametrize("name", ["a1_homeland_security.xml", "a2_thunderstorm.xml", "a3_earthquake.xml", "a4_amber.xml"])
+@pytest.mark.parametrize(
+    "name", ["a1_homeland_security.xml", "a2_thunderstorm.xml", "a3_earthquake.xml", "a4_amber.xml"]
+)
 def test_oasis_cap_examples_same_id_twice(feeds_live: LiveCenter, name: str) -> None:
     body = fixture_bytes("cap_oasis", name)
     with source(feeds_live) as c:
-        first = c.post("/api/v1/feeds/cap", content=body, headers={"Content-Type": "application/xml"})
+        first = c.post(
+            "/api/v1/feeds/cap", content=body, headers={"Content-Type": "application/xml"}
+        )
         # 200 when an earlier test already sent it through the generic route
         assert first.status_code in (200, 202), first.text
         drain(feeds_live)
@@ -201,14 +222,19 @@ def test_cap_chain_alert_update_cancel(feeds_live: LiveCenter) -> None:
 
     assert states() == {ids[0]["id"]: "superseded", ids[1]["id"]: "current"}
     with source(feeds_live) as c:
-        r = c.post("/api/v1/feeds/cap", content=fixture_bytes("weather_cap", "rainstorm_red_cancel.xml"))
+        r = c.post(
+            "/api/v1/feeds/cap", content=fixture_bytes("weather_cap", "rainstorm_red_cancel.xml")
+        )
     assert r.status_code == 202
     drain(feeds_live)
     assert set(states().values()) == {"cancelled"}
     # the recorded warning expired in July: it is not in force today either way
     active = admin.get("/api/v1/feeds/cap/active").json()["alerts"]
     assert not [a for a in active if a["chain_key"] == ids[0]["chain_key"]]
-    kinds = sql(feeds_live, "SELECT DISTINCT kind FROM change_log WHERE kind LIKE 'cap.%%' OR kind LIKE 'feed.%%'")
+    kinds = sql(
+        feeds_live,
+        "SELECT DISTINCT kind FROM change_log WHERE kind LIKE 'cap.%%' OR kind LIKE 'feed.%%'",
+    )
     assert ("cap.alert",) in kinds
 
 
@@ -244,7 +270,11 @@ def test_voice_events_and_form_make_a_phone_order(feeds_live: LiveCenter) -> Non
     r = feeds_live.client("dispatcher").post("/api/v1/intake/voice/form", json=form)
     assert r.status_code == 202, r.text
     drain(feeds_live)
-    rows = sql(feeds_live, "SELECT id, channel FROM orders WHERE source = 'cti' AND source_id = %s", call_id)
+    rows = sql(
+        feeds_live,
+        "SELECT id, channel FROM orders WHERE source = 'cti' AND source_id = %s",
+        call_id,
+    )
     assert len(rows) == 1 and rows[0][1] == "phone"
     rec = sql(feeds_live, "SELECT url FROM intake_attachments WHERE order_id = %s", rows[0][0])
     assert rec and rec[0][0].startswith("http")
@@ -270,9 +300,13 @@ def test_wechat_verification_and_message(feeds_live: LiveCenter) -> None:
     ts, nonce = str(int(time.time())), "n0nce"
     sig = wechat_signature("wechat-test-token", ts, nonce)
     base = feeds_live.base_url + "/api/v1/intake/wechat"
-    ok = httpx.get(base, params={"signature": sig, "timestamp": ts, "nonce": nonce, "echostr": "e42"})
+    ok = httpx.get(
+        base, params={"signature": sig, "timestamp": ts, "nonce": nonce, "echostr": "e42"}
+    )
     assert ok.status_code == 200 and ok.text == "e42"
-    bad = httpx.get(base, params={"signature": "0" * 40, "timestamp": ts, "nonce": nonce, "echostr": "e"})
+    bad = httpx.get(
+        base, params={"signature": "0" * 40, "timestamp": ts, "nonce": nonce, "echostr": "e"}
+    )
     assert bad.status_code == 401
     body = fixture_bytes("wechat", "text.xml")
     r = httpx.post(base, params={"signature": sig, "timestamp": ts, "nonce": nonce}, content=body)
@@ -317,51 +351,74 @@ def test_letter_registered_with_scan(feeds_live: LiveCenter) -> None:
 
 def test_police110_transfer_in_ack_out_and_transfer_to_110(feeds_live: LiveCenter) -> None:
     with source(feeds_live) as c:
-        r = c.post("/api/v1/feeds/police110/messages", content=fixture_bytes("police110", "transfer_noise.json"))
+        r = c.post(
+            "/api/v1/feeds/police110/messages",
+            content=fixture_bytes("police110", "transfer_noise.json"),
+        )
         assert r.status_code == 202, r.text
         drain(feeds_live)
         outbox = c.get("/api/v1/feeds/police110/outbox").json()["messages"]
     acks = [
-        m for m in outbox
+        m
+        for m in outbox
         if m["msg_type"] == "ACK" and m["message"]["body"]["refMsgId"] == "110M2026112621050012"
     ]
     assert len(acks) == 1 and acks[0]["message"]["body"]["result"] == "ACCEPTED"
-    order = sql(feeds_live, "SELECT id FROM orders WHERE source = 'police110' AND source_id = 'J511100202611260417'")
+    order = sql(
+        feeds_live,
+        "SELECT id FROM orders WHERE source = 'police110' AND source_id = 'J511100202611260417'",
+    )
     assert len(order) == 1
     disp = feeds_live.client("dispatcher")
-    st = disp.post("/api/v1/feeds/police110/status", json={"order_id": str(order[0][0]), "status": "处理中"})
+    st = disp.post(
+        "/api/v1/feeds/police110/status", json={"order_id": str(order[0][0]), "status": "处理中"}
+    )
     assert st.status_code == 201, st.text
     assert st.json()["message"]["body"]["refNo"] == "J511100202611260417"
     # an order of ours that is a police matter goes to 110
     new = disp.post(
         "/api/v1/orders",
-        json={"channel": "phone", "category": {"type": "report"}, "urgency": "urgent",
-              "description": "小区门口有人持刀打架", "address": "乐山市市中区嘉定北路"},
+        json={
+            "channel": "phone",
+            "category": {"type": "report"},
+            "urgency": "urgent",
+            "description": "小区门口有人持刀打架",
+            "address": "乐山市市中区嘉定北路",
+        },
     ).json()
-    t = disp.post("/api/v1/feeds/police110/transfers", json={"order_id": new["id"], "reason": "警情"})
+    t = disp.post(
+        "/api/v1/feeds/police110/transfers", json={"order_id": new["id"], "reason": "警情"}
+    )
     assert t.status_code == 201, t.text
     assert t.json()["order"]["status"] == "transferred_110"
     assert t.json()["message"]["message"]["body"]["gdbh"] == new["number"]
     call = disp.post(
         "/api/v1/feeds/police110/calls",
-        json={"call_id": "C3W1", "start": "2026-11-27T09:00:00+08:00", "end": "2026-11-27T09:04:00+08:00",
-              "ref_no": new["number"], "order_id": new["id"]},
+        json={
+            "call_id": "C3W1",
+            "start": "2026-11-27T09:00:00+08:00",
+            "end": "2026-11-27T09:04:00+08:00",
+            "ref_no": new["number"],
+            "order_id": new["id"],
+        },
     )
     assert call.status_code == 201, call.text
     with source(feeds_live) as c:
         pending = c.get("/api/v1/feeds/police110/outbox").json()["messages"]
         ids = [m["id"] for m in pending]
-        assert c.post("/api/v1/feeds/police110/outbox/sent", json={"ids": ids}).json()["marked"] == len(ids)
+        assert c.post("/api/v1/feeds/police110/outbox/sent", json={"ids": ids}).json()[
+            "marked"
+        ] == len(ids)
         assert c.get("/api/v1/feeds/police110/outbox").json()["messages"] == []
 
 
 def test_current_red_warning_is_a_layer_and_a_mode_suggestion(feeds_live: LiveCenter) -> None:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from feeds.systems.weather_cap import build_warning
 
     ident = f"LIVE{time.time_ns()}"
-    xml = build_warning(ident, datetime.now(timezone.utc) - timedelta(minutes=5), "Alert")
+    xml = build_warning(ident, datetime.now(UTC) - timedelta(minutes=5), "Alert")
     with source(feeds_live) as c:
         r = c.post("/api/v1/feeds/cap", content=xml)
     assert r.status_code == 202, r.text

@@ -42,9 +42,7 @@ def _principal(request: Request) -> Principal | None:
     return None
 
 
-async def _answer(
-    call: Callable[[], Awaitable[Any]], status: int = 202
-) -> Response:
+async def _answer(call: Callable[[], Awaitable[Any]], status: int = 202) -> Response:
     """Run an intake call; 429 carries ``Retry-After``."""
     try:
         got = await call()
@@ -125,7 +123,9 @@ async def cap_active(center: CenterDep, who: AnyUser) -> dict[str, Any]:
 
 
 @router.get("/cap/{sender}/{identifier}")
-async def cap_alert(center: CenterDep, who: AnyUser, sender: str, identifier: str) -> dict[str, Any]:
+async def cap_alert(
+    center: CenterDep, who: AnyUser, sender: str, identifier: str
+) -> dict[str, Any]:
     """One CAP message with its whole chain (Alert, Updates, Cancel)."""
     return await cap_service.alert_chain(center, sender, identifier)
 
@@ -247,7 +247,9 @@ async def push_events(center: CenterDep, system: str, request: Request) -> Respo
     async def run() -> dict[str, Any]:
         ingest, body = await _source(request, center, system)
         if system not in ingest.catalogue:
-            raise Invalid(f"{system} is an intake channel: use /api/v1/intake", fields={"system": system})
+            raise Invalid(
+                f"{system} is an intake channel: use /api/v1/intake", fields={"system": system}
+            )
         return await ingest.accept(system, body, request.headers.get("content-type", ""))
 
     return await _answer(run)
@@ -375,7 +377,10 @@ async def letters(
         }
         try:
             payload = letter_payload(
-                form, content, scan.filename or "scan", scan.content_type or "application/octet-stream"
+                form,
+                content,
+                scan.filename or "scan",
+                scan.content_type or "application/octet-stream",
             )
         except PayloadError as exc:
             raise _bad("letter", exc, None) from exc

@@ -64,7 +64,9 @@ async def top(center: CenterDep, request: Request, name: str) -> Response:
             return await service.get_requests(center, dict(request.query_params))
         raise spec.Open311Error([(404, f"no such resource: {stem}")])
 
-    root = {"discovery": "discovery", "services": "services"}.get(name.rpartition(".")[0], "service_requests")
+    root = {"discovery": "discovery", "services": "services"}.get(
+        name.rpartition(".")[0], "service_requests"
+    )
     return await _run(name, root, call)
 
 
