@@ -84,6 +84,42 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _tree_cpu_seconds(root: int) -> float:
+    """CPU seconds used so far by ``root`` and all its descendants (Linux /proc)."""
+    total, stack, seen = 0.0, [root], set()
+    tick = os.sysconf("SC_CLK_TCK")
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            with open(f"/proc/{pid}/task/{pid}/children") as f:
+                stack.extend(int(c) for c in f.read().split())
+        except OSError:
+            continue
+    return total
+
+
+def wait_until_idle(pid: int, *, below: float = 0.05, timeout: float = 60.0) -> float:
+    """Wait until the server's process tree uses under ``below`` of a core for a second
+    (start-up work such as the catch-up daily report is done); returns seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        before = _tree_cpu_seconds(pid)
+        time.sleep(1.0)
+        if _tree_cpu_seconds(pid) - before < below:
+            break
+    return time.monotonic() - started
+
+
+#: Process id of each running server, by base URL (for wait_until_idle).
+SERVER_PIDS: dict[str, int] = {}
+
+
 @contextmanager
 def run_server(env: dict[str, str], port: int, workers: int = 1) -> Iterator[str]:
     """``dispatch-center serve`` in a subprocess; yields its base URL once /healthz answers."""
@@ -121,6 +157,9 @@ def run_server(env: dict[str, str], port: int, workers: int = 1) -> Iterator[str
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not become ready")
             time.sleep(0.2)
+        SERVER_PIDS[base] = proc.pid
+        waited = wait_until_idle(proc.pid)
+        print(f"  (server idle after {waited:.0f} s of start-up work)", flush=True)
         yield base
     finally:
         proc.terminate()
@@ -170,6 +209,44 @@ async def _once(
         return await conn.request(method, path, body, headers)
     finally:
         conn.close()
+
+
+def production_env(database_url: str, **extra: str) -> dict[str, str]:
+    """Environment of a production server (no demo story, no simulator) on ``database_url``."""
+    import secrets as _secrets
+
+    return {
+        "DATABASE_URL": database_url,
+        "DISPATCH_DEMO": "0",
+        "DISPATCH_SECRET_KEY": _secrets.token_urlsafe(48),
+        **extra,
+    }
+
+
+def create_user(
+    env: dict[str, str], username: str, role: str, password: str, unit: str | None = None
+) -> None:
+    """Make an account with ``dispatch-center users create`` (migrates the database too)."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "dispatch_center.cli.main",
+        "users",
+        "create",
+        username,
+        "--role",
+        role,
+        "--password",
+        password,
+    ]
+    if unit:
+        cmd += ["--unit", unit]
+    subprocess.run(
+        cmd,
+        env={**os.environ, "DISPATCH_LOG_LEVEL": "WARNING", **env},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def sign_in(port: int, username: str, password: str) -> str:

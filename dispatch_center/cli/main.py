@@ -134,10 +134,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_users_create(args: argparse.Namespace) -> int:
     """Create an account from the command line."""
+    from pydantic import ValidationError
+
     from dispatch_center.api.app import start_center, stop_center
     from dispatch_center.core.roles import Role
     from dispatch_center.models import UserCreate
     from dispatch_center.services import accounts
+    from dispatch_center.services.errors import ServiceError
     from dispatch_center.services.security import Principal
     from dispatch_center.settings import Settings
 
@@ -147,24 +150,34 @@ def cmd_users_create(args: argparse.Namespace) -> int:
             password = sys.stdin.readline().strip()
         else:
             password = getpass.getpass(f"password for {args.username}: ")
-    body = UserCreate(
-        username=args.username,
-        password=password,
-        role=args.role,
-        unit_code=args.unit,
-        display_name=args.display_name or "",
-    )
+    try:
+        body = UserCreate(
+            username=args.username,
+            password=password,
+            role=args.role,
+            unit_code=args.unit,
+            display_name=args.display_name or "",
+        )
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"])
+            print(f"{field}: {err['msg']}", file=sys.stderr)
+        return 2
 
-    async def run() -> None:
+    async def run() -> int:
         center = await start_center(Settings())
         try:
             row = await accounts.create_user(center, Principal("cli", Role.admin), body)
             print(f"created {row['username']} ({row['role']})")
+            return 0
+        except ServiceError as exc:
+            fields = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+            print(f"{exc.message}" + (f" ({fields})" if fields else ""), file=sys.stderr)
+            return 2
         finally:
             await stop_center(center)
 
-    asyncio.run(run())
-    return 0
+    return asyncio.run(run())
 
 
 def build_parser() -> argparse.ArgumentParser:

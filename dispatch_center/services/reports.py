@@ -13,7 +13,10 @@ import asyncio
 import csv
 import io
 import logging
+import multiprocessing as mp
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from importlib import resources
@@ -469,23 +472,59 @@ async def generate(
     return {**row, "files": files or row["files"], "data": data}
 
 
+def _render_files(
+    folder: Path,
+    key: str,
+    report_id: int,
+    data: Mapping[str, Any],
+    shapes: Any,
+    formats: Sequence[str],
+) -> dict[str, str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for fmt in formats:
+        path = folder / f"{key}-{report_id}.{fmt}"
+        path.write_bytes(render(fmt, data, shapes))
+        out[fmt] = str(path)
+    return out
+
+
+_renderer: ProcessPoolExecutor | None = None
+
+
+def _render_pool() -> ProcessPoolExecutor:
+    # Charts and PDFs are seconds of CPU under the GIL: rendered in a process of their
+    # own, the 08:00 report no longer stalls the requests this worker is serving.
+    global _renderer
+    if _renderer is None:
+        _renderer = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+    return _renderer
+
+
 async def write_files(
     center: Any, report_id: int, period: Period, data: Mapping[str, Any], formats: Sequence[str]
 ) -> dict[str, str]:
     """Render and keep the files of a report; returns format → path."""
     folder = reports_dir(center) / period.kind.value
     shapes = county_shapes(center)
-
-    def work() -> dict[str, str]:
-        folder.mkdir(parents=True, exist_ok=True)
-        out = {}
-        for fmt in formats:
-            path = folder / f"{period.key}-{report_id}.{fmt}"
-            path.write_bytes(render(fmt, data, shapes))
-            out[fmt] = str(path)
-        return out
-
-    files = await asyncio.to_thread(work)
+    loop = asyncio.get_running_loop()
+    try:
+        files = await loop.run_in_executor(
+            _render_pool(),
+            _render_files,
+            folder,
+            period.key,
+            report_id,
+            dict(data),
+            shapes,
+            list(formats),
+        )
+    except BrokenProcessPool:  # the renderer died: start a new one next time, do this here
+        global _renderer
+        _renderer = None
+        files = await asyncio.to_thread(
+            _render_files, folder, period.key, report_id, data, shapes, formats
+        )
     async with center.db.connection() as conn:
         await store.set_report_files(conn, report_id, files)
     return files
