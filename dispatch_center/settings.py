@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     scenario: Literal["normal", "flood", "golden-week"] = Field(
         default="normal", alias="DISPATCH_SCENARIO"
     )
+    # Simulated outside systems (the demo command turns it on unless DISPATCH_SIMULATOR=0).
     simulator: bool | None = Field(default=None, alias="DISPATCH_SIMULATOR")
 
     @field_validator(

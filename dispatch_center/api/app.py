@@ -171,7 +171,9 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
         # Feeds: the intake consumers, the health runner and, in the demo, the outside world.
         app.state.ingest = await feed_service.start_feeds(center)
         simulator = None
-        if settings.simulator if settings.simulator is not None else settings.demo:
+        # Only `dispatch-center demo` (or DISPATCH_SIMULATOR=1) plays the outside world: a
+        # demo-mode center in the tests must stay quiet.
+        if settings.simulator:
             from dispatch_center.services.simulator import Simulator
 
             simulator = Simulator(center, app.state.ingest, settings.scenario)

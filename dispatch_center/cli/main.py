@@ -68,7 +68,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.environ["DISPATCH_DATA_DIR"] = str(data_dir)
     os.environ["DISPATCH_DEMO_API_KEY"] = api_key
     os.environ["DISPATCH_SCENARIO"] = args.scenario
-    settings = Settings(demo=True, data_dir=data_dir, demo_api_key=api_key)
+    settings = Settings(
+        demo=True,
+        data_dir=data_dir,
+        demo_api_key=api_key,
+        scenario=args.scenario,
+        simulator=os.environ.get("DISPATCH_SIMULATOR", "1") not in ("0", "false"),
+    )
     base = f"http://{args.host}:{args.port}"
     print("乐山12345心连心 指挥调度中心 — demo", flush=True)
     print(f"  data directory : {data_dir}")

@@ -355,8 +355,13 @@ class Ingest:
         another source or a signed-in user who is not an admin (or one of ``staff``, for
         channels staff feed by hand: the seat's call form, letters).
         """
-        src = self.source(system)
         signature = headers.get("x-signature")
+        if not (signature or headers.get("x-api-key") or principal):
+            raise Unauthorized(
+                "a source authenticates with X-Api-Key, X-Signature: sha256=<hmac>"
+                " or an admin's bearer token"
+            )
+        src = self.source(system)
         if signature:
             if not src.hmac_secret:
                 raise Unauthorized(f"{system} has no signing secret: use X-Api-Key")

@@ -23,7 +23,7 @@ from dispatch_center.services import cap as cap_service
 from dispatch_center.services import feeds as feed_service
 from dispatch_center.services import linkage
 from dispatch_center.services.channels import letter_payload
-from dispatch_center.services.errors import Invalid, Unauthorized, Unavailable
+from dispatch_center.services.errors import Invalid, Unauthorized
 from dispatch_center.services.ingest import Ingest, RateLimited, _bad
 from dispatch_center.services.security import Principal, decode_token
 from feeds.base import PayloadError
@@ -303,7 +303,8 @@ intake.add_api_route(
 def _wechat_token(center: Center) -> str:
     token = center.settings.wechat_token
     if not token:
-        raise Unavailable("DISPATCH_WECHAT_TOKEN is not set: the WeChat callback is off")
+        # No token configured: no signature can be right (the platform is told so, not a 5xx).
+        raise Unauthorized("the WeChat callback is off: DISPATCH_WECHAT_TOKEN is not set")
     return token
 
 
