@@ -104,14 +104,19 @@ def bench_postgis(
             try:
                 cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
             except Exception as exc:
-                return None, f"skipped: PostGIS not available ({exc}); " \
-                    "install postgresql-15-postgis-3", {}
+                return (
+                    None,
+                    f"skipped: PostGIS not available ({exc}); install postgresql-15-postgis-3",
+                    {},
+                )
             cur.execute("SELECT postgis_lib_version()")
             version = cur.fetchone()
             cur.execute(f"CREATE SCHEMA {schema}")
             cur.execute(f"SET search_path TO {schema}, public")
-            cur.execute("CREATE TABLE areas (id int PRIMARY KEY, tier int, code text, "
-                        "geom geometry(MultiPolygon, 4326))")
+            cur.execute(
+                "CREATE TABLE areas (id int PRIMARY KEY, tier int, code text, "
+                "geom geometry(MultiPolygon, 4326))"
+            )
             areas = index.areas()
             with cur.copy("COPY areas (id, tier, code, geom) FROM STDIN") as cp:
                 for i, a in enumerate(areas):
@@ -146,9 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="smaller run, under a minute")
     ap.add_argument("--points", type=int, help="batch points (default 1,000,000; quick 200,000)")
-    ap.add_argument("--database-url",
-                    default=os.environ.get("BENCH_DATABASE_URL",
-                                           "postgresql://postgres@127.0.0.1:5432/test"))
+    ap.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+    )
     ap.add_argument("--no-postgis", action="store_true")
     args = ap.parse_args(argv)
     n = args.points or (200_000 if args.quick else 1_000_000)
@@ -165,8 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     index = AreaIndex(areas, neighbours)
     t_build = time.perf_counter() - t
     tiers = {int(tier): len(index.areas(tier)) for tier in Tier}
-    say(f"areas per tier {tiers}; read+synthesise {t_load:.2f} s, index build {t_build:.2f} s "
-        f"({index.grid.nx}×{index.grid.ny} grid, {index.grid.boundary_cells:,} border cells)")
+    say(
+        f"areas per tier {tiers}; read+synthesise {t_load:.2f} s, index build {t_build:.2f} s "
+        f"({index.grid.nx}×{index.grid.ny} grid, {index.grid.boundary_cells:,} border cells)"
+    )
 
     rng = np.random.default_rng(20261127)
     minx, miny, maxx, maxy = index.bounds
@@ -181,12 +189,16 @@ def main(argv: list[str] | None = None) -> int:
     gcj_pps = x.size / _timed(lambda: index.locate_many(x, y, "gcj02"))
     say(f"batch locate_many declared GCJ-02 (with datum inversion): {gcj_pps:,.0f} points/s")
     p50, p99, single_pps = bench_single(index, x[:n_single], y[:n_single])
-    say(f"single locate over {n_single:,} points: p50 {p50:.2f} µs, p99 {p99:.2f} µs "
-        f"({single_pps:,.0f} calls/s)")
+    say(
+        f"single locate over {n_single:,} points: p50 {p50:.2f} µs, p99 {p99:.2f} µs "
+        f"({single_pps:,.0f} calls/s)"
+    )
 
     naive_pps = bench_naive(index, x[:n_naive], y[:n_naive])
-    say(f"baseline naive shapely contains(Point) loop over {len(index):,} polygons "
-        f"({n_naive} points): {naive_pps:,.1f} points/s")
+    say(
+        f"baseline naive shapely contains(Point) loop over {len(index):,} polygons "
+        f"({n_naive} points): {naive_pps:,.1f} points/s"
+    )
 
     baselines: dict[str, Any] = {"naive_shapely_points_per_s": round(naive_pps, 1)}
     ratios: dict[str, Any] = {"batch_vs_naive": round(pps / naive_pps, 1)}
@@ -201,8 +213,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             ours = index.locate_many(x[:n_pg], y[:n_pg])
             agree = {t_: int((ours.codes[Tier(t_)] != "").sum()) for t_ in per_tier}
-            say(f"baseline {note} ST_Contains join with GiST over {n_pg:,} points: "
-                f"{pg_pps:,.0f} points/s; matches per tier PostGIS {per_tier} vs ours {agree}")
+            say(
+                f"baseline {note} ST_Contains join with GiST over {n_pg:,} points: "
+                f"{pg_pps:,.0f} points/s; matches per tier PostGIS {per_tier} vs ours {agree}"
+            )
             baselines["postgis_st_contains_points_per_s"] = round(pg_pps)
             baselines["postgis_points"] = n_pg
             ratios["batch_vs_postgis"] = round(pps / pg_pps, 1)
@@ -223,16 +237,22 @@ def main(argv: list[str] | None = None) -> int:
         "batch_points_per_s": pps >= TARGETS["batch_points_per_s"],
         "single_p99_us": p99 <= TARGETS["single_p99_us"],
         "vs_postgis_ratio": (ratios.get("batch_vs_postgis", 0) >= TARGETS["vs_postgis_ratio"])
-        if "batch_vs_postgis" in ratios else None,
+        if "batch_vs_postgis" in ratios
+        else None,
     }
-    print(json.dumps({
-        "benchmark": "geo_locate",
-        "machine": machine(),
-        "figures": figures,
-        "baselines": baselines,
-        "ratios": ratios,
-        "targets": {**TARGETS, "met": met},
-    }, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "benchmark": "geo_locate",
+                "machine": machine(),
+                "figures": figures,
+                "baselines": baselines,
+                "ratios": ratios,
+                "targets": {**TARGETS, "met": met},
+            },
+            ensure_ascii=False,
+        )
+    )
     return 0
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from datetime import date
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Any
 
 from fastapi import FastAPI
@@ -89,7 +89,10 @@ async def _send_413(send: Send, limit: int) -> None:
         {
             "type": "http.response.start",
             "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})
@@ -102,7 +105,9 @@ async def start_center(settings: Settings, *, demo_password: str | None = None) 
     # starts and migrates: initdb and the server are other processes.
     geography_task = asyncio.ensure_future(asyncio.to_thread(default_geography))
     url, embedded = await asyncio.to_thread(resolve_database_url, settings)
-    path = await asyncio.to_thread(prepare_database, url, date.today(), settings.partition_months_ahead)
+    path = await asyncio.to_thread(
+        prepare_database, url, date.today(), settings.partition_months_ahead
+    )
     db = Database(url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
     await db.open()
     bus = bus_from_url(settings.redis_url)
