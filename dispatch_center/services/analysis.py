@@ -138,9 +138,13 @@ async def catch_up(conn: Conn, batch: int = 5000) -> int:
             if created:
                 rows = await store.descriptions_of(conn, sorted(created))
                 counts: dict[tuple[date, str], int] = {}
-                for r in rows:
+                for i, r in enumerate(rows):
                     for w in set(tokenize(r["description"] or "")):
                         counts[(r["day"], w)] = counts.get((r["day"], w), 0) + 1
+                    if i % 32 == 31:
+                        # Tokenising is CPU work on the event loop: let requests through
+                        # between small slices instead of stalling them for a whole batch.
+                        await asyncio.sleep(0)
                 await store.add_words(conn, counts)
             await store.advance_cursor(conn, int(changes[-1]["seq"]), n)
             applied += n
@@ -169,6 +173,9 @@ class RollupWorker:
 
     async def _run(self) -> None:
         failing = False
+        # Load jieba's dictionary now, in a thread, rather than on the first order
+        # after start-up (a second of CPU in the middle of serving requests).
+        await asyncio.to_thread(_jieba)
         while True:
             try:
                 async with self.db.connection() as conn:
