@@ -1,8 +1,10 @@
 """Versioned SQL migrations, applied at start-up and by ``dispatch-center migrate``.
 
-A migration is ``NNN_name.sql``, or a pair ``NNN_name.timescale.sql`` /
-``NNN_name.native.sql`` where the time-ordered tables differ between a server
-with the ``timescaledb`` extension and plain PostgreSQL.
+A migration is ``NNN_name.sql``, plus optionally ``NNN_name.timescale.sql`` /
+``NNN_name.native.sql`` for what differs between a server with the ``timescaledb``
+extension and plain PostgreSQL (the time-ordered tables). The shared file is applied
+first, then the variant of the live path, in one transaction: what both paths share
+is written once.
 """
 
 from __future__ import annotations
@@ -38,18 +40,29 @@ def storage_path(conn: psycopg.Connection) -> str:
 
 
 def available_migrations(path: str) -> list[Migration]:
-    """List the migrations for one storage path, in version order."""
-    chosen: dict[int, Migration] = {}
+    """List the migrations for one storage path, in version order.
+
+    Examples
+    --------
+    >>> [m.version for m in available_migrations("native")][:2]
+    [1, 2]
+    """
+    parts: dict[int, dict[str | None, tuple[str, str]]] = {}
     folder = resources.files("dispatch_center.store") / "migrations"
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         m = _NAME.match(entry.name)
         if not m:
             continue
         version, name, variant = int(m.group(1)), m.group(2), m.group(3)
-        if variant is not None and variant != path:
-            continue
-        chosen[version] = Migration(version, name, entry.read_text(encoding="utf-8"))
-    return [chosen[v] for v in sorted(chosen)]
+        parts.setdefault(version, {})[variant] = (name, entry.read_text(encoding="utf-8"))
+    out: list[Migration] = []
+    for version in sorted(parts):
+        found = parts[version]
+        pieces = [found[v] for v in (None, path) if v in found]
+        if not pieces:
+            continue  # only the other path's variant: nothing to do here
+        out.append(Migration(version, pieces[0][0], "\n".join(sql for _, sql in pieces)))
+    return out
 
 
 def migrate(url: str) -> tuple[str, list[int]]:

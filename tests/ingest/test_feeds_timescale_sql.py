@@ -24,3 +24,4 @@ def test_feed_events_hypertable_is_compressed_and_expires() -> None:
     assert pglast.parse_sql(ts)
     native = _sql("007_feeds.native.sql")
     assert "timescaledb" not in native.lower() and "PARTITION BY RANGE" in native.upper()
+    assert "timescaledb" not in _sql("007_feeds.sql").lower()

@@ -11,7 +11,6 @@
 -- Keys use '' for "none" (no category, no county, not yet assigned) so they can be
 -- primary keys. Days and hours are Asia/Shanghai wall-clock.
 
--- BEGIN SHARED
 CREATE TABLE rollup_cursor (
     id       boolean PRIMARY KEY DEFAULT true CHECK (id),
     last_seq bigint NOT NULL,
@@ -338,4 +337,3 @@ CREATE TABLE backfill_runs (
     started_at  timestamptz NOT NULL DEFAULT now(),
     finished_at timestamptz
 );
--- END SHARED
