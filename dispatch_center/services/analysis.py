@@ -27,6 +27,7 @@ from dispatch_center.core.analysis import (
     RankingWeights,
     RepeatRule,
 )
+from dispatch_center.services.background import BackgroundLoop
 from dispatch_center.store import analysis as store
 from dispatch_center.store.analysis import Conn, Source
 
@@ -152,45 +153,32 @@ async def catch_up(conn: Conn, batch: int = 5000) -> int:
             return applied
 
 
-class RollupWorker:
+class RollupWorker(BackgroundLoop):
     """Keeps the rollups current in the background (a wake-up every ``interval`` seconds)."""
 
+    name = "rollup worker"
+
     def __init__(self, db: Any, interval: float = 2.0) -> None:
+        super().__init__()
         self.db = db
         self.interval = interval
-        self._task: asyncio.Task[None] | None = None
-        self.heartbeat: datetime | None = None
+        self.retry_after = interval
 
-    def start(self) -> None:
-        """Start the loop."""
-        self._task = asyncio.create_task(self._run())
+    @property
+    def heartbeat(self) -> datetime | None:
+        """When the rollups were last brought up to date."""
+        return self.last_ok_at
 
-    async def stop(self) -> None:
-        """Stop the loop."""
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _run(self) -> None:
-        failing = False
-        # Load jieba's dictionary now, in a thread, rather than on the first order
-        # after start-up (a second of CPU in the middle of serving requests).
+    async def prepare(self) -> None:
+        """Load jieba's dictionary now, in a thread, rather than on the first order after
+        start-up (a second of CPU in the middle of serving requests)."""
         await asyncio.to_thread(_jieba)
-        while True:
-            try:
-                async with self.db.connection() as conn:
-                    await catch_up(conn)
-                self.heartbeat = datetime.now().astimezone()
-                if failing:
-                    log.info("rollup worker recovered")
-                failing = False
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # logged once, retried on the next tick
-                if not failing:
-                    log.warning("rollup worker failed: %s", exc)
-                failing = True
-            await asyncio.sleep(self.interval)
+
+    async def step(self) -> float:
+        """Apply every change after the rollup cursor."""
+        async with self.db.connection() as conn:
+            await catch_up(conn)
+        return self.interval
 
 
 # --------------------------------------------------------------------------- aggregates

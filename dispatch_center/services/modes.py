@@ -8,7 +8,6 @@ immutable :class:`~modes.state.ModeState`) current in every worker.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Collection, Mapping
 from dataclasses import replace
@@ -22,6 +21,7 @@ from dispatch_center.core import lifecycle as lc
 from dispatch_center.core.calendar import to_shanghai
 from dispatch_center.core.deadlines import TimeLimit, Urgency, compute_deadlines
 from dispatch_center.core.roles import Role
+from dispatch_center.services.background import BackgroundLoop
 from dispatch_center.services.bootstrap import COUNTIES
 from dispatch_center.services.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch_center.services.security import Principal
@@ -778,52 +778,30 @@ async def run_due(center: Center) -> int:
     return applied
 
 
-class ModeScheduler:
+class ModeScheduler(BackgroundLoop):
     """Starts and ends scheduled modes on time and keeps this worker's modes current.
 
     Every worker runs one; the database flag each transition flips makes sure only one
     of them applies it.
     """
 
+    name = "mode scheduler"
+
     def __init__(self, center: Center, tick: float = SCHEDULER_TICK) -> None:
+        super().__init__()
         self.center = center
         self.tick = tick
-        self._task: asyncio.Task[None] | None = None
+        self.retry_after = tick
         self.last_run_at: datetime | None = None
-        self.failures = 0
 
-    def start(self) -> None:
-        """Start the loop in the running event loop."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="mode-scheduler")
-
-    async def stop(self) -> None:
-        """Stop the loop and wait for it."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await run_due(self.center)
-                self.last_run_at = self.center.now()
-                if self.failures:
-                    log.info("mode scheduler recovered after %d failure(s)", self.failures)
-                self.failures = 0
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                if self.failures == 0:
-                    log.exception("mode scheduler failed; retrying every %.1fs", self.tick)
-                self.failures += 1
-            nxt = next_transition(self.center.modes.declarations, self.center.now())
-            wait = self.tick
-            if nxt is not None:
-                wait = min(wait, max(0.01, (nxt.at - self.center.now()).total_seconds()))
-            await asyncio.sleep(wait)
+    async def step(self) -> float:
+        """Apply what is due; sleep until the next transition or the tick."""
+        await run_due(self.center)
+        self.last_run_at = self.center.now()
+        nxt = next_transition(self.center.modes.declarations, self.center.now())
+        if nxt is None:
+            return self.tick
+        return min(self.tick, max(0.01, (nxt.at - self.center.now()).total_seconds()))
 
 
 # -- suggestions -----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from typing import Any
 
 from dispatch_center.core.analysis import KIND_LABELS_ZH, Period, PeriodKind, period_for
 from dispatch_center.services import analysis
+from dispatch_center.services.background import BackgroundLoop
 from dispatch_center.store import analysis as store
 
 log = logging.getLogger(__name__)
@@ -540,7 +541,7 @@ def title_of(kind: str, period: Period) -> str:
     return f"乐山12345心连心服务热线{KIND_LABELS_ZH[PeriodKind(kind)]}（{period.label}）"
 
 
-class DailyReportScheduler:
+class DailyReportScheduler(BackgroundLoop):
     """Makes yesterday's daily report at 08:00 Asia/Shanghai, once per day (kept with files).
 
     Several workers may run it: the report is made only when none was made by the
@@ -549,19 +550,12 @@ class DailyReportScheduler:
 
     LOCK_KEY = 1_234_512_346
 
+    name = "daily report schedule"
+    retry_after = 3600.0  # a failed report is tried again within the hour
+
     def __init__(self, center: Any) -> None:
+        super().__init__()
         self.center = center
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        """Start waiting for 08:00."""
-        self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        """Stop."""
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
 
     def seconds_until_next(self, now: datetime) -> float:
         """Seconds from ``now`` to the next 08:00 local time."""
@@ -586,12 +580,7 @@ class DailyReportScheduler:
         log.info("daily report %s made on schedule", period.key)
         return rec
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once()  # also catches up after a restart past 08:00
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # try again at the next 08:00
-                log.warning("scheduled daily report failed: %s", exc)
-            await asyncio.sleep(min(self.seconds_until_next(self.center.now()) + 1, 3600))
+    async def step(self) -> float:
+        """Make the report if due (also catches up after a restart past 08:00)."""
+        await self.run_once()
+        return min(self.seconds_until_next(self.center.now()) + 1, 3600)

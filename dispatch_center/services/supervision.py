@@ -7,8 +7,6 @@ change log (kinds ``supervision.*``) and then :meth:`Center.publish_change`.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import hmac
 import json
@@ -25,6 +23,7 @@ from dispatch_center.core.roles import Role
 from dispatch_center.models import OrderAction, OrderCreate
 from dispatch_center.services import orders as order_service
 from dispatch_center.services import outbox
+from dispatch_center.services.background import BackgroundLoop
 from dispatch_center.services.errors import (
     Conflict,
     Forbidden,
@@ -269,43 +268,22 @@ def _callback_sms(number: str) -> str:
     )
 
 
-class SupervisionTimer:
+class SupervisionTimer(BackgroundLoop):
     """Runs :func:`run_tick` every ``interval`` seconds in this worker."""
 
+    name = "supervision timer"
+
     def __init__(self, center: Center, interval: float = 60.0) -> None:
+        super().__init__()
         self.center = center
         self.interval = interval
-        self._task: asyncio.Task[None] | None = None
-        self.failures = 0
+        self.retry_after = interval
         self.last: dict[str, Any] | None = None
 
-    def start(self) -> None:
-        """Start the loop in the running event loop."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="supervision-timer")
-
-    async def stop(self) -> None:
-        """Stop the loop and wait for it."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                self.last = await run_tick(self.center)
-                if self.failures:
-                    log.info("supervision timer recovered after %d failure(s)", self.failures)
-                self.failures = 0
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                if self.failures == 0:
-                    log.exception("supervision timer failed; retrying every %.0fs", self.interval)
-                self.failures += 1
-            await asyncio.sleep(self.interval)
+    async def step(self) -> float:
+        """One supervision pass."""
+        self.last = await run_tick(self.center)
+        return self.interval
 
 
 # -- supervision orders (督办单) and the escalation ladder ---------------------------------

@@ -4,7 +4,7 @@ layer state, CAP chains, 110 linkage messages and intake-channel state.
 Feed events are deduplicated through ``feed_dedupe`` (see migration 007 for why not a unique
 index on the partitioned ``feed_events``); the change-log rows the wall needs are written in
 the same transaction as the events with the store's gap-free sequence
-(:func:`dispatch_center.store.modes.append_change`).
+(:func:`dispatch_center.store.changes.append_change`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from dispatch_center.store.modes import append_change
+from dispatch_center.store.changes import append_change
 
 Row = dict[str, Any]
 Conn = psycopg.AsyncConnection[Row]

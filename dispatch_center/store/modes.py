@@ -14,6 +14,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from dispatch_center.store.changes import append_change  # noqa: F401  (re-exported)
+
 Row = dict[str, Any]
 Conn = psycopg.AsyncConnection[Row]
 
@@ -157,21 +159,6 @@ async def latest_history_id(conn: Conn) -> int:
     cur = await conn.execute("SELECT COALESCE(max(id), 0) AS last FROM mode_history")
     row = await cur.fetchone()
     return int(row["last"]) if row else 0
-
-
-async def append_change(
-    conn: Conn, at: datetime, kind: str, entity_id: str, payload: Mapping[str, Any]
-) -> int:
-    """Write one change-log row with the next sequence number; return the number."""
-    cur = await conn.execute(
-        "WITH seq AS (UPDATE change_seq SET last = last + 1 WHERE id RETURNING last)"
-        " INSERT INTO change_log (seq, at, kind, entity_id, payload)"
-        " SELECT seq.last, %s, %s, %s, %s FROM seq RETURNING seq",
-        (at, kind, entity_id, Jsonb(dict(payload))),
-    )
-    row = await cur.fetchone()
-    assert row is not None
-    return int(row["seq"])
 
 
 # -- suggestions -------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from dispatch_center.store.changes import append_change  # noqa: F401  (re-exported)
 from dispatch_center.store.orders import _CHANGE_TAIL, TimelineEntry
 
 Row = dict[str, Any]
@@ -85,21 +86,6 @@ async def count_actions(conn: Conn, order_id: int, action: str) -> int:
     )
     row = await cur.fetchone()
     return int(row["n"]) if row else 0
-
-
-async def append_change(
-    conn: Conn, at: datetime, kind: str, entity_id: str, payload: Mapping[str, Any]
-) -> int:
-    """One change-log row with the next sequence number; return the number."""
-    cur = await conn.execute(
-        "WITH seq AS (UPDATE change_seq SET last = last + 1 WHERE id RETURNING last)"
-        " INSERT INTO change_log (seq, at, kind, entity_id, payload)"
-        " SELECT seq.last, %s, %s, %s, %s FROM seq RETURNING seq",
-        (at, kind, entity_id, Jsonb(dict(payload))),
-    )
-    row = await cur.fetchone()
-    assert row is not None
-    return int(row["seq"])
 
 
 # -- reminder timer ----------------------------------------------------------------------------
