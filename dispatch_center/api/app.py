@@ -38,7 +38,7 @@ from dispatch_center.services import geofences as geofence_versions
 from dispatch_center.services import modes
 from dispatch_center.services.analysis import RollupWorker
 from dispatch_center.services.bootstrap import ensure_demo_accounts, seed_reference
-from dispatch_center.services.demo import seed_story
+from dispatch_center.services.demo import seed_flood_supervision, seed_story
 from dispatch_center.services.geography import default_geography
 from dispatch_center.services.reports import DailyReportScheduler
 from dispatch_center.services.supervision import SupervisionTimer
@@ -126,6 +126,8 @@ async def start_center(settings: Settings, *, demo_password: str | None = None) 
     await geofence_versions.load_active_geography(center)
     if settings.demo and settings.demo_story:
         await seed_story(center)
+        if settings.scenario == "flood":
+            await seed_flood_supervision(center)
     log.info(
         "center ready after %.1f s: database %s (%s), bus %s",
         time.perf_counter() - started,

@@ -38,6 +38,9 @@ DEMO_ACCOUNTS: dict[str, tuple[str, str | None, str]] = {
     "flood_hq": ("flood_hq", "511100.flood_hq", "市防汛抗旱指挥部"),
     "holiday_hq": ("holiday_hq", "511100.holiday_hq", "市假日旅游指挥部"),
     "leader": ("leader", "511100", "分管副市长"),
+    # Two more leaders for the flood story's video supervision session.
+    "leader_water": ("leader", "511100", "市水务局局长"),
+    "leader_shawan": ("leader", "511111", "沙湾区区长"),
     "auditor": ("auditor", "511100", "督查室"),
     **{f"h_{code}": ("handler", code, f"{name}承办人") for code, name in COUNTIES.items()},
 }

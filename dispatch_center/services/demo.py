@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
 
@@ -87,3 +87,137 @@ async def seed_story(center: Center) -> int:
     if created:
         log.info("demo story: %d orders across Leshan's counties", created)
     return created
+
+
+# -- the flood morning's supervision story (--scenario flood) ---------------------------
+
+FLOOD_SOURCE_ID = "flood-supervision"
+_DUTY = Principal("duty", Role.duty_officer, "511100")
+_LEADERS = (
+    Principal("leader", Role.leader, "511100"),
+    Principal("leader_water", Role.leader, "511100"),
+    Principal("leader_shawan", Role.leader, "511111"),
+)
+
+
+def _session(topic: str, room_url: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "topic": topic,
+        "room_url": room_url,
+        "order_ids": [],
+        "emergency": None,
+        "mode": None,
+        "affected_area": [],
+        "invited": [],
+        **extra,
+    }
+
+
+def _instruction(text: str, owner: str, due: datetime) -> dict[str, Any]:
+    return {
+        "text": text,
+        "owner": owner,
+        "due": due,
+        "kind": "instruction",
+        "unit_code": None,
+        "address": None,
+        "location": None,
+    }
+
+
+async def seed_flood_supervision(center: Center) -> str | None:
+    """An overdue waterlogging order in 沙湾区 climbs the escalation ladder to a video
+    supervision session that three leaders join; two instructions come out of it and
+    the minutes are kept. Returns the session id (None when already told)."""
+    from dispatch_center.services import supervision
+
+    now = center.now()
+    body = OrderCreate.model_validate(
+        {
+            "channel": "phone",
+            "category": {"type": "help", "code": "flood.waterlogging"},
+            "urgency": "general",
+            "description": "嘉农镇低洼处积水一周未退，三户村民房屋进水，排水沟被淤泥堵死",
+            "location": {"lon": 103.5620, "lat": 29.3930},
+            "address": "沙湾区嘉农镇",
+            "reporter": {"name": "罗大爷", "phone": "13881234599"},
+            "source": SOURCE,
+            "source_id": FLOOD_SOURCE_ID,
+            "received_at": (now - timedelta(days=9)).isoformat(),
+        }
+    )
+    view, new = await orders.create_order(center, _DISPATCHER, body)
+    if not new:
+        return None
+    oid = view["id"]
+    view = await orders.act(center, _DISPATCHER, oid, "dispatch", OrderAction())
+    await orders.act(center, _handler_for(center, view), oid, "accept", OrderAction())
+    await supervision.issue_supervision_order(
+        center, _DUTY, oid, "listed", "超期未办结：今日12时前报告排水进展", now + timedelta(hours=4)
+    )
+    await supervision.escalate(
+        center,
+        _LEADERS[0],
+        oid,
+        "leader_study",
+        {"leader": "分管副市长", "instruction": "请市水务局、沙湾区立即排查，今日内排除积水"},
+    )
+    await supervision.escalate(
+        center,
+        _DUTY,
+        oid,
+        "department_consultation",
+        {
+            "departments": ["市水务局", "沙湾区人民政府", "市应急管理局"],
+            "meeting_record": "会商认定排水沟淤堵为主因，需泵车抽排并清淤",
+            "work_split": "市水务局调泵车；沙湾区组织清淤和转移群众；应急局保障物资",
+        },
+    )
+    session = await supervision.create_session(
+        center,
+        _DUTY,
+        _session(
+            "沙湾区嘉农镇积水超期 视频督办",
+            "https://vc.lszw.internal/room/fx-shawan-jianong",
+            order_ids=[oid],
+            affected_area=["511111"],
+        ),
+    )
+    sid = str(session["id"])
+    for leader in _LEADERS:
+        await supervision.join_session(center, leader, sid)
+    await supervision.add_instruction(
+        center,
+        _LEADERS[0],
+        sid,
+        _instruction(
+            "市水务局两小时内调派移动泵车到嘉农镇抽排", "市水务局", now + timedelta(hours=2)
+        ),
+    )
+    await supervision.add_instruction(
+        center,
+        _LEADERS[2],
+        sid,
+        _instruction(
+            "沙湾区今日内完成排水沟清淤，并妥善安置进水农户",
+            "沙湾区人民政府",
+            now + timedelta(hours=10),
+        ),
+    )
+    for leader in _LEADERS:
+        await supervision.leave_session(center, leader, sid)
+    await supervision.close_session(center, _DUTY, sid)  # the minutes (纪要) are kept
+    # And one session still running, for the wall's live-sessions panel.
+    live = await supervision.create_session(
+        center,
+        Principal("flood_hq", Role.flood_hq, "511100.flood_hq"),
+        _session(
+            "大渡河、青衣江超警戒水位 防汛视频调度",
+            "https://vc.lszw.internal/room/fx-daduhe",
+            emergency="flood",
+            affected_area=["511111", "511132", "511113"],
+        ),
+    )
+    await supervision.join_session(center, _LEADERS[0], str(live["id"]))
+    log.info("demo flood story: order %s escalated to video session %s", view["number"], sid)
+    return sid
