@@ -8,14 +8,14 @@ import {
 
 const DEFAULT_LAYOUT = {
   theme: "normal",
-  layers: ["counties", "orders", "units", "feeds.cameras"],
+  layers: ["counties", "orders", "units", "feeds.cameras", "feeds.gauges", "feeds.cap_warnings"],
   panels: ["mode_banner", "kpi_intake", "kpi_open_overdue", "kpi_on_time", "kpi_satisfaction",
     "systems_health", "urgent_ticker", "clock", "suggestions", "live_sessions"],
 };
 const RIGHT_PANELS = new Set(["systems_health", "suggestions", "live_sessions"]);
 const TOP_PANELS = new Set(["mode_banner", "clock", "urgent_ticker"]);
 
-const state = { kpi: {}, feeds: [], feedLayers: {}, mode: null, layout: DEFAULT_LAYOUT, ticker: [], sessions: [] };
+const state = { kpi: {}, feeds: [], feedLayers: {}, mode: null, layout: DEFAULT_LAYOUT, ticker: [], sessions: [], suggestions: [] };
 const orders = new OrderLayer(window.DC_MAP);
 const feeds = new FeedLayers(window.DC_MAP.map);
 const townships = townshipsOnZoom(window.DC_MAP.map, () => state.layout.layers.includes("townships"));
@@ -29,8 +29,14 @@ function bigValue(value) {
 const PANELS = {
   kpi_intake() {
     const k = state.kpi;
-    const chips = Object.entries(k.intake_by_channel || {})
-      .map(([c, n]) => `<span class="chip">${esc(t(`channel.${c.startsWith("feed:") ? "feed" : c}`, c))} ${n}</span>`).join("");
+    // The 21 systems' orders fold into one "系统推送" chip; the five channels stand alone.
+    const by = {};
+    for (const [c, n] of Object.entries(k.intake_by_channel || {})) {
+      const key = c.startsWith("feed:") ? "feed" : c;
+      by[key] = (by[key] || 0) + n;
+    }
+    const chips = Object.entries(by).sort((a, b) => b[1] - a[1])
+      .map(([c, n]) => `<span class="chip">${esc(t(`channel.${c}`, c))} ${n}</span>`).join("");
     return `<h2>${esc(t("kpi_intake"))}</h2>${bigValue(k.intake_today ?? null)}<div class="chips">${chips}</div>`;
   },
   kpi_open_overdue() {
@@ -54,11 +60,12 @@ const PANELS = {
     const emph = new Set(state.layout.emphasised_feeds || []);
     const ordered = [...state.feeds].sort((a, b) => (emph.has(b.system) ? 1 : 0) - (emph.has(a.system) ? 1 : 0));
     const rows = ordered.map((f) => {
-      const st = ["ok", "down", "degraded"].includes(f.status) ? f.status : "unknown";
+      // The feed runner says up / degraded / down; "ok" is the same as "up".
+      const st = f.status === "up" ? "ok" : ["ok", "down", "degraded"].includes(f.status) ? f.status : "unknown";
       const name = CONFIG.lang === "en" ? f.name_en : f.name_zh;
       return `<div class="sys${emph.has(f.system) ? " emph" : ""}" title="${esc(t(`health.${st}`))}"><span class="dot st-${st}"></span>${esc(name || f.system)}</div>`;
     }).join("");
-    const ok = state.feeds.filter((f) => f.status === "ok").length;
+    const ok = state.feeds.filter((f) => f.status === "ok" || f.status === "up").length;
     return `<h2>${esc(t("systems_health"))} <small>${ok}/${state.feeds.length}</small></h2><div class="health">${rows || esc(t("no_data"))}</div>`;
   },
   cap_warnings() { return feedList("cap_warnings", "warnings"); },
@@ -77,8 +84,13 @@ const PANELS = {
     return `<h2>${esc(t("live_sessions"))} <small>${state.sessions.length}</small></h2>${items ? `<ul class="list">${items}</ul>` : `<div class="muted">${esc(t("no_data"))}</div>`}`;
   },
   suggestions() {
-    const list = (state.mode && state.mode.suggestions) || [];
-    return `<h2>${esc(t("suggestions"))}</h2>${list.length ? "" : `<div class="muted">${esc(t("no_data"))}</div>`}`;
+    // Feed triggers suggest, people decide: the HQ accepts or dismisses in one click
+    // (the server checks the role and records who decided).
+    const list = state.suggestions;
+    const items = list.map((x) => `<li><b>${esc(x.scope_label || "")}</b> ${esc(x.reason || "")}
+      <div class="actions"><button class="sugg" data-id="${esc(x.id)}" data-do="accept">${esc(t("accept"))}</button>
+      <button class="sugg" data-id="${esc(x.id)}" data-do="dismiss">${esc(t("dismiss"))}</button></div></li>`).join("");
+    return `<h2>${esc(t("suggestions"))} <small>${list.length}</small></h2>${items ? `<ul class="list">${items}</ul>` : `<div class="muted">${esc(t("no_data"))}</div>`}`;
   },
 };
 
@@ -142,6 +154,22 @@ function refreshSoon(name, delay) {
   kpiTimer = setTimeout(async () => { kpiTimer = null; await refreshSection(name); }, delay);
 }
 
+async function refreshSuggestions() {
+  const r = await getJSON("/api/v1/mode/suggestions?status=open");
+  state.suggestions = r.ok ? (r.body.suggestions || []) : [];
+  renderPanels();
+}
+
+function seedTicker(m) {
+  // What is already burning when the wall opens: severe warnings and urgent open orders.
+  for (const w of (m.feed_layers || {}).warnings || []) {
+    if (["severe", "extreme"].includes(w.severity)) tickerPush(state.ticker, `${fmtTime(w.at)} <b>${esc(w.title || w.system)}</b>`);
+  }
+  for (const o of (m.orders || []).filter((x) => x.urgency === "urgent").slice(0, 5)) {
+    tickerPush(state.ticker, `${fmtTime(o.received_at)} ${orderTickerText(o, t("urgency.urgent"))}`);
+  }
+}
+
 async function refreshSection(name) {
   const r = await getJSON(`/api/v1/wallboard/sections/${name}`);
   if (!r.ok) return;
@@ -158,6 +186,8 @@ const client = new LiveClient({
     state.feeds = m.feeds || [];
     state.feedLayers = m.feed_layers || {};
     state.sessions = m.supervision || [];
+    seedTicker(m);
+    refreshSuggestions();
     orders.load(m.orders || []);
     feeds.load(state.feedLayers);
     setMode(m.mode || null);
@@ -169,6 +199,8 @@ const client = new LiveClient({
         tickerPush(state.ticker, `${fmtTime(m.at)} ${orderTickerText(m.order, t("urgency.urgent"))}`);
       }
       refreshSoon("kpi", 2000);
+    } else if (m.type === "mode.suggestion") {
+      refreshSuggestions();
     } else if (m.type.startsWith("mode.")) {
       refreshSection("mode").then(() => {
         const md = state.mode || {};
@@ -191,6 +223,15 @@ window.DC_MAP.map.fitBounds(window.DC_MAP.city.getBounds(), { padding: [8, 8] })
 setInterval(() => refreshSection("kpi"), 30000);
 setInterval(() => refreshSection("feeds"), 30000);
 document.addEventListener("click", async (ev) => {
+  const b = ev.target.closest("button.sugg[data-id]");
+  if (b) {
+    const r = await fetch(`/api/v1/mode/suggestions/${b.dataset.id}/${b.dataset.do}`, {
+      method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" }, body: "{}",
+    });
+    if (!r.ok) tickerPush(state.ticker, `<b>${esc(t("not_allowed"))}</b>`);
+    refreshSuggestions();
+    return;
+  }
   const a = ev.target.closest("a.join[data-session]");
   if (!a) return;
   // Record the join in the product (whoever is signed in on this screen), then the
