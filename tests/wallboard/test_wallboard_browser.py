@@ -151,9 +151,14 @@ def test_two_consoles_race_one_wins_the_other_sees_who(open_page: Any, wall: Wal
     for p in (a, b):
         p.page.evaluate("id => window.DC_APP.openCard(id)", order["id"])
         p.page.wait_for_selector("#card-body button.assign.primary", timeout=5000)
-    # Both click at once (same version on both cards).
+    # Both click at once (same version on both cards). A console that already heard the
+    # other's assignment (the delta can beat the second click) has no button left and
+    # says who took it: the same outcome the server's 409 gives.
     for p in (a, b):
-        p.page.evaluate("document.querySelector('#card-body button.assign.primary').click()")
+        p.page.evaluate(
+            "(() => { const b = document.querySelector('#card-body button.assign.primary');"
+            " if (b) b.click(); })()"
+        )
     outcomes = {}
     for name, p in (("dispatcher", a), ("duty", b)):
         el = p.page.wait_for_selector("[data-outcome]", timeout=5000)
@@ -176,3 +181,33 @@ def test_wall_resumes_after_server_restart_without_gap(open_page: Any, wall: Wal
     assert stats["gaps"] == 0 and stats["duplicates"] == 0 and stats["connects"] >= 2
     seqs = stats["seqs"]
     assert seqs == sorted(set(seqs))
+
+
+def test_hq_accepts_a_suggestion_from_the_wall(open_page: Any, wall: WallCenter) -> None:
+    # A scenic area over capacity raises a suggestion; the wall lists it; the holiday HQ
+    # accepts it with one click and the wall turns to the holiday layout.
+    with wall.client("admin") as c:
+        r = c.post(
+            "/api/v1/mode/triggers",
+            json={
+                "kind": "scenic_capacity",
+                "area_id": "emeishan_wall_test",
+                "area_name": "峨眉山",
+                "county": "511181",
+                "count": 26000,
+                "capacity": 20000,
+            },
+        )
+    assert r.status_code == 200 and r.json()["suggestion"], r.text
+    p = open_page("/wallboard", "holiday_hq")
+    try:
+        button = p.page.locator('button.sugg[data-do="accept"]').first
+        button.wait_for(timeout=5000)
+        assert "峨眉山" in p.page.locator('[data-panel="suggestions"]').inner_text()
+        button.click()
+        p.page.wait_for_function("document.body.classList.contains('theme-holiday')", timeout=5000)
+        with wall.client("duty") as c:
+            decided = c.get("/api/v1/mode/suggestions", params={"status": "accepted"}).json()
+        assert any(s["decided_by"] == "holiday_hq" for s in decided["suggestions"])
+    finally:
+        _back_to_normal(wall)
