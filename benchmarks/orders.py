@@ -129,7 +129,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--orders", type=int, default=20000)
-    ap.add_argument("--concurrency", type=int, default=32)
+    # Closed-loop clients: 12 in flight keep both workers busy without queueing.
+    ap.add_argument("--concurrency", type=int, default=12)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
     n = 3000 if args.quick else args.orders

@@ -261,6 +261,14 @@ class LiveHub:
 
     async def catch_up(self) -> int:
         """Read and fan out every change after ``last_seq``; returns how many."""
+        if not self.outboxes:
+            # Nobody is watching from this worker: move the mark, read nothing. A client
+            # that connects later starts from a snapshot and fills any hole from the log.
+            async with self.center.db.connection() as conn:
+                newest = await order_store.last_seq(conn)
+            if not self.outboxes:  # still nobody (no await since the check)
+                self.last_seq = max(self.last_seq, newest)
+                return 0
         total = 0
         while True:
             async with self.center.db.connection() as conn:

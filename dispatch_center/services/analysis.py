@@ -101,7 +101,7 @@ def count_words(texts: Iterable[str], cache: dict[str, list[str]] | None = None)
 # --------------------------------------------------------------------------- the worker
 
 
-async def catch_up(conn: Conn, batch: int = 5000) -> int:
+async def catch_up(conn: Conn, batch: int = 5000, *, wait: bool = True) -> int:
     """Apply every change-log row after the rollup cursor; return how many orders were applied.
 
     Each batch is one transaction: the deltas and the cursor move together, so a crash
@@ -110,7 +110,7 @@ async def catch_up(conn: Conn, batch: int = 5000) -> int:
     applied = 0
     while True:
         async with conn.transaction():
-            _, changes = await store.claim_changes(conn, batch)
+            _, changes = await store.claim_changes(conn, batch, wait=wait)
             if not changes:
                 return applied
             ids: set[int] = set()
@@ -177,7 +177,8 @@ class RollupWorker(BackgroundLoop):
     async def step(self) -> float:
         """Apply every change after the rollup cursor."""
         async with self.db.connection() as conn:
-            await catch_up(conn)
+            # Another worker applying the same changes: leave it to them this round.
+            await catch_up(conn, wait=False)
         return self.interval
 
 

@@ -99,10 +99,16 @@ async def cursor_position(conn: Conn) -> int:
     return int(row["last_seq"]) if row else 0
 
 
-async def claim_changes(conn: Conn, limit: int) -> tuple[int, list[Row]]:
-    """Lock the cursor (inside the caller's transaction) and read the changes after it."""
-    cur = await conn.execute("SELECT last_seq FROM rollup_cursor FOR UPDATE")
+async def claim_changes(conn: Conn, limit: int, *, wait: bool = True) -> tuple[int, list[Row]]:
+    """Lock the cursor (inside the caller's transaction) and read the changes after it.
+
+    With ``wait=False`` a cursor another worker holds means "someone is on it": no rows.
+    """
+    lock = "FOR UPDATE" if wait else "FOR UPDATE SKIP LOCKED"
+    cur = await conn.execute(f"SELECT last_seq FROM rollup_cursor {lock}")
     row = await cur.fetchone()
+    if row is None and not wait:
+        return 0, []
     last = int(row["last_seq"]) if row else 0
     cur = await conn.execute(
         "SELECT seq, kind, entity_id, payload ->> 'action' AS action FROM change_log"
