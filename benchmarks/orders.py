@@ -1,7 +1,7 @@
 """Orders created per second through the HTTP API, with p50/p99 latency, against
 plain INSERTs of the same rows into the same table in the same run.
 
-    python benchmarks/orders.py [--quick] [--workers 1] [--concurrency 32] [--orders 20000]
+    python benchmarks/orders.py [--quick] [--workers 1] [--concurrency 12] [--orders 20000]
 
 Target (issue 2): at least 1,000 orders/s with p99 under 50 ms on the 2-core machine.
 """
