@@ -35,6 +35,7 @@ from benchmarks._common import (
     sign_in,
     wait_until_idle,
 )
+from dispatch_center.store.orders import ORDER_COLUMNS
 
 PLACES = [
     (103.7665, 29.5521, "市中区滨江路"),
@@ -166,35 +167,15 @@ def main() -> None:
             flush=True,
         )
 
+        # The same columns the API writes, but for the idempotency key (the plain rows are
+        # copies, which the unique index would refuse).
+        names = [c for c in ORDER_COLUMNS if c not in ("source", "source_id")]
         with psycopg.connect(url) as conn:
             rows = conn.execute(
-                "SELECT channel, request_type, category_code, urgency, description, lon, lat,"
-                " datum, address, reporter_name, reporter_phone, routing, status, received_at,"
-                " respond_by, reply_by,"
-                " deadlines_provisional, created_by FROM orders WHERE source = 'bench' ORDER BY id"
+                f"SELECT {', '.join(names)} FROM orders WHERE source = 'bench' ORDER BY id"
             ).fetchall()
             count = conn.execute("SELECT count(*) FROM orders WHERE source = 'bench'").fetchone()
         assert count is not None and count[0] == n, f"expected {n} orders, found {count}"
-        names = [
-            "channel",
-            "request_type",
-            "category_code",
-            "urgency",
-            "description",
-            "lon",
-            "lat",
-            "datum",
-            "address",
-            "reporter_name",
-            "reporter_phone",
-            "routing",
-            "status",
-            "received_at",
-            "respond_by",
-            "reply_by",
-            "deadlines_provisional",
-            "created_by",
-        ]
         from psycopg.types.json import Jsonb
 
         plain = []
