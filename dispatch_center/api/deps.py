@@ -36,7 +36,11 @@ async def current_principal(
     token = token or request.cookies.get("dc_session")
     if not token:
         raise Unauthorized("sign in: Authorization: Bearer <token> is required")
-    return decode_token(token, request.app.state.secret_key)
+    who = decode_token(token, request.app.state.secret_key)
+    if who.scope == "wall" and request.method not in ("GET", "HEAD", "OPTIONS"):
+        # A wall screen's token lives for weeks on a kiosk: it may watch, not act.
+        raise Forbidden("a wall-screen token is read-only")
+    return who
 
 
 def require(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
@@ -70,3 +74,4 @@ CenterStaff = Annotated[
     ),
 ]
 Intake = Annotated[Principal, Depends(require(Role.admin, Role.duty_officer, Role.dispatcher))]
+WallIssuer = Annotated[Principal, Depends(require(Role.admin, Role.duty_officer))]

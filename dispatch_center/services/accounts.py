@@ -29,6 +29,17 @@ async def sign_in(center: Center, username: str, password: str) -> TokenPublic:
     )
 
 
+def wall_token(center: Center, who: Principal) -> TokenPublic:
+    """A read-only token for a wall screen, valid for DISPATCH_WALL_TOKEN_TTL_DAYS."""
+    ttl = timedelta(days=center.settings.wall_token_ttl_days)
+    wall = Principal(who.username, who.role, who.unit_code, scope="wall")
+    return TokenPublic(
+        access_token=issue_token(wall, center.secret_key, ttl),
+        expires_in=int(ttl.total_seconds()),
+        role=who.role.value,
+    )
+
+
 async def create_user(center: Center, who: Principal, body: UserCreate) -> dict[str, Any]:
     """Create an account; a handler must name a known unit."""
     if body.role == "handler" and not body.unit_code:

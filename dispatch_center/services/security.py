@@ -37,6 +37,8 @@ class Principal:
     username: str
     role: Role
     unit_code: str | None = None
+    #: "wall" for a long-lived wall-screen token: it may read, never change anything.
+    scope: str | None = None
 
 
 def hash_password(password: str) -> str:
@@ -79,6 +81,8 @@ def issue_token(
         "iat": int(issued.timestamp()),
         "exp": int((issued + ttl).timestamp()),
     }
+    if principal.scope:
+        claims["scope"] = principal.scope
     return jwt.encode(claims, secret, algorithm=_ALGORITHM)
 
 
@@ -98,9 +102,10 @@ def _verified(token: str, secret: str) -> tuple[Principal, float]:
         claims = jwt.decode(
             token, secret, algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "role"]}
         )
-        return Principal(claims["sub"], parse_role(claims["role"]), claims.get("unit")), float(
-            claims["exp"]
+        who = Principal(
+            claims["sub"], parse_role(claims["role"]), claims.get("unit"), claims.get("scope")
         )
+        return who, float(claims["exp"])
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("token expired") from exc
     except (jwt.InvalidTokenError, ValueError, KeyError) as exc:

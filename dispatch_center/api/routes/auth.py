@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form
 
-from dispatch_center.api.deps import AnyUser, CenterDep
+from dispatch_center.api.deps import AnyUser, CenterDep, WallIssuer
 from dispatch_center.models import TokenPublic
 from dispatch_center.services import accounts
 
@@ -21,6 +21,12 @@ async def token(
 ) -> TokenPublic:
     """Exchange a username and password for a bearer token."""
     return await accounts.sign_in(center, username, password)
+
+
+@router.post("/wall-token", response_model=TokenPublic)
+async def wall_token(center: CenterDep, who: WallIssuer) -> TokenPublic:
+    """A long-lived, read-only token to open /wallboard?token=… on a wall screen."""
+    return accounts.wall_token(center, who)
 
 
 @router.get("/me")
