@@ -144,9 +144,9 @@ class DutyCatalogue:
         self._asset_rows: dict[tuple[str, str], list[DutyRow]] = {}
         for r in self.rows:
             if r.asset_layer is None:
-                self._area_rows.setdefault(
-                    (r.category_code, int(r.tier), r.area_code), []
-                ).append(r)
+                self._area_rows.setdefault((r.category_code, int(r.tier), r.area_code), []).append(
+                    r
+                )
             else:
                 self._asset_rows.setdefault((r.category_code, r.asset_layer), []).append(r)
             if r.role not in ("lead", "co"):
@@ -218,9 +218,9 @@ class DutyCatalogue:
         matched_category = leads[0].category_code if leads else levels[0]
 
         for hit in assets_hit:
-            asset_rows = [
-                r for c in levels for r in self._asset_rows.get((c, hit.code), ())
-            ] or [r for c in levels for r in self._asset_rows.get((c, str(hit.kind)), ())]
+            asset_rows = [r for c in levels for r in self._asset_rows.get((c, hit.code), ())] or [
+                r for c in levels for r in self._asset_rows.get((c, str(hit.kind)), ())
+            ]
             asset_rows = [r for r in asset_rows if area_match(r)]
             asset_leads = sorted(
                 (r for r in asset_rows if r.role == "lead"),
@@ -241,8 +241,7 @@ class DutyCatalogue:
             co = [*co, *asset_co]
         if area_lead is None:
             raise Unroutable(
-                f"no responsible unit for {category!r} at {place} "
-                f"in duty catalogue {self.version}"
+                f"no responsible unit for {category!r} at {place} in duty catalogue {self.version}"
             )
         tier_name = Tier(leads[0].tier).name.lower()
         return Responsibility(

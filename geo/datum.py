@@ -133,9 +133,7 @@ def _offset_many(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArr
     return np.where(inside, dlon, 0.0), np.where(inside, dlat, 0.0)
 
 
-def wgs84_to_gcj02_many(
-    lon: npt.ArrayLike, lat: npt.ArrayLike
-) -> tuple[FloatArray, FloatArray]:
+def wgs84_to_gcj02_many(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Vectorised :func:`wgs84_to_gcj02` over arrays of longitudes and latitudes.
 
     Examples
@@ -150,9 +148,7 @@ def wgs84_to_gcj02_many(
     return lo + dlon, la + dlat
 
 
-def gcj02_to_wgs84_many(
-    lon: npt.ArrayLike, lat: npt.ArrayLike
-) -> tuple[FloatArray, FloatArray]:
+def gcj02_to_wgs84_many(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Vectorised :func:`gcj02_to_wgs84` (iterative inversion over the whole batch).
 
     Examples

@@ -86,9 +86,7 @@ class Location:
         }
         if not self.inside:
             out["nearest"] = self.nearest.as_dict() if self.nearest else None
-            out["distance_m"] = (
-                round(self.distance_m, 1) if self.distance_m is not None else None
-            )
+            out["distance_m"] = round(self.distance_m, 1) if self.distance_m is not None else None
             out["neighbour"] = self.neighbour.as_dict() if self.neighbour else None
         return out
 
@@ -335,13 +333,16 @@ class AreaIndex:
         leaf = np.where(rid < self._n_leaves, rid, -1).astype(np.int32)
         codes = {tier: table[leaf] for tier, table in self._tier_codes.items()}
         return LocateBatch(
-            lon=x, lat=y, inside=leaf >= 0, leaf=leaf, codes=codes,
-            neighbour=self._neighbour_codes[rid], _index=self,
+            lon=x,
+            lat=y,
+            inside=leaf >= 0,
+            leaf=leaf,
+            codes=codes,
+            neighbour=self._neighbour_codes[rid],
+            _index=self,
         )
 
-    def feature_collection(
-        self, tier: Tier | int, simplify_deg: float = 0.0
-    ) -> dict[str, Any]:
+    def feature_collection(self, tier: Tier | int, simplify_deg: float = 0.0) -> dict[str, Any]:
         """The areas of one tier as a GeoJSON FeatureCollection (for the map).
 
         ``simplify_deg`` > 0 simplifies with ``shapely.coverage_simplify`` so borders shared
@@ -364,8 +365,11 @@ class AreaIndex:
                 {
                     "type": "Feature",
                     "properties": {
-                        "code": a.code, "name": a.name, "tier": int(a.tier),
-                        "parent": a.parent_code, "synthetic": a.synthetic,
+                        "code": a.code,
+                        "name": a.name,
+                        "tier": int(a.tier),
+                        "parent": a.parent_code,
+                        "synthetic": a.synthetic,
                     },
                     "geometry": mapping(g),
                 }

@@ -52,7 +52,10 @@ def _segments(geoms: Sequence[BaseGeometry]) -> _Segments:
     same = coord_ring[:-1] == coord_ring[1:]
     region = polys[1][ring_poly][coord_ring[:-1][same]]
     return _Segments(
-        coords[:-1, 0][same], coords[:-1, 1][same], coords[1:, 0][same], coords[1:, 1][same],
+        coords[:-1, 0][same],
+        coords[:-1, 1][same],
+        coords[1:, 0][same],
+        coords[1:, 1][same],
         region.astype(np.int64),
     )
 
@@ -93,9 +96,7 @@ class LookupGrid:
         self.nx = max(1, math.ceil((maxx - minx) / cell))
         self.ny = max(1, math.ceil((maxy - miny) / cell))
         clip = box(minx, miny, minx + self.nx * cell, miny + self.ny * cell)
-        clipped = [
-            g if clip.contains(g) else shapely.intersection(g, clip) for g in geoms
-        ]
+        clipped = [g if clip.contains(g) else shapely.intersection(g, clip) for g in geoms]
         self.geoms = np.asarray(clipped, dtype=object)
         shapely.prepare(self.geoms)
         seg = _segments(clipped)
@@ -205,8 +206,10 @@ class LookupGrid:
         cells, cand = cells[~placeholder], cand[~placeholder]
         r, c = np.divmod(where, self.nx)
         boxes = shapely.box(
-            self.minx + c * self.cell, self.miny + r * self.cell,
-            self.minx + (c + 1) * self.cell, self.miny + (r + 1) * self.cell,
+            self.minx + c * self.cell,
+            self.miny + r * self.cell,
+            self.minx + (c + 1) * self.cell,
+            self.miny + (r + 1) * self.cell,
         )
         tree = shapely.STRtree(self.geoms)
         qi, gi = tree.query(boxes, predicate="intersects")

@@ -65,8 +65,9 @@ class OutlineDistance:
     ) -> None:
         self.geoms = list(geoms)
         self._tree = shapely.STRtree(self.geoms)
-        polys, owner_of_poly = shapely.get_parts(np.asarray(self.geoms, dtype=object),
-                                                 return_index=True)
+        polys, owner_of_poly = shapely.get_parts(
+            np.asarray(self.geoms, dtype=object), return_index=True
+        )
         rings, ring_poly = shapely.get_rings(polys, return_index=True)
         coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
         same = coord_ring[:-1] == coord_ring[1:]
@@ -93,8 +94,9 @@ class OutlineDistance:
         self.nx = math.ceil((maxx + margin_deg - self.minx) / bucket_deg)
         self.ny = math.ceil((maxy + margin_deg - self.miny) / bucket_deg)
         seg_lines = shapely.linestrings(
-            np.stack([np.column_stack([self.ax, self.ay]), np.column_stack([self.bx, self.by])],
-                     axis=1)
+            np.stack(
+                [np.column_stack([self.ax, self.ay]), np.column_stack([self.bx, self.by])], axis=1
+            )
         )
         seg_tree = shapely.STRtree(seg_lines)
         cx = (self.minx + (np.arange(self.nx) + 0.5) * bucket_deg) * self.kx
@@ -123,7 +125,7 @@ class OutlineDistance:
         if not (0 <= c < self.nx and 0 <= r < self.ny):
             return self._nearest_far(lon, lat)
         b = r * self.nx + c
-        s = self._seg[self._ptr[b]: self._ptr[b + 1]]
+        s = self._seg[self._ptr[b] : self._ptr[b + 1]]
         px = lon * self.kx
         ax, ay = self.ax[s], self.ay[s]
         dx, dy = self.bx[s] - ax, self.by[s] - ay

@@ -56,15 +56,15 @@ def _width(n: int) -> int:
     return max(2, len(str(n)))
 
 
-def _subdivide_county(
-    county: Area, township_deg: float, village_split: int
-) -> Iterable[Area]:
+def _subdivide_county(county: Area, township_deg: float, village_split: int) -> Iterable[Area]:
     shapely.prepare(county.geometry)
     cells = _cells(county.geometry.bounds, township_deg)
-    boxes = np.array([
-        box(c * township_deg, r * township_deg, (c + 1) * township_deg, (r + 1) * township_deg)
-        for r, c in cells
-    ])
+    boxes = np.array(
+        [
+            box(c * township_deg, r * township_deg, (c + 1) * township_deg, (r + 1) * township_deg)
+            for r, c in cells
+        ]
+    )
     touching = shapely.intersects(county.geometry, boxes)
     inside = shapely.contains_properly(county.geometry, boxes)
     clipped = shapely.intersection(boxes[touching & ~inside], county.geometry)

@@ -174,9 +174,7 @@ def _missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or str(v) == ""
 
 
-def _repair(
-    c: Candidate, errors: list[str], repaired: list[Repair]
-) -> BaseGeometry | None:
+def _repair(c: Candidate, errors: list[str], repaired: list[Repair]) -> BaseGeometry | None:
     g = c.geometry
     if g is None or g.is_empty:
         errors.append(f"{c.code}: empty geometry")
@@ -270,8 +268,7 @@ def validate_import(
                     strays.append(Stray(code, parent or "", out, out / max(area_m2(g), 1e-9)))
         else:
             # Without the parent, only holes enclosed by the siblings are sure to be gaps.
-            interiors = [shapely.Polygon(r) for p in shapely.get_parts(union)
-                         for r in p.interiors]
+            interiors = [shapely.Polygon(r) for p in shapely.get_parts(union) for r in p.interiors]
             holes = shapely.union_all(interiors) if interiors else shapely.Polygon()
         for part in shapely.get_parts(holes):
             a = area_m2(part)

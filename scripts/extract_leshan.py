@@ -50,8 +50,17 @@ from geo.datum import gcj02_to_wgs84_many
 
 CITY = "511100"
 COUNTIES = [
-    "511102", "511111", "511112", "511113", "511123", "511124",
-    "511126", "511129", "511132", "511133", "511181",
+    "511102",
+    "511111",
+    "511112",
+    "511113",
+    "511123",
+    "511124",
+    "511126",
+    "511129",
+    "511132",
+    "511133",
+    "511181",
 ]
 NEIGHBOURS = ["511400", "511800", "511500", "510300", "513400", "511000"]
 PROVINCE = "510000"
@@ -138,15 +147,28 @@ def main(argv: list[str] | None = None) -> int:
     print(f"counties vs city symmetric difference: {gap:.3e} deg²")
 
     args.out.mkdir(parents=True, exist_ok=True)
-    _write(args.out / "leshan_city.geojson", [
-        _feature(city, {
-            "adcode": CITY, "name": names[CITY], "tier": 1, "parent": PROVINCE, **common,
-        })
-    ])
-    _write(args.out / "leshan_counties.geojson", [
-        _feature(g, {"adcode": c, "name": names[c], "tier": 2, "parent": CITY, **common})
-        for c, g in counties.items()
-    ])
+    _write(
+        args.out / "leshan_city.geojson",
+        [
+            _feature(
+                city,
+                {
+                    "adcode": CITY,
+                    "name": names[CITY],
+                    "tier": 1,
+                    "parent": PROVINCE,
+                    **common,
+                },
+            )
+        ],
+    )
+    _write(
+        args.out / "leshan_counties.geojson",
+        [
+            _feature(g, {"adcode": c, "name": names[c], "tier": 2, "parent": CITY, **common})
+            for c, g in counties.items()
+        ],
+    )
     neighbour_features = []
     for code in NEIGHBOURS:
         geom = _to_wgs84(load(code))
@@ -154,10 +176,19 @@ def main(argv: list[str] | None = None) -> int:
         borders = bool(city.distance(geom) < 5e-4)
         overlap = city.intersection(geom).area
         print(f"{code} {names[code]}: borders Leshan={borders}, overlap {overlap:.2e} deg²")
-        neighbour_features.append(_feature(geom, {
-            "adcode": code, "name": names[code], "tier": 1, "parent": PROVINCE,
-            "borders_leshan": borders, **common,
-        }))
+        neighbour_features.append(
+            _feature(
+                geom,
+                {
+                    "adcode": code,
+                    "name": names[code],
+                    "tier": 1,
+                    "parent": PROVINCE,
+                    "borders_leshan": borders,
+                    **common,
+                },
+            )
+        )
     _write(args.out / "neighbours.geojson", neighbour_features)
     return 0
 

@@ -79,7 +79,7 @@ def _denied(lang: str, message: str) -> HTMLResponse:
     s = STRINGS[lang]
     body = (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-        f'<title>{html.escape(s["title"])}</title>'
+        f"<title>{html.escape(s['title'])}</title>"
         '<style>body{background:#0b1220;color:#e6edf7;font:32px "Noto Sans CJK SC",sans-serif;'
         "display:flex;align-items:center;justify-content:center;height:100vh;margin:0}</style></head>"
         f"<body><div>{html.escape(s['expired'])}: {html.escape(message)}</div></body></html>"

@@ -249,6 +249,8 @@ register_section("mode", mode_section, empty={"mode": "normal"})
 register_section("feeds", feeds_section, empty=[])
 register_section("feed_layers", feed_layers_section, empty={})
 register_section("geography", geography_section, empty={})
+
+
 async def supervision_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
     """Open video supervision sessions and who is in them (read at the snapshot's seq)."""
     from dispatch_center.services.supervision import live_sessions_snapshot

@@ -279,6 +279,8 @@ def render_console(who: Any, my: Mapping[str, Any], token: str) -> str:
     text = (resources.files("dispatch_center.templates") / "supervision_console.html").read_text(
         "utf-8"
     )
-    return _env().from_string(text).render(
-        who=who, my=my, token=token, role_label=_role_label(who.role.value)
+    return (
+        _env()
+        .from_string(text)
+        .render(who=who, my=my, token=token, role_label=_role_label(who.role.value))
     )

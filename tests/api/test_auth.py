@@ -51,8 +51,14 @@ def test_every_route_needs_a_token(live: LiveCenter) -> None:
     routes = api_routes(live)
     # The spine's routes at least; later issues add more and they are checked too.
     paths = {p for _, p in routes}
-    assert {"/api/v1/orders", "/api/v1/orders/1", "/api/v1/orders/1/actions/dispatch",
-            "/api/v1/calendar/deadlines", "/api/v1/users", "/api/v1/auth/me"} <= paths
+    assert {
+        "/api/v1/orders",
+        "/api/v1/orders/1",
+        "/api/v1/orders/1/actions/dispatch",
+        "/api/v1/calendar/deadlines",
+        "/api/v1/users",
+        "/api/v1/auth/me",
+    } <= paths
     with live.client() as c:
         for method, path in routes:
             _assert_401(c.request(method, path, json={}))
@@ -70,17 +76,26 @@ def test_garbage_tokens_are_401(live: LiveCenter, header: str) -> None:
 
 def _forged(live: LiveCenter, **claims: Any) -> str:
     now = datetime.now(UTC)
-    base: dict[str, Any] = {"sub": "admin", "role": "admin", "iat": int(now.timestamp()),
-                            "exp": int((now + timedelta(minutes=5)).timestamp())}
+    base: dict[str, Any] = {
+        "sub": "admin",
+        "role": "admin",
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=5)).timestamp()),
+    }
     base.update(claims)
-    return jwt.encode({k: v for k, v in base.items() if v is not None},
-                      live.center.secret_key, algorithm="HS256")
+    return jwt.encode(
+        {k: v for k, v in base.items() if v is not None}, live.center.secret_key, algorithm="HS256"
+    )
 
 
 def test_expired_and_forged_tokens_are_401(live: LiveCenter) -> None:
     who = Principal("dispatcher", Role.dispatcher, "511100")
-    expired = issue_token(who, live.center.secret_key, timedelta(minutes=5),
-                          now=datetime.now(UTC) - timedelta(hours=1))
+    expired = issue_token(
+        who,
+        live.center.secret_key,
+        timedelta(minutes=5),
+        now=datetime.now(UTC) - timedelta(hours=1),
+    )
     other_key = issue_token(who, "another-center-key-" * 3, timedelta(minutes=5))
     tokens = {
         "expired": expired,
@@ -88,8 +103,9 @@ def test_expired_and_forged_tokens_are_401(live: LiveCenter) -> None:
         "unknown role": _forged(live, role="mayor"),
         "no expiry": _forged(live, exp=None),
         "no subject": _forged(live, sub=None),
-        "alg none": jwt.encode({"sub": "admin", "role": "admin", "exp": 4102444800}, None,
-                               algorithm="none"),
+        "alg none": jwt.encode(
+            {"sub": "admin", "role": "admin", "exp": 4102444800}, None, algorithm="none"
+        ),
     }
     with live.client() as c:
         for name, token in tokens.items():
@@ -112,8 +128,10 @@ def test_sign_in(live: LiveCenter) -> None:
     body = ok.json()
     assert body["token_type"] == "bearer"
     assert body["expires_in"] > 0
-    me = httpx.get(f"{live.base_url}/api/v1/auth/me",
-                   headers={"Authorization": f"Bearer {body['access_token']}"})
+    me = httpx.get(
+        f"{live.base_url}/api/v1/auth/me",
+        headers={"Authorization": f"Bearer {body['access_token']}"},
+    )
     assert me.json() == {"username": "duty", "role": "duty_officer", "unit_code": "511100"}
     wrong = httpx.post(url, data={"username": "duty", "password": PASSWORD + "x"})
     nobody = httpx.post(url, data={"username": "nobody", "password": PASSWORD})
@@ -142,8 +160,13 @@ INTAKE = {"admin", "duty", "dispatcher"}
 NOT_INTAKE = {"leader", "auditor", "flood_hq", "holiday_hq", "h_511102"}
 NON_ADMIN = sorted(set(ALL_ACCOUNTS) - {"admin"})
 
-LIMIT = {"urgency": "general", "respond_value": 1, "respond_unit": "working_days",
-         "reply_value": 5, "reply_unit": "working_days"}
+LIMIT = {
+    "urgency": "general",
+    "respond_value": 1,
+    "respond_unit": "working_days",
+    "reply_value": 5,
+    "reply_unit": "working_days",
+}
 USER = {"username": "mallory_x", "password": "long-enough-password", "role": "admin"}
 ADMIN_ONLY = [
     ("POST", "/api/v1/users", USER),
@@ -192,14 +215,21 @@ def test_everyone_reads_reference_data(
     as_user: Callable[[str], httpx.Client], username: str
 ) -> None:
     c = as_user(username)
-    for path in ("/api/v1/orders", "/api/v1/categories", "/api/v1/units",
-                 "/api/v1/time-limits", "/api/v1/calendar/years", "/api/v1/auth/me"):
+    for path in (
+        "/api/v1/orders",
+        "/api/v1/categories",
+        "/api/v1/units",
+        "/api/v1/time-limits",
+        "/api/v1/calendar/years",
+        "/api/v1/auth/me",
+    ):
         r = c.get(path)
         assert r.status_code == 200, f"{username} {path}: {r.text}"
 
 
-def test_admin_creates_a_handler_who_signs_in(as_user: Callable[[str], httpx.Client],
-                                              live: LiveCenter) -> None:
+def test_admin_creates_a_handler_who_signs_in(
+    as_user: Callable[[str], httpx.Client], live: LiveCenter
+) -> None:
     admin = as_user("admin")
     body = {"username": "h_test_jiajiang", "password": PASSWORD, "role": "handler"}
     r = admin.post("/api/v1/users", json=body)
@@ -231,8 +261,9 @@ def test_phone_masked_for_roles_that_do_not_need_it(
     for username in sorted(FULL | MASKED):
         c = as_user(username)
         one = c.get(f"/api/v1/orders/{order['id']}").json()
-        listed = {o["id"]: o for o in c.get("/api/v1/orders", params={"limit": 500}).json()[
-            "orders"]}
+        listed = {
+            o["id"]: o for o in c.get("/api/v1/orders", params={"limit": 500}).json()["orders"]
+        }
         want = "13812345678" if username in FULL else "138****5678"
         assert one["reporter"]["phone"] == want, username
         assert listed[order["id"]]["reporter"]["phone"] == want, username

@@ -113,8 +113,12 @@ def test_every_api_change_is_logged_in_order(
     start = _contiguous(db)[-1] if _contiguous(db) else 0
     order = c.post("/api/v1/orders", json=new_order()).json()
     base = f"/api/v1/orders/{order['id']}/actions"
-    steps = [(c, "dispatch", {"unit_code": "511102"}), (h, "accept", {}), (h, "start", {}),
-             (h, "reply", {"note": "已处理"})]
+    steps = [
+        (c, "dispatch", {"unit_code": "511102"}),
+        (h, "accept", {}),
+        (h, "start", {}),
+        (h, "reply", {"note": "已处理"}),
+    ]
     for client, action, body in steps:
         assert client.post(f"{base}/{action}", json=body).status_code == 200
     assert c.post(f"{base}/close").status_code == 409  # refused: no row
@@ -123,7 +127,11 @@ def test_every_api_change_is_logged_in_order(
     ).fetchall()
     assert [r["seq"] for r in rows] == list(range(start + 1, start + 1 + len(rows)))
     assert [r["payload"]["action"] for r in rows if r["entity_id"] == order["id"]] == [
-        "receive", "dispatch", "accept", "start", "reply",
+        "receive",
+        "dispatch",
+        "accept",
+        "start",
+        "reply",
     ]
     assert rows[-1]["payload"]["actor"] == "h_511102"
 

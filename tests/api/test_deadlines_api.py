@@ -28,41 +28,105 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # (case, received_at, urgency, respond_by, reply_by, provisional)
 CASES = [
-    ("friday-before-spring-festival", "2026-02-13T10:00:00+08:00", "general",
-     # Sat 02-14 is a make-up working day; 02-15..23 off; 24, 25, 26, 27.
-     "2026-02-14T10:00:00+08:00", "2026-02-27T10:00:00+08:00", False),
-    ("during-spring-festival", "2026-02-18T09:00:00+08:00", "general",
-     # The clock starts Tue 02-24 00:00; day 5 is make-up Saturday 02-28, ending at 24:00.
-     "2026-02-25T00:00:00+08:00", "2026-03-01T00:00:00+08:00", False),
-    ("urgent-on-a-holiday-night", "2026-02-16T23:50:00+08:00", "urgent",
-     "2026-02-17T00:10:00+08:00", "2026-02-17T23:50:00+08:00", False),
-    ("consultation-on-a-holiday", "2026-02-17T08:00:00+08:00", "consultation",
-     "2026-02-17T08:00:00+08:00", "2026-02-17T08:00:00+08:00", False),
-    ("friday-before-make-up-saturday", "2026-10-09T15:30:00+08:00", "general",
-     # Sat 10-10 is a working day: 10-10, 12, 13, 14, 15 (Mon-Fri only would give 10-16).
-     "2026-10-10T15:30:00+08:00", "2026-10-15T15:30:00+08:00", False),
-    ("same-moment-given-in-utc", "2026-10-09T07:30:00Z", "general",
-     "2026-10-10T15:30:00+08:00", "2026-10-15T15:30:00+08:00", False),
-    ("eve-of-national-day", "2026-09-30T16:00:00+08:00", "general",
-     # 10-01..07 off: 10-08, 09, 10 (Sat), 12, 13.
-     "2026-10-08T16:00:00+08:00", "2026-10-13T16:00:00+08:00", False),
-    ("into-uncovered-2027", "2026-12-30T11:00:00+08:00", "general",
-     # 12-31, then 2027 counted Mon-Fri: 01-01 (Fri), 04, 05, 06.
-     "2026-12-31T11:00:00+08:00", "2027-01-06T11:00:00+08:00", True),
-    ("new-years-eve-into-2027", "2026-12-31T11:00:00+08:00", "general",
-     "2027-01-01T11:00:00+08:00", "2027-01-07T11:00:00+08:00", True),
-    ("general-in-2027", "2027-03-01T08:00:00+08:00", "general",
-     "2027-03-02T08:00:00+08:00", "2027-03-08T08:00:00+08:00", True),
-    ("urgent-in-2027-runs-on-the-clock", "2027-03-01T08:00:00+08:00", "urgent",
-     "2027-03-01T08:20:00+08:00", "2027-03-02T08:00:00+08:00", False),
+    (
+        "friday-before-spring-festival",
+        "2026-02-13T10:00:00+08:00",
+        "general",
+        # Sat 02-14 is a make-up working day; 02-15..23 off; 24, 25, 26, 27.
+        "2026-02-14T10:00:00+08:00",
+        "2026-02-27T10:00:00+08:00",
+        False,
+    ),
+    (
+        "during-spring-festival",
+        "2026-02-18T09:00:00+08:00",
+        "general",
+        # The clock starts Tue 02-24 00:00; day 5 is make-up Saturday 02-28, ending at 24:00.
+        "2026-02-25T00:00:00+08:00",
+        "2026-03-01T00:00:00+08:00",
+        False,
+    ),
+    (
+        "urgent-on-a-holiday-night",
+        "2026-02-16T23:50:00+08:00",
+        "urgent",
+        "2026-02-17T00:10:00+08:00",
+        "2026-02-17T23:50:00+08:00",
+        False,
+    ),
+    (
+        "consultation-on-a-holiday",
+        "2026-02-17T08:00:00+08:00",
+        "consultation",
+        "2026-02-17T08:00:00+08:00",
+        "2026-02-17T08:00:00+08:00",
+        False,
+    ),
+    (
+        "friday-before-make-up-saturday",
+        "2026-10-09T15:30:00+08:00",
+        "general",
+        # Sat 10-10 is a working day: 10-10, 12, 13, 14, 15 (Mon-Fri only would give 10-16).
+        "2026-10-10T15:30:00+08:00",
+        "2026-10-15T15:30:00+08:00",
+        False,
+    ),
+    (
+        "same-moment-given-in-utc",
+        "2026-10-09T07:30:00Z",
+        "general",
+        "2026-10-10T15:30:00+08:00",
+        "2026-10-15T15:30:00+08:00",
+        False,
+    ),
+    (
+        "eve-of-national-day",
+        "2026-09-30T16:00:00+08:00",
+        "general",
+        # 10-01..07 off: 10-08, 09, 10 (Sat), 12, 13.
+        "2026-10-08T16:00:00+08:00",
+        "2026-10-13T16:00:00+08:00",
+        False,
+    ),
+    (
+        "into-uncovered-2027",
+        "2026-12-30T11:00:00+08:00",
+        "general",
+        # 12-31, then 2027 counted Mon-Fri: 01-01 (Fri), 04, 05, 06.
+        "2026-12-31T11:00:00+08:00",
+        "2027-01-06T11:00:00+08:00",
+        True,
+    ),
+    (
+        "new-years-eve-into-2027",
+        "2026-12-31T11:00:00+08:00",
+        "general",
+        "2027-01-01T11:00:00+08:00",
+        "2027-01-07T11:00:00+08:00",
+        True,
+    ),
+    (
+        "general-in-2027",
+        "2027-03-01T08:00:00+08:00",
+        "general",
+        "2027-03-02T08:00:00+08:00",
+        "2027-03-08T08:00:00+08:00",
+        True,
+    ),
+    (
+        "urgent-in-2027-runs-on-the-clock",
+        "2027-03-01T08:00:00+08:00",
+        "urgent",
+        "2027-03-01T08:20:00+08:00",
+        "2027-03-02T08:00:00+08:00",
+        False,
+    ),
 ]
 IDS = [c[0] for c in CASES]
 
 
 def _deadlines(c: httpx.Client, received_at: str, urgency: str) -> dict[str, Any]:
-    r = c.get(
-        "/api/v1/calendar/deadlines", params={"received_at": received_at, "urgency": urgency}
-    )
+    r = c.get("/api/v1/calendar/deadlines", params={"received_at": received_at, "urgency": urgency})
     assert r.status_code == 200, r.text
     return dict(r.json())
 
@@ -103,8 +167,14 @@ def test_calendar_deadlines_and_order_deadlines_agree(
         ({"urgency": "general"}, "received_at"),
         ({"received_at": "2026-10-09T15:30:00+08:00", "urgency": "soon"}, "urgency"),
         ({"received_at": "2026-10-09T15:30:00+08:00"}, "urgency"),
-        ({"received_at": "2026-10-09T15:30:00+08:00", "urgency": "general",
-          "category": "no.such"}, "category"),
+        (
+            {
+                "received_at": "2026-10-09T15:30:00+08:00",
+                "urgency": "general",
+                "category": "no.such",
+            },
+            "category",
+        ),
     ],
 )
 def test_calendar_deadlines_bad_query_is_422(
@@ -206,8 +276,11 @@ IMPORT_2027 = {
 def test_admin_imports_2027_and_deadlines_stop_being_provisional(annex: LiveCenter) -> None:
     with annex.client("dispatcher") as c, annex.client("admin") as admin:
         before = _deadlines(c, "2026-12-30T11:00:00+08:00", "general")
-        assert before == {"respond_by": "2026-12-31T11:00:00+08:00",
-                          "reply_by": "2027-01-06T11:00:00+08:00", "provisional": True}
+        assert before == {
+            "respond_by": "2026-12-31T11:00:00+08:00",
+            "reply_by": "2027-01-06T11:00:00+08:00",
+            "provisional": True,
+        }
         kept = _create(c, received_at="2026-12-30T11:00:00+08:00")
         assert kept["deadlines"] == before
 
@@ -230,8 +303,11 @@ def test_admin_imports_2027_and_deadlines_stop_being_provisional(annex: LiveCent
 
         # 01-01..03 are now holidays: 12-31, 01-04, 05, 06, 07.
         after = _deadlines(c, "2026-12-30T11:00:00+08:00", "general")
-        assert after == {"respond_by": "2026-12-31T11:00:00+08:00",
-                         "reply_by": "2027-01-07T11:00:00+08:00", "provisional": False}
+        assert after == {
+            "respond_by": "2026-12-31T11:00:00+08:00",
+            "reply_by": "2027-01-07T11:00:00+08:00",
+            "provisional": False,
+        }
         assert _deadlines(c, "2026-12-31T11:00:00+08:00", "general") == {
             "respond_by": "2027-01-04T11:00:00+08:00",
             "reply_by": "2027-01-08T11:00:00+08:00",
@@ -252,19 +328,30 @@ def test_admin_changes_a_time_limit_for_new_orders(annex: LiveCenter) -> None:
     with annex.client("dispatcher") as c, annex.client("admin") as admin:
         old = _create(c, received_at=received)
         assert old["deadlines"]["reply_by"] == "2026-10-15T15:30:00+08:00"
-        limit = {"urgency": "general", "respond_value": 1, "respond_unit": "working_days",
-                 "reply_value": 3, "reply_unit": "working_days"}
+        limit = {
+            "urgency": "general",
+            "respond_value": 1,
+            "respond_unit": "working_days",
+            "reply_value": 3,
+            "reply_unit": "working_days",
+        }
         assert c.put("/api/v1/time-limits", json=limit).status_code == 403
         r = admin.put("/api/v1/time-limits", json=limit)
         assert r.status_code == 200, r.text
         table = c.get("/api/v1/time-limits").json()["time_limits"]
-        general = [t for t in table if t["urgency"] == "general" and t["category_code"] is None
-                   and t["mode"] is None]
+        general = [
+            t
+            for t in table
+            if t["urgency"] == "general" and t["category_code"] is None and t["mode"] is None
+        ]
         assert [(t["reply_value"], t["updated_by"]) for t in general] == [(3, "admin")]
 
         # Three working days: 10-10 (make-up Saturday), 12, 13.
-        expected = {"respond_by": "2026-10-10T15:30:00+08:00",
-                    "reply_by": "2026-10-13T15:30:00+08:00", "provisional": False}
+        expected = {
+            "respond_by": "2026-10-10T15:30:00+08:00",
+            "reply_by": "2026-10-13T15:30:00+08:00",
+            "provisional": False,
+        }
         assert _deadlines(c, received, "general") == expected
         new = _create(c, received_at=received)
         assert new["deadlines"] == expected
@@ -275,8 +362,7 @@ def test_admin_changes_a_time_limit_for_new_orders(annex: LiveCenter) -> None:
         # A per-category limit overrides the urgency's for that category only.
         per_cat = {**limit, "category_code": "water.supply", "reply_value": 1}
         assert admin.put("/api/v1/time-limits", json=per_cat).status_code == 200
-        water = _create(c, received_at=received,
-                        category={"type": "help", "code": "water.supply"})
+        water = _create(c, received_at=received, category={"type": "help", "code": "water.supply"})
         assert water["deadlines"]["reply_by"] == "2026-10-10T15:30:00+08:00"
         r = admin.put("/api/v1/time-limits", json={**limit, "category_code": "no.such"})
         assert r.status_code == 422

@@ -38,9 +38,7 @@ def test_same_source_twice_sequentially(
     assert first.json()["id"] == again.json()["id"] == third.json()["id"]
     assert again.json()["number"] == first.json()["number"]
     assert again.json()["description"] == body["description"]
-    assert _rows(live, "wechat-gateway", sid) == [
-        (int(first.json()["id"]), first.json()["number"])
-    ]
+    assert _rows(live, "wechat-gateway", sid) == [(int(first.json()["id"]), first.json()["number"])]
     # The retry did not touch the order's history either.
     timeline = c.get(f"/api/v1/orders/{first.json()['id']}").json()["timeline"]
     assert [t["action"] for t in timeline] == ["receive"]
@@ -91,8 +89,12 @@ def test_different_source_id_or_source_is_a_new_order(
 
 @pytest.mark.parametrize(
     "extra",
-    [{"source": "email"}, {"source_id": "abc-1"}, {"source": "", "source_id": "x"},
-     {"source": "email", "source_id": ""}],
+    [
+        {"source": "email"},
+        {"source_id": "abc-1"},
+        {"source": "", "source_id": "x"},
+        {"source": "email", "source_id": ""},
+    ],
     ids=["source-only", "source_id-only", "empty-source", "empty-source_id"],
 )
 def test_source_and_source_id_go_together(

@@ -46,11 +46,13 @@ ACTIONS = (
     "transfer_to_110",
     "return_from_110",
 )
-HANDLER_ACTIONS = frozenset(
-    {"accept", "start", "reply", "request_return", "request_extension"}
-)
-ROLE_OF = {"dispatcher": "dispatcher", "admin": "admin", HANDLER: "handler",
-           OTHER_HANDLER: "handler"}
+HANDLER_ACTIONS = frozenset({"accept", "start", "reply", "request_return", "request_extension"})
+ROLE_OF = {
+    "dispatcher": "dispatcher",
+    "admin": "admin",
+    HANDLER: "handler",
+    OTHER_HANDLER: "handler",
+}
 
 # The body each action is tried with: valid details, so a 409 can only come from the state.
 BODIES: dict[str, dict[str, Any]] = {
@@ -92,39 +94,70 @@ class Scenario:
 
 SCENARIOS: dict[str, Scenario] = {
     "received": Scenario(
-        "general", [], "received",
+        "general",
+        [],
+        "received",
         {"dispatch": "dispatched", "merge": "merged", "transfer_to_110": "transferred_110"},
         assigned=False,
     ),
     "received_consultation": Scenario(
-        "consultation", [], "received",
-        {"dispatch": "dispatched", "resolve_at_intake": "replied", "merge": "merged",
-         "transfer_to_110": "transferred_110"},
+        "consultation",
+        [],
+        "received",
+        {
+            "dispatch": "dispatched",
+            "resolve_at_intake": "replied",
+            "merge": "merged",
+            "transfer_to_110": "transferred_110",
+        },
         assigned=False,
     ),
     "dispatched": Scenario(
-        "general", [DISPATCH], "dispatched",
-        {"accept": "accepted", "request_return": "return_requested",
-         "redispatch": "dispatched", "merge": "merged", "transfer_to_110": "transferred_110"},
+        "general",
+        [DISPATCH],
+        "dispatched",
+        {
+            "accept": "accepted",
+            "request_return": "return_requested",
+            "redispatch": "dispatched",
+            "merge": "merged",
+            "transfer_to_110": "transferred_110",
+        },
     ),
     "accepted": Scenario(
-        "general", [DISPATCH, ACCEPT], "accepted",
-        {"start": "in_progress", "reply": "replied", "request_return": "return_requested",
-         "request_extension": "accepted"},
+        "general",
+        [DISPATCH, ACCEPT],
+        "accepted",
+        {
+            "start": "in_progress",
+            "reply": "replied",
+            "request_return": "return_requested",
+            "request_extension": "accepted",
+        },
     ),
     "accepted_extension_pending": Scenario(
-        "general", [DISPATCH, ACCEPT, EXTEND], "accepted",
-        {"start": "in_progress", "reply": "replied", "request_return": "return_requested",
-         "approve_extension": "accepted", "reject_extension": "accepted"},
+        "general",
+        [DISPATCH, ACCEPT, EXTEND],
+        "accepted",
+        {
+            "start": "in_progress",
+            "reply": "replied",
+            "request_return": "return_requested",
+            "approve_extension": "accepted",
+            "reject_extension": "accepted",
+        },
     ),
     "in_progress": Scenario(
-        "general", [DISPATCH, ACCEPT, START], "in_progress",
+        "general",
+        [DISPATCH, ACCEPT, START],
+        "in_progress",
         {"reply": "replied", "request_extension": "in_progress"},
     ),
     "in_progress_extension_pending": Scenario(
-        "general", [DISPATCH, ACCEPT, START, EXTEND], "in_progress",
-        {"reply": "replied", "approve_extension": "in_progress",
-         "reject_extension": "in_progress"},
+        "general",
+        [DISPATCH, ACCEPT, START, EXTEND],
+        "in_progress",
+        {"reply": "replied", "approve_extension": "in_progress", "reject_extension": "in_progress"},
     ),
     "replied": Scenario("general", DONE, "replied", {"callback": "callback_done"}),
     "callback_done": Scenario(
@@ -134,27 +167,42 @@ SCENARIOS: dict[str, Scenario] = {
         "general", [*DONE, CALLBACK, evaluate("satisfied")], "evaluated", {"close": "closed"}
     ),
     "evaluated_basically_satisfied": Scenario(
-        "general", [*DONE, CALLBACK, evaluate("basically_satisfied")], "evaluated",
+        "general",
+        [*DONE, CALLBACK, evaluate("basically_satisfied")],
+        "evaluated",
         {"close": "closed"},
     ),
     "evaluated_unsatisfied": Scenario(
-        "general", [*DONE, CALLBACK, evaluate("unsatisfied")], "evaluated",
+        "general",
+        [*DONE, CALLBACK, evaluate("unsatisfied")],
+        "evaluated",
         {"close": "closed", "reopen": "dispatched"},
     ),
     "closed_satisfied": Scenario(
         "general", [*DONE, CALLBACK, evaluate("satisfied"), CLOSE], "closed", {}
     ),
     "closed_unsatisfied": Scenario(
-        "general", [*DONE, CALLBACK, evaluate("unsatisfied"), CLOSE], "closed",
+        "general",
+        [*DONE, CALLBACK, evaluate("unsatisfied"), CLOSE],
+        "closed",
         {"reopen": "dispatched"},
     ),
     "return_requested": Scenario(
-        "general", [DISPATCH, RETURN], "return_requested",
-        {"redispatch": "dispatched", "uphold_return": "dispatched", "merge": "merged",
-         "transfer_to_110": "transferred_110"},
+        "general",
+        [DISPATCH, RETURN],
+        "return_requested",
+        {
+            "redispatch": "dispatched",
+            "uphold_return": "dispatched",
+            "merge": "merged",
+            "transfer_to_110": "transferred_110",
+        },
     ),
     "transferred_110": Scenario(
-        "general", [TRANSFER], "transferred_110", {"return_from_110": "received"},
+        "general",
+        [TRANSFER],
+        "transferred_110",
+        {"return_from_110": "received"},
         assigned=False,
     ),
     "merged": Scenario("general", [MERGE], "merged", {}, assigned=False),
@@ -242,9 +290,7 @@ class Desk:
         assert last["to"] == order["status"]
         at = datetime.fromisoformat(last["at"])
         assert at.utcoffset() is not None
-        assert started - timedelta(seconds=5) <= at <= datetime.now(SHANGHAI) + timedelta(
-            seconds=5
-        )
+        assert started - timedelta(seconds=5) <= at <= datetime.now(SHANGHAI) + timedelta(seconds=5)
         if body and body.get("note"):
             assert last["note"] == body["note"]
         return after
@@ -300,8 +346,17 @@ def test_table_covers_every_action_and_status() -> None:
     statuses = {s.status for s in SCENARIOS.values()}
     statuses |= {to for s in SCENARIOS.values() for to in s.legal.values()}
     assert statuses == {
-        "received", "dispatched", "accepted", "in_progress", "replied", "callback_done",
-        "evaluated", "closed", "return_requested", "transferred_110", "merged",
+        "received",
+        "dispatched",
+        "accepted",
+        "in_progress",
+        "replied",
+        "callback_done",
+        "evaluated",
+        "closed",
+        "return_requested",
+        "transferred_110",
+        "merged",
     }
     assert {a for s in SCENARIOS.values() for a in s.legal} == set(ACTIONS)
 
@@ -355,7 +410,10 @@ def test_return_reviewed_then_redispatched_to_another_unit(desk: Desk) -> None:
     assert r.status_code == 422
     assert "unit_code" in r.json()["error"]["fields"]
     after = desk.act(
-        "dispatcher", order["id"], "redispatch", {"unit_code": OTHER_UNIT, "note": "改派沙湾区"},
+        "dispatcher",
+        order["id"],
+        "redispatch",
+        {"unit_code": OTHER_UNIT, "note": "改派沙湾区"},
         expect="dispatched",
     )
     assert after["assigned_unit"]["code"] == OTHER_UNIT
@@ -370,7 +428,10 @@ def test_return_reviewed_then_redispatched_to_another_unit(desk: Desk) -> None:
 def test_return_upheld_goes_back_to_the_same_unit(desk: Desk) -> None:
     order = desk.drive(SCENARIOS["return_requested"])
     after = desk.act(
-        "dispatcher", order["id"], "uphold_return", {"note": "属市中区辖区，请继续办理"},
+        "dispatcher",
+        order["id"],
+        "uphold_return",
+        {"note": "属市中区辖区，请继续办理"},
         expect="dispatched",
     )
     assert after["assigned_unit"]["code"] == UNIT
@@ -449,13 +510,13 @@ def test_reopen_after_unsatisfied_gives_a_fresh_reply_by(desk: Desk, closed: boo
     order = desk.create(received_at=received.isoformat())
     steps = [*DONE, CALLBACK, evaluate("unsatisfied")] + ([CLOSE] if closed else [])
     for action, body in steps:
-        desk.act(HANDLER if action in HANDLER_ACTIONS else "dispatcher", order["id"], action,
-                 body)
+        desk.act(HANDLER if action in HANDLER_ACTIONS else "dispatcher", order["id"], action, body)
     old = desk.get(order["id"])
     assert old["last_rating"] == "unsatisfied"
     assert datetime.fromisoformat(old["deadlines"]["reply_by"]) < datetime.now(SHANGHAI)
-    after = desk.act("dispatcher", order["id"], "reopen", {"note": "群众不满意，重办"},
-                     expect="dispatched")
+    after = desk.act(
+        "dispatcher", order["id"], "reopen", {"note": "群众不满意，重办"}, expect="dispatched"
+    )
     fresh = datetime.fromisoformat(after["deadlines"]["reply_by"])
     assert fresh > datetime.now(SHANGHAI)
     assert after["overdue"] is False
@@ -487,10 +548,16 @@ def test_evaluate_needs_a_known_rating(desk: Desk) -> None:
 
 def test_transfer_to_110_and_back(desk: Desk) -> None:
     order = desk.drive(SCENARIOS["dispatched"])
-    desk.act("dispatcher", order["id"], "transfer_to_110", {"note": "涉嫌违法，移交公安"},
-             expect="transferred_110")
-    back = desk.act("dispatcher", order["id"], "return_from_110", {"note": "110反馈：非警务"},
-                    expect="received")
+    desk.act(
+        "dispatcher",
+        order["id"],
+        "transfer_to_110",
+        {"note": "涉嫌违法，移交公安"},
+        expect="transferred_110",
+    )
+    back = desk.act(
+        "dispatcher", order["id"], "return_from_110", {"note": "110反馈：非警务"}, expect="received"
+    )
     desk.act("dispatcher", back["id"], "dispatch", {"unit_code": UNIT}, expect="dispatched")
     actions = [t["action"] for t in desk.get(order["id"])["timeline"]]
     assert actions == ["receive", "dispatch", "transfer_to_110", "return_from_110", "dispatch"]
@@ -499,8 +566,13 @@ def test_transfer_to_110_and_back(desk: Desk) -> None:
 def test_consultation_resolved_at_intake(desk: Desk) -> None:
     order = desk.create(urgency="consultation", category={"type": "consultation"})
     assert order["deadlines"]["reply_by"] == order["deadlines"]["respond_by"]
-    after = desk.act("dispatcher", order["id"], "resolve_at_intake",
-                     {"note": "已当场解答办理流程"}, expect="replied")
+    after = desk.act(
+        "dispatcher",
+        order["id"],
+        "resolve_at_intake",
+        {"note": "已当场解答办理流程"},
+        expect="replied",
+    )
     assert after["replied_at"] is not None
     assert after["overdue"] is False
     general = desk.create()
@@ -531,8 +603,14 @@ def test_handler_of_another_county_gets_404(desk: Desk) -> None:
 
 @pytest.mark.parametrize(
     ("username", "action"),
-    [(HANDLER, "dispatch"), (HANDLER, "close"), ("dispatcher", "accept"),
-     ("dispatcher", "reply"), ("leader", "dispatch"), ("auditor", "callback")],
+    [
+        (HANDLER, "dispatch"),
+        (HANDLER, "close"),
+        ("dispatcher", "accept"),
+        ("dispatcher", "reply"),
+        ("leader", "dispatch"),
+        ("auditor", "callback"),
+    ],
 )
 def test_role_that_may_never_take_the_action_gets_403(
     desk: Desk, username: str, action: str

@@ -37,14 +37,25 @@ class Demo:
 
     def start(self) -> float:
         """Start and wait for /healthz; return the seconds it took."""
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("DATABASE_URL", "REDIS_URL") and not k.startswith("DISPATCH_")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DATABASE_URL", "REDIS_URL") and not k.startswith("DISPATCH_")
+        }
         env["DISPATCH_DEMO_PASSWORD"] = DEMO_PASSWORD
         self._log = self.log_path.open("ab")
         started = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "dispatch_center.cli.main", "demo",
-             "--data-dir", str(self.data_dir), "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "dispatch_center.cli.main",
+                "demo",
+                "--data-dir",
+                str(self.data_dir),
+                "--port",
+                str(self.port),
+            ],
             env=env,
             cwd=self.data_dir.parent,  # no stray .env from the working tree
             stdout=self._log,
@@ -87,14 +98,18 @@ class Demo:
         return self.data_dir / "pgdata" / "postmaster.pid"
 
     def token(self, username: str) -> str:
-        r = httpx.post(f"{self.base}/api/v1/auth/token",
-                       data={"username": username, "password": DEMO_PASSWORD}, timeout=10)
+        r = httpx.post(
+            f"{self.base}/api/v1/auth/token",
+            data={"username": username, "password": DEMO_PASSWORD},
+            timeout=10,
+        )
         assert r.status_code == 200, r.text
         return str(r.json()["access_token"])
 
     def client(self, token: str) -> httpx.Client:
-        return httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {token}"},
-                            timeout=10)
+        return httpx.Client(
+            base_url=self.base, headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
 
 
 def _stop_leftover_postgres(pid_file: Path) -> None:

@@ -42,10 +42,16 @@ BAD_ORDERS: list[tuple[str, dict[str, Any], str]] = [
     ("lat missing", _body(location={"lon": 103.7}), "location.lat"),
     ("bad datum", _body(location={"lon": 103.7, "lat": 29.5, "crs": "bd09"}), "location.crs"),
     ("location wrong type", _body(location="嘉州长卷"), "location"),
-    ("unknown field in location", _body(location={"lon": 103.7, "lat": 29.5, "z": 1}),
-     "location.z"),
-    ("unknown category code", _body(category={"type": "complaint", "code": "no.such"}),
-     "category.code"),
+    (
+        "unknown field in location",
+        _body(location={"lon": 103.7, "lat": 29.5, "z": 1}),
+        "location.z",
+    ),
+    (
+        "unknown category code",
+        _body(category={"type": "complaint", "code": "no.such"}),
+        "category.code",
+    ),
     ("unknown extra field", _body(colour="red"), "colour"),
     ("received_at without offset", _body(received_at="2026-11-27T09:30:00"), "received_at"),
     ("received_at garbage", _body(received_at="last tuesday"), "received_at"),
@@ -172,8 +178,20 @@ def test_oversize_body_is_413(live: LiveCenter, as_user: Callable[[str], httpx.C
 
 @pytest.mark.parametrize(
     "order_id",
-    ["abc", "-1", "0", "1.5", "99999999999999999999999", "%00", "1e3", "１", "+1", "%201",
-     "1_0", "0x1"],
+    [
+        "abc",
+        "-1",
+        "0",
+        "1.5",
+        "99999999999999999999999",
+        "%00",
+        "1e3",
+        "１",
+        "+1",
+        "%201",
+        "1_0",
+        "0x1",
+    ],
 )
 def test_non_numeric_or_impossible_order_id_is_404(
     as_user: Callable[[str], httpx.Client], order_id: str
@@ -187,8 +205,9 @@ def test_non_numeric_or_impossible_order_id_is_404(
         assert r.json()["error"]["code"] == "not_found"
 
 
-def test_unknown_route_and_method_are_json(live: LiveCenter,
-                                          as_user: Callable[[str], httpx.Client]) -> None:
+def test_unknown_route_and_method_are_json(
+    live: LiveCenter, as_user: Callable[[str], httpx.Client]
+) -> None:
     c = as_user("dispatcher")
     r = c.get("/api/v1/no-such-thing")
     assert r.status_code == 404
@@ -200,10 +219,38 @@ def test_unknown_route_and_method_are_json(live: LiveCenter,
 
 # --- fuzz ---------------------------------------------------------------------------------------
 
-KEYS = ["channel", "category", "urgency", "description", "location", "address", "reporter",
-        "source", "source_id", "received_at", "lon", "lat", "crs", "type", "code", "name",
-        "phone", "note", "unit_code", "rating", "version", "extension", "value", "unit",
-        "target_order_id", "co_units", "solved", "", "\u0000", "键"]
+KEYS = [
+    "channel",
+    "category",
+    "urgency",
+    "description",
+    "location",
+    "address",
+    "reporter",
+    "source",
+    "source_id",
+    "received_at",
+    "lon",
+    "lat",
+    "crs",
+    "type",
+    "code",
+    "name",
+    "phone",
+    "note",
+    "unit_code",
+    "rating",
+    "version",
+    "extension",
+    "value",
+    "unit",
+    "target_order_id",
+    "co_units",
+    "solved",
+    "",
+    "\u0000",
+    "键",
+]
 
 
 def _value(rng: random.Random, depth: int = 0) -> Any:
@@ -217,9 +264,26 @@ def _value(rng: random.Random, depth: int = 0) -> Any:
     if kind == 3:
         return rng.choice([0.5, -180.0001, 1e308, -1e-308, 103.7665])
     if kind == 4:
-        return rng.choice(["", " ", "phone", "urgent", "2026-13-45T99:99:99+08:00",
-                           "\u0000", "😀" * 50, "a" * 3000, "511102", "feed:x", "wgs84",
-                           "2026-02-30T10:00:00+08:00", "1", "-1", "NaN", "unsatisfied"])
+        return rng.choice(
+            [
+                "",
+                " ",
+                "phone",
+                "urgent",
+                "2026-13-45T99:99:99+08:00",
+                "\u0000",
+                "😀" * 50,
+                "a" * 3000,
+                "511102",
+                "feed:x",
+                "wgs84",
+                "2026-02-30T10:00:00+08:00",
+                "1",
+                "-1",
+                "NaN",
+                "unsatisfied",
+            ]
+        )
     if kind == 5:
         return rng.choice(["consultation", "general", "complaint", "working_days"])
     if kind == 6:
@@ -250,8 +314,18 @@ def test_fuzzed_bodies_never_500(as_user: Callable[[str], httpx.Client]) -> None
     h = as_user("h_511102")
     order = c.post("/api/v1/orders", json=new_order()).json()
     c.post(f"/api/v1/orders/{order['id']}/actions/dispatch", json={"unit_code": "511102"})
-    actions = ["dispatch", "accept", "reply", "merge", "evaluate", "request_extension",
-               "redispatch", "request_return", "reopen", "nope"]
+    actions = [
+        "dispatch",
+        "accept",
+        "reply",
+        "merge",
+        "evaluate",
+        "request_extension",
+        "redispatch",
+        "request_return",
+        "reopen",
+        "nope",
+    ]
     seen: set[int] = set()
     for i in range(60):
         body = _fuzzed_order(rng)
@@ -264,8 +338,10 @@ def test_fuzzed_bodies_never_500(as_user: Callable[[str], httpx.Client]) -> None
         r = actor.post(f"/api/v1/orders/{order['id']}/actions/{action}", json=abody)
         assert r.status_code < 500, (action, abody, r.text)
         seen.add(r.status_code)
-        params = {rng.choice([*KEYS, "limit", "status", "overdue"]): str(_value(rng))[:100]
-                  for _ in range(2)}
+        params = {
+            rng.choice([*KEYS, "limit", "status", "overdue"]): str(_value(rng))[:100]
+            for _ in range(2)
+        }
         r = c.get("/api/v1/orders", params=params)
         assert r.status_code < 500, (params, r.text)
         r = c.get("/api/v1/calendar/deadlines", params=params)
@@ -290,6 +366,7 @@ def test_odd_but_valid_json_never_500(as_user: Callable[[str], httpx.Client]) ->
         '{"description": "' + "\\ud800" + '"}',
     ]
     for text in raw:
-        r = c.post("/api/v1/orders", content=text.encode(),
-                   headers={"Content-Type": "application/json"})
+        r = c.post(
+            "/api/v1/orders", content=text.encode(), headers={"Content-Type": "application/json"}
+        )
         assert r.status_code < 500, (text[:80], r.text)

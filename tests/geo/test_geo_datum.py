@@ -50,8 +50,10 @@ def test_vectorised_matches_scalar() -> None:
         sx, sy = wgs84_to_gcj02(x, y)
         assert g_lon[i] == pytest.approx(sx, abs=1e-12)
         assert g_lat[i] == pytest.approx(sy, abs=1e-12)
-    err = [haversine_m(x, y, float(a), float(b))
-           for (x, y), a, b in zip(GRID, w_lon, w_lat, strict=True)]
+    err = [
+        haversine_m(x, y, float(a), float(b))
+        for (x, y), a, b in zip(GRID, w_lon, w_lat, strict=True)
+    ]
     assert max(err) < 1.0
 
 

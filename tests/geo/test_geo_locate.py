@@ -58,8 +58,9 @@ def test_every_tier_present_and_synthetic_is_labelled(leshan: AreaIndex) -> None
 
 def test_synthetic_villages_tile_each_county(leshan: AreaIndex) -> None:
     for county in leshan.areas(Tier.COUNTY):
-        villages = [a.geometry for a in leshan.areas(Tier.VILLAGE)
-                    if a.code.startswith(county.code)]
+        villages = [
+            a.geometry for a in leshan.areas(Tier.VILLAGE) if a.code.startswith(county.code)
+        ]
         union = shapely.union_all(villages)
         assert union.symmetric_difference(county.geometry).area < 1e-9
 
@@ -76,8 +77,10 @@ def _shared_vertex(a: Area, b: Area, city: Area, others: list[Area]) -> tuple[fl
     raise AssertionError("no shared inner vertex")
 
 
-@pytest.mark.parametrize(("a", "b"), [("511102", "511111"), ("511123", "511129"),
-                                      ("511132", "511133"), ("511112", "511124")])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("511102", "511111"), ("511123", "511129"), ("511132", "511133"), ("511112", "511124")],
+)
 def test_point_on_shared_border_takes_smallest_code(
     leshan: AreaIndex, counties: dict[str, Area], a: str, b: str
 ) -> None:
@@ -99,8 +102,14 @@ def test_point_on_shared_border_takes_smallest_code(
 
 @pytest.mark.parametrize(
     ("lon", "lat", "neighbour"),
-    [(103.85, 29.95, "511400"), (104.0, 30.0, "511400"), (103.0, 28.3, "513400"),
-     (104.3, 29.3, "510300"), (104.3, 28.8, "511500"), (102.85, 29.5, "511400")],
+    [
+        (103.85, 29.95, "511400"),
+        (104.0, 30.0, "511400"),
+        (103.0, 28.3, "513400"),
+        (104.3, 29.3, "510300"),
+        (104.3, 28.8, "511500"),
+        (102.85, 29.5, "511400"),
+    ],
 )
 def test_outside_names_neighbour_and_nearest(
     leshan: AreaIndex, lon: float, lat: float, neighbour: str
@@ -109,12 +118,17 @@ def test_outside_names_neighbour_and_nearest(
     assert not loc.inside and loc.path == ()
     assert loc.neighbour is not None and loc.neighbour.code == neighbour
     assert next(a for a in neighbour_areas() if a.code == neighbour).geometry.contains(
-        Point(lon, lat))
+        Point(lon, lat)
+    )
     # Nearest county and distance, against an independent computation in UTM 48N metres.
     utm = pyproj.Transformer.from_crs(4326, 32648, always_xy=True)
     p = Point(*utm.transform(lon, lat))
-    dists = {c.code: shapely.transform(c.geometry, lambda xy: np.column_stack(
-        utm.transform(xy[:, 0], xy[:, 1]))).distance(p) for c in leshan.areas(Tier.COUNTY)}
+    dists = {
+        c.code: shapely.transform(
+            c.geometry, lambda xy: np.column_stack(utm.transform(xy[:, 0], xy[:, 1]))
+        ).distance(p)
+        for c in leshan.areas(Tier.COUNTY)
+    }
     best = min(dists, key=lambda k: dists[k])
     assert loc.nearest is not None and loc.nearest.code == best
     assert loc.distance_m == pytest.approx(dists[best], rel=0.005)
@@ -133,7 +147,9 @@ def test_just_across_each_bordering_prefecture(leshan: AreaIndex, code: str) -> 
     loc = leshan.locate(p.x, p.y)
     assert not loc.inside
     assert loc.neighbour is not None and (loc.neighbour.code, loc.neighbour.name) == (
-        code, neighbour.name)
+        code,
+        neighbour.name,
+    )
     assert loc.distance_m is not None and loc.distance_m < 2500
 
 
@@ -159,9 +175,7 @@ def _county_truth(counties: dict[str, Area], lon: float, lat: float) -> str | No
     return hits[0] if hits else None
 
 
-def test_point_routes_by_its_declared_datum(
-    leshan: AreaIndex, counties: dict[str, Area]
-) -> None:
+def test_point_routes_by_its_declared_datum(leshan: AreaIndex, counties: dict[str, Area]) -> None:
     """Search near county borders for a reading whose county differs between WGS and GCJ."""
     rng = np.random.default_rng(7)
     border = shapely.union_all([a.geometry.boundary for a in counties.values()])
@@ -194,16 +208,17 @@ def test_batch_matches_single_and_brute_force(leshan: AreaIndex) -> None:
     tree = shapely.STRtree([a.geometry for a in villages])
     qi, gi = tree.query(shapely.points(x, y), predicate="intersects")
     truth = [""] * x.size
-    for q, g in sorted(zip(qi.tolist(), gi.tolist(), strict=True),
-                       key=lambda t: (t[0], villages[t[1]].code), reverse=True):
+    for q, g in sorted(
+        zip(qi.tolist(), gi.tolist(), strict=True),
+        key=lambda t: (t[0], villages[t[1]].code),
+        reverse=True,
+    ):
         truth[q] = villages[g].code
     assert batch.codes[Tier.VILLAGE].tolist() == truth
     for i in range(0, x.size, 7):
         loc = leshan.locate(float(x[i]), float(y[i]))
         assert loc.inside == bool(batch.inside[i])
-        assert [s.code for s in loc.path] == [
-            batch.codes[t][i] for t in Tier if batch.codes[t][i]
-        ]
+        assert [s.code for s in loc.path] == [batch.codes[t][i] for t in Tier if batch.codes[t][i]]
         assert (loc.neighbour.code if loc.neighbour else "") == batch.neighbour[i]
         assert batch.location(i) == loc
 
@@ -227,4 +242,5 @@ def test_feature_collection_keeps_shared_borders(leshan: AreaIndex) -> None:
     geoms = [shapely.geometry.shape(f["geometry"]) for f in fc["features"]]
     assert shapely.coverage_is_valid(shapely.GeometryCollection(geoms))
     assert sum(len(shapely.get_coordinates(g)) for g in geoms) < sum(
-        len(shapely.get_coordinates(a.geometry)) for a in leshan.areas(Tier.COUNTY))
+        len(shapely.get_coordinates(a.geometry)) for a in leshan.areas(Tier.COUNTY)
+    )

@@ -8,8 +8,21 @@ from pathlib import Path
 import pytest
 
 GEO = Path(__file__).resolve().parents[2] / "geo"
-FORBIDDEN_MODULES = {"fastapi", "psycopg", "redis", "httpx", "requests", "sqlite3", "urllib",
-                     "socket", "pathlib", "io", "csv", "json", "dispatch_center"}
+FORBIDDEN_MODULES = {
+    "fastapi",
+    "psycopg",
+    "redis",
+    "httpx",
+    "requests",
+    "sqlite3",
+    "urllib",
+    "socket",
+    "pathlib",
+    "io",
+    "csv",
+    "json",
+    "dispatch_center",
+}
 FORBIDDEN_CALLS = {"open"}
 
 

@@ -14,8 +14,10 @@ BOWTIE = Polygon([(103.0, 29.0), (103.05, 29.05), (103.05, 29.0), (103.0, 29.05)
 
 
 def test_clean_tiling_passes() -> None:
-    rows = [Candidate("a", "甲", "P", box(103.0, 29.0, 103.05, 29.1)),
-            Candidate("b", "乙", "P", box(103.05, 29.0, 103.1, 29.1))]
+    rows = [
+        Candidate("a", "甲", "P", box(103.0, 29.0, 103.05, 29.1)),
+        Candidate("b", "乙", "P", box(103.05, 29.0, 103.1, 29.1)),
+    ]
     check = validate_import(rows, Tier.TOWNSHIP, PARENT)
     r = check.report
     assert r.ok and not (r.overlaps or r.gaps or r.strays or r.repaired)
@@ -32,14 +34,17 @@ def test_invalid_geometry_is_repaired_and_reported() -> None:
 
 
 def test_overlap_gap_and_stray_are_measured() -> None:
-    rows = [Candidate("a", "甲", "P", box(103.0, 29.0, 103.06, 29.1)),   # overlaps b by 0.01°
-            Candidate("b", "乙", "P", box(103.05, 29.0, 103.09, 29.1)),  # leaves 0.01° gap east
-            Candidate("c", "丙", "P", box(103.09, 29.05, 103.12, 29.1))]  # strays east of P
+    rows = [
+        Candidate("a", "甲", "P", box(103.0, 29.0, 103.06, 29.1)),  # overlaps b by 0.01°
+        Candidate("b", "乙", "P", box(103.05, 29.0, 103.09, 29.1)),  # leaves 0.01° gap east
+        Candidate("c", "丙", "P", box(103.09, 29.05, 103.12, 29.1)),
+    ]  # strays east of P
     r = validate_import(rows, Tier.TOWNSHIP, PARENT).report
     assert r.ok
     assert [(o.a, o.b) for o in r.overlaps] == [("a", "b")]
-    assert r.overlaps[0].area_m2 == pytest.approx(area_m2(box(103.05, 29.0, 103.06, 29.1)),
-                                                  rel=1e-6)
+    assert r.overlaps[0].area_m2 == pytest.approx(
+        area_m2(box(103.05, 29.0, 103.06, 29.1)), rel=1e-6
+    )
     (gap,) = r.gaps
     assert gap.parent == "P"
     assert gap.area_m2 == pytest.approx(area_m2(box(103.09, 29.0, 103.1, 29.05)), rel=1e-6)
@@ -49,9 +54,11 @@ def test_overlap_gap_and_stray_are_measured() -> None:
 
 
 def test_duplicates_and_missing_parents_block() -> None:
-    rows = [Candidate("a", "甲", "P", box(103.0, 29.0, 103.05, 29.1)),
-            Candidate("a", "甲2", "P", box(103.05, 29.0, 103.1, 29.1)),
-            Candidate("z", "无", "Q", box(103.0, 29.0, 103.01, 29.01))]
+    rows = [
+        Candidate("a", "甲", "P", box(103.0, 29.0, 103.05, 29.1)),
+        Candidate("a", "甲2", "P", box(103.05, 29.0, 103.1, 29.1)),
+        Candidate("z", "无", "Q", box(103.0, 29.0, 103.01, 29.01)),
+    ]
     check = validate_import(rows, Tier.TOWNSHIP, PARENT)
     assert not check.report.ok
     assert check.report.duplicates == ("a",)
@@ -61,8 +68,10 @@ def test_duplicates_and_missing_parents_block() -> None:
 
 
 def test_empty_and_non_polygon_geometry_are_errors() -> None:
-    rows = [Candidate("e", "空", "P", Polygon()),
-            Candidate("l", "线", "P", box(0, 0, 1, 1).boundary)]
+    rows = [
+        Candidate("e", "空", "P", Polygon()),
+        Candidate("l", "线", "P", box(0, 0, 1, 1).boundary),
+    ]
     r = validate_import(rows, Tier.TOWNSHIP, PARENT).report
     assert not r.ok and len(r.errors) == 2
 
@@ -75,8 +84,7 @@ def test_gap_between_siblings_without_parent() -> None:
 
 def test_reads_a_geodataframe() -> None:
     gdf = geopandas.GeoDataFrame(
-        {"code": ["511102001", "511102002"], "name": ["甲街道", "乙街道"],
-         "county": ["P", None]},
+        {"code": ["511102001", "511102002"], "name": ["甲街道", "乙街道"], "county": ["P", None]},
         geometry=[box(103.0, 29.0, 103.05, 29.1), box(103.05, 29.0, 103.1, 29.1)],
         crs="EPSG:4326",
     )

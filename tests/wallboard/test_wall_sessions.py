@@ -24,8 +24,11 @@ def test_session_and_participants_reach_the_wall(wall: WallCenter) -> None:
     with wall.client("duty") as duty:
         r = duty.post(
             "/api/v1/supervision/sessions",
-            json={"topic": "沫若大道积水 视频督办", "order_ids": [order["id"]],
-                  "room_url": "https://vc.example.invalid/room/42"},
+            json={
+                "topic": "沫若大道积水 视频督办",
+                "order_ids": [order["id"]],
+                "room_url": "https://vc.example.invalid/room/42",
+            },
         )
         assert r.status_code in (200, 201), r.text
         session = r.json()
@@ -38,9 +41,11 @@ def test_session_and_participants_reach_the_wall(wall: WallCenter) -> None:
             ids = [s["id"] for s in snap["supervision"]]
             assert str(session["id"]) in ids
             await asyncio.to_thread(
-                lambda: wall.client("leader").post(
-                    f"/api/v1/supervision/sessions/{session['id']}/join"
-                ).raise_for_status()
+                lambda: (
+                    wall.client("leader")
+                    .post(f"/api/v1/supervision/sessions/{session['id']}/join")
+                    .raise_for_status()
+                )
             )
             joined = await _next(ws, {"supervision.joined"})
             assert joined["seq"] > snap["seq"]
