@@ -10,10 +10,12 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -122,30 +124,34 @@ SERVER_PIDS: dict[str, int] = {}
 
 @contextmanager
 def run_server(env: dict[str, str], port: int, workers: int = 1) -> Iterator[str]:
-    """``dispatch-center serve`` in a subprocess; yields its base URL once /healthz answers."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dispatch_center.cli.main",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        env={**os.environ, "DISPATCH_LOG_LEVEL": "WARNING", **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    """``dispatch-center serve`` in a subprocess; yields its base URL once /readyz answers
+    and its start-up work is done. Its log goes to a file: a pipe nobody reads would stall
+    the server once full."""
+    log_path = Path(tempfile.gettempdir()) / f"dc-bench-server-{port}.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dispatch_center.cli.main",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env={**os.environ, "DISPATCH_LOG_LEVEL": "WARNING", **env},
+            stdout=log,
+            stderr=log,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "server died")
+                raise RuntimeError(f"server died:\n{log_path.read_text()[-4000:]}")
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                     pass
@@ -155,7 +161,7 @@ def run_server(env: dict[str, str], port: int, workers: int = 1) -> Iterator[str
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("server did not become ready")
+                raise RuntimeError(f"server did not become ready; see {log_path}")
             time.sleep(0.2)
         SERVER_PIDS[base] = proc.pid
         waited = wait_until_idle(proc.pid)

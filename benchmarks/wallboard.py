@@ -17,13 +17,10 @@ import multiprocessing as mp
 import os
 import random
 import secrets
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -39,9 +36,9 @@ from benchmarks._common import (
     percentile,
     production_env,
     report,
+    run_server,
     scratch_database,
     sign_in,
-    wait_until_idle,
 )
 from benchmarks.orders import order_body
 
@@ -298,47 +295,6 @@ def browser_frames(
     }
 
 
-@contextmanager
-def _server(env: dict[str, str], port: int, log: Any) -> Iterator[None]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dispatch_center.cli.main",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env={**os.environ, "DISPATCH_LOG_LEVEL": "WARNING", **env},
-        stdout=log,
-        stderr=log,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server died; see {log.name}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("server did not start") from None
-                time.sleep(0.2)
-        time.sleep(0.5)
-        # Measure the steady state: start-up work (catch-up report, rollups) done first.
-        wait_until_idle(proc.pid)
-        yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -363,9 +319,8 @@ def main() -> None:
         )
         create_user(env, "bench_dispatcher", "dispatcher", password, unit="511100")
         port = free_port()
-        # The server's log goes to a file: a pipe nobody reads would stall it once full.
-        log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"wallboard-bench-{port}.log"
-        with open(log_path, "w") as log, _server(env, port, log):
+        # Two workers (the serve default) wake each other's hubs through Redis.
+        with run_server(env, port, workers=2):
             token = sign_in(port, "bench_dispatcher", password)
             procs, out = _start_clients(
                 f"ws://127.0.0.1:{port}/ws/wallboard?token={token}&batch=1",
