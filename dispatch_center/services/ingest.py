@@ -45,6 +45,7 @@ from dispatch_center.models import OrderCreate
 from dispatch_center.services import modes
 from dispatch_center.services import orders as order_service
 from dispatch_center.services.errors import Forbidden, Invalid, ServiceError, Unauthorized
+from dispatch_center.services.group_commit import GroupCommit
 from dispatch_center.services.security import Principal
 from dispatch_center.store import feeds as store
 from feeds.base import FeedEvent, Normalized, OrderDraft, PayloadError
@@ -246,6 +247,7 @@ class Ingest:
         self.idle.set()
         self._recover_upto = 0
         self.loop: asyncio.AbstractEventLoop | None = None
+        self._intake_log: GroupCommit[QueueItem, int] = GroupCommit(self._write_intake)
 
     # -- life ------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -497,14 +499,18 @@ class Ingest:
             if got is not None:
                 got["intake_id"] = entry
             return
-        async with self.center.db.connection() as conn:
-            item.intake_id = await store.intake_insert(
-                conn, item.system, item.received_at, item.content_type, item.payload
-            )
+        item.intake_id = await self._intake_log.submit(item)
         if got is not None:
             got["intake_id"] = item.intake_id
         self.idle.clear()
         self.queue.put_nowait(item)
+
+    async def _write_intake(self, items: Sequence[QueueItem]) -> list[int]:
+        """Make a group of accepted payloads durable in one transaction (group commit)."""
+        async with self.center.db.connection() as conn, conn.transaction():
+            return await store.intake_insert_many(
+                conn, [(i.system, i.received_at, i.content_type, i.payload) for i in items]
+            )
 
     # -- consumers ---------------------------------------------------------------------------
     async def _queue_consumer(self) -> None:
@@ -516,10 +522,13 @@ class Ingest:
             self.in_flight += len(batch)
             try:
                 done = await self._process_guarded(batch)
+                finished = [
+                    (item.intake_id, error)
+                    for item, error in done
+                    if item.intake_id is not None and error != "retry"
+                ]
                 async with self.center.db.connection() as conn, conn.transaction():
-                    for item, error in done:
-                        if item.intake_id is not None and error != "retry":
-                            await store.intake_finish(conn, item.intake_id, error=error)
+                    await store.intake_finish_many(conn, finished)
                 for item, error in done:
                     if error == "retry":
                         await asyncio.sleep(min(30.0, 0.5 * 2**item.attempts))
@@ -904,9 +913,13 @@ def event_row(event: FeedEvent) -> store.EventRow:
     )
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _jsonable(v: Any) -> Any:
     if isinstance(v, Mapping):
-        return {str(k): _jsonable(x) for k, x in v.items()}
+        # Readings are flat dicts of plain values: don't recurse into those.
+        return {str(k): x if type(x) in _PLAIN else _jsonable(x) for k, x in v.items()}
     if isinstance(v, list | tuple):
         return [_jsonable(x) for x in v]
     if isinstance(v, datetime):

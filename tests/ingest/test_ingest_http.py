@@ -432,3 +432,39 @@ def test_current_red_warning_is_a_layer_and_a_mode_suggestion(feeds_live: LiveCe
     assert any(ident in (w["values"] or {}).get("identifier", "") for w in warnings)
     suggestions = sql(feeds_live, "SELECT count(*) FROM mode_suggestions WHERE kind = 'cap_alert'")
     assert suggestions[0][0] >= 1
+
+
+def test_concurrent_posts_each_get_their_own_durable_intake_row(feeds_live: LiveCenter) -> None:
+    """Accepted payloads are written together (group commit); each 202 names its own row."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = json.loads(fixture_bytes("skynet", "rubbish_jiading.json"))
+    stamp = str(time.time_ns())
+    bodies = []
+    for i in range(40):
+        doc = dict(base)
+        doc["alarmId"] = f"GC-{stamp}-{i}"
+        bodies.append(json.dumps(doc).encode())
+
+    def post(body: bytes) -> dict[str, Any]:
+        with source(feeds_live) as c:
+            r = c.post("/api/v1/feeds/skynet/events", content=body)
+        assert r.status_code == 202, r.text
+        return {"id": r.json()["intake_id"], "body": body}
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(post, bodies))
+    ids = [a["id"] for a in answers]
+    assert len(set(ids)) == len(ids)
+    stored = dict(sql(feeds_live, "SELECT id, payload FROM intake WHERE id = ANY(%s)", ids))
+    for a in answers:
+        assert bytes(stored[a["id"]]) == a["body"]
+    drain(feeds_live)
+    done = sql(
+        feeds_live, "SELECT count(*) FROM intake WHERE id = ANY(%s) AND status = 'done'", ids
+    )
+    assert done[0][0] == len(ids)
+    made = sql(
+        feeds_live, "SELECT count(*) FROM feed_events WHERE source_id LIKE %s", f"GC-{stamp}-%"
+    )
+    assert made[0][0] == len(bodies)
