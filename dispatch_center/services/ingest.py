@@ -165,6 +165,9 @@ class Decoded:
 Validate = Callable[[bytes, datetime], Normalized | None]
 Decode = Callable[[Center, bytes, datetime], Awaitable[Decoded]]
 Hook = Callable[[Center, bytes, Normalized, list[tuple[OrderDraft, Row | None]]], Awaitable[None]]
+# A check of a catalogue payload against what the center holds, run before the 202 (the
+# adapters are pure and cannot tell whether a message names one of our orders).
+Precheck = Callable[[Center, bytes], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -221,6 +224,7 @@ class Ingest:
         *,
         channels: Mapping[str, ChannelSource] | None = None,
         hooks: Mapping[str, Hook] | None = None,
+        prechecks: Mapping[str, Precheck] | None = None,
         workers: int = 2,
     ) -> None:
         self.center = center
@@ -228,6 +232,7 @@ class Ingest:
         self.catalogue = catalogue or Catalogue.default()
         self.channels = dict(channels or {})
         self.hooks = dict(hooks or {})
+        self.prechecks = dict(prechecks or {})
         self.runner = FeedRunner(self.catalogue.adapters, self)
         self.sources: dict[str, Source] = {}
         self._by_hash: dict[str, str] = {}
@@ -418,6 +423,14 @@ class Ingest:
         replay_token = _replaying.set(replay)
         try:
             if system in self.catalogue:
+                check = self.prechecks.get(system)
+                if check is not None:
+                    try:
+                        await check(self.center, payload)
+                    except PayloadError as exc:
+                        at = received_at or self.center.now()
+                        dead = await self._dead_letter(system, payload, content_type, at, exc)
+                        raise _bad(system, exc, dead) from exc
                 try:
                     await self.runner.record_arrival(system, payload)
                 except PayloadError as exc:

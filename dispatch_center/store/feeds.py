@@ -390,6 +390,25 @@ async def linkage_acked(conn: Conn, ref_msg_id: str, result: str) -> Row | None:
     return await cur.fetchone()
 
 
+async def linkage_sent(conn: Conn, msg_id: str) -> Row | None:
+    """Our outgoing message with that ``msg_id`` (what an incoming ACK refers to)."""
+    cur = await conn.execute(
+        "SELECT * FROM linkage_messages WHERE msg_id = %s AND direction = 'out'", (msg_id,)
+    )
+    return await cur.fetchone()
+
+
+async def linkage_transferred(conn: Conn, number: str) -> Row | None:
+    """The order numbered ``number`` if we sent it to 110 (an outgoing TRANSFER names it)."""
+    cur = await conn.execute(
+        "SELECT o.* FROM orders o WHERE o.number = %s AND EXISTS (SELECT 1 FROM"
+        " linkage_messages m WHERE m.direction = 'out' AND m.msg_type = 'TRANSFER'"
+        " AND m.order_id = o.id)",
+        (number,),
+    )
+    return await cur.fetchone()
+
+
 async def linkage_by_ref(conn: Conn, ref_no: str, msg_type: str) -> Row | None:
     """The newest message of ``msg_type`` carrying ``ref_no``."""
     cur = await conn.execute(
