@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     feed_max_bytes: int = Field(default=1_000_000, alias="DISPATCH_FEED_MAX_BYTES", ge=256)
     intake_queue_size: int = Field(default=20_000, alias="DISPATCH_INTAKE_QUEUE_SIZE", ge=1)
     wechat_token: str | None = Field(default=None, alias="DISPATCH_WECHAT_TOKEN")
+    # A citizen's WeChat messages this close together (same OpenID) fold into one order
+    # while that order is still un-dispatched.
+    wechat_fold_window_s: int = Field(default=600, alias="DISPATCH_WECHAT_FOLD_WINDOW_S", ge=0)
     scenario: Literal["normal", "flood", "golden-week"] = Field(
         default="normal", alias="DISPATCH_SCENARIO"
     )

@@ -202,16 +202,18 @@ def crowd_over_capacity(event: FeedEvent) -> RuleOutcome:
 def cap_trigger(event: FeedEvent) -> RuleOutcome:
     """An actual CAP alert, Severe or Extreme, category Met or Geo: a trigger input.
 
-    A Cancel of such a chain (info-less Cancels included) gives an ``active=False`` input.
+    A Cancel of such a chain (info-less Cancels included), or an Update that lowers it below
+    Severe, gives an ``active=False`` input: the condition behind a suggestion has ended.
     """
     v = event.values
     cats = set(v.get("categories", ()))
     cancel = v.get("msg_type") == "Cancel"
+    lowered = v.get("msg_type") == "Update" and event.severity.rank < Severity.severe.rank
     if v.get("status") != "Actual" or v.get("msg_type") not in ("Alert", "Update", "Cancel"):
         return RuleOutcome()
     if (cats and not cats & {"Met", "Geo"}) or (not cats and not cancel):
         return RuleOutcome()
-    if not cancel and event.severity.rank < Severity.severe.rank:
+    if not (cancel or lowered) and event.severity.rank < Severity.severe.rank:
         return RuleOutcome()
     counties = tuple(c for c in v.get("adcodes", ()) if str(c).startswith("5111"))
     detail = {
@@ -237,7 +239,7 @@ def cap_trigger(event: FeedEvent) -> RuleOutcome:
                 counties,
                 detail,
                 event.occurred_at,
-                active=not cancel,
+                active=not (cancel or lowered),
             )
         ]
     )

@@ -90,6 +90,9 @@ class Suggestion:
     scope: tuple[str, ...]
     reason: str
     evidence: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # The condition behind it (a CAP chain, a gauge, a scenic area): when that condition
+    # ends, the suggestion it holds up is withdrawn unless another still holds it.
+    source: str = field(default="", compare=False, hash=False)
 
 
 def evaluate(
@@ -140,6 +143,7 @@ def evaluate(
                 "severity": event.severity,
                 "categories": list(event.categories),
             },
+            event.identifier,
         )
     if isinstance(event, GaugeReading):
         margin = float(thresholds.get("river_gauge", {}).get("margin_m", 0.0))
@@ -157,6 +161,7 @@ def evaluate(
                 "level_m": event.level_m,
                 "warning_level_m": event.warning_level_m,
             },
+            f"river_gauge:{event.station_id}",
         )
     ratio = float(thresholds.get("scenic_capacity", {}).get("ratio", 1.0))
     if event.county not in counties or event.capacity <= 0 or event.count <= event.capacity * ratio:
@@ -169,6 +174,7 @@ def evaluate(
         (event.county,),
         f"{event.area_name}在园{event.count}人，超过最大承载量{event.capacity}人",
         {"area_id": event.area_id, "count": event.count, "capacity": event.capacity},
+        f"scenic_capacity:{event.area_id}",
     )
 
 

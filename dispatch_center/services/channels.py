@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from dispatch_center.center import Center
+from dispatch_center.services import wechat as wechat_service
 from dispatch_center.services.ingest import ChannelSource, Decoded
 from dispatch_center.store import feeds as store
 from feeds.base import Normalized, OrderDraft, PayloadError
@@ -113,7 +114,11 @@ def _wechat_validate(payload: bytes, at: datetime) -> Normalized | None:
 
 
 async def _wechat_decode(center: Center, payload: bytes, at: datetime) -> Decoded:
-    return Decoded(_wechat_items(payload))
+    # The order is made or folded into here (one conversation, one order): no drafts left.
+    msg = wechat_channel.parse_message(payload)
+    if msg.msg_type != "event":
+        await wechat_service.handle_message(center, msg)
+    return Decoded([])
 
 
 # -- SMS ----------------------------------------------------------------------------------

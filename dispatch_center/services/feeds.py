@@ -62,6 +62,7 @@ async def start_feeds(center: Center) -> Ingest:
         center,
         channels=CHANNELS,
         hooks={"weather_cap": cap_service.after_cap, "police110": linkage.after_incoming},
+        prechecks={"police110": linkage.check_incoming},
     )
     st = _FeedState(ingest)
     _RUNNING[id(center)] = st

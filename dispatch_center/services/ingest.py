@@ -166,6 +166,9 @@ class Decoded:
 Validate = Callable[[bytes, datetime], Normalized | None]
 Decode = Callable[[Center, bytes, datetime], Awaitable[Decoded]]
 Hook = Callable[[Center, bytes, Normalized, list[tuple[OrderDraft, Row | None]]], Awaitable[None]]
+# A check of a catalogue payload against what the center holds, run before the 202 (the
+# adapters are pure and cannot tell whether a message names one of our orders).
+Precheck = Callable[[Center, bytes], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,7 @@ class Ingest:
         *,
         channels: Mapping[str, ChannelSource] | None = None,
         hooks: Mapping[str, Hook] | None = None,
+        prechecks: Mapping[str, Precheck] | None = None,
         workers: int = 2,
     ) -> None:
         self.center = center
@@ -229,6 +233,7 @@ class Ingest:
         self.catalogue = catalogue or Catalogue.default()
         self.channels = dict(channels or {})
         self.hooks = dict(hooks or {})
+        self.prechecks = dict(prechecks or {})
         self.runner = FeedRunner(self.catalogue.adapters, self)
         self.sources: dict[str, Source] = {}
         self._by_hash: dict[str, str] = {}
@@ -420,6 +425,14 @@ class Ingest:
         replay_token = _replaying.set(replay)
         try:
             if system in self.catalogue:
+                check = self.prechecks.get(system)
+                if check is not None:
+                    try:
+                        await check(self.center, payload)
+                    except PayloadError as exc:
+                        at = received_at or self.center.now()
+                        dead = await self._dead_letter(system, payload, content_type, at, exc)
+                        raise _bad(system, exc, dead) from exc
                 try:
                     await self.runner.record_arrival(system, payload)
                 except PayloadError as exc:
@@ -704,7 +717,7 @@ class Ingest:
             for draft in out.drafts:
                 made.append((draft, await self.create_order(item.system, draft)))
             for trig in out.triggers:
-                await self.submit_trigger(trig)
+                await self.submit_trigger(trig, item.system)
             if d.after is not None:
                 await d.after(made)
             hook = self.hooks.get(item.system)
@@ -782,8 +795,20 @@ class Ingest:
                     size=None,
                 )
 
-    async def submit_trigger(self, trig: TriggerInput) -> None:
-        """Hand a feed condition to the mode triggers (they suggest; people decide)."""
+    async def submit_trigger(self, trig: TriggerInput, system: str = "weather_cap") -> None:
+        """Hand a feed condition to the mode triggers (they suggest; people decide).
+
+        A CAP warning that ended (Cancel, or an Update below the threshold) withdraws the
+        open suggestion it held up, with the feed as the one who withdrew it.
+        """
+        if trig.kind == "cap" and not trig.active:
+            try:
+                await modes.end_condition(
+                    self.center, trig.key, by=f"feed:{system}", why=ended_why(trig)
+                )
+            except Exception as exc:  # must never block the intake; the sweep retries
+                log.warning("mode trigger %s (ended) failed: %s", trig.key, exc)
+            return
         event = trigger_event(trig)
         if event is None:
             return
@@ -943,6 +968,26 @@ def change_view(r: store.EventRow) -> dict[str, Any]:
         "area": r.area,
         "values": r.data,
     }
+
+
+def ended_why(trig: TriggerInput) -> str:
+    """Why an ended CAP condition withdraws its suggestion, in the wall's words.
+
+    Examples
+    --------
+    >>> from feeds.base import Severity
+    >>> ended_why(TriggerInput("cap", "cap:s,A1", Severity.minor, (),
+    ...     {"msg_type": "Cancel", "headline": "暴雨红色预警"}, active=False))
+    '预警已解除：暴雨红色预警'
+    >>> ended_why(TriggerInput("cap", "cap:s,A1", Severity.moderate, (),
+    ...     {"msg_type": "Update", "headline": "暴雨黄色预警"}, active=False))
+    '预警降为moderate级，低于触发阈值：暴雨黄色预警'
+    """
+    d = trig.detail
+    what = str(d.get("headline") or d.get("event") or trig.key)
+    if d.get("msg_type") == "Update":
+        return f"预警降为{trig.severity}级，低于触发阈值：{what}"
+    return f"预警已解除：{what}"
 
 
 def trigger_event(trig: TriggerInput) -> dict[str, Any] | None:

@@ -21,10 +21,13 @@ from dispatch_center.services.errors import Invalid, NotFound
 from dispatch_center.services.security import Principal
 from dispatch_center.store import feeds as store
 from dispatch_center.store import orders as order_store
+from dispatch_center.store.orders import TimelineEntry
 from feeds import police110 as link
 from feeds.base import Normalized, OrderDraft, PayloadError
 
 Row = dict[str, Any]
+# Who the police desk is on an order's timeline (feed-made orders are ``feed:<system>`` too).
+SOURCE = "feed:police110"
 
 
 def _msg_id() -> str:
@@ -63,16 +66,89 @@ async def _outgoing(
     return _view(row)
 
 
+async def check_incoming(center: Center, payload: bytes) -> None:
+    """Before the 202: an ACK or STATUS from 110 must be about something of ours.
+
+    A STATUS names the order we transferred (``body.refNo`` = our order number), an ACK
+    our outgoing message (``body.refMsgId``); naming neither is refused with the field, so
+    the police desk hears of it at once rather than the message vanishing unlinked.
+    """
+    try:
+        msg = link.parse_message(payload)
+    except PayloadError:
+        return  # the adapter refuses it next, with its own dead letter
+    if msg.receiver != "12345" or msg.msg_type not in ("ACK", "STATUS"):
+        return
+    async with center.db.connection() as conn:
+        if msg.msg_type == "STATUS":
+            ref = str(msg.body["refNo"])
+            if await store.linkage_transferred(conn, ref) is None:
+                raise PayloadError("body.refNo", f"no order {ref!r} was transferred to 110")
+        else:
+            ref = str(msg.body["refMsgId"])
+            if await store.linkage_sent(conn, ref) is None:
+                raise PayloadError("body.refMsgId", f"12345 sent no message {ref!r}")
+
+
+async def _our_order(conn: Any, msg: link.LinkMessage) -> Row | None:
+    """The order an incoming ACK or STATUS is about (``None`` for other messages)."""
+    if msg.receiver != "12345":
+        return None
+    if msg.msg_type == "STATUS":
+        return await store.linkage_transferred(conn, str(msg.body["refNo"]))
+    if msg.msg_type == "ACK":
+        sent = await store.linkage_sent(conn, str(msg.body["refMsgId"]))
+        if sent is not None and sent["order_id"] is not None:
+            return await order_store.get_order(conn, int(sent["order_id"]))
+    return None
+
+
+def _timeline_entry(msg: link.LinkMessage, at: datetime) -> TimelineEntry:
+    """What an ACK or STATUS from the police desk adds to our order's timeline."""
+    b = msg.body
+    if msg.msg_type == "STATUS":
+        status = str(b["status"])
+        note = f"110反馈：{status}" + (f"（{b['note']}）" if b.get("note") else "")
+        data: dict[str, Any] = {"status": status, "ref_no": str(b["refNo"])}
+    else:
+        status = str(b["result"])
+        label = "已接收" if status == "ACCEPTED" else "拒收"
+        note = f"110回执：{label}" + (f"（{b['reason']}）" if b.get("reason") else "")
+        data = {"result": status, "ref_msg_id": str(b["refMsgId"])}
+    handler = b.get("handler") if msg.msg_type == "STATUS" else b.get("receiver")
+    return TimelineEntry(
+        actor=SOURCE,
+        role="source",
+        action=f"110_{msg.msg_type.lower()}",
+        at=at,
+        note=note,
+        data={
+            **data,
+            "msg_id": msg.msg_id,
+            "sent_at": msg.sent_at.isoformat(),
+            "handler": str(handler) if handler else None,
+        },
+    )
+
+
 async def after_incoming(
     center: Center, payload: bytes, items: Normalized, made: list[tuple[OrderDraft, Row | None]]
 ) -> None:
-    """Processing hook of the ``police110`` feed: record the message, answer, link."""
+    """Processing hook of the ``police110`` feed: record the message, answer, link.
+
+    An ACK or STATUS about one of our orders goes onto that order's timeline in the same
+    transaction that records the message: its ``msg_id`` is unique, so a redelivered
+    message records nothing and adds no second entry.
+    """
     msg = link.parse_message(payload)
     order = next((view for _, view in made if view is not None), None)
     ref_no = (
         str(msg.body.get("jjdbh") or msg.body.get("refNo") or msg.body.get("gdbh") or "") or None
     )
-    async with center.db.connection() as conn:
+    noted: Row | None = None
+    async with center.db.connection() as conn, conn.transaction():
+        about = await _our_order(conn, msg)
+        order_id = int(order["id"]) if order else (int(about["id"]) if about else None)
         row = await store.linkage_insert(
             conn,
             direction="in",
@@ -86,13 +162,19 @@ async def after_incoming(
                 "sendTime": msg.sent_at.isoformat(),
                 "body": dict(msg.body),
             },
-            order_id=int(order["id"]) if order else None,
+            order_id=order_id,
             ref_no=ref_no,
         )
-        if row is None:  # a repeat: answered the first time
+        if row is None:  # a repeat: answered and noted the first time
             return
         if msg.msg_type == "ACK":
             await store.linkage_acked(conn, str(msg.body["refMsgId"]), str(msg.body["result"]))
+        if about is not None:
+            noted = await order_store.note_order(
+                conn, int(about["id"]), _timeline_entry(msg, center.now())
+            )
+    if noted is not None:
+        await center.publish_change(noted)
     if msg.msg_type == "TRANSFER":
         accepted, reason = link.decide_transfer(msg)
         receiver = order["number"] if order else "12345"

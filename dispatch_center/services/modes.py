@@ -62,6 +62,10 @@ WORKING_STATUSES = tuple(
 )
 KEEP_ENDED = timedelta(days=1)  # ended declarations kept in memory for "since" views
 SCHEDULER_TICK = 1.0
+# Who withdraws a suggestion when its CAP warning ends (the feed, not a person).
+CAP_SOURCE = "feed:weather_cap"
+# How often each worker looks for CAP warnings that expired under a live suggestion.
+WARNING_SWEEP_S = 5.0
 
 
 # -- policies --------------------------------------------------------------------------------
@@ -793,10 +797,17 @@ class ModeScheduler(BackgroundLoop):
         self.tick = tick
         self.retry_after = tick
         self.last_run_at: datetime | None = None
+        self.last_sweep_at: datetime | None = None
 
     async def step(self) -> float:
         """Apply what is due; sleep until the next transition or the tick."""
         await run_due(self.center)
+        now = self.center.now()
+        if self.last_sweep_at is None or (now - self.last_sweep_at).total_seconds() >= (
+            WARNING_SWEEP_S
+        ):
+            self.last_sweep_at = now
+            await end_expired_warnings(self.center)
         self.last_run_at = self.center.now()
         nxt = next_transition(self.center.modes.declarations, self.center.now())
         if nxt is None:
@@ -826,6 +837,9 @@ def _suggestion_view(row: Row) -> dict[str, Any]:
         "decided_by": row["decided_by"],
         "decision_note": row["decision_note"],
         "declaration_id": str(row["declaration_id"]) if row["declaration_id"] else None,
+        "sources": list(row.get("sources") or []),
+        "condition_ended_at": _iso(row.get("condition_ended_at")),
+        "condition_note": row.get("condition_note"),
     }
 
 
@@ -863,6 +877,7 @@ async def submit_trigger(
                 "scope": list(suggestion.scope),
                 "reason": suggestion.reason,
                 "evidence": dict(suggestion.evidence),
+                "source": suggestion.source,
             },
             now,
         )
@@ -895,6 +910,72 @@ async def submit_trigger(
         )
         view = {**result["suggestion"], "created": True, "auto_switched": True}
     return view
+
+
+async def end_condition(center: Center, source: str, *, by: str, why: str) -> list[dict[str, Any]]:
+    """A feed condition ended (a CAP Cancel, an Update below the threshold, an expiry).
+
+    An open suggestion it alone held up is withdrawn, so the wall stops offering it; an
+    accepted one is not reverted (people decided, and the mode stays until a person ends
+    it) but records that its warning ended, and the wall's ticker says so. Each goes into
+    the suggestions' history with ``by`` as the actor and into the change log. Safe to call
+    again or on several workers: only the call that removes ``source`` acts on a row.
+
+    Examples
+    --------
+    ``await end_condition(center, "cap:sender,ALERT-1", by="feed:weather_cap",
+    why="预警已解除")`` → the views of the suggestions withdrawn or marked.
+    """
+    now = center.now()
+    done: list[tuple[Row, Row, int]] = []
+    async with center.db.connection() as conn, conn.transaction():
+        for row in await store.end_condition(conn, source, now, by, why):
+            if row["sources"]:  # another warning over the same counties still holds it
+                continue
+            withdrawn = row["status"] == "withdrawn"
+            entry = await store.insert_history(
+                conn,
+                {
+                    "at": now,
+                    "action": "suggestion.withdrawn" if withdrawn else "suggestion.condition_ended",
+                    "actor": by,
+                    "role": "system",
+                    "to_mode": row["mode"],
+                    "emergency_type": row["emergency_type"],
+                    "scope": list(row["scope"]),
+                    "reason": why,
+                    "status": row["status"],
+                    "suggestion_id": row["id"],
+                    "data": {"source": source},
+                },
+            )
+            view = _suggestion_view(row)
+            label = "建议已撤回" if withdrawn else "已采纳的模式保持，请值班领导决定是否结束"
+            seq = await store.append_change(
+                conn,
+                now,
+                "mode.suggestion",
+                str(row["id"]),
+                {"suggestion": view, "notice": f"{why}（{label}）", "actor": by},
+            )
+            done.append((row, entry, seq))
+    for row, entry, seq in done:
+        center.modes = replace(center.modes, version=max(center.modes.version, entry["id"]))
+        await center.publish_change({"seq": seq, "kind": "mode.suggestion", "id": row["id"]})
+    return [_suggestion_view(row) for row, _, _ in done]
+
+
+async def end_expired_warnings(center: Center) -> int:
+    """Withdraw (or mark) suggestions whose CAP warning expired or is no longer current."""
+    async with center.db.connection() as conn:
+        ended = await store.expired_cap_sources(conn, center.now())
+    n = 0
+    now = center.now()
+    for r in ended:
+        expired = r["expires"] is not None and r["expires"] <= now
+        why = f"预警已过期（{_iso(r['expires'])}）" if expired else "预警已不再生效"
+        n += len(await end_condition(center, r["source"], by=CAP_SOURCE, why=why))
+    return n
 
 
 def _already(state: ModeState, s: Suggestion, now: datetime) -> bool:

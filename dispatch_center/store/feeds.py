@@ -400,6 +400,25 @@ async def linkage_acked(conn: Conn, ref_msg_id: str, result: str) -> Row | None:
     return await cur.fetchone()
 
 
+async def linkage_sent(conn: Conn, msg_id: str) -> Row | None:
+    """Our outgoing message with that ``msg_id`` (what an incoming ACK refers to)."""
+    cur = await conn.execute(
+        "SELECT * FROM linkage_messages WHERE msg_id = %s AND direction = 'out'", (msg_id,)
+    )
+    return await cur.fetchone()
+
+
+async def linkage_transferred(conn: Conn, number: str) -> Row | None:
+    """The order numbered ``number`` if we sent it to 110 (an outgoing TRANSFER names it)."""
+    cur = await conn.execute(
+        "SELECT o.* FROM orders o WHERE o.number = %s AND EXISTS (SELECT 1 FROM"
+        " linkage_messages m WHERE m.direction = 'out' AND m.msg_type = 'TRANSFER'"
+        " AND m.order_id = o.id)",
+        (number,),
+    )
+    return await cur.fetchone()
+
+
 async def linkage_by_ref(conn: Conn, ref_no: str, msg_type: str) -> Row | None:
     """The newest message of ``msg_type`` carrying ``ref_no``."""
     cur = await conn.execute(
@@ -464,6 +483,41 @@ async def voice_call(conn: Conn, call_id: str) -> Row | None:
     """One call as the CTI events described it."""
     cur = await conn.execute("SELECT * FROM voice_calls WHERE call_id = %s", (call_id,))
     return await cur.fetchone()
+
+
+async def wechat_lock(conn: Conn, openid: str) -> None:
+    """Serialise one citizen's messages until the end of the transaction (any worker)."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 12345))", (openid,))
+
+
+async def wechat_message(conn: Conn, msg_id: str) -> Row | None:
+    """The record of a message already handled."""
+    cur = await conn.execute("SELECT * FROM wechat_messages WHERE msg_id = %s", (msg_id,))
+    return await cur.fetchone()
+
+
+async def wechat_open_order(
+    conn: Conn, openid: str, since: datetime, status: str = "received"
+) -> Row | None:
+    """The order of the citizen's latest message since ``since``, if still at ``status``."""
+    cur = await conn.execute(
+        "SELECT o.* FROM wechat_messages w JOIN orders o ON o.id = w.order_id"
+        " WHERE w.openid = %s AND w.at >= %s ORDER BY w.at DESC, w.msg_id DESC LIMIT 1",
+        (openid, since),
+    )
+    row = await cur.fetchone()
+    return row if row is not None and row["status"] == status else None
+
+
+async def wechat_record(
+    conn: Conn, msg_id: str, openid: str, order_id: int, at: datetime, *, folded: bool
+) -> None:
+    """Remember which order a message made or joined."""
+    await conn.execute(
+        "INSERT INTO wechat_messages (msg_id, openid, order_id, at, folded)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (msg_id) DO NOTHING",
+        (msg_id, openid, order_id, at, folded),
+    )
 
 
 async def sms_add_part(conn: Conn, values: Mapping[str, Any]) -> list[Row]:

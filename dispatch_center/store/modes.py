@@ -171,19 +171,78 @@ async def raise_suggestion(conn: Conn, values: Mapping[str, Any], at: datetime) 
     """
     cur = await conn.execute(
         "INSERT INTO mode_suggestions (kind, dedupe_key, mode, emergency_type, scope, reason,"
-        " evidence, raised_at, last_seen_at)"
+        " evidence, raised_at, last_seen_at, sources)"
         " VALUES (%(kind)s, %(dedupe_key)s, %(mode)s, %(emergency_type)s, %(scope)s, %(reason)s,"
-        " %(evidence)s, %(at)s, %(at)s)"
+        " %(evidence)s, %(at)s, %(at)s, %(sources)s)"
         " ON CONFLICT (dedupe_key) WHERE status = 'open'"
         " DO UPDATE SET seen_count = mode_suggestions.seen_count + 1,"
-        " last_seen_at = EXCLUDED.last_seen_at"
+        " last_seen_at = EXCLUDED.last_seen_at,"
+        # another condition over the same counties now holds the same suggestion up too
+        " sources = ARRAY(SELECT DISTINCT unnest(mode_suggestions.sources || EXCLUDED.sources)"
+        " ORDER BY 1)"
         " RETURNING *, (xmax = 0) AS created",
-        {**values, "evidence": Jsonb(dict(values.get("evidence") or {})), "at": at},
+        {
+            **values,
+            "evidence": Jsonb(dict(values.get("evidence") or {})),
+            "at": at,
+            "sources": [values["source"]] if values.get("source") else [],
+        },
     )
     row = await cur.fetchone()
     assert row is not None
     created = bool(row.pop("created"))
     return row, created
+
+
+async def end_condition(conn: Conn, source: str, at: datetime, by: str, why: str) -> list[Row]:
+    """A condition ended: drop it from the open and accepted suggestions it holds up.
+
+    An open suggestion nothing holds up any more is withdrawn (``decided_by`` = ``by``,
+    ``decision_note`` = ``why``); an accepted one stays accepted and records when and why
+    its condition ended. Returns every row touched (``sources`` says what still holds it).
+    The rows are locked first, so a person accepting at the same moment either wins (the
+    row is accepted) or finds it withdrawn (409).
+    """
+    cur = await conn.execute(
+        "WITH hit AS (SELECT id, status, array_remove(sources, %(src)s) AS rest"
+        "   FROM mode_suggestions WHERE %(src)s = ANY(sources)"
+        "   AND status IN ('open', 'accepted') FOR UPDATE)"
+        ", gone AS (SELECT id, status, rest, cardinality(rest) = 0 AS ended FROM hit)"
+        " UPDATE mode_suggestions m SET sources = gone.rest,"
+        " status = CASE WHEN gone.ended AND gone.status = 'open' THEN 'withdrawn'"
+        "   ELSE m.status END,"
+        " decided_at = CASE WHEN gone.ended AND gone.status = 'open' THEN %(at)s"
+        "   ELSE m.decided_at END,"
+        " decided_by = CASE WHEN gone.ended AND gone.status = 'open' THEN %(by)s"
+        "   ELSE m.decided_by END,"
+        " decision_note = CASE WHEN gone.ended AND gone.status = 'open' THEN %(why)s"
+        "   ELSE m.decision_note END,"
+        " condition_ended_at = CASE WHEN gone.ended THEN %(at)s ELSE m.condition_ended_at END,"
+        " condition_note = CASE WHEN gone.ended THEN %(why)s ELSE m.condition_note END"
+        " FROM gone WHERE m.id = gone.id RETURNING m.*",
+        {"src": source, "at": at, "by": by, "why": why},
+    )
+    return await cur.fetchall()
+
+
+async def expired_cap_sources(conn: Conn, now: datetime) -> list[Row]:
+    """CAP chains holding up open or accepted suggestions whose warning is no longer in force.
+
+    A chain counts once it is stored (the processing hook may not have written it yet) and
+    has no current Alert/Update that is unexpired. Rows: ``source``, ``expires``.
+    """
+    cur = await conn.execute(
+        "SELECT DISTINCT s.src AS source, (SELECT max(a.expires) FROM cap_alerts a"
+        "   WHERE 'cap:' || a.chain_key = s.src) AS expires"
+        " FROM mode_suggestions m, unnest(m.sources) AS s(src)"
+        " WHERE m.status IN ('open', 'accepted') AND m.kind = 'cap_alert'"
+        " AND EXISTS (SELECT 1 FROM cap_alerts a WHERE 'cap:' || a.chain_key = s.src)"
+        " AND NOT EXISTS (SELECT 1 FROM cap_alerts a WHERE 'cap:' || a.chain_key = s.src"
+        "   AND a.state = 'current' AND a.msg_type IN ('Alert', 'Update')"
+        "   AND (a.expires IS NULL OR a.expires > %s))",
+        (now,),
+    )
+    return await cur.fetchall()
 
 
 async def get_suggestion(conn: Conn, suggestion_id: int) -> Row | None:

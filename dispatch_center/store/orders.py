@@ -189,6 +189,56 @@ async def apply_change(
     return await cur.fetchone()
 
 
+# A note leaves the order as it is: the timeline entry and the change-log row still commit
+# together, so the wall hears of it in order with every other change.
+_NOTE_ORDER = "WITH o AS (SELECT * FROM orders WHERE id = %(id)s)" + _CHANGE_TAIL.replace(
+    "%(from_status)s", "o.status"
+)
+
+
+async def note_order(
+    conn: psycopg.AsyncConnection[Row], order_id: int, entry: TimelineEntry
+) -> Row | None:
+    """Append a timeline entry that changes nothing on the order; ``None`` if no such order.
+
+    ``from`` and ``to`` both record the order's status at that moment; the returned row
+    carries the change-log ``seq``.
+    """
+    params: dict[str, Any] = {"id": order_id}
+    params.update(entry.params("order.updated"))
+    cur = await conn.execute(_NOTE_ORDER, params)
+    return await cur.fetchone()
+
+
+_FOLD_ORDER = (
+    "WITH o AS (UPDATE orders SET description = %(description)s, lon = %(lon)s,"
+    " lat = %(lat)s, datum = %(datum)s, address = %(address)s, routing = %(routing)s,"
+    " version = version + 1, updated_at = %(at)s"
+    " WHERE id = %(id)s AND status = 'received' RETURNING *)"
+) + _CHANGE_TAIL.replace("%(from_status)s", "o.status")
+
+
+async def fold_into_order(
+    conn: psycopg.AsyncConnection[Row],
+    order_id: int,
+    values: Mapping[str, Any],
+    entry: TimelineEntry,
+) -> Row | None:
+    """Fold a later message of the same citizen into a still-received order.
+
+    ``values`` holds the new ``description``, ``lon``, ``lat``, ``datum``, ``address`` and
+    ``routing``; ``None`` when the order has left ``received`` (dispatched meanwhile).
+    """
+    params: dict[str, Any] = {
+        "id": order_id,
+        **{k: values.get(k) for k in ("description", "lon", "lat", "datum", "address")},
+        "routing": Jsonb(values["routing"]) if values.get("routing") is not None else None,
+    }
+    params.update(entry.params("order.updated"))
+    cur = await conn.execute(_FOLD_ORDER, params)
+    return await cur.fetchone()
+
+
 async def get_order(conn: psycopg.AsyncConnection[Row], order_id: int) -> Row | None:
     """One order by id."""
     cur = await conn.execute("SELECT * FROM orders WHERE id = %s", (order_id,))

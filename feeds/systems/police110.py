@@ -91,44 +91,32 @@ CASES = (
 
 
 def simulate(ctx: SimContext) -> list[dict[str, Any]]:
-    """A 110 transfer of a non-police case, or the status of one 12345 sent over."""
+    """A 110 transfer of a non-police case.
+
+    No STATUS: 110 reports only on orders we transferred, and the simulator does not know
+    their numbers; a made-up one is refused (422) and would fill the dead letters.
+    """
     p = ctx.place(PLACES)
     lon, lat = ctx.near(p, 300)
-    if ctx.rng.random() < 0.7:
-        return [
-            {
-                "msgId": ctx.ident("110M"),
-                "msgType": "TRANSFER",
-                "from": "110",
-                "to": "12345",
-                "sendTime": ctx.local(),
-                "body": {
-                    "jjdbh": ctx.ident("J5111"),
-                    "bjr": ctx.person(),
-                    "bjdh": ctx.phone(),
-                    "bjnr": ctx.rng.choice(CASES),
-                    "fadz": p.name,
-                    "jd": lon,
-                    "wd": lat,
-                    "bjsj": ctx.local(180),
-                    "jqlb": "非警务类",
-                    "zjyy": "非警务警情，转12345办理",
-                    "sfjj": 0,
-                },
-            }
-        ]
     return [
         {
-            "msgId": ctx.ident("110S"),
-            "msgType": "STATUS",
+            "msgId": ctx.ident("110M"),
+            "msgType": "TRANSFER",
             "from": "110",
             "to": "12345",
             "sendTime": ctx.local(),
             "body": {
-                "refNo": f"LS{ctx.ident('')[:8]}{ctx.seq:05d}",
-                "status": "已办结",
-                "note": "民警已到场处置完毕",
-                "handler": "嘉州派出所",
+                "jjdbh": ctx.ident("J5111"),
+                "bjr": ctx.person(),
+                "bjdh": ctx.phone(),
+                "bjnr": ctx.rng.choice(CASES),
+                "fadz": p.name,
+                "jd": lon,
+                "wd": lat,
+                "bjsj": ctx.local(180),
+                "jqlb": "非警务类",
+                "zjyy": "非警务警情，转12345办理",
+                "sfjj": 0,
             },
         }
     ]

@@ -38,10 +38,19 @@ def test_every_catalogue_system_has_a_recorded_fixture() -> None:
     assert {s for s, _ in RECORDED} | {"weather_cap"} == set(CATALOGUE)
 
 
+# Recorded messages about an order the fresh test center does not hold: refused, naming the
+# field (tests/ingest/test_police110_status.py posts them about an order it transferred).
+REFUSED = {("police110", "status_done.json"): "body.refNo"}
+
+
 @pytest.mark.parametrize(("system", "name"), RECORDED)
 def test_recorded_fixture_through_http(feeds_live: LiveCenter, system: str, name: str) -> None:
     with source(feeds_live) as c:
         r = c.post(f"/api/v1/feeds/{system}/events", content=fixture_bytes(system, name))
+    if (system, name) in REFUSED:
+        assert r.status_code == 422, r.text
+        assert REFUSED[system, name] in r.json()["error"]["fields"]
+        return
     assert r.status_code == 202, r.text
     assert r.json()["intake_id"]
     drain(feeds_live)

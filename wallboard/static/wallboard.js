@@ -200,6 +200,9 @@ const client = new LiveClient({
       }
       refreshSoon("kpi", 2000);
     } else if (m.type === "mode.suggestion") {
+      // A warning cancelled or expired under a suggestion: withdrawn ones leave the list,
+      // an accepted mode stays, and the ticker says which.
+      if (m.notice) tickerPush(state.ticker, `${fmtTime(m.at)} <b>${esc(m.notice)}</b>`);
       refreshSuggestions();
     } else if (m.type.startsWith("mode.")) {
       refreshSection("mode").then(() => {

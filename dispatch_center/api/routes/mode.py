@@ -108,7 +108,7 @@ async def cancel_schedule(center: CenterDep, who: Switcher, declaration_id: str)
 async def get_suggestions(
     center: CenterDep,
     who: CenterStaff,
-    status: Annotated[str | None, Query(pattern="^(open|accepted|dismissed)$")] = None,
+    status: Annotated[str | None, Query(pattern="^(open|accepted|dismissed|withdrawn)$")] = None,
 ) -> dict[str, Any]:
     """Suggestions raised by feed triggers, newest first."""
     return await modes.list_suggestions(center, status)
