@@ -29,7 +29,7 @@ def install(app: FastAPI) -> None:
     >>> from fastapi import FastAPI
     >>> app = FastAPI()
     >>> install(app)
-    >>> any(getattr(r, "path", "") == "/ws/wallboard" for r in app.routes)
+    >>> "/static/wallboard" in {getattr(r, "path", "") for r in app.routes}
     True
     """
     import xstatic.pkg.leaflet as leaflet

@@ -227,7 +227,7 @@ def plan_for(
     Examples
     --------
     >>> plan_for(3_200_000, date(2026, 11, 27)).first_day
-    datetime.date(2021, 1, 1)
+    datetime.date(2022, 1, 1)
     """
     last = today - timedelta(days=1)
     if years is None:
