@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from feeds.runner import FeedHealth, HealthPolicy, Status, assess
@@ -70,7 +70,9 @@ class MergedHealth:
             "system": self.system,
             "mode": self.mode,
             "status": str(self.status),
-            "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+            # In UTC like the runner's own view, whichever worker's clock or database
+            # session time zone the instant came through.
+            "last_seen": self.last_seen.astimezone(UTC).isoformat() if self.last_seen else None,
             "lag_s": None if self.lag_s is None else round(self.lag_s, 1),
             "error_rate": round(self.error_rate, 3),
             "consecutive_failures": self.consecutive_failures,
