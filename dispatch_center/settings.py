@@ -12,10 +12,42 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "please-change-me"})
+
+
+class FeedPoll(BaseModel):
+    """How the runner fetches one poll system: a GET of ``url``, optionally authenticated.
+
+    Set per system with nested environment names, the secret from the environment (or a
+    ``.env`` outside the repo), never in a file under version control::
+
+        DISPATCH_FEED_POLL__HYDROLOGY__URL=https://sw.example.gov.cn/api/rt
+        DISPATCH_FEED_POLL__HYDROLOGY__AUTH_HEADER=X-Api-Key
+        DISPATCH_FEED_POLL__HYDROLOGY__AUTH_VALUE=<the key the system gave us>
+        DISPATCH_FEED_POLL__HYDROLOGY__INTERVAL_S=120
+
+    Examples
+    --------
+    >>> p = FeedPoll(url="https://sw.example.gov.cn/api/rt", auth_value="Bearer k")
+    >>> p.headers()
+    {'Authorization': 'Bearer k'}
+    """
+
+    url: str = Field(pattern=r"^https?://")
+    auth_header: str = "Authorization"
+    auth_value: SecretStr | None = None
+    # None = the system's declared interval; the timeout caps one GET.
+    interval_s: float | None = Field(default=None, gt=0)
+    timeout_s: float = Field(default=20.0, gt=0)
+
+    def headers(self) -> dict[str, str]:
+        """The request headers (the auth header only when a value is set)."""
+        if self.auth_value is None or not self.auth_value.get_secret_value():
+            return {}
+        return {self.auth_header: self.auth_value.get_secret_value()}
 
 
 class Settings(BaseSettings):
@@ -28,7 +60,9 @@ class Settings(BaseSettings):
     True
     """
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, env_nested_delimiter="__"
+    )
 
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
@@ -69,6 +103,11 @@ class Settings(BaseSettings):
     feed_rate_per_s: float = Field(default=20.0, alias="DISPATCH_FEED_RATE_PER_S", gt=0)
     feed_burst: int = Field(default=200, alias="DISPATCH_FEED_BURST", ge=1)
     feed_max_bytes: int = Field(default=1_000_000, alias="DISPATCH_FEED_MAX_BYTES", ge=256)
+    # Poll systems the runner fetches itself (system id → FeedPoll); a system not listed
+    # here is push (or simulated in the demo). Nested names: DISPATCH_FEED_POLL__<SYSTEM>__URL.
+    feed_poll: dict[str, FeedPoll] = Field(default_factory=dict, alias="DISPATCH_FEED_POLL")
+    # How often each worker writes its feed-health counters to the shared table (seconds).
+    feed_health_flush_s: float = Field(default=5.0, alias="DISPATCH_FEED_HEALTH_FLUSH_S", gt=0)
     intake_queue_size: int = Field(default=20_000, alias="DISPATCH_INTAKE_QUEUE_SIZE", ge=1)
     wechat_token: str | None = Field(default=None, alias="DISPATCH_WECHAT_TOKEN")
     # A citizen's WeChat messages this close together (same OpenID) fold into one order

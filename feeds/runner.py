@@ -1,8 +1,11 @@
 """One shared runner for every feed: scheduling, timeouts, backoff and health.
 
 Poll feeds are fetched by the runner through a fetch callable per system (an ``async`` function
-returning the outside system's payload or payloads — ``feeds/sources`` or a test fake); push
-feeds report their arrivals with :meth:`FeedRunner.record_arrival`. Either way the payload is
+returning the outside system's payload or payloads — the HTTP GET of
+:func:`dispatch_center.services.poll.http_fetcher` or a test fake), added with
+:meth:`FeedRunner.add_poll`; with several workers a ``claim`` callable (a lease in the
+database) lets one worker at a time poll a system. Push feeds report their arrivals with
+:meth:`FeedRunner.record_arrival`. Either way the payload is
 normalized (pure) and handed to a :class:`Sink` (the ingest: durable intake, dead letters).
 
 Health per feed: last seen, lag (how old the newest data was when it arrived), error rate
@@ -31,6 +34,8 @@ Payload = bytes | dict[str, Any]
 FetchFn = Callable[[], Awaitable[Payload | Sequence[Payload]]]
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
+# claim(system, seconds) → True when this worker may poll ``system`` for the next ``seconds``.
+Claim = Callable[[str, float], Awaitable[bool]]
 
 
 class Status(StrEnum):
@@ -84,6 +89,12 @@ class FeedHealth:
     attempts: deque[bool] = field(default_factory=lambda: deque(maxlen=20))
     status: Status = Status.unknown
     failing: bool = False  # inside a run of failures ("failed" already logged)
+    version: int = 0  # bumped on every attempt, so a writer can tell what changed
+
+    @property
+    def failures_in_window(self) -> int:
+        """Failed attempts among the last ``window``."""
+        return self.attempts.count(False)
 
     @property
     def error_rate(self) -> float:
@@ -131,6 +142,57 @@ class Backoff:
         return raw * (1 + rng.uniform(-self.jitter, self.jitter)) if self.jitter else raw
 
 
+class HealthFacts(Protocol):
+    """What a status is computed from: one runner's :class:`FeedHealth` or a merged view."""
+
+    @property
+    def mode(self) -> str: ...
+    @property
+    def interval_s(self) -> float: ...
+    @property
+    def watched_since(self) -> datetime: ...
+    @property
+    def last_seen(self) -> datetime | None: ...
+    @property
+    def lag_s(self) -> float | None: ...
+    @property
+    def consecutive_failures(self) -> int: ...
+    @property
+    def error_rate(self) -> float: ...
+
+
+def assess(h: HealthFacts, now: datetime, policy: HealthPolicy) -> Status:
+    """A feed's status at ``now`` (silence counts: a quiet push feed goes down too).
+
+    Pure, so that one worker's health and the merged health of all workers agree on what
+    ``up``, ``degraded`` and ``down`` mean.
+
+    Examples
+    --------
+    >>> t = datetime(2026, 11, 27, tzinfo=UTC)
+    >>> h = FeedHealth("hydrology", "poll", 300, t, last_seen=t, lag_s=10.0)
+    >>> str(assess(h, t + timedelta(seconds=60), HealthPolicy()))
+    'up'
+    >>> str(assess(h, t + timedelta(seconds=1800), HealthPolicy()))
+    'down'
+    """
+    p = policy
+    since = h.last_seen or h.watched_since
+    quiet = (now - since) / timedelta(seconds=h.interval_s)
+    if h.consecutive_failures >= p.down_failures or quiet >= p.stale_down:
+        return Status.down
+    if h.last_seen is None and h.consecutive_failures == 0 and quiet < p.stale_degraded:
+        return Status.unknown
+    if (
+        h.consecutive_failures > 0
+        or quiet >= p.stale_degraded
+        or h.error_rate > p.degraded_error_rate
+        or (h.lag_s is not None and h.lag_s > p.lag_degraded * h.interval_s)
+    ):
+        return Status.degraded
+    return Status.up
+
+
 class FeedRunner:
     """Runs poll feeds and tracks the health of every feed."""
 
@@ -146,6 +208,7 @@ class FeedRunner:
         backoff: Backoff = Backoff(),
         policy: HealthPolicy = HealthPolicy(),
         rng: random.Random | None = None,
+        claim: Claim | None = None,
     ) -> None:
         self.adapters = dict(adapters)
         self.sink = sink
@@ -156,6 +219,9 @@ class FeedRunner:
         self.backoff = backoff
         self.policy = policy
         self.rng = rng or random.Random()
+        self.claim = claim
+        self.intervals: dict[str, float] = {}
+        self.timeouts: dict[str, float] = {}
         now = clock()
         self.health: dict[str, FeedHealth] = {
             s: FeedHealth(
@@ -168,9 +234,48 @@ class FeedRunner:
             for s, a in self.adapters.items()
         }
 
+    def add_poll(
+        self,
+        system: str,
+        fetch: FetchFn,
+        *,
+        interval_s: float | None = None,
+        timeout_s: float | None = None,
+    ) -> None:
+        """Poll ``system`` with ``fetch`` every ``interval_s`` (default: its descriptor's).
+
+        Examples
+        --------
+        >>> from feeds.registry import Catalogue
+        >>> class Nowhere:
+        ...     async def deliver(self, *a): ...
+        ...     async def reject(self, *a): ...
+        >>> r = FeedRunner(Catalogue.default().only(["hydrology"]).adapters, Nowhere())
+        >>> async def fetch(): return {"code": 0, "data": []}
+        >>> r.add_poll("hydrology", fetch, interval_s=60)
+        >>> r.interval("hydrology"), r.health["hydrology"].mode
+        (60, 'poll')
+        """
+        if system not in self.adapters:
+            raise KeyError(f"not in the catalogue: {system!r}")
+        self.fetchers[system] = fetch
+        if interval_s is not None:
+            self.intervals[system] = interval_s
+        if timeout_s is not None:
+            self.timeouts[system] = timeout_s
+        h = self.health[system]
+        # Health judges silence against the interval the system is actually polled at.
+        h.interval_s = self.interval(system)
+        h.mode = "poll"
+
+    def interval(self, system: str) -> float:
+        """Seconds between polls of ``system`` (the configured override or its descriptor's)."""
+        return self.intervals.get(system, self.adapters[system].DESCRIPTOR.interval_s)
+
     # -- recording ---------------------------------------------------------------------
     def _success(self, system: str, items: Normalized, received_at: datetime) -> None:
         h = self.health[system]
+        h.version += 1
         h.last_attempt = h.last_seen = received_at
         h.attempts.append(True)
         h.consecutive_failures = 0
@@ -185,6 +290,7 @@ class FeedRunner:
 
     def _failure(self, system: str, error: str, at: datetime, *, transport: bool) -> None:
         h = self.health[system]
+        h.version += 1
         h.last_attempt = at
         h.attempts.append(False)
         h.last_error = error
@@ -218,15 +324,14 @@ class FeedRunner:
         fetch = self.fetchers.get(system)
         if fetch is None:
             raise KeyError(f"no fetch callable for poll feed {system!r}")
+        timeout_s = self.timeouts.get(system, self.timeout_s)
         try:
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
             # races with the fetch finishing, and the runner would then never stop.
-            async with asyncio.timeout(self.timeout_s):
+            async with asyncio.timeout(timeout_s):
                 got = await fetch()
         except TimeoutError:
-            self._failure(
-                system, f"timed out after {self.timeout_s:g} s", self.clock(), transport=True
-            )
+            self._failure(system, f"timed out after {timeout_s:g} s", self.clock(), transport=True)
             return False
         except Exception as exc:  # the outside system's failure must not stop the runner
             self._failure(system, f"{type(exc).__name__}: {exc}", self.clock(), transport=True)
@@ -259,41 +364,40 @@ class FeedRunner:
     async def run_feed(self, system: str, *, max_polls: int | None = None) -> None:
         """Poll one feed forever (or ``max_polls`` times), sleeping interval or backoff."""
         n = 0
-        interval = self.adapters[system].DESCRIPTOR.interval_s
+        interval = self.interval(system)
+        # The lease outlives one poll plus its timeout, so a live holder never loses it
+        # between polls, and a dead one's lapses after about two intervals.
+        lease_s = 1.5 * interval + self.timeouts.get(system, self.timeout_s)
         while max_polls is None or n < max_polls:
-            await self.poll_once(system)
             n += 1
+            try:
+                if self.claim is not None and not await self.claim(system, lease_s):
+                    await self.sleep(interval)  # another worker polls it; check again later
+                    continue
+                await self.poll_once(system)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # Our side failed (the database under the sink, the lease): the outside
+                # system is not to blame, but the loop must live on to poll again.
+                log.warning("feed %s: poll not delivered: %s", system, exc)
             failures = self.health[system].consecutive_failures
             await self.sleep(self.backoff.delay(failures, interval, self.rng))
 
     async def run(self) -> None:
-        """Poll every poll feed that has a fetch callable, concurrently, until cancelled."""
+        """Poll every feed that has a fetch callable, concurrently, until cancelled."""
         async with asyncio.TaskGroup() as tg:
-            for system, adapter in self.adapters.items():
-                if adapter.DESCRIPTOR.mode == "poll" and system in self.fetchers:
+            for system in self.adapters:
+                if system in self.fetchers:
                     tg.create_task(self.run_feed(system), name=f"feed:{system}")
 
     # -- health ------------------------------------------------------------------------
     def evaluate(self, system: str, now: datetime | None = None) -> Status:
         """Recompute one feed's status (silence counts: a quiet push feed goes down too)."""
         h = self.health[system]
-        p = self.policy
         now = now or self.clock()
         since = h.last_seen or h.watched_since
-        quiet = (now - since) / timedelta(seconds=h.interval_s)
-        if h.consecutive_failures >= p.down_failures or quiet >= p.stale_down:
-            status = Status.down
-        elif h.last_seen is None and h.consecutive_failures == 0 and quiet < p.stale_degraded:
-            status = Status.unknown
-        elif (
-            h.consecutive_failures > 0
-            or quiet >= p.stale_degraded
-            or h.error_rate > p.degraded_error_rate
-            or (h.lag_s is not None and h.lag_s > p.lag_degraded * h.interval_s)
-        ):
-            status = Status.degraded
-        else:
-            status = Status.up
+        status = assess(h, now, self.policy)
         if status is Status.down and h.mode == "push" and not h.failing:
             h.failing = True
             log.warning(

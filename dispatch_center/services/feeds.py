@@ -2,9 +2,16 @@
 catalogue with each system's health, the live layers, and the dead letters.
 
 One :class:`~dispatch_center.services.ingest.Ingest` per process, started by the app's
-lifespan with :func:`start_feeds`. Health changes go into the change log as ``feed.health``
-rows (one row per evaluation pass that changed something, never one per arrival) so the
-wall sees a feed go down without polling.
+lifespan with :func:`start_feeds`. Poll systems with a URL in the settings
+(``DISPATCH_FEED_POLL__<SYSTEM>__URL``) are fetched by the ingest's runner, one worker at a
+time (a lease in the database); their answers take the same path as pushed payloads.
+
+Health is shared: each worker writes its runner's health to ``feed_health`` every
+``DISPATCH_FEED_HEALTH_FLUSH_S`` seconds (only the feeds that changed, and all of them once a
+minute as a sign of life), and :func:`feeds_view` merges every worker's rows
+(:func:`feeds.health.merge`) with this worker's own, current state. Health changes go into
+the change log as ``feed.health`` rows (one row per evaluation pass that changed something,
+never one per arrival) so the wall sees a feed go down without polling.
 """
 
 from __future__ import annotations
@@ -15,17 +22,25 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
+
 from dispatch_center.center import Center
 from dispatch_center.services import cap as cap_service
 from dispatch_center.services import linkage
 from dispatch_center.services.channels import CHANNELS, sms_sweep
 from dispatch_center.services.errors import NotFound, Unavailable
 from dispatch_center.services.ingest import Ingest
+from dispatch_center.services.poll import http_fetcher
 from dispatch_center.store import feeds as store
+from feeds.health import MergedHealth, WorkerHealth, merge, worker_row
 
 log = logging.getLogger(__name__)
 
-HEALTH_EVERY_S = 5.0
+# Every worker rewrites all its health rows this often even when nothing changed, so a row
+# older than HEALTH_LIVE_FOR belongs to a worker that stopped.
+HEALTH_HEARTBEAT_S = 60.0
+HEALTH_LIVE_FOR = timedelta(seconds=3 * HEALTH_HEARTBEAT_S)
+HEALTH_FORGET_AFTER = timedelta(days=7)
 LAYER_REFRESH_S = 10.0
 SWEEP_EVERY_S = 60.0
 LAYER_WINDOW = timedelta(hours=24)
@@ -42,6 +57,10 @@ class _FeedState:
         self.layers: dict[tuple[str, str], Row] = {}
         self.published: dict[str, str] = {}
         self.tasks: list[asyncio.Task[None]] = []
+        self.http: httpx.AsyncClient | None = None
+        # What this worker last wrote to feed_health: the runner's version per feed.
+        self.written: dict[str, int] = {}
+        self.written_all_at: datetime | None = None
 
 
 def _state(center: Center) -> _FeedState:
@@ -65,6 +84,7 @@ async def start_feeds(center: Center) -> Ingest:
         prechecks={"police110": linkage.check_incoming},
     )
     st = _FeedState(ingest)
+    configure_polls(center, st)
     _RUNNING[id(center)] = st
     await ingest.start()
     await _refresh_layers(center, st)
@@ -73,7 +93,44 @@ async def start_feeds(center: Center) -> Ingest:
         asyncio.create_task(_layer_loop(center, st), name="feeds-layers"),
         asyncio.create_task(_sweep_loop(center, st), name="feeds-sweep"),
     ]
+    if ingest.runner.fetchers:
+        st.tasks.append(asyncio.create_task(ingest.runner.run(), name="feeds-poll"))
     return ingest
+
+
+def configure_polls(center: Center, st: _FeedState) -> None:
+    """Give the runner an HTTP fetcher for every system with a poll URL in the settings.
+
+    A system id that is not in the catalogue stops the start-up: a typo in the
+    configuration must not leave a system silently unpolled.
+    """
+    polls = center.settings.feed_poll
+    if not polls:
+        return
+    runner = st.ingest.runner
+    unknown = sorted(set(polls) - set(st.ingest.catalogue))
+    if unknown:
+        raise ValueError(f"DISPATCH_FEED_POLL names systems not in the catalogue: {unknown}")
+    # No client-wide timeout: each system's own applies (the runner's asyncio.timeout).
+    st.http = httpx.AsyncClient(timeout=None, follow_redirects=True)
+    for system, poll in polls.items():
+        runner.add_poll(
+            system,
+            http_fetcher(st.http, poll.url, poll.headers()),
+            interval_s=poll.interval_s,
+            timeout_s=poll.timeout_s,
+        )
+        log.info("feed %s: polling %s every %g s", system, poll.url, runner.interval(system))
+    worker = st.ingest.consumer_name
+
+    async def claim(system: str, seconds: float) -> bool:
+        now = center.now()
+        async with center.db.connection() as conn:
+            return await store.poll_claim(
+                conn, system, worker, now, now + timedelta(seconds=seconds)
+            )
+
+    runner.claim = claim
 
 
 async def stop_feeds(center: Center) -> None:
@@ -84,19 +141,69 @@ async def stop_feeds(center: Center) -> None:
     for t in st.tasks:
         t.cancel()
     await asyncio.gather(*st.tasks, return_exceptions=True)
+    try:
+        await write_health(center, st, force=True)
+        if st.ingest.runner.fetchers:
+            async with center.db.connection() as conn:
+                await store.poll_release(conn, st.ingest.consumer_name)
+    except Exception as exc:  # stopping must finish even with the database gone
+        log.warning("feed health not written at stop: %s", exc)
+    if st.http is not None:
+        await st.http.aclose()
     await st.ingest.stop()
 
 
 # -- catalogue and health -------------------------------------------------------------------
 
 
-def feeds_view(center: Center) -> dict[str, Any]:
-    """``GET /api/v1/feeds``: every connected system, its descriptor and health."""
+async def write_health(center: Center, st: _FeedState, *, force: bool = False) -> int:
+    """Write this worker's health rows that changed (all of them on a heartbeat); how many."""
+    now = center.now()
+    runner = st.ingest.runner
+    beat = st.written_all_at is None or (now - st.written_all_at).total_seconds() >= (
+        HEALTH_HEARTBEAT_S
+    )
+    todo = [h for s, h in runner.health.items() if force or beat or st.written.get(s) != h.version]
+    if not todo:
+        return 0
+    worker = st.ingest.consumer_name
+    rows = [vars(worker_row(h, worker, now)) for h in todo]
+    async with center.db.connection() as conn, conn.transaction():
+        await store.health_write(conn, rows)
+        if beat:
+            await store.health_prune(conn, now - HEALTH_FORGET_AFTER)
+    for h in todo:
+        st.written[h.system] = h.version
+    if beat or force:
+        st.written_all_at = now
+    return len(todo)
+
+
+async def merged_health(center: Center, st: _FeedState) -> dict[str, MergedHealth]:
+    """Every feed's health across all workers, with this worker's current state in it."""
+    now = center.now()
+    async with center.db.connection() as conn:
+        stored = await store.health_rows(conn)
+    me = st.ingest.consumer_name
+    runner = st.ingest.runner
+    # This worker's own row may be a few seconds old in the table: use the live one.
+    rows = [WorkerHealth(**r) for r in stored if r["worker"] != me]
+    rows += [worker_row(h, me, now) for h in runner.health.values()]
+    return merge(rows, now, runner.policy, now - HEALTH_LIVE_FOR)
+
+
+async def feeds_view(center: Center) -> dict[str, Any]:
+    """``GET /api/v1/feeds``: every connected system, its descriptor and health.
+
+    The health is merged from every worker (see :func:`merged_health`), so the answer does
+    not depend on which worker serves the request.
+    """
     st = _RUNNING.get(id(center))
     if st is None:
         return {"feeds": []}
     ingest = st.ingest
-    health = {h["system"]: h for h in ingest.runner.snapshot(now=center.now())}
+    merged = await merged_health(center, st)
+    health = {s: m.to_dict() for s, m in merged.items()}
     out = []
     for desc in ingest.catalogue.descriptors():
         h = health.get(desc.system, {})
@@ -111,6 +218,9 @@ def feeds_view(center: Center) -> dict[str, Any]:
                 "consecutive_failures": h.get("consecutive_failures", 0),
                 "last_error": h.get("last_error"),
                 "push_url": f"/api/v1/feeds/{desc.system}/events",
+                "polled": desc.system in ingest.runner.fetchers,
+                "interval_s": ingest.runner.interval(desc.system),
+                "workers": h.get("workers", 0),
             }
         )
     return {"feeds": out, "intake": intake_view(ingest)}
@@ -135,8 +245,10 @@ def intake_view(ingest: Ingest) -> dict[str, Any]:
 
 
 async def publish_health(center: Center, st: _FeedState) -> int | None:
-    """Write one ``feed.health`` change row when any feed's status changed; its seq."""
-    snap = st.ingest.runner.snapshot(now=center.now())
+    """Write one ``feed.health`` change row when any feed's merged status changed; its seq."""
+    # Evaluate the local runner too: it logs "failed" for a push feed gone silent.
+    st.ingest.runner.snapshot(now=center.now())
+    snap = [m.to_dict() for m in (await merged_health(center, st)).values()]
     changed = [h for h in snap if st.published.get(h["system"]) != h["status"]]
     if not changed:
         return None
@@ -151,14 +263,16 @@ async def publish_health(center: Center, st: _FeedState) -> int | None:
 
 
 async def _health_loop(center: Center, st: _FeedState) -> None:
+    every = center.settings.feed_health_flush_s
     while True:
         try:
+            await write_health(center, st)
             await publish_health(center, st)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.warning("feed health publication failed: %s", exc)
-        await asyncio.sleep(HEALTH_EVERY_S)
+        await asyncio.sleep(every)
 
 
 async def _sweep_loop(center: Center, st: _FeedState) -> None:

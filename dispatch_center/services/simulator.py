@@ -104,6 +104,8 @@ class Simulator:
 
     async def send(self, item: SimulatedPayload) -> None:
         """One payload through the intake (a hotline call straight to an order)."""
+        if item.system in self.center.settings.feed_poll:
+            return  # the real system is polled: simulating it too would mix the two
         try:
             if item.system == PHONE:
                 assert isinstance(item.payload, dict)

@@ -604,3 +604,68 @@ async def open311_orders(
         },
     )
     return await cur.fetchall()
+
+
+# -- shared feed health and poll leases ------------------------------------------------------
+
+HEALTH_COLUMNS = (
+    "system",
+    "worker",
+    "mode",
+    "interval_s",
+    "watched_since",
+    "last_seen",
+    "last_attempt",
+    "lag_s",
+    "last_error",
+    "consecutive_failures",
+    "attempts",
+    "failures",
+    "updated_at",
+)
+
+
+async def health_write(conn: Conn, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Upsert one worker's health rows (``HEALTH_COLUMNS``), in one statement."""
+    if not rows:
+        return
+    cols = ", ".join(HEALTH_COLUMNS)
+    marks = ", ".join(["%s"] * len(HEALTH_COLUMNS))
+    update = ", ".join(f"{c} = EXCLUDED.{c}" for c in HEALTH_COLUMNS[2:])
+    values = ", ".join([f"({marks})"] * len(rows))
+    await conn.execute(
+        f"INSERT INTO feed_health ({cols}) VALUES {values}"
+        f" ON CONFLICT (system, worker) DO UPDATE SET {update}",
+        [r[c] for r in rows for c in HEALTH_COLUMNS],
+    )
+
+
+async def health_rows(conn: Conn) -> list[Row]:
+    """Every worker's health rows."""
+    cur = await conn.execute(
+        f"SELECT {', '.join(HEALTH_COLUMNS)} FROM feed_health ORDER BY system, worker"
+    )
+    return await cur.fetchall()
+
+
+async def health_prune(conn: Conn, before: datetime) -> int:
+    """Forget workers silent since ``before`` (stopped long ago); how many rows went."""
+    cur = await conn.execute("DELETE FROM feed_health WHERE updated_at < %s", (before,))
+    return cur.rowcount
+
+
+async def poll_claim(conn: Conn, system: str, holder: str, now: datetime, until: datetime) -> bool:
+    """Take or renew the lease to poll ``system`` until ``until``; False if another holds it."""
+    cur = await conn.execute(
+        "INSERT INTO feed_poll_leases (system, holder, until) VALUES (%s, %s, %s)"
+        " ON CONFLICT (system) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until"
+        " WHERE feed_poll_leases.holder = EXCLUDED.holder OR feed_poll_leases.until < %s"
+        " RETURNING holder",
+        (system, holder, until, now),
+    )
+    return await cur.fetchone() is not None
+
+
+async def poll_release(conn: Conn, holder: str) -> None:
+    """Give up every lease of ``holder`` (a clean stop: another worker takes over at once)."""
+    await conn.execute("DELETE FROM feed_poll_leases WHERE holder = %s", (holder,))

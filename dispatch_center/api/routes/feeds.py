@@ -73,7 +73,7 @@ async def _source(
 @router.get("")
 async def list_feeds(center: CenterDep, who: AnyUser) -> dict[str, Any]:
     """Every connected system with its descriptor and health (up / degraded / down)."""
-    return feed_service.feeds_view(center)
+    return await feed_service.feeds_view(center)
 
 
 @router.get("/layers")
