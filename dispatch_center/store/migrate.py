@@ -54,7 +54,14 @@ def available_migrations(path: str) -> list[Migration]:
         if not m:
             continue
         version, name, variant = int(m.group(1)), m.group(2), m.group(3)
-        parts.setdefault(version, {})[variant] = (name, entry.read_text(encoding="utf-8"))
+        slot = parts.setdefault(version, {})
+        others = {n for n, _ in slot.values()} - {name}
+        if others:
+            # Two branches that each took the next number: one file would silently win.
+            raise RuntimeError(
+                f"two migrations numbered {version:03d}: {sorted(others)} and {name!r}"
+            )
+        slot[variant] = (name, entry.read_text(encoding="utf-8"))
     out: list[Migration] = []
     for version in sorted(parts):
         found = parts[version]
