@@ -97,6 +97,7 @@ class Layer(StrEnum):
     utilities = "utilities"
     sites = "sites"
     linkage = "linkage"
+    units = "units"  # field units (rescue teams, patrol vehicles): one entry per unit
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,12 @@ scenario scripts the story:
 
 - ``flood`` ("Flood morning"): rain stations in 沙湾区, 峨边 and 金口河 rising, a CAP 暴雨红色
   预警 first and Updates after, the 大渡河 passing its warning level about halfway through, and
-  waterlogging calls on the hotline.
+  waterlogging calls on the hotline; 沙湾区 and 金口河区 flood patrols out on the roads.
 - ``golden-week`` ("Golden Week afternoon"): 峨眉山 and 乐山大佛 over capacity, tourism
   complaints, traffic.
+
+Rescue teams report their positions every ``UNIT_REPORT_EVERY`` in every scenario
+(``feeds.rescue_teams``).
 
 ``phone`` items are hotline calls already taken by a seat: the payload is the body of
 ``POST /api/v1/orders``.
@@ -103,6 +106,9 @@ RATES_PER_HOUR: Mapping[str, Mapping[str, float]] = {
     },
 }
 CAP_UPDATE_EVERY = timedelta(minutes=90)
+# Rescue teams' vehicle terminals report every couple of minutes (one payload per team):
+# enough to watch them move on the wall, a handful of updates a minute in all.
+UNIT_REPORT_EVERY = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -222,6 +228,22 @@ def _arrivals(
             yield from emit(t)
 
 
+def _unit_reports(
+    module: ModuleType | None, scenario: Scenario, start: datetime, end: datetime
+) -> Iterator[SimulatedPayload]:
+    """The rescue teams' positions on their own clock, beside the system's incident reports."""
+    if module is None:
+        return
+    span = (end - start).total_seconds()
+    t, seq = start, 0
+    while t < end:
+        ctx = SimContext(t, scenario, random.Random(seq), seq, (t - start).total_seconds() / span)
+        for p in module.simulate_units(ctx):
+            yield SimulatedPayload(t, "emergency_mgmt", p)
+        t += UNIT_REPORT_EVERY
+        seq += 1
+
+
 def generate(
     scenario: Scenario,
     *,
@@ -252,4 +274,6 @@ def generate(
         _arrivals(modules[s], s, scenario, start, end, random.Random(master.getrandbits(64)))
         for s in wanted
     ]
+    if "emergency_mgmt" in wanted:
+        streams.append(_unit_reports(modules["emergency_mgmt"], scenario, start, end))
     yield from heapq.merge(*streams, key=lambda p: p.at)

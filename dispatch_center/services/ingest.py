@@ -64,7 +64,15 @@ KEY_ONLY_SOURCES = ("open311",)
 MAX_ATTEMPTS = 5
 # Layers whose entries are "the current value of a thing" (a gauge, a camera, a crowd count):
 # the live layer keeps one entry per thing, keyed by these values.
-STATE_KEYS = ("station_code", "scenic_code", "camera_code", "point_code", "chain_key", "site_code")
+STATE_KEYS = (
+    "station_code",
+    "scenic_code",
+    "camera_code",
+    "point_code",
+    "chain_key",
+    "site_code",
+    "unit_code",
+)
 
 Row = dict[str, Any]
 

@@ -137,6 +137,21 @@ CASES: list[tuple[str, str, list[str], Any]] = [
         lambda o: o[0].severity is Severity.severe,
     ),
     (
+        "emergency_mgmt",
+        "rescue_team_shawan.json",
+        ["unit.position"],
+        lambda o: (
+            str(o[0].layer) == "units"
+            and o[0].values["unit_code"] == "SW-FX-01"
+            and o[0].values["status"] == "dispatched"
+            and o[0].values["unit_kind"] == "flood"
+            and o[0].values["heading_deg"] == 238.5
+            and o[0].values["speed_kmh"] == 36.0
+            and (o[0].location.lon, o[0].location.lat) == (103.4512, 29.3478)
+            and o[0].source_id == "SW-FX-01@2026-07-12T07:20:05+08:00"
+        ),
+    ),
+    (
         "scenic_crowd",
         "golden_week.json",
         ["crowd.count"] * 3,
@@ -297,6 +312,11 @@ MALFORMED = [
     ("housing", "lift_trapped.json", _set("tower", "source"), "source"),
     ("power_95598", "outage.json", _set("ZZ", "msgType"), "msgType"),
     ("emergency_mgmt", "fire.json", _set("V", "sjdj"), "sjdj"),
+    ("emergency_mgmt", "rescue_team_shawan.json", _set("休息", "zt"), "zt"),
+    ("emergency_mgmt", "rescue_team_shawan.json", _pop("wd"), "wd"),
+    ("emergency_mgmt", "rescue_team_shawan.json", _set(400, "fx"), "fx"),
+    ("emergency_mgmt", "rescue_team_shawan.json", _set("快", "sd"), "sd"),
+    ("emergency_mgmt", "rescue_team_shawan.json", _set("", "dwmc"), "dwmc"),
     ("geohazard", "orange_jianong.json", _set("紫色", "yjjb"), "yjjb"),
     ("city_management", "case_to_12345.json", _pop("x"), "x"),
 ]

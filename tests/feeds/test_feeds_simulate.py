@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from collections import Counter
 from datetime import datetime, timedelta
@@ -137,3 +138,48 @@ def test_bad_arguments() -> None:
         list(generate("typhoon", start=FLOOD_START, end=FLOOD_START + timedelta(hours=1)))  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         list(generate("flood", start=FLOOD_START, end=FLOOD_START))
+
+
+def test_rescue_teams_move_in_the_flood_stream_at_a_steady_rate() -> None:
+    items = list(
+        generate(
+            "flood",
+            start=FLOOD_START,
+            end=FLOOD_START + timedelta(hours=2),
+            systems=["emergency_mgmt"],
+        )
+    )
+    tracks: dict[str, list[FeedEvent]] = {}
+    for i in items:
+        for e in _accept(i):
+            if isinstance(e, FeedEvent) and e.kind == "unit.position":
+                assert e.occurred_at == i.at
+                tracks.setdefault(e.values["unit_code"], []).append(e)
+    # 沙湾区 and 金口河区 flood patrols beside the city's standing teams
+    assert {"SW-FX-01", "SW-FX-02", "JKH-FX-01", "SZ-XF-01"} <= set(tracks)
+    assert any(e.values["adcode"] == "511111" for e in tracks["SW-FX-01"])
+    for code, track in tracks.items():
+        # one report every two minutes per team: a handful a minute on the wall, no more
+        assert len(track) == 60, code
+        assert len({e.source_id for e in track}) == 60, code
+        # every team goes through a sortie within two hours and actually moves
+        assert {e.values["status"] for e in track} >= {"dispatched", "on_scene"}, code
+        assert len({(e.location.lon, e.location.lat) for e in track if e.location}) > 10, code
+        for a, b in itertools.pairwise(track):
+            assert a.location is not None and b.location is not None
+            # no jumps: at most one two-minute drive at the team's speed between reports
+            step_km = math.dist((a.location.lon, a.location.lat), (b.location.lon, b.location.lat))
+            assert step_km * 111 < 2.5, (code, a.occurred_at)
+
+
+def test_normal_day_has_no_flood_patrols() -> None:
+    start = datetime(2026, 11, 27, 8, 0, tzinfo=SHANGHAI)
+    items = generate("normal", start=start, end=start + timedelta(minutes=10))
+    codes = {
+        e.values["unit_code"]
+        for i in items
+        if i.system == "emergency_mgmt"
+        for e in _accept(i)
+        if isinstance(e, FeedEvent) and e.kind == "unit.position"
+    }
+    assert codes == {"SZ-XF-01", "SZ-ZH-02", "WTQ-WH-01", "EMS-SD-01"}
