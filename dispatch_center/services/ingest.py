@@ -74,6 +74,9 @@ STATE_KEYS = (
     "unit_code",
 )
 
+# A field unit's position report: one change per unit, which the wall's outbox may coalesce.
+MOVE = "unit.position"
+
 Row = dict[str, Any]
 
 
@@ -707,6 +710,17 @@ class Ingest:
             for r in fresh:
                 by_system.setdefault(r.system, []).append(r)
             for system, evs in by_system.items():
+                # A moving unit's position goes out as its own change, keyed by the unit,
+                # so a slow wall's outbox replaces an unsent older position of that unit
+                # (protocol.coalesce_key) instead of queueing every report.
+                moves = {e.key: e for e in sorted(evs, key=lambda e: e.at) if e.kind == MOVE}
+                evs = [e for e in evs if e.kind != MOVE]
+                for key, e in moves.items():
+                    payload = {"system": system, "count": 1, "events": [change_view(e)]}
+                    seq = await store.append_change(conn, now, MOVE, key, payload)
+                    seqs.append((seq, MOVE, key))
+                if not evs:
+                    continue
                 kind = "cap.alert" if any(e.kind == "cap.alert" for e in evs) else "feed.event"
                 payload = {
                     "system": system,
