@@ -97,6 +97,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "lang_toggle": "English",
         "orders_live": "在办工单",
         "deadline": "办结时限",
+        "units": "救援力量",
+        "unit_status.standby": "在岗",
+        "unit_status.dispatched": "出动",
+        "unit_status.on_scene": "到场",
+        "unit_status.returning": "返回",
     },
     "en": {
         "title": "Leshan 12345 Heart-to-Heart Command Center",
@@ -190,6 +195,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "lang_toggle": "中文",
         "orders_live": "Open orders",
         "deadline": "Reply by",
+        "units": "Field units",
+        "unit_status.standby": "Standing by",
+        "unit_status.dispatched": "En route",
+        "unit_status.on_scene": "On scene",
+        "unit_status.returning": "Returning",
     },
 }
 

@@ -1,9 +1,9 @@
 """The snapshot as named sections, each produced by a registered provider.
 
-Orders, KPI figures, the mode, the feeds' health, the feed layers, units and supervision
-sessions each come from one provider. A provider whose part of the center is not built or
-not reachable yields its empty value (logged once), never an error: the wall must come up
-with whatever exists. Other packages plug in with :func:`register_section`.
+Orders, KPI figures, the mode, the feeds' health, the feed layers (field units among them)
+and supervision sessions each come from one provider. A provider whose part of the center is
+not built or not reachable yields its empty value (logged once), never an error: the wall must
+come up with whatever exists. Other packages plug in with :func:`register_section`.
 
 All database providers read inside one REPEATABLE READ transaction together with the
 sequence number, so the snapshot is the state exactly at that ``seq``.
@@ -63,11 +63,12 @@ def register_section(name: str, provider: Provider, empty: Any = None) -> None:
 
     Examples
     --------
-    >>> async def units(ctx):
+    >>> async def duty_roster(ctx):
     ...     return []
-    >>> register_section("units", units, empty=[])
-    >>> "units" in section_names()
+    >>> register_section("duty_roster", duty_roster, empty=[])
+    >>> "duty_roster" in section_names()
     True
+    >>> del _SECTIONS["duty_roster"]  # the example leaves the wall's sections as they were
     """
     _SECTIONS[name] = Section(name, provider, {} if empty is None else empty)
 
@@ -84,7 +85,7 @@ async def build_snapshot(center: Center) -> tuple[int, dict[str, Any]]:
     --------
     >>> seq, sections = await build_snapshot(center)  # doctest: +SKIP
     >>> sorted(sections)  # doctest: +SKIP
-    ['feed_layers', 'feeds', 'geography', 'kpi', 'mode', 'orders', 'supervision', 'units']
+    ['feed_layers', 'feeds', 'geography', 'kpi', 'mode', 'orders', 'supervision']
     """
     async with _SNAPSHOTS:
         await _prepare(center)
@@ -239,10 +240,6 @@ async def geography_section(ctx: SnapshotContext) -> dict[str, Any]:
     }
 
 
-async def _nothing_list(ctx: SnapshotContext) -> list[Any]:
-    return []
-
-
 register_section("orders", orders_section, empty=[])
 register_section("kpi", kpi_section, empty={})
 register_section("mode", mode_section, empty={"mode": "normal"})
@@ -259,6 +256,7 @@ async def supervision_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
     return sessions
 
 
-# Positions of field units plug in here when that part lands.
-register_section("units", _nothing_list, empty=[])
+# Field units (rescue teams, patrols) have no section of their own: their positions are feed
+# events on the units layer, so the snapshot's feed_layers["units"] holds one entry per unit
+# and unit.position deltas update it, the same path as every other live layer.
 register_section("supervision", supervision_section, empty=[])

@@ -123,17 +123,31 @@ export class OrderLayer {
   }
 }
 
-// Feed layers: whatever the snapshot's feed_layers section and feed.* deltas carry.
+// Feed layers: whatever the snapshot's feed_layers section and feed deltas carry. One entry
+// per thing: keyed by the event's live-layer key (a gauge, a camera, a unit), so a moving
+// unit's new position moves its marker instead of adding one; events without a thing of
+// their own (incidents) key by their source id as before.
+const UNIT_COLOURS = { standby: "#3ddc84", dispatched: "#ffb020", on_scene: "#ff4d4f", returning: "#4fc3f7" };
+
 export class FeedLayers {
   constructor(map) {
     this.map = map;
     this.groups = new Map();
     this.items = new Map();
+    this.hidden = new Set();
   }
 
   group(name) {
-    if (!this.groups.has(name)) this.groups.set(name, L.layerGroup().addTo(this.map));
+    if (!this.groups.has(name)) {
+      const g = L.layerGroup();
+      if (!this.hidden.has(name)) g.addTo(this.map);
+      this.groups.set(name, g);
+    }
     return this.groups.get(name);
+  }
+
+  static key(ev) {
+    return `${ev.system || ""}:${ev.key || ev.source_id || ev.id || Math.random()}`;
   }
 
   load(section) {
@@ -144,12 +158,25 @@ export class FeedLayers {
     }
   }
 
+  remove(key) {
+    const old = this.items.get(key);
+    if (!old) return;
+    this.group(old.layer).removeLayer(old.shape);
+    this.items.delete(key);
+  }
+
   upsert(ev) {
     const layer = ev.layer || "incidents";
-    const key = `${ev.system || ""}:${ev.source_id || ev.id || Math.random()}`;
+    const key = FeedLayers.key(ev);
     const old = this.items.get(key);
-    if (old) this.group(old.layer).removeLayer(old.shape);
+    // A report older than the one shown (a late delivery) must not move a unit back.
+    if (old && old.ev.at && ev.at && Date.parse(ev.at) < Date.parse(old.ev.at)) return;
     const v = ev.values || {};
+    if (v.msg_type === "Cancel") { this.remove(key); return; }
+    const lat = ev.location ? ev.location.lat : ev.lat;
+    const lon = ev.location ? ev.location.lon : ev.lon;
+    if (layer === "units") { this.upsertUnit(key, ev, lat, lon); return; }
+    this.remove(key);
     let label = ev.title || "";
     if (v.count != null && v.capacity) label += ` ${v.count}/${v.capacity}`;
     else if (v.level_m != null) label += ` ${v.level_m}m`;
@@ -159,10 +186,10 @@ export class FeedLayers {
     const geo = ev.area && (ev.area.geojson || ev.area);
     if (geo && geo.type) {
       shape = L.geoJSON(geo, { style: { color: colour, weight: 3, fillOpacity: 0.18, dashArray: "6 4" } });
-    } else if (ev.location && ev.location.lat != null) {
+    } else if (lat != null && lon != null) {
       const ratio = v.count != null && v.capacity ? v.count / v.capacity : null;
       const c = ratio != null ? (ratio >= 1 ? "#ff4d4f" : ratio >= 0.8 ? "#ffb020" : "#3ddc84") : colour;
-      shape = L.circleMarker([ev.location.lat, ev.location.lon], { radius: 8, color: "#fff", weight: 2, fillColor: c, fillOpacity: 0.9 });
+      shape = L.circleMarker([lat, lon], { radius: 8, color: "#fff", weight: 2, fillColor: c, fillOpacity: 0.9 });
     }
     if (!shape) return;
     if (label) shape.bindTooltip(esc(label), { permanent: layer === "gauges" || layer === "crowds", className: "feed-label", direction: "right" });
@@ -170,7 +197,40 @@ export class FeedLayers {
     this.items.set(key, { layer, shape, ev });
   }
 
+  // A field unit: a square vehicle glyph coloured by its state, its name and state beside it.
+  unitIcon(ev) {
+    const v = ev.values || {};
+    const status = v.status || "standby";
+    const colour = UNIT_COLOURS[status] || "#9fb3cc";
+    const arrow = v.heading_deg != null
+      ? `<i class="um-dir" style="transform: rotate(${Number(v.heading_deg)}deg)"></i>` : "";
+    const name = v.name || ev.title || v.unit_code || "";
+    return L.divIcon({
+      className: "um-wrap",
+      html: `<div class="um" data-unit="${esc(v.unit_code || ev.key || "")}" data-status="${esc(status)}">`
+        + `<b class="um-glyph" style="background:${colour}">${arrow}</b>`
+        + `<span class="um-label">${esc(name)} · ${esc(t(`unit_status.${status}`, v.status_zh || status))}</span></div>`,
+      iconSize: [18, 18],
+      iconAnchor: [9, 9],
+    });
+  }
+
+  upsertUnit(key, ev, lat, lon) {
+    if (lat == null || lon == null) return;
+    const old = this.items.get(key);
+    if (old) {
+      old.shape.setLatLng([lat, lon]);
+      old.shape.setIcon(this.unitIcon(ev));
+      old.ev = ev;
+      return;
+    }
+    const shape = L.marker([lat, lon], { icon: this.unitIcon(ev), keyboard: false, zIndexOffset: 500 });
+    shape.addTo(this.group("units"));
+    this.items.set(key, { layer: "units", shape, ev });
+  }
+
   show(name, on) {
+    if (on) this.hidden.delete(name); else this.hidden.add(name);
     const g = this.group(name);
     if (on && !this.map.hasLayer(g)) g.addTo(this.map);
     if (!on && this.map.hasLayer(g)) this.map.removeLayer(g);

@@ -136,6 +136,7 @@ function applyLayout() {
     const key = name === "warnings" ? "feeds.cap_warnings" : `feeds.${name}`;
     feeds.show(name, layers.includes(key) || (name === "warnings" && layers.includes("feeds.cap_warnings")));
   }
+  feeds.show("units", layers.includes("units"));
   townships();
   document.body.dataset.layers = layers.join(",");
   renderPanels();
@@ -212,10 +213,12 @@ const client = new LiveClient({
       });
     } else if (m.type.startsWith("supervision.session") || ["supervision.joined", "supervision.left", "supervision.closed"].includes(m.type)) {
       refreshSection("supervision");
-    } else if (m.type.startsWith("feed")) {
-      const ev = m.event || m;
-      feeds.upsert(ev);
-      if (["severe", "extreme"].includes(ev.severity)) tickerPush(state.ticker, `${fmtTime(m.at)} <b>${esc(ev.system || "")}</b> ${esc(ev.title || "")}`);
+    } else if (Array.isArray(m.events)) {
+      // feed.event, cap.alert and unit.position: a system's new events (up to 50 a batch).
+      for (const ev of m.events) {
+        feeds.upsert(ev);
+        if (["severe", "extreme"].includes(ev.severity)) tickerPush(state.ticker, `${fmtTime(ev.at || m.at)} <b>${esc(ev.system || "")}</b> ${esc(ev.title || "")}`);
+      }
     }
   },
   onState: setConn,
