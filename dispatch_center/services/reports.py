@@ -55,11 +55,40 @@ def _plt() -> Any:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    _register_cjk_fonts()
     plt.rcParams["font.family"] = "sans-serif"
     plt.rcParams["font.sans-serif"] = [CJK_FONT, "WenQuanYi Zen Hei", "DejaVu Sans"]
     plt.rcParams["axes.unicode_minus"] = False
     plt.rcParams["svg.fonttype"] = "path"  # text as outlines: no font needed in the browser
     return plt
+
+
+CJK_FONT_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+    *PDF_FONT_FILES,
+)
+
+
+def _register_cjk_fonts() -> None:
+    """Make sure matplotlib knows a Chinese font.
+
+    matplotlib caches its font list on first use and does not notice fonts installed
+    afterwards (fonts-noto-cjk added after the first start): its charts then fall back to
+    DejaVu Sans and draw every Chinese character as a box. Adding the files directly
+    costs nothing when they are already known.
+    """
+    from matplotlib import font_manager
+
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    if CJK_FONT in known or "WenQuanYi Zen Hei" in known:
+        return
+    for path in CJK_FONT_FILES:
+        if Path(path).exists():
+            font_manager.fontManager.addfont(path)
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    if CJK_FONT not in known and "WenQuanYi Zen Hei" not in known:
+        log.warning("no Chinese font found (install fonts-noto-cjk): report charts lose Chinese")
 
 
 def _save(fig: Any, fmt: str) -> bytes:
