@@ -218,17 +218,23 @@ async def _run_calls(port: int, calls: list[Call], concurrency: int = 32) -> dic
 # -- the clients ------------------------------------------------------------------------------
 
 
-def _keys_of(m: dict[str, Any]) -> tuple[list[str], int]:
-    """Event keys a delta carries, and how many events it counted but did not list."""
+Carried = tuple[list[str], int, float]
+
+
+def _keys_of(m: dict[str, Any]) -> Carried:
+    """Event keys a delta carries, how many events it counted but did not list, and the
+    time its change was written (``at``; the baseline's messages have none)."""
     kind = m.get("type")
+    at = m.get("at")
+    written = datetime.fromisoformat(at).timestamp() if isinstance(at, str) else float("nan")
     if kind == "order.created":
-        return ["order:" + str(m.get("id"))], 0
+        return ["order:" + str(m.get("id"))], 0, written
     events = m.get("events")
     if isinstance(events, list):
         system = m.get("system") or m.get("id")
         keys = [f"{e.get('system') or system}:{e.get('source_id')}" for e in events]
-        return keys, max(0, int(m.get("count") or 0) - len(keys))
-    return [], 0
+        return keys, max(0, int(m.get("count") or 0) - len(keys)), written
+    return [], 0, written
 
 
 class RawWebSocket(asyncio.Protocol):
@@ -336,7 +342,7 @@ def _clients_proc(
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        carries: dict[int, tuple[list[str], int]] = {}
+        carries: dict[int, Carried] = {}
         streams: list[tuple[list[int], list[float]]] = []
         drops = [0]
 
@@ -424,12 +430,12 @@ class Clients:
 
     def collect(
         self, drain_s: float
-    ) -> tuple[list[tuple[list[int], list[float]]], int, dict[int, tuple[list[str], int]]]:
+    ) -> tuple[list[tuple[list[int], list[float]]], int, dict[int, Carried]]:
         """Let late deltas arrive for ``drain_s``, stop the clients, merge what they saw."""
         time.sleep(drain_s)
         self.stop.set()
         streams: list[tuple[list[int], list[float]]] = []
-        carries: dict[int, tuple[list[str], int]] = {}
+        carries: dict[int, Carried] = {}
         drops = 0
         for _ in self.procs:
             s, dropped, c = self.out.get(timeout=120)
@@ -460,12 +466,20 @@ def measure(
     took = time.time() - t0
     streams, drops, carries = group.collect(drain_s)
     delays: list[float] = []
+    # Where the time goes: API call returned -> change written (intake, processing) and
+    # change written -> client (the hub and the socket).
+    to_change: list[float] = []
+    to_client: list[float] = []
     for seqs, times in streams:
         for seq, t in zip(seqs, times, strict=True):
-            for k in carries[seq][0]:
+            keys, _, written = carries[seq]
+            to_client.append((t - written) * 1000)
+            for k in keys:
                 at = sent.get(k)
                 if at is not None:
                     delays.append((t - at) * 1000)
+    for keys, _, written in carries.values():
+        to_change += [(written - sent[k]) * 1000 for k in keys if k in sent]
     gaps, dups = _stream_check([s for s, _ in streams])
     expected = len(sent) * group.count
     got = {
@@ -479,7 +493,11 @@ def measure(
         "gaps": gaps,
         "duplicates": dups,
         "slow_client_drops": drops,
-        "events_unlisted": sum(u for _, u in carries.values()),
+        "events_unlisted": sum(u for _, u, _ in carries.values()),
+        "api_to_change_p50_ms": round(percentile(to_change, 50), 2),
+        "api_to_change_p99_ms": round(percentile(to_change, 99), 2),
+        "change_to_client_p50_ms": round(percentile(to_client, 50), 2),
+        "change_to_client_p99_ms": round(percentile(to_client, 99), 2),
     }
     return got, delays
 
@@ -491,6 +509,9 @@ def _line(name: str, f: dict[str, Any]) -> str:
         f"p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms, max {f['max_ms']:.0f} ms, "
         f"gaps {f['gaps']}, duplicates {f['duplicates']}, "
         f"slow-client drops {f['slow_client_drops']}, unlisted {f['events_unlisted']}"
+        f"\n    (API -> change written p50/p99 {f['api_to_change_p50_ms']:.1f}/"
+        f"{f['api_to_change_p99_ms']:.1f} ms; change -> client p50/p99 "
+        f"{f['change_to_client_p50_ms']:.1f}/{f['change_to_client_p99_ms']:.1f} ms)"
     )
 
 
