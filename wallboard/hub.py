@@ -10,6 +10,12 @@ the same shared log.
 Each connection has an :class:`Outbox`: a bounded queue that coalesces position and
 count updates (latest value per key) and marks itself overflowed when the client cannot
 keep up; the connection is then closed with 4008 and the client resumes with ``since``.
+
+Under load the hub reads and fans out at most once per ``tick_s`` (the first change after a
+quiet spell goes out at once): a connection then gets one frame per tick, not one per
+change, which is what keeps a hundred screens cheap when a thousand events a second arrive.
+The deltas of one read are encoded once, and a ``?batch=1`` frame of them is built once and
+sent as is by every connection that is exactly in step.
 """
 
 from __future__ import annotations
@@ -34,15 +40,48 @@ from wallboard.protocol import coalesce_key, delta
 log = logging.getLogger(__name__)
 
 
+class SharedFrames:
+    """The deltas of one hub read, and their batched frames built once for every connection.
+
+    Examples
+    --------
+    >>> items = [Pending(s, {}, f'{{"seq":{s}}}') for s in (4, 5)]
+    >>> shared = SharedFrames(items)
+    >>> shared.frames(500), shared.frames(500) is shared.frames(500)
+    (['[{"seq":4},{"seq":5}]'], True)
+    """
+
+    def __init__(self, items: list[Pending]) -> None:
+        self.items = items
+        self.first = items[0].seq if items else 0
+        self.last = items[-1].seq if items else 0
+        self._frames: list[str] | None = None
+
+    def frames(self, per_frame: int) -> list[str]:
+        """JSON-array frames of at most ``per_frame`` deltas (built on first use)."""
+        if self._frames is None:
+            texts = [i.encoded() for i in self.items]
+            self._frames = [
+                "[" + ",".join(texts[i : i + per_frame]) + "]"
+                for i in range(0, len(texts), per_frame)
+            ]
+        return self._frames
+
+
 @dataclass
 class Pending:
-    """One delta waiting in an outbox; ``text`` is shared by every connection until merged."""
+    """One delta waiting in an outbox; ``text`` is shared by every connection until merged.
+
+    ``shared`` is the hub read it came from, while it still stands for that read unchanged
+    (an outbox that merges into it, or holds a copy of it, has none).
+    """
 
     seq: int
     msg: dict[str, Any]
     text: str | None
     key: tuple[str, str] | None = None
     merged: list[int] = field(default_factory=list)
+    shared: SharedFrames | None = None
 
     def encoded(self) -> str:
         """The JSON text to send (built once, rebuilt only after a merge)."""
@@ -96,6 +135,7 @@ class Outbox:
                 older.msg = item.msg
                 older.merged.append(item.seq)
                 older.text = None
+                older.shared = None  # no longer what the hub read
                 return True
         if len(self.items) >= self.limit:
             self.overflowed = True
@@ -147,6 +187,10 @@ class LiveHub:
         The longest ``since`` replay served; older resumes get a fresh snapshot.
     poll_s : float
         Re-read the log this often even without a wake-up (a lost wake-up is only late).
+    tick_s : float
+        Read and fan out at most this often: under load each connection gets one frame
+        per tick instead of one per change. The first change after a quiet tick is not
+        held back.
 
     Examples
     --------
@@ -164,8 +208,11 @@ class LiveHub:
         batch: int = 1000,
         heartbeat_s: float = 5.0,
         send_timeout_s: float = 10.0,
+        tick_s: float = 0.02,
     ) -> None:
         self.center = center
+        self.tick_s = tick_s
+        self._last_read = 0.0
         self.max_queue = max_queue
         self.replay_window = replay_window
         self.poll_s = poll_s
@@ -245,6 +292,12 @@ class LiveHub:
                             msg = await sub.get(timeout=0)
                             newest = max(newest, _seq_of(msg))
                         if newest == 0 or newest > self.last_seq:
+                            # One read per tick: what arrives meanwhile joins this read,
+                            # so a busy second costs each connection ~1/tick_s frames.
+                            wait = self._last_read + self.tick_s - time.monotonic()
+                            if wait > 0:
+                                await asyncio.sleep(wait)
+                            self._last_read = time.monotonic()
                             await self.catch_up()
             except asyncio.CancelledError:
                 raise
@@ -284,12 +337,21 @@ class LiveHub:
     def fan_out(self, items: list[Pending]) -> None:
         """Offer ``items`` (consecutive seqs) to every outbox; no await in here, so a
         connection registering meanwhile sees all or none of them."""
+        shared = SharedFrames(items)
+        for item in items:
+            item.shared = shared
         for box in list(self.outboxes):
             if box.overflowed:
                 continue  # already being closed
             for item in items:
-                # Each outbox gets its own Pending: merging mutates it.
-                if not box.offer(Pending(item.seq, item.msg, item.text, item.key)):
+                # A coalescible delta gets a copy per outbox: merging mutates it (and then
+                # unlinks it from the shared read). The rest are never mutated.
+                one = (
+                    item
+                    if item.key is None
+                    else Pending(item.seq, item.msg, item.text, item.key, shared=shared)
+                )
+                if not box.offer(one):
                     self._dropped_slow += 1
                     break
         self.last_seq = items[-1].seq

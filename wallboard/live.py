@@ -140,6 +140,22 @@ class LiveSession:
             await self._deliver([pending_for(r) for r in rows], fill=False)
 
     async def _deliver(self, items: list[Pending], *, fill: bool = True) -> None:
+        shared = items[0].shared if items else None
+        if (
+            self.batch
+            and shared is not None
+            and len(items) == len(shared.items)
+            and all(i.shared is shared for i in items)
+            and shared.first == self.sent + 1
+            and not self.skip
+        ):
+            # In step with the hub (the common case): the read's frames, built once for
+            # every connection. Items never merged keep ``shared``; a merge copies.
+            for frame in shared.frames(FRAME_MAX):
+                await self._send_frame(frame)
+            self.sent = shared.last
+            self.last_sent = time.monotonic()
+            return
         texts: list[str] = []
         for item in items:
             if item.seq <= self.sent or item.seq in self.skip:
@@ -167,12 +183,15 @@ class LiveSession:
         else:
             frames = texts
         for frame in frames:
-            try:
-                async with asyncio.timeout(self.hub.send_timeout_s):
-                    await self.ws.send_text(frame)
-            except TimeoutError as exc:
-                raise TooSlow() from exc
+            await self._send_frame(frame)
         self.last_sent = time.monotonic()
+
+    async def _send_frame(self, frame: str) -> None:
+        try:
+            async with asyncio.timeout(self.hub.send_timeout_s):
+                await self.ws.send_text(frame)
+        except TimeoutError as exc:
+            raise TooSlow() from exc
 
 
 @router.websocket("/ws/wallboard")

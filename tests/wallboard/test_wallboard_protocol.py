@@ -17,7 +17,7 @@ import websockets
 from dispatch_center.settings import Settings
 from tests.api.conftest import PASSWORD, new_order, start_live
 from tests.wallboard.conftest import WallCenter
-from wallboard.hub import Outbox, Pending
+from wallboard.hub import Outbox, Pending, SharedFrames
 from wallboard.protocol import delta, mask, needs_snapshot
 
 
@@ -220,6 +220,70 @@ def test_slow_client_is_dropped_and_resumes(wall: WallCenter) -> None:
         assert hub.heartbeat()["dropped_slow_clients"] >= 1
     finally:
         hub.max_queue = old
+
+
+def test_merge_unlinks_a_delta_from_its_shared_read() -> None:
+    # A coalesced delta no longer stands for what the hub read: the connection must not
+    # send the read's prebuilt frame for it.
+    key = ("unit.position", "U1")
+    first = SharedFrames([Pending(1, {"type": "unit.position", "id": "U1"}, "{}", key)])
+    box = Outbox(limit=10)
+    box.offer(Pending(1, {"type": "unit.position", "id": "U1"}, "{}", key, shared=first))
+    box.offer(Pending(2, {"type": "unit.position", "id": "U1", "lon": 2}, "{}", key))
+    (only,) = box.drain()
+    assert only.shared is None and only.merged == [2]
+
+
+def test_a_burst_reaches_batched_clients_in_few_frames_without_gaps(wall: WallCenter) -> None:
+    hub = wall.app.state.wallboard_hub
+    old = hub.tick_s
+    hub.tick_s = 0.3  # long enough that the burst below spans few reads
+    token = wall.token("duty")
+    total = 40
+
+    async def client(
+        batch: bool, since: int | None = None, count: int = total
+    ) -> tuple[int, list[int], int]:
+        """(snapshot seq, delta seqs, frames) of one client until it has ``count`` deltas."""
+        query = f"?token={token}" + ("&batch=1" if batch else "")
+        query += f"&since={since}" if since is not None else ""
+        async with websockets.connect(wall.ws_url + query) as ws:
+            start = since if since is not None else (await _recv(ws))[0]["seq"]
+            seen: list[int] = []
+            frames = 0
+            while len(seen) < count:
+                got = [m["seq"] for m in await _recv(ws, 15) if "seq" in m]
+                frames += bool(got)
+                seen += got
+            return start, seen, frames
+
+    async def go() -> None:
+        async with websockets.connect(f"{wall.ws_url}?token={token}") as ws:
+            base = (await _recv(ws))[0]["seq"]
+        tasks = [asyncio.create_task(client(b)) for b in (True, True, False)]
+        await asyncio.sleep(0.5)  # all three past their snapshots
+
+        def flood(n: int) -> None:
+            with wall.client("dispatcher") as c:
+                for _ in range(n):
+                    assert c.post("/api/v1/orders", json=new_order()).status_code == 201
+
+        await asyncio.gather(*(asyncio.to_thread(flood, total // 4) for _ in range(4)))
+        results = await asyncio.gather(*tasks)
+        for start, seen, _ in results:
+            assert start == base and seen == list(range(base + 1, base + 1 + total))
+        (_, _, batched1), (_, _, batched2), (_, _, single) = results
+        assert single == total  # one delta per frame without ?batch=1
+        assert batched1 < total and batched2 < total
+        # A resume from the middle of the burst takes the per-connection path: same stream.
+        half = total // 2
+        _, seen, _ = await client(True, since=base + half, count=total - half)
+        assert seen == list(range(base + half + 1, base + total + 1))
+
+    try:
+        asyncio.run(go())
+    finally:
+        hub.tick_s = old
 
 
 def test_readyz_shows_the_hub(wall: WallCenter) -> None:
