@@ -62,6 +62,8 @@ PROCESS_BATCH = 200
 # Sources that hold a key but post through their own route (Open311 answers synchronously).
 KEY_ONLY_SOURCES = ("open311",)
 MAX_ATTEMPTS = 5
+# The most events one feed.event change lists (a batch of more makes several changes).
+CHANGE_EVENTS = 100
 # Layers whose entries are "the current value of a thing" (a gauge, a camera, a crowd count):
 # the live layer keeps one entry per thing, keyed by these values.
 STATE_KEYS = (
@@ -719,16 +721,21 @@ class Ingest:
                     payload = {"system": system, "count": 1, "events": [change_view(e)]}
                     seq = await store.append_change(conn, now, MOVE, key, payload)
                     seqs.append((seq, MOVE, key))
-                if not evs:
-                    continue
-                kind = "cap.alert" if any(e.kind == "cap.alert" for e in evs) else "feed.event"
-                payload = {
-                    "system": system,
-                    "count": len(evs),
-                    "events": [change_view(e) for e in evs[:50]],
-                }
-                seq = await store.append_change(conn, now, kind, system, payload)
-                seqs.append((seq, kind, system))
+                # Every new event is listed in some change: the wall draws what the deltas
+                # carry, so an event left out of a change would only appear at the next
+                # snapshot. Chunks keep each delta a reasonable size for the wall.
+                for start in range(0, len(evs), CHANGE_EVENTS):
+                    chunk = evs[start : start + CHANGE_EVENTS]
+                    kind = (
+                        "cap.alert" if any(e.kind == "cap.alert" for e in chunk) else "feed.event"
+                    )
+                    payload = {
+                        "system": system,
+                        "count": len(chunk),
+                        "events": [change_view(e) for e in chunk],
+                    }
+                    seq = await store.append_change(conn, now, kind, system, payload)
+                    seqs.append((seq, kind, system))
         for seq, kind, system in seqs:
             await self.center.publish_change({"seq": seq, "kind": kind, "id": system})
         from dispatch_center.services import feeds as feed_service

@@ -477,3 +477,35 @@ def test_concurrent_posts_each_get_their_own_durable_intake_row(feeds_live: Live
         feeds_live, "SELECT count(*) FROM feed_events WHERE source_id LIKE %s", f"GC-{stamp}-%"
     )
     assert made[0][0] == len(bodies)
+
+
+def test_every_event_of_a_large_payload_is_listed_in_a_change(feeds_live: LiveCenter) -> None:
+    """The wall draws what the deltas list: 250 readings in one poll answer must all be in
+    the change log, not only the first few (they used to stop at 50)."""
+    stamp = str(time.time_ns())
+    data = [
+        {
+            "STCD": f"BIG{stamp}{k:03d}",
+            "STNM": f"测站{k}",
+            "STTP": "PP",
+            "TM": "2026-11-27 06:00:00",
+            "DRP": 1.5,
+            "INTV": 1,
+            "LGTD": 103.55,
+            "LTTD": 29.35,
+            "ADDVCD": "511111",
+        }
+        for k in range(250)
+    ]
+    body = json.dumps({"code": 0, "msg": "success", "data": data}, ensure_ascii=False).encode()
+    with source(feeds_live) as c:
+        assert c.post("/api/v1/feeds/hydrology/events", content=body).status_code == 202
+    drain(feeds_live)
+    rows = sql(
+        feeds_live,
+        "SELECT e->>'source_id' FROM change_log, jsonb_array_elements(payload->'events') e"
+        " WHERE kind = 'feed.event' AND e->>'source_id' LIKE %s",
+        f"BIG{stamp}%",
+    )
+    listed = [r[0] for r in rows]
+    assert len(listed) == len(set(listed)) == 250
