@@ -279,18 +279,23 @@ def report(
     ratios: dict[str, Any],
     targets: dict[str, Any],
 ) -> None:
-    """Print the closing JSON line of contracts.md."""
+    """Print the closing JSON line of contracts.md (a figure that could not be measured,
+    NaN, is written as null: NaN is not JSON)."""
     print(
         json.dumps(
             {
                 "benchmark": name,
                 "machine": machine(),
-                "figures": figures,
-                "baselines": baselines,
-                "ratios": ratios,
+                "figures": _no_nan(figures),
+                "baselines": _no_nan(baselines),
+                "ratios": _no_nan(ratios),
                 "targets": targets,
             },
             ensure_ascii=False,
         ),
         flush=True,
     )
+
+
+def _no_nan(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: None if isinstance(v, float) and v != v else v for k, v in d.items()}

@@ -62,6 +62,8 @@ PROCESS_BATCH = 200
 # Sources that hold a key but post through their own route (Open311 answers synchronously).
 KEY_ONLY_SOURCES = ("open311",)
 MAX_ATTEMPTS = 5
+# Payloads decoded between two yields to the event loop while processing a batch.
+YIELD_EVERY = 8
 # The most events one feed.event change lists (a batch of more makes several changes).
 CHANGE_EVENTS = 100
 # Layers whose entries are "the current value of a thing" (a gauge, a camera, a crowd count):
@@ -689,17 +691,22 @@ class Ingest:
 
     async def process_batch(self, batch: Sequence[QueueItem]) -> None:
         """Process queued payloads: events in one transaction, then orders and triggers."""
-        decoded: list[tuple[QueueItem, Decoded]] = []
-        for item in batch:
+        outcomes = []
+        rows: list[store.EventRow] = []
+        for n, item in enumerate(batch):
+            if n % YIELD_EVERY == YIELD_EVERY - 1:
+                # Decoding a batch is pure CPU; the same event loop sends the wall's deltas
+                # and answers requests, so let them in between payloads.
+                await asyncio.sleep(0)
             try:
-                decoded.append((item, await self.decode(item)))
+                d = await self.decode(item)
             except PayloadError as exc:  # a replayed or reclaimed payload the adapter now refuses
                 await self._dead_letter(
                     item.system, item.payload, item.content_type, item.received_at, exc
                 )
-        outcomes = [(item, d, apply_rules(d.items)) for item, d in decoded]
-        rows: list[store.EventRow] = []
-        for _, _, out in outcomes:
+                continue
+            out = apply_rules(d.items)
+            outcomes.append((item, d, out))
             rows.extend(event_row(e) for e in out.events)
         now = self.center.now()
         seqs: list[tuple[int, str, str]] = []
