@@ -48,11 +48,22 @@ def mask(value: Any) -> Any:
     >>> mask({"order": {"id": 1, "reporter_phone": "138"}, "reporter": {"name": "张"}})
     {'order': {'id': 1}}
     """
-    if isinstance(value, Mapping):
-        return {k: mask(v) for k, v in value.items() if k not in PERSONAL_KEYS}
-    if isinstance(value, list):
-        return [mask(v) for v in value]
+    # Every delta passes here, and feed changes list up to a hundred events of nested
+    # values: plain values are kept without a call, plain dicts and lists are recognised
+    # by their exact type before the (slower) ABC checks.
+    t = type(value)
+    if t is dict or (t not in _LEAVES and isinstance(value, Mapping)):
+        return {
+            k: v if type(v) in _LEAVES else mask(v)
+            for k, v in value.items()
+            if k not in PERSONAL_KEYS
+        }
+    if t is list:
+        return [v if type(v) in _LEAVES else mask(v) for v in value]
     return value
+
+
+_LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
 def _iso(value: Any) -> Any:
