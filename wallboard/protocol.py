@@ -18,9 +18,12 @@ Messages
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 #: Keys that identify a person; removed from anything sent to a screen, at any depth.
 # ("phone" alone is also a channel name, a key of the intake figures: not personal.)
@@ -138,9 +141,37 @@ def delta(change: Mapping[str, Any]) -> dict[str, Any]:
     }
     if kind.startswith("order.") and isinstance(payload.get("order"), Mapping):
         msg["order"] = order_brief(payload.pop("order"))
-    for key, value in mask(payload).items():
+    for key, value in mask_fast(payload).items():
         msg.setdefault(key, value)
     return msg
+
+
+def mask_fast(payload: dict[str, Any]) -> dict[str, Any]:
+    """:func:`mask`, skipped when the payload cannot hold a personal key.
+
+    Most changes (feed events, modes, health) never carry one; serialising in C and
+    searching the bytes is much cheaper than walking a hundred nested events in Python.
+    The search is a superset (any key *starting* like a personal key), so a miss is
+    certain and a hit just takes the full walk.
+
+    Examples
+    --------
+    >>> mask_fast({"events": [{"reporter_phone": "138", "v": 1}]})
+    {'events': [{'v': 1}]}
+    >>> mask_fast({"events": [{"v": 1}]})
+    {'events': [{'v': 1}]}
+    """
+    try:
+        raw = orjson.dumps(payload)
+    except TypeError:  # not plain JSON data: take the full walk
+        return dict(mask(payload))
+    if _PERSONAL_KEY_START.search(raw) is None:
+        return payload
+    return dict(mask(payload))
+
+
+# Every key of PERSONAL_KEYS starts like one of these, as orjson writes keys verbatim.
+_PERSONAL_KEY_START = re.compile(rb'"(?:reporter|caller_)')
 
 
 def coalesce_key(kind: str, entity_id: str | None) -> tuple[str, str] | None:
