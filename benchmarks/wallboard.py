@@ -23,8 +23,9 @@ over HTTP against a production server (``dispatch-center serve``, 2 workers, Red
 The delay of an event is measured from the moment its API call returned (202 for a feed
 payload, 201 for an order) to the moment each client received the frame carrying it, on
 the same machine's clock. Every client checks its ``seq`` stream for gaps and duplicates.
-An event the change listed only in its ``count`` (a change lists at most 50 events) is
-reported as ``events_unlisted``; an event never seen by a client counts as missing.
+Every new feed event is listed in some change (in chunks of 100); one a change failed to
+list would be reported as ``events_unlisted``, and an event never seen by a client counts
+as missing.
 
 A second phase posts orders only (``--orders-only-rate``, what the machine sustains next
 to the clients) so the heavier per-event path is not hidden behind cheap feed readings.
@@ -33,8 +34,10 @@ The baseline sends the same messages (one per order, one per feed payload, same 
 shapes and sizes, same schedule) through a bare ``websockets`` broadcast server to the
 same clients; its delay is from the publisher's send returning.
 
-Clients: two processes of asyncio ``websockets`` clients (``?batch=1``), parsing with
-orjson and doing nothing else per message, sharing the machine's cores with the server.
+Clients: two processes of minimal raw-socket WebSocket clients on asyncio (``?batch=1``),
+parsing with orjson and keeping only (seq, receipt time) per delta, sharing the machine's
+two cores with the server, PostgreSQL, Redis and the load generator (the machine is at
+about 95% CPU during the mixed phase, so figures vary from run to run).
 ``--quick``: 20 clients, 300 events/s (30 orders/s), 4 s per phase.
 
 Targets (issue 6): p99 at most 100 ms, no gaps, no duplicates; p95 frame under 50 ms.
