@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,3 +30,18 @@ def taxonomy_rows() -> list[dict[str, str]]:
 def taxonomy_codes() -> set[str]:
     """Every taxonomy code."""
     return {r["code"] for r in taxonomy_rows()}
+
+
+def unit_report(code: str, at: datetime, lon: float, lat: float, status: str) -> dict[str, Any]:
+    """The recorded rescue-team position report, for another team, place, status and time."""
+    from feeds.payload import SHANGHAI
+
+    doc: dict[str, Any] = json.loads(fixture_bytes("emergency_mgmt", "rescue_team_shawan.json"))
+    doc.update(
+        dwbm=code,
+        zt=status,
+        jd=lon,
+        wd=lat,
+        dwsj=at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
+    )
+    return doc

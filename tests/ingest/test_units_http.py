@@ -3,27 +3,15 @@ leave one live entry per team, at its newest place, and one unit.position change
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from feeds.payload import SHANGHAI
 from tests.api.conftest import LiveCenter
-from tests.ingest.conftest import drain, fixture_bytes, source
+from tests.feeds.conftest import unit_report
+from tests.ingest.conftest import drain, source
 from tests.ingest.test_ingest_http import sql
-
-
-def _report(code: str, at: datetime, lon: float, lat: float, status: str) -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads(fixture_bytes("emergency_mgmt", "rescue_team_shawan.json"))
-    doc.update(
-        dwbm=code,
-        zt=status,
-        jd=lon,
-        wd=lat,
-        dwsj=at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
-    )
-    return doc
 
 
 def _post(live: LiveCenter, doc: dict[str, Any]) -> None:
@@ -47,8 +35,8 @@ def test_two_positions_of_one_unit_leave_one_entry_at_the_newer_place(
     code = f"SW-FX-{uuid.uuid4().hex[:6]}"
     # Times near now: the live layer only holds the last day's entries.
     t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
-    _post(feeds_live, _report(code, t0, 103.5490, 29.4140, "在岗"))
-    _post(feeds_live, _report(code, t0 + timedelta(minutes=2), 103.5120, 29.3900, "出动"))
+    _post(feeds_live, unit_report(code, t0, 103.5490, 29.4140, "在岗"))
+    _post(feeds_live, unit_report(code, t0 + timedelta(minutes=2), 103.5120, 29.3900, "出动"))
 
     assert (
         sql(feeds_live, "SELECT count(*) FROM feed_events WHERE source_id LIKE %s", code + "@%")[0][
@@ -85,8 +73,8 @@ def test_two_positions_of_one_unit_leave_one_entry_at_the_newer_place(
 def test_a_late_older_report_does_not_move_the_unit_back(feeds_live: LiveCenter) -> None:
     code = f"JKH-FX-{uuid.uuid4().hex[:6]}"
     t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
-    _post(feeds_live, _report(code, t0 + timedelta(minutes=4), 103.2633, 29.2288, "到场"))
-    _post(feeds_live, _report(code, t0, 103.0800, 29.2400, "出动"))  # delivered late
+    _post(feeds_live, unit_report(code, t0 + timedelta(minutes=4), 103.2633, 29.2288, "到场"))
+    _post(feeds_live, unit_report(code, t0, 103.0800, 29.2400, "出动"))  # delivered late
 
     rows = sql(
         feeds_live,
@@ -99,7 +87,7 @@ def test_a_late_older_report_does_not_move_the_unit_back(feeds_live: LiveCenter)
 
 
 def test_a_position_without_a_place_is_refused_naming_the_field(feeds_live: LiveCenter) -> None:
-    doc = _report("SW-FX-BAD", datetime.now(UTC), 103.5, 29.4, "出动")
+    doc = unit_report("SW-FX-BAD", datetime.now(UTC), 103.5, 29.4, "出动")
     del doc["jd"]
     with source(feeds_live) as c:
         r = c.post("/api/v1/feeds/emergency_mgmt/events", json=doc)

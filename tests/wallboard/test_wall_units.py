@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from feeds.payload import SHANGHAI
-from tests.feeds.conftest import fixture_bytes
+from tests.feeds.conftest import fixture_bytes, unit_report
 from tests.wallboard.conftest import WallCenter, shot
 
 pytestmark = pytest.mark.browser
@@ -23,18 +22,6 @@ WHERE = """code => {
   const ll = it.shape.getLatLng();
   return [ll.lng, ll.lat];
 }"""
-
-
-def _report(code: str, at: datetime, lon: float, lat: float, status: str) -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads(fixture_bytes("emergency_mgmt", "rescue_team_shawan.json"))
-    doc.update(
-        dwbm=code,
-        zt=status,
-        jd=lon,
-        wd=lat,
-        dwsj=at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
-    )
-    return doc
 
 
 def _post(wall: WallCenter, system: str, doc: dict[str, Any]) -> None:
@@ -51,14 +38,16 @@ def test_unit_marker_appears_and_moves_with_its_next_position(
     p = open_page("/wallboard", "duty")
     t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=4)
 
-    _post(wall, "emergency_mgmt", _report(code, t0, 103.5490, 29.4140, "出动"))
+    _post(wall, "emergency_mgmt", unit_report(code, t0, 103.5490, 29.4140, "出动"))
     p.page.wait_for_function(f"({MARKER})('{code}') === 1", timeout=5000)
     label = p.page.locator(f".um[data-unit='{code}'] .um-label").inner_text()
     assert "沙湾区防汛抢险队一组" in label and "出动" in label
     assert p.page.evaluate(WHERE, code) == [103.5490, 29.4140]
 
     _post(
-        wall, "emergency_mgmt", _report(code, t0 + timedelta(minutes=2), 103.5120, 29.3900, "到场")
+        wall,
+        "emergency_mgmt",
+        unit_report(code, t0 + timedelta(minutes=2), 103.5120, 29.3900, "到场"),
     )
     p.page.wait_for_function(
         f"JSON.stringify(({WHERE})('{code}')) === '[103.512,29.39]'", timeout=5000
