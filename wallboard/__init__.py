@@ -55,7 +55,7 @@ async def start_hub(app: FastAPI, center: Any) -> None:
     """Start this process's live hub (after the center is up)."""
     from wallboard.hub import LiveHub
 
-    hub = LiveHub(center)
+    hub = LiveHub(center, tick_s=center.settings.wall_tick_ms / 1000)
     await hub.start()
     app.state.wallboard_hub = hub
     center.wallboard_hub = hub  # /readyz reports its heartbeat

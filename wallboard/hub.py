@@ -208,7 +208,7 @@ class LiveHub:
         batch: int = 1000,
         heartbeat_s: float = 5.0,
         send_timeout_s: float = 10.0,
-        tick_s: float = 0.02,
+        tick_s: float = 0.04,
     ) -> None:
         self.center = center
         self.tick_s = tick_s
