@@ -94,8 +94,36 @@ const PANELS = {
   },
 };
 
+// The side panels list what the map shows: one entry per thing measured (a gauge, a
+// scenic area, a warning), kept current by the feed deltas, most severe and newest first.
+const SEVERITY_RANK = { extreme: 0, severe: 1, moderate: 2, minor: 3 };
+const layerItems = new Map();
+
+function loadLayerItems(section) {
+  layerItems.clear();
+  for (const [layer, list] of Object.entries(section || {})) {
+    for (const item of list || []) layerItems.set(FeedLayers.key({ layer, ...item }), { layer, ...item });
+  }
+}
+
+function updateLayerItem(ev) {
+  const key = FeedLayers.key(ev);
+  if ((ev.values || {}).msg_type === "Cancel") { layerItems.delete(key); return; }
+  const old = layerItems.get(key);
+  if (old && (old.at || "") > (ev.at || "")) return; // a late, older reading
+  layerItems.set(key, ev);
+}
+
+let panelTimer = null;
+function renderPanelsSoon() {
+  // Feed deltas can come a thousand a second; the panels are redrawn once a second at most.
+  if (panelTimer) return;
+  panelTimer = setTimeout(() => { panelTimer = null; renderPanels(); }, 1000);
+}
+
 function feedList(key, layer) {
-  const items = state.feedLayers[layer] || [];
+  const items = [...layerItems.values()].filter((e) => (e.layer || "incidents") === layer);
+  items.sort((a, b) => ((SEVERITY_RANK[a.severity] ?? 4) - (SEVERITY_RANK[b.severity] ?? 4)) || String(b.at || "").localeCompare(String(a.at || "")));
   const li = items.slice(0, 6).map((e) => {
     const v = e.values || {};
     const extra = v.count != null && v.capacity ? ` ${v.count}/${v.capacity}` : v.level_m != null ? ` ${v.level_m}m` : "";
@@ -186,6 +214,7 @@ const client = new LiveClient({
     state.kpi = m.kpi || {};
     state.feeds = m.feeds || [];
     state.feedLayers = m.feed_layers || {};
+    loadLayerItems(state.feedLayers);
     state.sessions = m.supervision || [];
     seedTicker(m);
     refreshSuggestions();
@@ -214,11 +243,13 @@ const client = new LiveClient({
     } else if (m.type.startsWith("supervision.session") || ["supervision.joined", "supervision.left", "supervision.closed"].includes(m.type)) {
       refreshSection("supervision");
     } else if (Array.isArray(m.events)) {
-      // feed.event, cap.alert and unit.position: a system's new events (up to 50 a batch).
+      // feed.event, cap.alert and unit.position: a system's new events.
       for (const ev of m.events) {
         feeds.upsert(ev);
+        updateLayerItem(ev);
         if (["severe", "extreme"].includes(ev.severity)) tickerPush(state.ticker, `${fmtTime(ev.at || m.at)} <b>${esc(ev.system || "")}</b> ${esc(ev.title || "")}`);
       }
+      renderPanelsSoon();
     }
   },
   onState: setConn,
@@ -244,5 +275,5 @@ document.addEventListener("click", async (ev) => {
   // browser follows the room link to the video system.
   await fetch(`/api/v1/supervision/sessions/${a.dataset.session}/join`, { method: "POST", credentials: "same-origin" });
 });
-window.DC_APP = { client, orders, feeds, state };
+window.DC_APP = { client, orders, feeds, state, panels: PANELS };
 client.start();
