@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextvars
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -837,6 +838,11 @@ class Ingest:
         A CAP warning that ended (Cancel, or an Update below the threshold) withdraws the
         open suggestion it held up, with the feed as the one who withdrew it.
         """
+        if trig.kind == "cap" and trig.active and _expired(trig, self.center.now()):
+            # A warning that arrives already expired (a late delivery, a replayed dead
+            # letter) must not put a suggestion in front of the HQ for the sweep to take
+            # back seconds later: it is treated as ended.
+            trig = dataclasses.replace(trig, active=False, detail={**trig.detail, "expired": True})
         if trig.kind == "cap" and not trig.active:
             try:
                 await modes.end_condition(
@@ -1018,13 +1024,34 @@ def ended_why(trig: TriggerInput) -> str:
     '预警已解除：暴雨红色预警'
     >>> ended_why(TriggerInput("cap", "cap:s,A1", Severity.moderate, (),
     ...     {"msg_type": "Update", "headline": "暴雨黄色预警"}, active=False))
-    '预警降为moderate级，低于触发阈值：暴雨黄色预警'
+    '预警降为中等级，低于触发阈值：暴雨黄色预警'
+    >>> ended_why(TriggerInput("cap", "cap:s,A1", Severity.extreme, (),
+    ...     {"msg_type": "Alert", "headline": "暴雨红色预警", "expired": True}, active=False))
+    '预警到达时已过期：暴雨红色预警'
     """
     d = trig.detail
     what = str(d.get("headline") or d.get("event") or trig.key)
+    if d.get("expired"):
+        return f"预警到达时已过期：{what}"
     if d.get("msg_type") == "Update":
-        return f"预警降为{trig.severity}级，低于触发阈值：{what}"
+        level = _SEVERITY_ZH.get(str(trig.severity), str(trig.severity))
+        return f"预警降为{level}级，低于触发阈值：{what}"
     return f"预警已解除：{what}"
+
+
+# CAP 1.2 severity in the words Chinese warning bulletins use.
+_SEVERITY_ZH = {"extreme": "特别严重", "severe": "严重", "moderate": "中等", "minor": "轻微"}
+
+
+def _expired(trig: TriggerInput, now: datetime) -> bool:
+    raw = trig.detail.get("expires")
+    if not raw:
+        return False
+    try:
+        expires = datetime.fromisoformat(str(raw))
+    except ValueError:
+        return False
+    return expires.tzinfo is not None and expires <= now
 
 
 def trigger_event(trig: TriggerInput) -> dict[str, Any] | None:

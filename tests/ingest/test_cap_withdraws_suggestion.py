@@ -156,3 +156,21 @@ def test_accepted_suggestion_stays_and_says_the_warning_ended(cap_live: LiveCent
     assert change["actor"] == "feed:weather_cap"
     newest = _history(cap_live, kept["id"])[0]  # newest first
     assert newest["action"] == "suggestion.condition_ended" and newest["by"] == "feed:weather_cap"
+
+
+def test_warning_already_expired_on_arrival_raises_no_suggestion(cap_live: LiveCenter) -> None:
+    # Sent 13 hours ago, expired an hour ago: a late delivery must not ask the HQ anything.
+    sent = datetime.now(UTC) - timedelta(hours=13)
+    alert, _ = _chain(f"WX{time.time_ns()}", sent)
+    before = _last_seq(cap_live)
+    _post(cap_live, alert)
+    assert _suggestions(cap_live, "open") == []
+    assert _suggestions(cap_live, "withdrawn") == []
+    assert _changes(cap_live, before) == []
+    # The warning itself is still kept (its layer and its chain), only not suggested.
+    with psycopg.connect(cap_live.center.db.url) as conn:
+        kept = conn.execute(
+            "SELECT count(*) FROM feed_events WHERE system = 'weather_cap' AND received_at > %s",
+            (datetime.now(UTC) - timedelta(minutes=5),),
+        ).fetchone()
+    assert kept is not None and kept[0] >= 1
