@@ -11,6 +11,7 @@ Health is shared: each worker writes its runner's health to ``feed_health`` ever
 minute as a sign of life), and :func:`feeds_view` merges every worker's rows
 (:func:`feeds.health.merge`) with this worker's own, current state. Health changes go into
 the change log as ``feed.health`` rows (one row per evaluation pass that changed something,
+announced once across workers through ``feed_health_announced``,
 never one per arrival) so the wall sees a feed go down without polling.
 """
 
@@ -253,11 +254,23 @@ async def publish_health(center: Center, st: _FeedState) -> int | None:
     if not changed:
         return None
     async with center.db.connection() as conn, conn.transaction():
-        seq = await store.append_change(
-            conn, center.now(), "feed.health", "feeds", {"feeds": changed}
+        # Every worker sees the same merged change; the shared record lets only the first
+        # one announce it.
+        fresh = set(
+            await store.announce_health(
+                conn, {h["system"]: h["status"] for h in changed}, center.now()
+            )
+        )
+        news = [h for h in changed if h["system"] in fresh]
+        seq = (
+            await store.append_change(conn, center.now(), "feed.health", "feeds", {"feeds": news})
+            if news
+            else None
         )
     for h in changed:
         st.published[h["system"]] = h["status"]
+    if seq is None:
+        return None
     await center.publish_change({"seq": seq, "kind": "feed.health", "id": "feeds"})
     return seq
 

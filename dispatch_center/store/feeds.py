@@ -669,3 +669,23 @@ async def poll_claim(conn: Conn, system: str, holder: str, now: datetime, until:
 async def poll_release(conn: Conn, holder: str) -> None:
     """Give up every lease of ``holder`` (a clean stop: another worker takes over at once)."""
     await conn.execute("DELETE FROM feed_poll_leases WHERE holder = %s", (holder,))
+
+
+async def announce_health(conn: Conn, statuses: Mapping[str, str], at: datetime) -> list[str]:
+    """Record feed statuses as announced; the systems whose announced status this changed.
+
+    Runs in the transaction that writes the ``feed.health`` change: a worker racing with
+    another on the same new status waits on the row lock and then changes nothing, so it
+    announces nothing.
+    """
+    if not statuses:
+        return []
+    cur = await conn.execute(
+        "INSERT INTO feed_health_announced AS a (system, status, at)"
+        " SELECT s, st, %s FROM unnest(%s::text[], %s::text[]) AS u(s, st)"
+        " ON CONFLICT (system) DO UPDATE SET status = EXCLUDED.status, at = EXCLUDED.at"
+        " WHERE a.status IS DISTINCT FROM EXCLUDED.status"
+        " RETURNING system",
+        (at, list(statuses), list(statuses.values())),
+    )
+    return [r["system"] for r in await cur.fetchall()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +100,25 @@ def test_one_worker_polls_and_both_report_it(
     assert len(polled) == 2
     assert len([w for w, n in polled if n > 0]) == 1, polled  # the lease: one poller
     assert len(holders) == 1 and holders[0][0] in {w for w, n in polled if n > 0}
+
+
+def test_a_status_change_is_announced_once_not_once_per_worker(
+    two_workers: tuple[LiveCenter, LiveCenter],
+) -> None:
+    a, b = two_workers
+    good = json.loads(fixture_bytes("skynet", "rubbish_jiading.json"))
+    with source(a) as c:
+        assert c.post("/api/v1/feeds/skynet/events", json=good).status_code == 202
+    with source(b) as c:
+        c.post("/api/v1/feeds/skynet/events", json={**good, "alarmType": "??"})
+    time.sleep(2.0)  # ten flush periods of both workers
+    with psycopg.connect(a.center.db.url) as conn:
+        rows = conn.execute(
+            "SELECT f->>'status' FROM change_log, jsonb_array_elements(payload->'feeds') f"
+            " WHERE kind = 'feed.health' AND f->>'system' = 'skynet' ORDER BY seq"
+        ).fetchall()
+    statuses = [r[0] for r in rows]
+    assert statuses, "the wall was never told skynet's status"
+    # Each announcement is a change: the same status twice in a row means two workers
+    # both announced it.
+    assert all(x != y for x, y in pairwise(statuses)), statuses
