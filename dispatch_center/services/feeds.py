@@ -247,9 +247,15 @@ def intake_view(ingest: Ingest) -> dict[str, Any]:
 
 async def publish_health(center: Center, st: _FeedState) -> int | None:
     """Write one ``feed.health`` change row when any feed's merged status changed; its seq."""
-    # Evaluate the local runner too: it logs "failed" for a push feed gone silent.
-    st.ingest.runner.snapshot(now=center.now())
-    snap = [m.to_dict() for m in (await merged_health(center, st)).values()]
+    merged = await merged_health(center, st)
+    runner = st.ingest.runner
+    for system, m in merged.items():
+        if m.last_seen is not None and system in runner.health:
+            runner.seen_elsewhere(system, m.last_seen)
+    # Evaluate the local runner too: it logs "failed" for a push feed gone silent, now
+    # judged against the arrivals of every worker.
+    runner.snapshot(now=center.now())
+    snap = [m.to_dict() for m in merged.values()]
     changed = [h for h in snap if st.published.get(h["system"]) != h["status"]]
     if not changed:
         return None

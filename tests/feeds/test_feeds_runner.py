@@ -252,3 +252,32 @@ def test_missing_fetcher_is_an_error() -> None:
     runner = _runner(Source([]), Clock(), Sink())
     with pytest.raises(KeyError):
         asyncio.run(runner.poll_once("skynet"))
+
+
+def test_a_push_feed_received_by_another_worker_is_not_silent_here(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="feeds.runner")
+    clock, sink = Clock(), Sink()
+    runner = _runner(Source([]), clock, sink)
+    interval = CAT["skynet"].DESCRIPTOR.interval_s
+    for _ in range(6):
+        clock.advance(interval)
+        runner.seen_elsewhere("skynet", clock.now)  # the other worker got this one
+        assert runner.evaluate("skynet") is not Status.down
+    assert _messages(caplog, "failed") == []
+    # Silence everywhere is still an outage, logged once here.
+    clock.advance(5 * interval)
+    assert runner.evaluate("skynet") is Status.down
+    assert len(_messages(caplog, "failed")) == 1
+    # Data again, on the other worker: no longer failing here, and no false "recovered".
+    runner.seen_elsewhere("skynet", clock.now)
+    assert runner.evaluate("skynet") is not Status.down
+    assert _messages(caplog, "recovered") == []
+    clock.advance(5 * interval)
+    runner.evaluate("skynet")
+    assert len(_messages(caplog, "failed")) == 2  # a new outage is a new "failed"
+    # An older sighting does not move last_seen back.
+    before = runner.health["skynet"].last_seen
+    runner.seen_elsewhere("skynet", START)
+    assert runner.health["skynet"].last_seen == before

@@ -122,3 +122,24 @@ def test_a_status_change_is_announced_once_not_once_per_worker(
     # Each announcement is a change: the same status twice in a row means two workers
     # both announced it.
     assert all(x != y for x, y in pairwise(statuses)), statuses
+
+
+def test_each_worker_judges_silence_by_every_workers_arrivals(
+    two_workers: tuple[LiveCenter, LiveCenter],
+) -> None:
+    from dispatch_center.services import feeds as feed_service
+
+    a, b = two_workers
+    good = json.loads(fixture_bytes("skynet", "rubbish_jiading.json"))
+    with source(a) as c:
+        assert c.post("/api/v1/feeds/skynet/events", json=good).status_code == 202
+    seen_by_a = feed_service._RUNNING[id(a.center)].ingest.runner.health["skynet"].last_seen
+    assert seen_by_a is not None
+    runner_b = feed_service._RUNNING[id(b.center)].ingest.runner
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        seen_by_b = runner_b.health["skynet"].last_seen
+        if seen_by_b is not None and seen_by_b >= seen_by_a:
+            break
+        time.sleep(0.1)
+    assert seen_by_b is not None and seen_by_b >= seen_by_a
