@@ -447,6 +447,9 @@ class Clients:
             carries.update(c)
         for p in self.procs:
             p.join(10)
+            if p.is_alive():  # a straggler would keep eating CPU in the next phase's run
+                p.terminate()
+                p.join(5)
         return streams, drops, carries
 
 

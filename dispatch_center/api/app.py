@@ -37,6 +37,7 @@ from dispatch_center.center import Center
 from dispatch_center.services import feeds as feed_service
 from dispatch_center.services import geofences as geofence_versions
 from dispatch_center.services import modes
+from dispatch_center.services import reports as reports_service
 from dispatch_center.services.analysis import RollupWorker
 from dispatch_center.services.bootstrap import ensure_demo_accounts, seed_reference
 from dispatch_center.services.demo import seed_flood_supervision, seed_story
@@ -215,6 +216,7 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
                 await simulator.stop()
             await feed_service.stop_feeds(center)
             await daily_reports.stop()
+            reports_service.stop_renderer()
             await rollups.stop()
             await stop_hub(app)
             await supervision_timer.stop()
