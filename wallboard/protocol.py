@@ -162,12 +162,12 @@ def mask_fast(payload: dict[str, Any]) -> dict[str, Any]:
     {'events': [{'v': 1}]}
     """
     try:
-        raw = orjson.dumps(payload)
+        if _PERSONAL_KEY_START.search(orjson.dumps(payload)) is None:
+            return payload
     except TypeError:  # not plain JSON data: take the full walk
-        return dict(mask(payload))
-    if _PERSONAL_KEY_START.search(raw) is None:
-        return payload
-    return dict(mask(payload))
+        pass
+    masked: dict[str, Any] = mask(payload)
+    return masked
 
 
 # Every key of PERSONAL_KEYS starts like one of these, as orjson writes keys verbatim.

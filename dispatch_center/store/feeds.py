@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
 import psycopg
 from psycopg.types.json import Jsonb
 
@@ -210,8 +209,9 @@ async def record_events(
 
     Runs inside the caller's transaction; the live layer keeps the newest value per key.
     One statement does the dedupe, the event rows and the layer upsert: the batch travels
-    as one JSON document (serialised in C by orjson), because binding a dozen Python lists
-    as arrays cost more than everything else on the ingest path.
+    as one JSON document (the rows are dataclasses, which the store's orjson dumper writes
+    in C), because binding a dozen Python lists as arrays cost more than everything else
+    on the ingest path.
     """
     if not rows:
         return []
@@ -245,26 +245,9 @@ async def record_events(
         "  lon = EXCLUDED.lon, lat = EXCLUDED.lat, area = EXCLUDED.area, data = EXCLUDED.data"
         "  WHERE f.at <= EXCLUDED.at"
         ") SELECT system, source_id FROM fresh",
-        {"rows": _batch_json(list(unique.values())), "received": received_at},
+        {"rows": Jsonb(list(unique.values())), "received": received_at},
     )
     return [unique[(r["system"], r["source_id"])] for r in await cur.fetchall()]
-
-
-def _batch_json(rows: Sequence[EventRow]) -> Jsonb:
-    # Jsonb with a dumps that hands psycopg the finished text: no second encoding pass.
-    return Jsonb(rows, dumps=_dumps_rows)
-
-
-def _dumps_rows(rows: Any) -> bytes:
-    return orjson.dumps(rows, default=_json_default)
-
-
-def _json_default(v: Any) -> Any:
-    if isinstance(v, Mapping):
-        return dict(v)
-    if isinstance(v, tuple | set | frozenset):
-        return list(v)
-    return str(v)
 
 
 async def layer_state(conn: Conn, since: datetime | None = None) -> list[Row]:

@@ -15,7 +15,7 @@ const DEFAULT_LAYOUT = {
 const RIGHT_PANELS = new Set(["systems_health", "suggestions", "live_sessions"]);
 const TOP_PANELS = new Set(["mode_banner", "clock", "urgent_ticker"]);
 
-const state = { kpi: {}, feeds: [], feedLayers: {}, mode: null, layout: DEFAULT_LAYOUT, ticker: [], sessions: [], suggestions: [] };
+const state = { kpi: {}, feeds: [], mode: null, layout: DEFAULT_LAYOUT, ticker: [], sessions: [], suggestions: [] };
 const orders = new OrderLayer(window.DC_MAP);
 const feeds = new FeedLayers(window.DC_MAP.map);
 const townships = townshipsOnZoom(window.DC_MAP.map, () => state.layout.layers.includes("townships"));
@@ -213,13 +213,12 @@ const client = new LiveClient({
   onSnapshot(m) {
     state.kpi = m.kpi || {};
     state.feeds = m.feeds || [];
-    state.feedLayers = m.feed_layers || {};
-    loadLayerItems(state.feedLayers);
+    loadLayerItems(m.feed_layers);
     state.sessions = m.supervision || [];
     seedTicker(m);
     refreshSuggestions();
     orders.load(m.orders || []);
-    feeds.load(state.feedLayers);
+    feeds.load(m.feed_layers || {});
     setMode(m.mode || null);
   },
   onDelta(m) {
