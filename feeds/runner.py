@@ -392,19 +392,21 @@ class FeedRunner:
                     tg.create_task(self.run_feed(system), name=f"feed:{system}")
 
     # -- health ------------------------------------------------------------------------
-    def seen_elsewhere(self, system: str, at: datetime) -> None:
+    def seen_elsewhere(self, system: str, at: datetime, lag_s: float | None = None) -> None:
         """Another worker received ``system`` at ``at``: its silence is judged center-wide.
 
         Behind a load balancer each worker gets only some of a push feed's arrivals; judged
         alone, a worker would call a feed silent (and log "failed") while the others are
-        receiving it. Nothing is counted as an attempt here: only ``last_seen`` moves, and
-        a silence-only failure ends without a second "recovered" (the worker that received
-        the data logged that).
+        receiving it. Nothing is counted as an attempt here: only ``last_seen`` and that
+        arrival's ``lag_s`` move (so this worker's row and the receiver's agree when the
+        health is merged), and a silence-only failure ends without a second "recovered"
+        (the worker that received the data logged that).
         """
         h = self.health[system]
         if h.last_seen is not None and at <= h.last_seen:
             return
         h.last_seen = at
+        h.lag_s = lag_s
         h.version += 1
         if h.failing and h.mode == "push" and h.consecutive_failures == 0:
             h.failing = False

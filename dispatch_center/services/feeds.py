@@ -251,7 +251,7 @@ async def publish_health(center: Center, st: _FeedState) -> int | None:
     runner = st.ingest.runner
     for system, m in merged.items():
         if m.last_seen is not None and system in runner.health:
-            runner.seen_elsewhere(system, m.last_seen)
+            runner.seen_elsewhere(system, m.last_seen, m.lag_s)
     # Evaluate the local runner too: it logs "failed" for a push feed gone silent, now
     # judged against the arrivals of every worker.
     runner.snapshot(now=center.now())
