@@ -541,12 +541,12 @@ def stop_renderer() -> None:
     pool, _renderer = _renderer, None
     if pool is None:
         return
-    procs = list(getattr(pool, "_processes", {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for proc in procs:  # a render in progress is abandoned; the next start redoes it
-        if proc.is_alive():
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        if proc.is_alive():  # a render in progress is abandoned; the next start redoes it
             proc.terminate()
-        proc.join(5)
+    # The pool's own manager thread reaps the workers; waiting for it (rather than joining
+    # them here too, racing it for the same exit status) leaves none behind.
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 async def write_files(
