@@ -35,11 +35,12 @@ def install(app: FastAPI) -> None:
     import xstatic.pkg.leaflet as leaflet
     import xstatic.pkg.leaflet_markercluster as cluster
 
+    from dispatch_center.api.flat_routes import include_flat
     from wallboard import live, pages
 
-    app.include_router(live.router)
-    app.include_router(pages.router)
-    app.include_router(pages.api)
+    include_flat(app, live.router)
+    include_flat(app, pages.router)
+    include_flat(app, pages.api)
     app.mount(
         "/static/vendor/leaflet.markercluster",
         StaticFiles(directory=cluster.BASE_DIR),

@@ -11,11 +11,12 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dispatch_center.api.errors import error_body, install_error_handlers
+from dispatch_center.api.flat_routes import include_flat
 from dispatch_center.api.responses import FastJSONResponse
 from dispatch_center.api.routes import (
     auth,
@@ -166,6 +167,20 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+def api_routers() -> list[APIRouter]:
+    """The API's routers, in the order their routes are matched (the wall's and the docs'
+    are registered by :func:`wallboard.install` and :func:`mount_docs`)."""
+    return [
+        *(m.router for m in (health, auth, orders, calendar, reference, geo, geofences, mode)),
+        reports.router,
+        feeds.router,
+        feeds.intake,
+        open311.router,
+        supervision.router,
+        supervision.pages,
+    ]
+
+
 def create_app(settings: Settings | None = None, *, demo_password: str | None = None) -> FastAPI:
     """Build the ASGI app; the center starts in its lifespan.
 
@@ -236,13 +251,8 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
     )
     mount_docs(app)
     install_error_handlers(app)
-    for module in (health, auth, orders, calendar, reference, geo, geofences, mode, reports):
-        app.include_router(module.router)
-    app.include_router(feeds.router)
-    app.include_router(feeds.intake)
-    app.include_router(open311.router)
-    app.include_router(supervision.router)
-    app.include_router(supervision.pages)
+    for router in api_routers():
+        include_flat(app, router)
     install_wallboard(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

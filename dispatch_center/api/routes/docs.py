@@ -8,6 +8,8 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from dispatch_center.api.flat_routes import include_flat
+
 router = APIRouter(include_in_schema=False)
 
 ASSETS = "/static/swagger-ui"
@@ -35,4 +37,4 @@ async def oauth2_redirect() -> HTMLResponse:
 def mount_docs(app: FastAPI) -> None:
     """Serve the docs page and its assets."""
     app.mount(ASSETS, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
-    app.include_router(router)
+    include_flat(app, router)
