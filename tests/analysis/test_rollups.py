@@ -245,3 +245,50 @@ def test_backfill_is_deterministic_resumable_and_rollups_equal_plain(
             assert len(counties) == 11 and all(len(u["code"]) == 6 for u in counties)
 
     with_center(url, body)
+
+
+def test_long_descriptions_do_not_hold_the_event_loop(make_database: Callable[[], str]) -> None:
+    # Tokenising 5,000-character descriptions takes jieba a few hundred milliseconds
+    # each; on the event loop that froze every request and wall screen for seconds.
+    url = make_database()
+
+    async def body(center: Center) -> None:
+        received = center.now() - timedelta(hours=1)
+        for i in range(12):
+            data = OrderCreate.model_validate(
+                {
+                    "channel": "web",
+                    "category": {"type": "complaint", "code": "urban.sanitation"},
+                    "urgency": "general",
+                    "description": f"第{i}次反映 垃圾堆积 " + "故" * 4980,
+                    "location": {"lon": 103.7665, "lat": 29.5521},
+                    "received_at": received.isoformat(),
+                }
+            )
+            await orders.create_order(center, ADMIN, data)
+        gaps: list[float] = []
+
+        async def ticker() -> None:
+            last = asyncio.get_running_loop().time()
+            while True:
+                await asyncio.sleep(0.005)
+                now = asyncio.get_running_loop().time()
+                gaps.append(now - last)
+                last = now
+
+        tick = asyncio.create_task(ticker())
+        try:
+            async with center.db.connection() as conn:
+                assert await analysis.catch_up(conn) == 12
+        finally:
+            tick.cancel()
+        assert len(gaps) > 10
+        assert max(gaps) < 0.25, f"event loop held for {max(gaps):.2f} s"
+        async with center.db.connection() as conn:
+            day = received.date()
+            counts = await store.word_counts(
+                conn, day - timedelta(days=1), day + timedelta(days=2), ["垃圾"], 10
+            )
+        assert counts == {"垃圾": 12}
+
+    with_center(url, body)
