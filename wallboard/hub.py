@@ -119,6 +119,9 @@ class Outbox:
         self.ready = asyncio.Event()
         self.overflowed = False
         self.registered_at_seq = 0
+        # When the connection's current send began (monotonic), 0 while not sending: the
+        # hub's watchdog stops a connection whose send has been stuck too long.
+        self.sending_since = 0.0
         # Called once on overflow: the connection stops its writer, which may be blocked
         # on a full socket, and closes with 4008.
         self.on_overflow: Callable[[], Any] | None = None
@@ -138,16 +141,22 @@ class Outbox:
                 older.shared = None  # no longer what the hub read
                 return True
         if len(self.items) >= self.limit:
-            self.overflowed = True
-            self.ready.set()
-            if self.on_overflow is not None:
-                self.on_overflow()
+            self.give_up()
             return False
         self.items.append(item)
         if item.key is not None:
             self.by_key[item.key] = item
         self.ready.set()
         return True
+
+    def give_up(self) -> None:
+        """Mark the client as too slow (once) and stop its writer."""
+        if self.overflowed:
+            return
+        self.overflowed = True
+        self.ready.set()
+        if self.on_overflow is not None:
+            self.on_overflow()
 
     def drain(self) -> list[Pending]:
         """Everything queued, oldest first; the queue is empty afterwards."""
@@ -157,12 +166,14 @@ class Outbox:
         self.ready.clear()
         return out
 
-    async def take(self, timeout: float) -> list[Pending]:
-        """Wait up to ``timeout`` seconds for deltas, then drain them."""
+    async def take(self) -> list[Pending]:
+        """Wait for deltas (or the hub's nudge, which brings none), then drain them.
+
+        No timer per wait: the hub nudges every outbox about once a second instead, so a
+        hundred screens at 25 frames a second do not each arm and cancel a timeout.
+        """
         if not self.items and not self.overflowed:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(timeout):
-                    await self.ready.wait()
+            await self.ready.wait()
         return self.drain()
 
 
@@ -222,6 +233,7 @@ class LiveHub:
         self.last_seq = 0
         self.outboxes: set[Outbox] = set()
         self._task: asyncio.Task[None] | None = None
+        self._nudger: asyncio.Task[None] | None = None
         self._last_loop = 0.0
         self._last_delivery_at: datetime | None = None
         self._lost = 0
@@ -236,14 +248,36 @@ class LiveHub:
             self.last_seq = await order_store.last_seq(conn)
         self._last_loop = time.monotonic()
         self._task = asyncio.create_task(self._run(), name="wallboard-hub")
+        self._nudger = asyncio.create_task(self._nudge_loop(), name="wallboard-nudge")
 
     async def stop(self) -> None:
-        """Stop the subscriber task; connections end when the server shuts down."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Stop the subscriber and the nudge; connections end when the server shuts down."""
+        for task in (self._task, self._nudger):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._nudger = None
+
+    def nudge(self, now: float) -> None:
+        """Wake every connection's writer once, so an idle one sends its heartbeat when
+        due and notices a silent client; give up on a connection whose send has been
+        stuck for more than ``send_timeout_s`` (the client stopped reading)."""
+        for box in list(self.outboxes):
+            if box.overflowed:
+                continue  # already being closed
+            if box.sending_since and now - box.sending_since > self.send_timeout_s:
+                self._dropped_slow += 1
+                box.give_up()
+            else:
+                box.ready.set()
+
+    async def _nudge_loop(self) -> None:
+        # Its own task, not the bus loop's: heartbeats and the watchdog must go on while
+        # the bus or the database is being retried.
+        while True:
+            await asyncio.sleep(min(1.0, self.heartbeat_s / 2))
+            self.nudge(time.monotonic())
 
     def register(self) -> Outbox:
         """A new connection's outbox; it receives every change after ``last_seq`` from now."""

@@ -58,10 +58,11 @@ class LiveSession:
         self.skip: set[int] = set()
         self.last_heard = time.monotonic()
         self.last_sent = time.monotonic()
+        self.box: Outbox | None = None
 
     async def run(self, since: int | None) -> None:
         """Serve the connection; returns when it closes."""
-        box = self.hub.register()
+        box = self.box = self.hub.register()
         reader = asyncio.create_task(self._read())
         writer = asyncio.create_task(self._write(box, since))
         box.on_overflow = writer.cancel
@@ -93,11 +94,11 @@ class LiveSession:
 
     async def _write(self, box: Outbox, since: int | None) -> None:
         await self._start(since)
-        beat = self.hub.heartbeat_s
         while True:
-            items = await box.take(timeout=beat)
+            items = await box.take()
             if box.overflowed:
                 raise TooSlow()
+            beat = self.hub.heartbeat_s
             now = time.monotonic()
             if now - self.last_heard > 3 * beat + 5:
                 await self._close(CLOSE_NO_HEARTBEAT, "no heartbeat from client")
@@ -187,11 +188,16 @@ class LiveSession:
         self.last_sent = time.monotonic()
 
     async def _send_frame(self, frame: str) -> None:
+        # The hub's watchdog (LiveHub.nudge) gives up on a send stuck for longer than
+        # send_timeout_s; a timer per send would cost more than the send itself.
+        box = self.box
+        if box is not None:
+            box.sending_since = time.monotonic()
         try:
-            async with asyncio.timeout(self.hub.send_timeout_s):
-                await self.ws.send_text(frame)
-        except TimeoutError as exc:
-            raise TooSlow() from exc
+            await self.ws.send_text(frame)
+        finally:
+            if box is not None:
+                box.sending_since = 0.0
 
 
 @router.websocket("/ws/wallboard")

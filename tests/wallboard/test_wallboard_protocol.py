@@ -225,6 +225,28 @@ def test_slow_client_is_dropped_and_resumes(wall: WallCenter) -> None:
         hub.max_queue = old
 
 
+def test_nudge_wakes_idle_writers_and_gives_up_stuck_sends() -> None:
+    from wallboard.hub import LiveHub
+
+    async def go() -> None:
+        hub = LiveHub(center=None, send_timeout_s=10.0)  # type: ignore[arg-type]
+        idle, stuck, busy = hub.register(), hub.register(), hub.register()
+        stopped: list[bool] = []
+        stuck.on_overflow = lambda: stopped.append(True)
+        now = time.monotonic()
+        stuck.sending_since = now - 11.0
+        busy.sending_since = now - 1.0  # sending, but not for long
+        hub.nudge(now)
+        assert idle.ready.is_set() and await idle.take() == []
+        assert stuck.overflowed and stopped == [True]
+        assert not busy.overflowed and busy.ready.is_set()
+        assert hub.heartbeat()["dropped_slow_clients"] == 1
+        hub.nudge(now)  # given up once, counted once
+        assert stopped == [True] and hub.heartbeat()["dropped_slow_clients"] == 1
+
+    asyncio.run(go())
+
+
 def test_merge_unlinks_a_delta_from_its_shared_read() -> None:
     # A coalesced delta no longer stands for what the hub read: the connection must not
     # send the read's prebuilt frame for it.
