@@ -106,6 +106,39 @@ def _tree_cpu_seconds(root: int) -> float:
     return total
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds (user + system) used so far by ``root`` and its live descendants."""
+    return _tree_cpu_seconds(root)
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU seconds used so far by every live PostgreSQL process on this machine (the
+    server's backends are not in its process tree)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                head, tail = f.read().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.endswith("(postgres"):
+            fields = tail.split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores have spent busy (not idle or waiting) since boot."""
+    tick = os.sysconf("SC_CLK_TCK")
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / tick
+
+
 def wait_until_idle(pid: int, *, below: float = 0.05, timeout: float = 60.0) -> float:
     """Wait until the server's process tree uses under ``below`` of a core for a second
     (start-up work such as the catch-up daily report is done); returns seconds waited."""

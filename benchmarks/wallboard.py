@@ -35,9 +35,13 @@ shapes and sizes, same schedule) through a bare ``websockets`` broadcast server 
 same clients; its delay is from the publisher's send returning.
 
 Clients: two processes of minimal raw-socket WebSocket clients on asyncio (``?batch=1``),
-parsing with orjson and keeping only (seq, receipt time) per delta, sharing the machine's
-two cores with the server, PostgreSQL, Redis and the load generator (the machine is at
-about 95% CPU during the mixed phase, so figures vary from run to run).
+keeping only (seq, receipt time) per delta. Clients in step receive byte-identical
+frames, so each distinct frame is parsed (orjson) once per process: the measuring
+clients share the machine's two cores with the server, PostgreSQL, Redis and the load
+generator, and should take as little of them as they can. Each phase also prints the CPU
+it used, in cores: the server's process tree, PostgreSQL's processes and the whole
+machine (near 2.0 the figures say more about the machine than about the server).
+``--timeline`` prints the change -> client delay per quarter second of each phase.
 ``--quick``: 20 clients, 300 events/s (30 orders/s), 4 s per phase.
 
 Targets (issue 6): p99 at most 100 ms, no gaps, no duplicates; p95 frame under 50 ms.
@@ -67,15 +71,19 @@ import orjson
 import websockets
 
 from benchmarks._common import (
+    SERVER_PIDS,
     HttpConnection,
     create_user,
     free_port,
+    machine_busy_seconds,
     percentile,
+    postgres_cpu_seconds,
     production_env,
     report,
     run_server,
     scratch_database,
     sign_in,
+    tree_cpu_seconds,
 )
 from benchmarks.orders import order_body
 
@@ -333,6 +341,25 @@ class RawWebSocket(asyncio.Protocol):
         self._finish(1006)
 
 
+def _read_frame(raw: bytes, carries: dict[int, Carried]) -> tuple[list[int], int | None]:
+    """The delta seqs of one frame, and the seq of a snapshot in it; records what each
+    new seq carries in ``carries``."""
+    data = orjson.loads(raw)
+    seqs: list[int] = []
+    snap: int | None = None
+    for m in data if isinstance(data, list) else (data,):
+        seq = m.get("seq")
+        if seq is None:
+            continue  # heartbeat
+        if m.get("type") == "snapshot":
+            snap = seq
+            continue
+        seqs.append(seq)
+        if seq not in carries:
+            carries[seq] = _keys_of(m)
+    return seqs, snap
+
+
 def _clients_proc(
     port: int, path: str, n: int, snapshot: bool, stop: Any, out: Any, ready: Any
 ) -> None:
@@ -348,6 +375,9 @@ def _clients_proc(
         carries: dict[int, Carried] = {}
         streams: list[tuple[list[int], list[float]]] = []
         drops = [0]
+        # Clients in step receive byte-identical frames: each distinct frame is parsed
+        # once per process, so the measuring clients leave the cores to the server.
+        read: dict[bytes, tuple[list[int], int | None]] = {}
 
         async def one() -> None:
             seqs: list[int] = []
@@ -356,19 +386,17 @@ def _clients_proc(
             start: list[int] = []
 
             def on_message(now: float, raw: bytes) -> None:
-                data = orjson.loads(raw)
-                for m in data if isinstance(data, list) else (data,):
-                    seq = m.get("seq")
-                    if seq is None:
-                        continue  # heartbeat
-                    if m.get("type") == "snapshot":
-                        if not start and not seqs:
-                            start.append(seq)  # the stream starts after it
-                        continue
-                    seqs.append(seq)
-                    times.append(now)
-                    if seq not in carries:
-                        carries[seq] = _keys_of(m)
+                parsed = read.get(raw)
+                if parsed is None:
+                    parsed = _read_frame(raw, carries)
+                    if len(read) > 4096:
+                        read.clear()
+                    read[raw] = parsed
+                seq_list, snap = parsed
+                if snap is not None and not start and not seqs:
+                    start.append(snap)  # the stream starts after it
+                seqs.extend(seq_list)
+                times.extend([now] * len(seq_list))
 
             first = True
             while not stop.is_set():
@@ -462,14 +490,28 @@ def _stream_check(seqs: list[list[int]]) -> tuple[int, int]:
 
 
 def measure(
-    port: int, path: str, clients: int, send: Any, *, snapshot: bool = True, drain_s: float = 3.0
+    port: int,
+    path: str,
+    clients: int,
+    send: Any,
+    *,
+    snapshot: bool = True,
+    drain_s: float = 3.0,
+    server_pid: int | None = None,
+    timeline: bool = False,
 ) -> tuple[dict[str, Any], list[float]]:
     """Connect ``clients`` (each past its snapshot when ``snapshot``), run ``send()``
-    (returns event key -> sent time), compare what each client received."""
+    (returns event key -> sent time), compare what each client received. While ``send()``
+    runs, CPU is counted for the server's process tree (``server_pid``), PostgreSQL and
+    the whole machine, in cores."""
     group = Clients(port, path, clients, snapshot)
+    server = server_pid or 0
+    cpu0 = (tree_cpu_seconds(server), postgres_cpu_seconds(), machine_busy_seconds())
     t0 = time.time()
     sent: dict[str, float] = send()
     took = time.time() - t0
+    cpu1 = (tree_cpu_seconds(server), postgres_cpu_seconds(), machine_busy_seconds())
+    server_cores, pg_cores, busy_cores = ((b - a) / took for a, b in zip(cpu0, cpu1, strict=True))
     streams, drops, carries = group.collect(drain_s)
     delays: list[float] = []
     # Where the time goes: API call returned -> change written (intake, processing) and
@@ -486,6 +528,8 @@ def measure(
                     delays.append((t - at) * 1000)
     for keys, _, written in carries.values():
         to_change += [(written - sent[k]) * 1000 for k in keys if k in sent]
+    if timeline:
+        _print_timeline(streams, carries)
     gaps, dups = _stream_check([s for s, _ in streams])
     expected = len(sent) * group.count
     got = {
@@ -504,8 +548,32 @@ def measure(
         "api_to_change_p99_ms": round(percentile(to_change, 99), 2),
         "change_to_client_p50_ms": round(percentile(to_client, 50), 2),
         "change_to_client_p99_ms": round(percentile(to_client, 99), 2),
+        "server_cpu_cores": round(server_cores, 2) if server_pid else None,
+        "postgres_cpu_cores": round(pg_cores, 2),
+        "machine_cpu_cores": round(busy_cores, 2),
     }
     return got, delays
+
+
+def _print_timeline(
+    streams: list[tuple[list[int], list[float]]], carries: dict[int, Carried]
+) -> None:
+    """Change -> client delay per quarter second of the run: shows whether a bad p99
+    comes from one stall or from a run that is behind for seconds (CPU saturation)."""
+    buckets: dict[int, list[float]] = {}
+    t_first = min((t for _, ts in streams for t in ts), default=0.0)
+    for seqs, times in streams:
+        for seq, t in zip(seqs, times, strict=True):
+            written = carries[seq][2]
+            if written == written:  # the baseline's messages carry no write time (NaN)
+                buckets.setdefault(int((t - t_first) * 4), []).append((t - written) * 1000)
+    for b in sorted(buckets):
+        v = buckets[b]
+        print(
+            f"    t={b / 4:5.2f} s  deliveries {len(v):6d}  change -> client p50 "
+            f"{percentile(v, 50):6.1f}  p99 {percentile(v, 99):6.1f}  max {max(v):6.1f} ms",
+            flush=True,
+        )
 
 
 def _line(name: str, f: dict[str, Any]) -> str:
@@ -518,6 +586,8 @@ def _line(name: str, f: dict[str, Any]) -> str:
         f"\n    (API -> change written p50/p99 {f['api_to_change_p50_ms']:.1f}/"
         f"{f['api_to_change_p99_ms']:.1f} ms; change -> client p50/p99 "
         f"{f['change_to_client_p50_ms']:.1f}/{f['change_to_client_p99_ms']:.1f} ms)"
+        f"\n    (CPU in cores: server {f['server_cpu_cores'] or 0:.2f}, PostgreSQL "
+        f"{f['postgres_cpu_cores']:.2f}, whole machine {f['machine_cpu_cores']:.2f})"
     )
 
 
@@ -578,7 +648,14 @@ def baseline(clients: int, calls: list[Call]) -> dict[str, Any]:
         return sent
 
     try:
-        got, _ = measure(port, "/sub?x=1", clients, lambda: asyncio.run(publish()), snapshot=False)
+        got, _ = measure(
+            port,
+            "/sub?x=1",
+            clients,
+            lambda: asyncio.run(publish()),
+            snapshot=False,
+            server_pid=proc.pid,
+        )
     finally:
         proc.terminate()
         proc.wait(5)
@@ -681,6 +758,9 @@ def main() -> None:
     ap.add_argument("--markers", type=int, default=5000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--skip-browser", action="store_true")
+    ap.add_argument(
+        "--timeline", action="store_true", help="print the delay per quarter second of a phase"
+    )
     args = ap.parse_args()
     if args.quick:
         args.clients, args.rate, args.orders, args.seconds = 20, 300, 30, 4
@@ -707,18 +787,29 @@ def main() -> None:
         )
         create_user(env, "bench_dispatcher", "dispatcher", password, unit="511100")
         port = free_port()
-        with run_server(env, port, workers=args.workers):
+        with run_server(env, port, workers=args.workers) as base_url:
+            server_pid = SERVER_PIDS[base_url]
             token = sign_in(port, "bench_dispatcher", password)
             ws_path = f"/ws/wallboard?token={token}&batch=1"
             calls = mixed_load(args, token, key)
             mixed, _ = measure(
-                port, ws_path, args.clients, lambda: asyncio.run(_run_calls(port, calls))
+                port,
+                ws_path,
+                args.clients,
+                lambda: asyncio.run(_run_calls(port, calls)),
+                server_pid=server_pid,
+                timeline=args.timeline,
             )
             print(_line("mixed", mixed), flush=True)
             print(f"orders only: {args.orders_only_rate:.0f} orders/s", flush=True)
             only_calls = order_calls(args.orders_only_rate, args.seconds, token)
             orders_only, _ = measure(
-                port, ws_path, args.clients, lambda: asyncio.run(_run_calls(port, only_calls))
+                port,
+                ws_path,
+                args.clients,
+                lambda: asyncio.run(_run_calls(port, only_calls)),
+                server_pid=server_pid,
+                timeline=args.timeline,
             )
             print(_line("orders only", orders_only), flush=True)
             frames: dict[str, Any] = {}
