@@ -149,6 +149,27 @@ class Outbox:
         self.ready.set()
         return True
 
+    def offer_all(self, items: list[Pending]) -> bool:
+        """Queue deltas none of which coalesce, at once; ``False`` (and overflowed) when
+        they would take the client past its bound.
+
+        Examples
+        --------
+        >>> box = Outbox(limit=3)
+        >>> box.offer_all([Pending(s, {}, "{}") for s in (1, 2)]), len(box.items)
+        (True, 2)
+        >>> box.offer_all([Pending(s, {}, "{}") for s in (3, 4)]), box.overflowed
+        (False, True)
+        """
+        if self.overflowed:
+            return False
+        if len(self.items) + len(items) > self.limit:
+            self.give_up()
+            return False
+        self.items.extend(items)
+        self.ready.set()
+        return True
+
     def give_up(self) -> None:
         """Mark the client as too slow (once) and stop its writer."""
         if self.overflowed:
@@ -374,9 +395,16 @@ class LiveHub:
         shared = SharedFrames(items)
         for item in items:
             item.shared = shared
+        # Most reads coalesce nothing (orders, feed batches): queued in one step per
+        # connection instead of one offer per delta per connection.
+        plain = all(item.key is None for item in items)
         for box in list(self.outboxes):
             if box.overflowed:
                 continue  # already being closed
+            if plain:
+                if not box.offer_all(items):
+                    self._dropped_slow += 1
+                continue
             for item in items:
                 # A coalescible delta gets a copy per outbox: merging mutates it (and then
                 # unlinks it from the shared read). The rest are never mutated.
