@@ -102,6 +102,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "unit_status.dispatched": "出动",
         "unit_status.on_scene": "到场",
         "unit_status.returning": "返回",
+        "unit_silent": "失联 {m} 分钟",
+        "unit_silent_count": "失联 {n}",
+        "rescue_units": "救援队伍",
     },
     "en": {
         "title": "Leshan 12345 Heart-to-Heart Command Center",
@@ -200,6 +203,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "unit_status.dispatched": "En route",
         "unit_status.on_scene": "On scene",
         "unit_status.returning": "Returning",
+        "unit_silent": "no report for {m} min",
+        "unit_silent_count": "{n} silent",
+        "rescue_units": "Rescue teams",
     },
 }
 

@@ -83,3 +83,38 @@ def test_events_without_a_thing_of_their_own_still_get_a_marker_each(
     )
     layers = p.page.evaluate("keys => keys.map(k => window.DC_APP.feeds.items.get(k).layer)", keys)
     assert layers == ["incidents", "incidents"]
+
+
+def test_a_team_that_stopped_reporting_shows_as_out_of_contact(
+    open_page: Any, wall: WallCenter
+) -> None:
+    # Last heard from 25 minutes ago: its place is still shown, greyed, with how long it
+    # has been silent; its next report brings it back to its state colour.
+    code = f"JKH-FX-{uuid.uuid4().hex[:6]}"
+    p = open_page("/wallboard", "duty")
+    now = datetime.now(UTC).replace(microsecond=0)
+    _post(
+        wall,
+        "emergency_mgmt",
+        unit_report(code, now - timedelta(minutes=25), 103.08, 29.25, "出动"),
+    )
+    p.page.wait_for_function(f"({MARKER})('{code}') === 1", timeout=5000)
+    marker = p.page.locator(f".um[data-unit='{code}']")
+    assert marker.get_attribute("data-stale") == "1"
+    assert "失联 25 分钟" in marker.locator(".um-label").inner_text()
+    # The emergency layout's team list says the same, the silent team after the live ones.
+    panel = "() => window.DC_APP.panels.rescue_units()"
+    p.page.wait_for_function(f"({panel})().includes('{code}')", timeout=5000)
+    html = p.page.evaluate(panel)
+    assert "失联 25 分钟" in html and "失联 1" in html  # the count in the heading
+
+    _post(wall, "emergency_mgmt", unit_report(code, now, 103.09, 29.26, "到场"))
+    p.page.wait_for_function(
+        f"document.querySelector(`.um[data-unit='{code}']`).dataset.stale === '0'", timeout=5000
+    )
+    assert "到场" in marker.locator(".um-label").inner_text()
+
+    # Silence is noticed without any delta: the wall re-checks its units on a timer.
+    p.page.evaluate("() => window.DC_APP.feeds.refreshUnits(Date.now() + 11 * 60 * 1000)")
+    assert marker.get_attribute("data-stale") == "1"
+    assert "失联 11 分钟" in marker.locator(".um-label").inner_text()

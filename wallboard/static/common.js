@@ -127,7 +127,14 @@ export class OrderLayer {
 // per thing: keyed by the event's live-layer key (a gauge, a camera, a unit), so a moving
 // unit's new position moves its marker instead of adding one; events without a thing of
 // their own (incidents) key by their source id as before.
-const UNIT_COLOURS = { standby: "#3ddc84", dispatched: "#ffb020", on_scene: "#ff4d4f", returning: "#4fc3f7" };
+export const UNIT_COLOURS = { standby: "#3ddc84", dispatched: "#ffb020", on_scene: "#ff4d4f", returning: "#4fc3f7" };
+// A team silent this long is shown as out of contact (grey, dashed, "失联 N 分钟"): its last
+// known place is still worth seeing, but nobody should plan with it as if it were live.
+export const UNIT_STALE_MS = 10 * 60 * 1000;
+export const unitSilentMin = (ev, now) => {
+  const at = Date.parse(ev.at || "");
+  return Number.isNaN(at) || now - at < UNIT_STALE_MS ? null : Math.floor((now - at) / 60000);
+};
 
 export class FeedLayers {
   constructor(map) {
@@ -135,6 +142,16 @@ export class FeedLayers {
     this.groups = new Map();
     this.items = new Map();
     this.hidden = new Set();
+    // The wall is a kiosk: a team going silent must show without any delta arriving.
+    setInterval(() => this.refreshUnits(), 15000);
+  }
+
+  refreshUnits(now = Date.now()) {
+    for (const it of this.items.values()) {
+      if (it.layer !== "units") continue;
+      const silent = unitSilentMin(it.ev, now);
+      if (silent !== it.silent) { it.silent = silent; it.shape.setIcon(this.unitIcon(it.ev, now)); }
+    }
   }
 
   group(name) {
@@ -198,18 +215,22 @@ export class FeedLayers {
   }
 
   // A field unit: a square vehicle glyph coloured by its state, its name and state beside it.
-  unitIcon(ev) {
+  unitIcon(ev, now = Date.now()) {
     const v = ev.values || {};
     const status = v.status || "standby";
-    const colour = UNIT_COLOURS[status] || "#9fb3cc";
-    const arrow = v.heading_deg != null
+    const silent = unitSilentMin(ev, now);
+    const colour = silent != null ? "#5c6b7a" : UNIT_COLOURS[status] || "#9fb3cc";
+    const arrow = v.heading_deg != null && silent == null
       ? `<i class="um-dir" style="transform: rotate(${Number(v.heading_deg)}deg)"></i>` : "";
     const name = v.name || ev.title || v.unit_code || "";
+    const state = silent != null
+      ? t("unit_silent").replace("{m}", silent)
+      : t(`unit_status.${status}`, v.status_zh || status);
     return L.divIcon({
       className: "um-wrap",
-      html: `<div class="um" data-unit="${esc(v.unit_code || ev.key || "")}" data-status="${esc(status)}">`
+      html: `<div class="um" data-unit="${esc(v.unit_code || ev.key || "")}" data-status="${esc(status)}" data-stale="${silent != null ? 1 : 0}">`
         + `<b class="um-glyph" style="background:${colour}">${arrow}</b>`
-        + `<span class="um-label">${esc(name)} · ${esc(t(`unit_status.${status}`, v.status_zh || status))}</span></div>`,
+        + `<span class="um-label">${esc(name)} · ${esc(state)}</span></div>`,
       iconSize: [18, 18],
       iconAnchor: [9, 9],
     });
@@ -218,15 +239,17 @@ export class FeedLayers {
   upsertUnit(key, ev, lat, lon) {
     if (lat == null || lon == null) return;
     const old = this.items.get(key);
+    const silent = unitSilentMin(ev, Date.now());
     if (old) {
       old.shape.setLatLng([lat, lon]);
       old.shape.setIcon(this.unitIcon(ev));
       old.ev = ev;
+      old.silent = silent;
       return;
     }
     const shape = L.marker([lat, lon], { icon: this.unitIcon(ev), keyboard: false, zIndexOffset: 500 });
     shape.addTo(this.group("units"));
-    this.items.set(key, { layer: "units", shape, ev });
+    this.items.set(key, { layer: "units", shape, ev, silent });
   }
 
   show(name, on) {

@@ -2,8 +2,8 @@
 // layout follows the active mode's policy (its "wallboard" section).
 import { LiveClient } from "./live.js";
 import {
-  CONFIG, FeedLayers, OrderLayer, esc, fmtTime, getJSON, orderTickerText, renderMode, setConn,
-  startClock, t, tickerPush, townshipsOnZoom,
+  CONFIG, FeedLayers, OrderLayer, UNIT_COLOURS, esc, fmtTime, getJSON, orderTickerText, renderMode,
+  setConn, startClock, t, tickerPush, townshipsOnZoom, unitSilentMin,
 } from "./common.js";
 
 const DEFAULT_LAYOUT = {
@@ -72,6 +72,24 @@ const PANELS = {
   river_gauges() { return feedList("river_gauges", "gauges"); },
   scenic_capacity() { return feedList("scenic_capacity", "crowds"); },
   rescue_orders() { return orderList("rescue_orders", (o) => (o.category || "").startsWith("flood")); },
+  rescue_units() {
+    // The teams on the map as a list: busiest first, the ones out of contact last.
+    const now = Date.now();
+    const rank = { on_scene: 0, dispatched: 1, returning: 2, standby: 3 };
+    const units = [...layerItems.values()].filter((e) => e.layer === "units")
+      .map((e) => ({ e, v: e.values || {}, silent: unitSilentMin(e, now) }));
+    units.sort((a, b) => ((a.silent != null) - (b.silent != null))
+      || ((rank[a.v.status] ?? 4) - (rank[b.v.status] ?? 4))
+      || String(a.v.name || a.e.title || "").localeCompare(String(b.v.name || b.e.title || ""), "zh-CN"));
+    const silent = units.filter((u) => u.silent != null).length;
+    const li = units.slice(0, 8).map(({ e, v, silent: m }) => {
+      const state = m != null ? t("unit_silent").replace("{m}", m) : t(`unit_status.${v.status || "standby"}`, v.status_zh || v.status);
+      const colour = m != null ? "#5c6b7a" : UNIT_COLOURS[v.status] || "#9fb3cc";
+      return `<li data-unit="${esc(v.unit_code || e.key || "")}"><span class="dot" style="background:${colour}"></span>${esc(v.name || e.title || v.unit_code || "")} · ${esc(state)}</li>`;
+    }).join("");
+    const count = `${units.length}${silent ? ` · ${t("unit_silent_count").replace("{n}", silent)}` : ""}`;
+    return `<h2>${esc(t("rescue_units"))} <small>${esc(count)}</small></h2>${li ? `<ul class="list">${li}</ul>` : `<div class="muted">${esc(t("no_data"))}</div>`}`;
+  },
   tourism_complaints() { return orderList("tourism_complaints", (o) => (o.category || "").startsWith("tourism")); },
   live_sessions() {
     // Open video supervision sessions: a leader joins from the wall (recorded), the
@@ -258,6 +276,7 @@ startClock();
 window.DC_MAP.map.fitBounds(window.DC_MAP.city.getBounds(), { padding: [8, 8] });
 setInterval(() => refreshSection("kpi"), 30000);
 setInterval(() => refreshSection("feeds"), 30000);
+setInterval(renderPanelsSoon, 15000); // a rescue team going silent shows without a delta
 document.addEventListener("click", async (ev) => {
   const b = ev.target.closest("button.sugg[data-id]");
   if (b) {
