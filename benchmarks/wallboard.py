@@ -791,27 +791,24 @@ def main() -> None:
             server_pid = SERVER_PIDS[base_url]
             token = sign_in(port, "bench_dispatcher", password)
             ws_path = f"/ws/wallboard?token={token}&batch=1"
-            calls = mixed_load(args, token, key)
-            mixed, _ = measure(
-                port,
-                ws_path,
-                args.clients,
-                lambda: asyncio.run(_run_calls(port, calls)),
-                server_pid=server_pid,
-                timeline=args.timeline,
-            )
-            print(_line("mixed", mixed), flush=True)
+
+            def phase(name: str, calls: list[Call]) -> dict[str, Any]:
+                got, _ = measure(
+                    port,
+                    ws_path,
+                    args.clients,
+                    lambda: asyncio.run(_run_calls(port, calls)),
+                    server_pid=server_pid,
+                    timeline=args.timeline,
+                )
+                print(_line(name, got), flush=True)
+                return got
+
+            mixed = phase("mixed", mixed_load(args, token, key))
             print(f"orders only: {args.orders_only_rate:.0f} orders/s", flush=True)
-            only_calls = order_calls(args.orders_only_rate, args.seconds, token)
-            orders_only, _ = measure(
-                port,
-                ws_path,
-                args.clients,
-                lambda: asyncio.run(_run_calls(port, only_calls)),
-                server_pid=server_pid,
-                timeline=args.timeline,
+            orders_only = phase(
+                "orders only", order_calls(args.orders_only_rate, args.seconds, token)
             )
-            print(_line("orders only", orders_only), flush=True)
             frames: dict[str, Any] = {}
             if not args.skip_browser:
                 print(f"browser: {args.markers} markers, 50 updates/s", flush=True)
