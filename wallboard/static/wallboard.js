@@ -82,7 +82,8 @@ const PANELS = {
       || ((rank[a.v.status] ?? 4) - (rank[b.v.status] ?? 4))
       || String(a.v.name || a.e.title || "").localeCompare(String(b.v.name || b.e.title || ""), "zh-CN"));
     const silent = units.filter((u) => u.silent != null).length;
-    const li = units.slice(0, 8).map(({ e, v, silent: m }) => {
+    // Five lines fit under the other emergency panels on a 1080p wall; the heading counts all.
+    const li = units.slice(0, 5).map(({ e, v, silent: m }) => {
       const state = m != null ? t("unit_silent").replace("{m}", m) : t(`unit_status.${v.status || "standby"}`, v.status_zh || v.status);
       const colour = m != null ? "#5c6b7a" : UNIT_COLOURS[v.status] || "#9fb3cc";
       return `<li data-unit="${esc(v.unit_code || e.key || "")}"><span class="dot" style="background:${colour}"></span>${esc(v.name || e.title || v.unit_code || "")} · ${esc(state)}</li>`;
