@@ -40,7 +40,7 @@ def test_unit_marker_appears_and_moves_with_its_next_position(
 
     _post(wall, "emergency_mgmt", unit_report(code, t0, 103.5490, 29.4140, "出动"))
     p.page.wait_for_function(f"({MARKER})('{code}') === 1", timeout=5000)
-    label = p.page.locator(f".um[data-unit='{code}'] .um-label").inner_text()
+    label = p.page.locator(f".um[data-unit='{code}'] .um-label").text_content() or ""
     assert "沙湾区防汛抢险队一组" in label and "出动" in label
     assert p.page.evaluate(WHERE, code) == [103.5490, 29.4140]
 
@@ -55,7 +55,7 @@ def test_unit_marker_appears_and_moves_with_its_next_position(
     # Moved, not added: still one marker for the team, now showing its new state.
     assert p.page.evaluate(MARKER, code) == 1
     assert p.page.locator(f".um[data-unit='{code}']").get_attribute("data-status") == "on_scene"
-    assert "到场" in p.page.locator(f".um[data-unit='{code}'] .um-label").inner_text()
+    assert "到场" in (p.page.locator(f".um[data-unit='{code}'] .um-label").text_content() or "")
 
     p.page.evaluate("([lon, lat]) => window.DC_MAP.map.setView([lat, lon], 12)", [103.53, 29.40])
     p.page.wait_for_timeout(400)
@@ -101,7 +101,7 @@ def test_a_team_that_stopped_reporting_shows_as_out_of_contact(
     p.page.wait_for_function(f"({MARKER})('{code}') === 1", timeout=5000)
     marker = p.page.locator(f".um[data-unit='{code}']")
     assert marker.get_attribute("data-stale") == "1"
-    assert "失联 25 分钟" in marker.locator(".um-label").inner_text()
+    assert "失联 25 分钟" in (marker.locator(".um-label").text_content() or "")
     # The emergency layout's team list says the same, the silent team after the live ones.
     panel = "() => window.DC_APP.panels.rescue_units()"
     p.page.wait_for_function(f"({panel})().includes('{code}')", timeout=5000)
@@ -112,9 +112,9 @@ def test_a_team_that_stopped_reporting_shows_as_out_of_contact(
     p.page.wait_for_function(
         f"document.querySelector(`.um[data-unit='{code}']`).dataset.stale === '0'", timeout=5000
     )
-    assert "到场" in marker.locator(".um-label").inner_text()
+    assert "到场" in (marker.locator(".um-label").text_content() or "")
 
     # Silence is noticed without any delta: the wall re-checks its units on a timer.
     p.page.evaluate("() => window.DC_APP.feeds.refreshUnits(Date.now() + 11 * 60 * 1000)")
     assert marker.get_attribute("data-stale") == "1"
-    assert "失联 11 分钟" in marker.locator(".um-label").inner_text()
+    assert "失联 11 分钟" in (marker.locator(".um-label").text_content() or "")

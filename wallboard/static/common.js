@@ -136,6 +136,14 @@ export const unitSilentMin = (ev, now) => {
   return Number.isNaN(at) || now - at < UNIT_STALE_MS ? null : Math.floor((now - at) / 60000);
 };
 
+const SEVERITY_ORDER = { extreme: 0, severe: 1, moderate: 2, minor: 3 };
+const UNIT_ORDER = { on_scene: 0, dispatched: 0, returning: 2, standby: 3 };
+// Lower first: what a duty officer must read wins a crowded spot.
+function labelRank(it) {
+  if (it.layer === "units") return it.silent != null ? 4.5 : 0.5 + (UNIT_ORDER[(it.ev.values || {}).status] ?? 3);
+  return SEVERITY_ORDER[it.ev.severity] ?? 3;
+}
+
 export class FeedLayers {
   constructor(map) {
     this.map = map;
@@ -144,13 +152,48 @@ export class FeedLayers {
     this.hidden = new Set();
     // The wall is a kiosk: a team going silent must show without any delta arriving.
     setInterval(() => this.refreshUnits(), 15000);
+    this.declutterTimer = null;
+    map.on("zoomend moveend", () => this.declutterSoon());
+  }
+
+  declutterSoon() {
+    if (this.declutterTimer) return;
+    this.declutterTimer = setTimeout(() => { this.declutterTimer = null; this.declutter(); }, 250);
+  }
+
+  // Permanent labels (gauges, scenic areas, teams) of things close together overlap at city
+  // zoom and become unreadable from across the room. Keep the most important label of each
+  // overlapping group (the most severe reading, then the busiest team) and hide the others
+  // until the map is zoomed in far enough to separate them; the markers always stay.
+  declutter() {
+    const labels = [];
+    for (const it of this.items.values()) {
+      const el = it.layer === "units"
+        ? it.shape.getElement && it.shape.getElement()?.querySelector(".um-label")
+        : it.shape.getTooltip && it.shape.getTooltip()?.getElement();
+      if (!el || !this.map.hasLayer(it.shape)) continue;
+      labels.push({ el, rank: labelRank(it) });
+    }
+    labels.sort((a, b) => a.rank - b.rank);
+    const placed = [];
+    for (const { el, rank } of labels) {
+      const r = el.getBoundingClientRect();
+      const hit = placed.some((p) => r.left < p.right && r.right > p.left && r.top < p.bottom && r.bottom > p.top);
+      el.style.visibility = hit ? "hidden" : "";
+      el.dataset.decluttered = hit ? "1" : "0";
+      if (!hit) placed.push(r);
+    }
   }
 
   refreshUnits(now = Date.now()) {
     for (const it of this.items.values()) {
       if (it.layer !== "units") continue;
       const silent = unitSilentMin(it.ev, now);
-      if (silent !== it.silent) { it.silent = silent; it.shape.setIcon(this.unitIcon(it.ev, now)); }
+      if (silent !== it.silent) {
+        it.silent = silent;
+        it.shape.setIcon(this.unitIcon(it.ev, now));
+        this.declutterSoon();
+      }
     }
   }
 
@@ -212,6 +255,7 @@ export class FeedLayers {
     if (label) shape.bindTooltip(esc(label), { permanent: layer === "gauges" || layer === "crowds", className: "feed-label", direction: "right" });
     shape.addTo(this.group(layer));
     this.items.set(key, { layer, shape, ev });
+    this.declutterSoon();
   }
 
   // A field unit: a square vehicle glyph coloured by its state, its name and state beside it.
@@ -245,11 +289,13 @@ export class FeedLayers {
       old.shape.setIcon(this.unitIcon(ev));
       old.ev = ev;
       old.silent = silent;
+      this.declutterSoon();
       return;
     }
     const shape = L.marker([lat, lon], { icon: this.unitIcon(ev), keyboard: false, zIndexOffset: 500 });
     shape.addTo(this.group("units"));
     this.items.set(key, { layer: "units", shape, ev, silent });
+    this.declutterSoon();
   }
 
   show(name, on) {
