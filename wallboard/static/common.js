@@ -137,10 +137,12 @@ export const unitSilentMin = (ev, now) => {
 };
 
 const SEVERITY_ORDER = { extreme: 0, severe: 1, moderate: 2, minor: 3 };
-const UNIT_ORDER = { on_scene: 0, dispatched: 0, returning: 2, standby: 3 };
+// Teams slot between the readings: a gauge over its warning level first, then teams on
+// the move, then ordinary readings, then idle teams, silent teams last.
+const UNIT_ORDER = { on_scene: 1.5, dispatched: 1.5, returning: 2.5, standby: 3.5 };
 // Lower first: what a duty officer must read wins a crowded spot.
 function labelRank(it) {
-  if (it.layer === "units") return it.silent != null ? 4.5 : 0.5 + (UNIT_ORDER[(it.ev.values || {}).status] ?? 3);
+  if (it.layer === "units") return it.silent != null ? 4.5 : UNIT_ORDER[(it.ev.values || {}).status] ?? 3.5;
   return SEVERITY_ORDER[it.ev.severity] ?? 3;
 }
 
@@ -166,22 +168,33 @@ export class FeedLayers {
   // overlapping group (the most severe reading, then the busiest team) and hide the others
   // until the map is zoomed in far enough to separate them; the markers always stay.
   declutter() {
+    // Obstacles first, never hidden: the county names and every marker's glyph. Then the
+    // labels, most important first, each shown only where it covers nothing placed.
+    const centre = (r) => [(r.left + r.right) / 2, (r.top + r.bottom) / 2];
+    const placed = [...document.querySelectorAll(".county-label")].map((el) => ({ r: el.getBoundingClientRect(), at: null }));
     const labels = [];
     for (const it of this.items.values()) {
+      if (!this.map.hasLayer(it.shape)) continue;
+      const root = it.shape.getElement && it.shape.getElement();
+      const glyph = it.layer === "units" ? root && root.querySelector(".um-glyph") : root;
+      const at = glyph ? centre(glyph.getBoundingClientRect()) : null;
+      if (glyph) placed.push({ r: glyph.getBoundingClientRect(), at });
       const el = it.layer === "units"
-        ? it.shape.getElement && it.shape.getElement()?.querySelector(".um-label")
+        ? root && root.querySelector(".um-label")
         : it.shape.getTooltip && it.shape.getTooltip()?.getElement();
-      if (!el || !this.map.hasLayer(it.shape)) continue;
-      labels.push({ el, rank: labelRank(it) });
+      if (el) labels.push({ el, at, rank: labelRank(it) });
     }
     labels.sort((a, b) => a.rank - b.rank);
-    const placed = [];
-    for (const { el, rank } of labels) {
+    // Markers on the label's own spot (the thing itself, a warning raised on it) are part
+    // of what the label names, not in its way.
+    const here = (a, b) => a && b && Math.abs(a[0] - b[0]) < 6 && Math.abs(a[1] - b[1]) < 6;
+    for (const { el, at } of labels) {
       const r = el.getBoundingClientRect();
-      const hit = placed.some((p) => r.left < p.right && r.right > p.left && r.top < p.bottom && r.bottom > p.top);
+      const hit = placed.some((p) => !here(p.at, at)
+        && r.left < p.r.right && r.right > p.r.left && r.top < p.r.bottom && r.bottom > p.r.top);
       el.style.visibility = hit ? "hidden" : "";
       el.dataset.decluttered = hit ? "1" : "0";
-      if (!hit) placed.push(r);
+      if (!hit) placed.push({ r, at: null });
     }
   }
 
