@@ -86,19 +86,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _tree_cpu_seconds(root: int) -> float:
-    """CPU seconds used so far by ``root`` and all its descendants (Linux /proc)."""
+def _proc_stat(pid: int | str) -> tuple[str, float]:
+    """A process's command name and the CPU seconds (user + system) it has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        head, tail = f.read().rsplit(")", 1)
+    fields = tail.split()
+    return head.split("(", 1)[1], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds used so far by ``root`` and its live descendants (Linux /proc)."""
     total, stack, seen = 0.0, [root], set()
-    tick = os.sysconf("SC_CLK_TCK")
     while stack:
         pid = stack.pop()
         if pid in seen:
             continue
         seen.add(pid)
         try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+            total += _proc_stat(pid)[1]
             with open(f"/proc/{pid}/task/{pid}/children") as f:
                 stack.extend(int(c) for c in f.read().split())
         except OSError:
@@ -106,27 +111,19 @@ def _tree_cpu_seconds(root: int) -> float:
     return total
 
 
-def tree_cpu_seconds(root: int) -> float:
-    """CPU seconds (user + system) used so far by ``root`` and its live descendants."""
-    return _tree_cpu_seconds(root)
-
-
 def postgres_cpu_seconds() -> float:
     """CPU seconds used so far by every live PostgreSQL process on this machine (the
     server's backends are not in its process tree)."""
-    tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
-            with open(f"/proc/{pid}/stat") as f:
-                head, tail = f.read().rsplit(")", 1)
+            name, cpu = _proc_stat(pid)
         except OSError:
             continue
-        if head.endswith("(postgres"):
-            fields = tail.split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+        if name == "postgres":
+            total += cpu
     return total
 
 
@@ -144,9 +141,9 @@ def wait_until_idle(pid: int, *, below: float = 0.05, timeout: float = 60.0) -> 
     (start-up work such as the catch-up daily report is done); returns seconds waited."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        before = _tree_cpu_seconds(pid)
+        before = tree_cpu_seconds(pid)
         time.sleep(1.0)
-        if _tree_cpu_seconds(pid) - before < below:
+        if tree_cpu_seconds(pid) - before < below:
             break
     return time.monotonic() - started
 
