@@ -22,7 +22,7 @@ from dispatch_center.services.errors import Unauthorized
 from dispatch_center.services.security import decode_token
 from dispatch_center.store import orders as order_store
 from dispatch_center.store import wallboard as store
-from wallboard.hub import LiveHub, Outbox, Pending, pending_for
+from wallboard.hub import LiveHub, Pending, pending_for
 from wallboard.protocol import (
     CLOSE_NO_HEARTBEAT,
     CLOSE_TOO_SLOW,
@@ -58,13 +58,14 @@ class LiveSession:
         self.skip: set[int] = set()
         self.last_heard = time.monotonic()
         self.last_sent = time.monotonic()
-        self.box: Outbox | None = None
+        # Registered now, before run() reads the snapshot or the replay.
+        self.box = hub.register()
 
     async def run(self, since: int | None) -> None:
         """Serve the connection; returns when it closes."""
-        box = self.box = self.hub.register()
+        box = self.box
         reader = asyncio.create_task(self._read())
-        writer = asyncio.create_task(self._write(box, since))
+        writer = asyncio.create_task(self._write(since))
         box.on_overflow = writer.cancel
         try:
             done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
@@ -92,8 +93,9 @@ class LiveSession:
             await self.ws.receive_text()
             self.last_heard = time.monotonic()
 
-    async def _write(self, box: Outbox, since: int | None) -> None:
+    async def _write(self, since: int | None) -> None:
         await self._start(since)
+        box = self.box
         while True:
             items = await box.take()
             if box.overflowed:
@@ -190,14 +192,11 @@ class LiveSession:
     async def _send_frame(self, frame: str) -> None:
         # The hub's watchdog (LiveHub.nudge) gives up on a send stuck for longer than
         # send_timeout_s; a timer per send would cost more than the send itself.
-        box = self.box
-        if box is not None:
-            box.sending_since = time.monotonic()
+        self.box.sending_since = time.monotonic()
         try:
             await self.ws.send_text(frame)
         finally:
-            if box is not None:
-                box.sending_since = 0.0
+            self.box.sending_since = 0.0
 
 
 @router.websocket("/ws/wallboard")
