@@ -127,14 +127,29 @@ export class OrderLayer {
 // per thing: keyed by the event's live-layer key (a gauge, a camera, a unit), so a moving
 // unit's new position moves its marker instead of adding one; events without a thing of
 // their own (incidents) key by their source id as before.
-export const UNIT_COLOURS = { standby: "#3ddc84", dispatched: "#ffb020", on_scene: "#ff4d4f", returning: "#4fc3f7" };
+const UNIT_COLOURS = { standby: "#3ddc84", dispatched: "#ffb020", on_scene: "#ff4d4f", returning: "#4fc3f7" };
 // A team silent this long is shown as out of contact (grey, dashed, "失联 N 分钟"): its last
 // known place is still worth seeing, but nobody should plan with it as if it were live.
-export const UNIT_STALE_MS = 10 * 60 * 1000;
-export const unitSilentMin = (ev, now) => {
+const UNIT_STALE_MS = 10 * 60 * 1000;
+const unitSilentMin = (ev, now) => {
   const at = Date.parse(ev.at || "");
   return Number.isNaN(at) || now - at < UNIT_STALE_MS ? null : Math.floor((now - at) / 60000);
 };
+
+// How a team is shown on the map and in the panel: its state, or how long it has been silent.
+export function unitState(ev, now = Date.now()) {
+  const v = ev.values || {};
+  const status = v.status || "standby";
+  const silent = unitSilentMin(ev, now);
+  return {
+    status,
+    silent,
+    colour: silent != null ? "#5c6b7a" : UNIT_COLOURS[status] || "#9fb3cc",
+    text: silent != null ? t("unit_silent").replace("{m}", silent) : t(`unit_status.${status}`, v.status_zh || status),
+    name: v.name || ev.title || v.unit_code || "",
+    code: v.unit_code || ev.key || "",
+  };
+}
 
 const SEVERITY_ORDER = { extreme: 0, severe: 1, moderate: 2, minor: 3 };
 // Teams slot between the readings: a gauge over its warning level first, then teams on
@@ -177,8 +192,9 @@ export class FeedLayers {
       if (!this.map.hasLayer(it.shape)) continue;
       const root = it.shape.getElement && it.shape.getElement();
       const glyph = it.layer === "units" ? root && root.querySelector(".um-glyph") : root;
-      const at = glyph ? centre(glyph.getBoundingClientRect()) : null;
-      if (glyph) placed.push({ r: glyph.getBoundingClientRect(), at });
+      const box = glyph ? glyph.getBoundingClientRect() : null;
+      const at = box ? centre(box) : null;
+      if (box) placed.push({ r: box, at });
       const el = it.layer === "units"
         ? root && root.querySelector(".um-label")
         : it.shape.getTooltip && it.shape.getTooltip()?.getElement();
@@ -201,7 +217,7 @@ export class FeedLayers {
   refreshUnits(now = Date.now()) {
     for (const it of this.items.values()) {
       if (it.layer !== "units") continue;
-      const silent = unitSilentMin(it.ev, now);
+      const { silent } = unitState(it.ev, now);
       if (silent !== it.silent) {
         it.silent = silent;
         it.shape.setIcon(this.unitIcon(it.ev, now));
@@ -274,20 +290,14 @@ export class FeedLayers {
   // A field unit: a square vehicle glyph coloured by its state, its name and state beside it.
   unitIcon(ev, now = Date.now()) {
     const v = ev.values || {};
-    const status = v.status || "standby";
-    const silent = unitSilentMin(ev, now);
-    const colour = silent != null ? "#5c6b7a" : UNIT_COLOURS[status] || "#9fb3cc";
-    const arrow = v.heading_deg != null && silent == null
+    const u = unitState(ev, now);
+    const arrow = v.heading_deg != null && u.silent == null
       ? `<i class="um-dir" style="transform: rotate(${Number(v.heading_deg)}deg)"></i>` : "";
-    const name = v.name || ev.title || v.unit_code || "";
-    const state = silent != null
-      ? t("unit_silent").replace("{m}", silent)
-      : t(`unit_status.${status}`, v.status_zh || status);
     return L.divIcon({
       className: "um-wrap",
-      html: `<div class="um" data-unit="${esc(v.unit_code || ev.key || "")}" data-status="${esc(status)}" data-stale="${silent != null ? 1 : 0}">`
-        + `<b class="um-glyph" style="background:${colour}">${arrow}</b>`
-        + `<span class="um-label">${esc(name)} · ${esc(state)}</span></div>`,
+      html: `<div class="um" data-unit="${esc(u.code)}" data-status="${esc(u.status)}" data-stale="${u.silent != null ? 1 : 0}">`
+        + `<b class="um-glyph" style="background:${u.colour}">${arrow}</b>`
+        + `<span class="um-label">${esc(u.name)} · ${esc(u.text)}</span></div>`,
       iconSize: [18, 18],
       iconAnchor: [9, 9],
     });
@@ -296,16 +306,17 @@ export class FeedLayers {
   upsertUnit(key, ev, lat, lon) {
     if (lat == null || lon == null) return;
     const old = this.items.get(key);
-    const silent = unitSilentMin(ev, Date.now());
+    const now = Date.now();
+    const { silent } = unitState(ev, now);
     if (old) {
       old.shape.setLatLng([lat, lon]);
-      old.shape.setIcon(this.unitIcon(ev));
+      old.shape.setIcon(this.unitIcon(ev, now));
       old.ev = ev;
       old.silent = silent;
       this.declutterSoon();
       return;
     }
-    const shape = L.marker([lat, lon], { icon: this.unitIcon(ev), keyboard: false, zIndexOffset: 500 });
+    const shape = L.marker([lat, lon], { icon: this.unitIcon(ev, now), keyboard: false, zIndexOffset: 500 });
     shape.addTo(this.group("units"));
     this.items.set(key, { layer: "units", shape, ev, silent });
     this.declutterSoon();

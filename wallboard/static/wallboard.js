@@ -2,8 +2,8 @@
 // layout follows the active mode's policy (its "wallboard" section).
 import { LiveClient } from "./live.js";
 import {
-  CONFIG, FeedLayers, OrderLayer, UNIT_COLOURS, esc, fmtTime, getJSON, orderTickerText, renderMode,
-  setConn, startClock, t, tickerPush, townshipsOnZoom, unitSilentMin,
+  CONFIG, FeedLayers, OrderLayer, esc, fmtTime, getJSON, orderTickerText, renderMode, setConn,
+  startClock, t, tickerPush, townshipsOnZoom, unitState,
 } from "./common.js";
 
 const DEFAULT_LAYOUT = {
@@ -76,18 +76,14 @@ const PANELS = {
     // The teams on the map as a list: busiest first, the ones out of contact last.
     const now = Date.now();
     const rank = { on_scene: 0, dispatched: 1, returning: 2, standby: 3 };
-    const units = [...layerItems.values()].filter((e) => e.layer === "units")
-      .map((e) => ({ e, v: e.values || {}, silent: unitSilentMin(e, now) }));
+    const units = [...layerItems.values()].filter((e) => e.layer === "units").map((e) => unitState(e, now));
     units.sort((a, b) => ((a.silent != null) - (b.silent != null))
-      || ((rank[a.v.status] ?? 4) - (rank[b.v.status] ?? 4))
-      || String(a.v.name || a.e.title || "").localeCompare(String(b.v.name || b.e.title || ""), "zh-CN"));
+      || ((rank[a.status] ?? 4) - (rank[b.status] ?? 4))
+      || String(a.name).localeCompare(String(b.name), "zh-CN"));
     const silent = units.filter((u) => u.silent != null).length;
     // Five lines fit under the other emergency panels on a 1080p wall; the heading counts all.
-    const li = units.slice(0, 5).map(({ e, v, silent: m }) => {
-      const state = m != null ? t("unit_silent").replace("{m}", m) : t(`unit_status.${v.status || "standby"}`, v.status_zh || v.status);
-      const colour = m != null ? "#5c6b7a" : UNIT_COLOURS[v.status] || "#9fb3cc";
-      return `<li data-unit="${esc(v.unit_code || e.key || "")}"><span class="dot" style="background:${colour}"></span>${esc(v.name || e.title || v.unit_code || "")} · ${esc(state)}</li>`;
-    }).join("");
+    const li = units.slice(0, 5).map((u) =>
+      `<li data-unit="${esc(u.code)}"><span class="dot" style="background:${u.colour}"></span>${esc(u.name)} · ${esc(u.text)}</li>`).join("");
     const count = `${units.length}${silent ? ` · ${t("unit_silent_count").replace("{n}", silent)}` : ""}`;
     return `<h2>${esc(t("rescue_units"))} <small>${esc(count)}</small></h2>${li ? `<ul class="list">${li}</ul>` : `<div class="muted">${esc(t("no_data"))}</div>`}`;
   },
