@@ -8,13 +8,18 @@ import json
 import socket
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 import websockets
+from psycopg.rows import dict_row
 
 from dispatch_center.settings import Settings
+from dispatch_center.store.changes import append_change
+from dispatch_center.store.orders import last_seq
 from tests.api.conftest import PASSWORD, new_order, start_live
 from tests.wallboard.conftest import WallCenter
 from wallboard.hub import Outbox, Pending, SharedFrames
@@ -223,6 +228,90 @@ def test_slow_client_is_dropped_and_resumes(wall: WallCenter) -> None:
         assert hub.heartbeat()["dropped_slow_clients"] >= 1
     finally:
         hub.max_queue = old
+
+
+def test_a_client_that_stops_reading_is_given_up_and_resumes(wall: WallCenter) -> None:
+    # The other way a screen falls behind: few but large deltas, so its outbox stays far
+    # below its bound while the socket fills and the server's send blocks. The hub's
+    # watchdog must end that connection, and the screen must resume without a gap.
+    hub = wall.app.state.wallboard_hub
+    old_timeout, old_queue = hub.send_timeout_s, hub.max_queue
+    hub.send_timeout_s = 1.0
+    hub.max_queue = 100_000
+    dropped = hub.heartbeat()["dropped_slow_clients"]
+    connections = hub.heartbeat()["connections"]
+    token = wall.token("duty")
+    padding = "水位" * 50_000  # 300 KB of UTF-8 per delta
+    count = 24  # 7 MB: more than the kernel buffers on both ends of a loopback socket
+    assert wall.settings is not None and wall.settings.database_url
+    url = wall.settings.database_url
+
+    async def append(n: int) -> list[int]:
+        async with await psycopg.AsyncConnection.connect(
+            url, autocommit=True, row_factory=dict_row
+        ) as conn:
+            return [
+                await append_change(
+                    conn,
+                    datetime.now(UTC),
+                    "feed.event",
+                    "hydrology",
+                    {"system": "hydrology", "count": 0, "events": [], "note": padding},
+                )
+                for _ in range(n)
+            ]
+
+    async def go() -> None:
+        # A raw socket that completes the handshake and then never reads again, like a
+        # frozen browser: nothing in a client library reads on its behalf.
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", wall.port))
+        sock.sendall(
+            f"GET /ws/wallboard?token={token} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += sock.recv(1)
+        assert head.startswith(b"HTTP/1.1 101"), head
+        try:
+            async with await psycopg.AsyncConnection.connect(
+                url, autocommit=True, row_factory=dict_row
+            ) as conn:
+                first = await last_seq(conn)
+            assert await append(count) == list(range(first + 1, first + 1 + count))
+            # The hub's poll picks the changes up, the send blocks on the full socket, and
+            # the watchdog gives up within send_timeout_s plus one nudge.
+            deadline = time.monotonic() + 15
+            while hub.heartbeat()["dropped_slow_clients"] == dropped:
+                assert time.monotonic() < deadline, "the stuck send was never given up"
+                await asyncio.sleep(0.1)
+            # The server ends the connection: reading again finds its end, before all
+            # the deltas were sent.
+            sock.settimeout(15)
+            received = 0
+            while chunk := await asyncio.to_thread(sock.recv, 1 << 20):
+                received += len(chunk)
+            assert received < count * len(padding.encode())
+        finally:
+            sock.close()
+        assert hub.heartbeat()["connections"] == connections
+        # The screen comes back with the last seq it had and misses nothing.
+        async with websockets.connect(
+            f"{wall.ws_url}?token={token}&since={first}", max_size=None
+        ) as ws:
+            rest = await _deltas(ws, count, timeout=20)
+        assert [m["seq"] for m in rest] == list(range(first + 1, first + count + 1))
+        assert all(m["note"] == padding for m in rest)
+
+    try:
+        asyncio.run(go())
+        assert hub.heartbeat()["dropped_slow_clients"] == dropped + 1
+    finally:
+        hub.send_timeout_s, hub.max_queue = old_timeout, old_queue
 
 
 def test_nudge_wakes_idle_writers_and_gives_up_stuck_sends() -> None:
