@@ -32,8 +32,11 @@ def taxonomy_codes() -> set[str]:
     return {r["code"] for r in taxonomy_rows()}
 
 
-def unit_report(code: str, at: datetime, lon: float, lat: float, status: str) -> dict[str, Any]:
-    """The recorded rescue-team position report, for another team, place, status and time."""
+def unit_report(
+    code: str, at: datetime, lon: float, lat: float, status: str, name: str | None = None
+) -> dict[str, Any]:
+    """The recorded rescue-team position report, for another team, place, status and time
+    (and name: otherwise every team is the recorded 沙湾 team, by name)."""
     from feeds.payload import SHANGHAI
 
     doc: dict[str, Any] = json.loads(fixture_bytes("emergency_mgmt", "rescue_team_shawan.json"))
@@ -44,4 +47,6 @@ def unit_report(code: str, at: datetime, lon: float, lat: float, status: str) ->
         wd=lat,
         dwsj=at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
     )
+    if name is not None:
+        doc["dwmc"] = name
     return doc

@@ -91,24 +91,26 @@ def test_a_team_that_stopped_reporting_shows_as_out_of_contact(
     # Last heard from 25 minutes ago: its place is still shown, greyed, with how long it
     # has been silent; its next report brings it back to its state colour.
     code = f"JKH-FX-{uuid.uuid4().hex[:6]}"
+    name = "金口河区应急救援队"
     p = open_page("/wallboard", "duty")
     now = datetime.now(UTC).replace(microsecond=0)
     _post(
         wall,
         "emergency_mgmt",
-        unit_report(code, now - timedelta(minutes=25), 103.08, 29.25, "出动"),
+        unit_report(code, now - timedelta(minutes=25), 103.08, 29.25, "出动", name),
     )
     p.page.wait_for_function(f"({MARKER})('{code}') === 1", timeout=5000)
     marker = p.page.locator(f".um[data-unit='{code}']")
     assert marker.get_attribute("data-stale") == "1"
-    assert "失联 25 分钟" in (marker.locator(".um-label").text_content() or "")
+    label = marker.locator(".um-label").text_content() or ""
+    assert name in label and "失联 25 分钟" in label
     # The emergency layout's team list says the same, the silent team after the live ones.
     panel = "() => window.DC_APP.panels.rescue_units()"
     p.page.wait_for_function(f"({panel})().includes('{code}')", timeout=5000)
     html = p.page.evaluate(panel)
     assert "失联 25 分钟" in html and "失联 1" in html  # the count in the heading
 
-    _post(wall, "emergency_mgmt", unit_report(code, now, 103.09, 29.26, "到场"))
+    _post(wall, "emergency_mgmt", unit_report(code, now, 103.09, 29.26, "到场", name))
     p.page.wait_for_function(
         f"document.querySelector(`.um[data-unit='{code}']`).dataset.stale === '0'", timeout=5000
     )
