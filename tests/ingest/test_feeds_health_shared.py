@@ -61,9 +61,7 @@ def health(live: LiveCenter, system: str) -> dict[str, Any]:
 
 def test_both_workers_answer_the_merged_health(two_workers: tuple[LiveCenter, LiveCenter]) -> None:
     a, b = two_workers
-    good = json.loads(fixture_bytes("skynet", "rubbish_jiading.json"))
-    with source(a) as c:
-        assert c.post("/api/v1/feeds/skynet/events", json=good).status_code == 202
+    good = _skynet_report_to(a)
     with source(b) as c:
         bad = c.post("/api/v1/feeds/skynet/events", json={**good, "alarmType": "??"})
         assert bad.status_code == 422
@@ -102,13 +100,19 @@ def test_one_worker_polls_and_both_report_it(
     assert len(holders) == 1 and holders[0][0] in {w for w, n in polled if n > 0}
 
 
+def _skynet_report_to(center: LiveCenter) -> dict[str, Any]:
+    """Push the recorded Skynet alarm to one worker; the alarm as sent."""
+    good: dict[str, Any] = json.loads(fixture_bytes("skynet", "rubbish_jiading.json"))
+    with source(center) as c:
+        assert c.post("/api/v1/feeds/skynet/events", json=good).status_code == 202
+    return good
+
+
 def test_a_status_change_is_announced_once_not_once_per_worker(
     two_workers: tuple[LiveCenter, LiveCenter],
 ) -> None:
     a, b = two_workers
-    good = json.loads(fixture_bytes("skynet", "rubbish_jiading.json"))
-    with source(a) as c:
-        assert c.post("/api/v1/feeds/skynet/events", json=good).status_code == 202
+    good = _skynet_report_to(a)
     with source(b) as c:
         c.post("/api/v1/feeds/skynet/events", json={**good, "alarmType": "??"})
     time.sleep(2.0)  # ten flush periods of both workers
@@ -130,9 +134,7 @@ def test_each_worker_judges_silence_by_every_workers_arrivals(
     from dispatch_center.services import feeds as feed_service
 
     a, b = two_workers
-    good = json.loads(fixture_bytes("skynet", "rubbish_jiading.json"))
-    with source(a) as c:
-        assert c.post("/api/v1/feeds/skynet/events", json=good).status_code == 202
+    _skynet_report_to(a)
     seen_by_a = feed_service._RUNNING[id(a.center)].ingest.runner.health["skynet"].last_seen
     assert seen_by_a is not None
     runner_b = feed_service._RUNNING[id(b.center)].ingest.runner
