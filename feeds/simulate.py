@@ -244,6 +244,33 @@ def _unit_reports(
         seq += 1
 
 
+def opening_reports(scenario: Scenario, at: datetime, seed: int = 9000) -> list[SimulatedPayload]:
+    """One report from every connected system, made at ``at``: what the center hears in
+    its first seconds, so each feed shows as up at once.
+
+    Each is what the system's simulator says at the very start of the scenario, made at
+    ``at`` itself. (Picking each system's first report from a later window carried that
+    report's later time: the wall showed events and orders from the future.)
+
+    Examples
+    --------
+    >>> t0 = datetime(2026, 7, 12, 6, 0, tzinfo=SHANGHAI)
+    >>> items = opening_reports("flood", t0)
+    >>> len({i.system for i in items}) == len(items) == len(DEFAULT_ADAPTERS)
+    True
+    >>> all(i.at == t0 for i in items)
+    True
+    """
+    master = random.Random(seed)
+    out = []
+    for module in DEFAULT_ADAPTERS:
+        ctx = SimContext(at, scenario, random.Random(master.getrandbits(64)), 0, 0.0, at)
+        payloads = module.simulate(ctx)
+        if payloads:
+            out.append(SimulatedPayload(at, module.DESCRIPTOR.system, payloads[0]))
+    return out
+
+
 def generate(
     scenario: Scenario,
     *,

@@ -25,25 +25,13 @@ from dispatch_center.services import orders as order_service
 from dispatch_center.services.ingest import Ingest, RateLimited, _bytes
 from dispatch_center.services.security import Principal
 from feeds.base import PayloadError
-from feeds.simulate import PHONE, SimulatedPayload, generate
+from feeds.simulate import PHONE, SimulatedPayload, generate, opening_reports
 
 log = logging.getLogger(__name__)
 
 STORY = timedelta(minutes=10)
 DENSITY = 12
 SEAT = Principal("seat:simulated", Role.dispatcher)
-
-
-def first_of_each(scenario: str, start: datetime, seeds: int = 40) -> list[SimulatedPayload]:
-    """One payload per system (the earliest found), so every feed reports at once."""
-    found: dict[str, SimulatedPayload] = {}
-    for seed in range(seeds):
-        for p in generate(scenario, start=start, end=start + timedelta(hours=1), seed=9000 + seed):  # type: ignore[arg-type]
-            if p.system != PHONE and p.system not in found:
-                found[p.system] = SimulatedPayload(start, p.system, p.payload)
-        if len(found) >= 21:
-            break
-    return list(found.values())
 
 
 def story(scenario: str, start: datetime, density: int = DENSITY) -> list[SimulatedPayload]:
@@ -84,7 +72,7 @@ class Simulator:
         """Hello from every system, the story, then calm days for ever."""
         await asyncio.sleep(1.0)
         now = self.center.now()
-        await self.play(first_of_each(self.scenario, now))
+        await self.play(opening_reports(self.scenario, now))  # type: ignore[arg-type]
         await self.play(await asyncio.to_thread(story, self.scenario, self.center.now()))
         log.info("demo: the %s story is told; a calm day follows", self.scenario)
         n = 0

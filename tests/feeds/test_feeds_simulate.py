@@ -17,7 +17,7 @@ from feeds.payload import SHANGHAI
 from feeds.registry import DEFAULT_ADAPTERS, Catalogue
 from feeds.rules import apply_rules
 from feeds.simkit import SCENARIOS, SimContext
-from feeds.simulate import PHONE, SimulatedPayload, generate
+from feeds.simulate import PHONE, SimulatedPayload, generate, opening_reports
 
 CAT = Catalogue.default()
 FLOOD_START = datetime(2026, 7, 12, 6, 0, tzinfo=SHANGHAI)
@@ -183,3 +183,20 @@ def test_normal_day_has_no_flood_patrols() -> None:
         if isinstance(e, FeedEvent) and e.kind == "unit.position"
     }
     assert codes == {"SZ-XF-01", "SZ-ZH-02", "WTQ-WH-01", "EMS-SD-01"}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_opening_reports_come_from_every_system_and_none_from_the_future(scenario: str) -> None:
+    # The demo sends these the moment it starts: a report dated later than that showed
+    # the wall's ticker an order "received" 25 minutes in the future.
+    now = datetime(2026, 11, 27, 23, 42, tzinfo=SHANGHAI)
+    items = opening_reports(scenario, now)  # type: ignore[arg-type]
+    assert sorted(i.system for i in items) == sorted(m.DESCRIPTOR.system for m in DEFAULT_ADAPTERS)
+    times = []
+    for item in items:
+        for out in _accept(item):
+            when = out.occurred_at if isinstance(out, FeedEvent) else out.received_at
+            if when is not None:
+                times.append((item.system, when))
+    assert len({s for s, _ in times}) >= 15  # most reports carry a time of their own
+    assert [(s, t) for s, t in times if t > now] == []
