@@ -105,6 +105,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "unit_silent": "失联 {m} 分钟",
         "unit_silent_count": "失联 {n}",
         "rescue_units": "救援队伍",
+        "gauge_over_guarantee": "超保证 {d}m",
+        "gauge_over_warning": "超警戒 {d}m",
+        "gauge_near_warning": "距警戒 {d}m",
     },
     "en": {
         "title": "Leshan 12345 Heart-to-Heart Command Center",
@@ -206,6 +209,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "unit_silent": "no report for {m} min",
         "unit_silent_count": "{n} silent",
         "rescue_units": "Rescue teams",
+        "gauge_over_guarantee": "{d} m over guarantee level",
+        "gauge_over_warning": "{d} m over warning level",
+        "gauge_near_warning": "{d} m below warning level",
     },
 }
 

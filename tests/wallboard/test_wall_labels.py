@@ -22,7 +22,11 @@ VISIBLE = """keys => keys.map(k => {
 })"""
 
 
-def _gauges(codes: list[str], levels: list[float], at: datetime) -> dict[str, Any]:
+def _gauges(
+    codes: list[str], levels: list[float], at: datetime, lat: float = 29.720
+) -> dict[str, Any]:
+    """Hydrology readings of stations about 400 m apart along latitude ``lat`` (each test
+    its own latitude: another test's markers would crowd its labels)."""
     tm = at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
     rows = [
         {
@@ -35,7 +39,7 @@ def _gauges(codes: list[str], levels: list[float], at: datetime) -> dict[str, An
             "WRZ": 380.0,
             "GRZ": 382.0,
             "LGTD": 103.620 + i * 0.004,  # about 400 m apart
-            "LTTD": 29.720,
+            "LTTD": lat,
             "ADDVCD": "511102",
         }
         for i, (code, level) in enumerate(zip(codes, levels, strict=True))
@@ -75,3 +79,43 @@ def test_overlapping_labels_keep_the_most_severe_until_zoomed_in(
     # And back out: decluttered again by the zoom itself, without a call.
     p.page.evaluate("() => window.DC_MAP.map.setView([29.72, 103.622], 12)")
     p.page.wait_for_function(f"() => ({VISIBLE})({keys!r})[0] === 'hidden'", timeout=5000)
+
+
+def test_a_gauge_reads_against_its_warning_and_guarantee_levels(
+    open_page: Any, wall: WallCenter
+) -> None:
+    # Warning level 380 m, guarantee level 382 m (as in _gauges): the label and the river
+    # gauges panel say how far over (or how close below) the marks each station is.
+    codes = [f"6073{uuid.uuid4().int % 10**6:06d}" for _ in range(4)]
+    keys = [f"hydrology:gauges:{c}" for c in codes]
+    p = open_page("/wallboard", "duty")
+    at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    doc = _gauges(codes, [375.2, 379.7, 380.62, 382.6], at, lat=29.660)
+    for i, row in enumerate(doc["data"]):
+        row["STNM"] = f"读数测试{i}"
+    with wall.client("admin") as c:
+        r = c.post("/api/v1/feeds/hydrology/events", json=doc)
+    assert r.status_code == 202, r.text
+    p.page.wait_for_function(
+        "keys => keys.every(k => window.DC_APP.feeds.items.has(k))", arg=keys, timeout=5000
+    )
+    labels = p.page.evaluate(
+        "keys => keys.map(k => window.DC_APP.feeds.items.get(k).shape.getTooltip().getContent())",
+        keys,
+    )
+    assert labels == [
+        "青衣江读数测试0站 375.2m",
+        "青衣江读数测试1站 379.7m 距警戒 0.30m",
+        "青衣江读数测试2站 380.62m 超警戒 0.62m",
+        "青衣江读数测试3站 382.6m 超保证 0.60m",
+    ]
+    panel = p.page.evaluate("() => window.DC_APP.panels.river_gauges()")
+    assert '<li class="sev-extreme">青衣江读数测试3站 382.6m 超保证 0.60m</li>' in panel
+    assert '<li class="sev-severe">青衣江读数测试2站 380.62m 超警戒 0.62m</li>' in panel
+
+    en = open_page("/wallboard", "duty", lang="en")
+    en.page.wait_for_function("k => window.DC_APP.feeds.items.has(k)", arg=keys[2], timeout=5000)
+    label = en.page.evaluate(
+        "k => window.DC_APP.feeds.items.get(k).shape.getTooltip().getContent()", keys[2]
+    )
+    assert label.endswith("380.62m 0.62 m over warning level")

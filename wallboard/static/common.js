@@ -6,6 +6,21 @@ const S = CONFIG.strings;
 export const t = (key, fallback) => S[key] ?? fallback ?? key;
 export const LIVE_STATUSES = new Set(["received", "dispatched", "accepted", "in_progress", "return_requested"]);
 
+// A reading as the wall writes it after the station's name: a crowd against its capacity,
+// a river level against its own marks. On a flood morning the duty officer reads "how far
+// over the warning level" first, not the bare level in metres above the datum.
+export function readingText(v) {
+  if (!v) return "";
+  if (v.count != null && v.capacity) return ` ${v.count}/${v.capacity}`;
+  if (v.level_m == null) return "";
+  const by = (key, d) => ` ${t(key).replace("{d}", d.toFixed(2))}`;
+  let text = ` ${v.level_m}m`;
+  if (v.guarantee_level_m != null && v.level_m >= v.guarantee_level_m) text += by("gauge_over_guarantee", v.level_m - v.guarantee_level_m);
+  else if (v.warning_level_m != null && v.level_m >= v.warning_level_m) text += by("gauge_over_warning", v.level_m - v.warning_level_m);
+  else if (v.warning_level_m != null && v.warning_level_m - v.level_m <= 0.5) text += by("gauge_near_warning", v.warning_level_m - v.level_m);
+  return text;
+}
+
 export function esc(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 }
@@ -266,9 +281,7 @@ export class FeedLayers {
     const lon = ev.location ? ev.location.lon : ev.lon;
     if (layer === "units") { this.upsertUnit(key, ev, lat, lon); return; }
     this.remove(key);
-    let label = ev.title || "";
-    if (v.count != null && v.capacity) label += ` ${v.count}/${v.capacity}`;
-    else if (v.level_m != null) label += ` ${v.level_m}m`;
+    const label = (ev.title || "") + readingText(v);
     const sev = ev.severity || "minor";
     const colour = { extreme: "#ff1f1f", severe: "#ff4d4f", moderate: "#ffb020", minor: "#4fc3f7" }[sev] || "#4fc3f7";
     let shape = null;
@@ -400,6 +413,19 @@ export function tickerPush(items, text, max = 12) {
   items.length = Math.min(items.length, max);
   const el = document.getElementById("ticker");
   el.innerHTML = items.length ? items.map((x) => `<span>${x}</span>`).join("") : esc(t("no_urgent"));
+}
+
+// What is already burning when a screen opens (or reopens after a reconnect): severe
+// warnings and urgent open orders. The ticker starts over, so a reconnect repeats nothing.
+export function seedTicker(items, snapshot) {
+  items.length = 0;
+  for (const w of (snapshot.feed_layers || {}).warnings || []) {
+    if (["severe", "extreme"].includes(w.severity)) tickerPush(items, `${fmtTime(w.at)} <b>${esc(w.title || w.system)}</b>`);
+  }
+  for (const o of (snapshot.orders || []).filter((x) => x.urgency === "urgent").slice(0, 5)) {
+    tickerPush(items, `${fmtTime(o.received_at)} ${orderTickerText(o, t("urgency.urgent"))}`);
+  }
+  if (!items.length) document.getElementById("ticker").textContent = t("no_urgent");
 }
 
 export function orderTickerText(o, prefix) {

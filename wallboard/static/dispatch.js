@@ -3,13 +3,16 @@
 // of two dispatchers racing exactly one wins and the other is told who took it).
 import { LiveClient } from "./live.js";
 import {
-  CONFIG, OrderLayer, esc, fmtTime, getJSON, orderTickerText, renderMode, setConn, startClock, t,
-  tickerPush, townshipsOnZoom, urgencyRank,
+  CONFIG, FeedLayers, OrderLayer, esc, fmtTime, getJSON, orderTickerText, renderMode, seedTicker,
+  setConn, startClock, t, tickerPush, townshipsOnZoom, urgencyRank,
 } from "./common.js";
 
 const WAITING = new Set(["received", "return_requested"]);
 const state = { filters: { county: "", category: "", urgency: "" }, queue: [], active: -1, card: null, ticker: [] };
 const orders = new OrderLayer(window.DC_MAP, { onClick: (id) => openCard(id) });
+// The wall's live map: the warning areas, gauges, crowds and rescue teams around the
+// order being assigned (the same layers and labels as the wall).
+const feeds = new FeedLayers(window.DC_MAP.map);
 townshipsOnZoom(window.DC_MAP.map, () => true);
 
 const $ = (id) => document.getElementById(id);
@@ -171,6 +174,8 @@ document.addEventListener("keydown", (ev) => {
 const client = new LiveClient({
   onSnapshot(m) {
     orders.load(m.orders || []);
+    feeds.load(m.feed_layers || {});
+    seedTicker(state.ticker, m);
     if (!$("f-county").options[1]) fillFilters(m.geography);
     renderMode(m.mode);
     $("n-systems").textContent = (m.feeds || []).length || "N";
@@ -180,7 +185,7 @@ const client = new LiveClient({
     if (m.order) {
       const before = orders.orders.get(m.order.id);
       orders.upsert(m.order);
-      if (m.type === "order.created" && m.order.urgency === "urgent") tickerPush(state.ticker, orderTickerText(m.order, t("urgency.urgent")));
+      if (m.type === "order.created" && m.order.urgency === "urgent") tickerPush(state.ticker, `${fmtTime(m.at)} ${orderTickerText(m.order, t("urgency.urgent"))}`);
       refreshCategories();
       renderQueue();
       // Someone else moved the order on the card: say who, at once.
@@ -190,6 +195,12 @@ const client = new LiveClient({
       }
     } else if (m.type.startsWith("mode.")) {
       getJSON("/api/v1/wallboard/sections/mode").then((r) => { if (r.ok) renderMode(r.body.value); });
+    } else if (Array.isArray(m.events)) {
+      // feed.event, cap.alert and unit.position: a system's new events.
+      for (const ev of m.events) {
+        feeds.upsert(ev);
+        if (["severe", "extreme"].includes(ev.severity)) tickerPush(state.ticker, `${fmtTime(ev.at || m.at)} <b>${esc(ev.system || "")}</b> ${esc(ev.title || "")}`);
+      }
     }
   },
   onState: setConn,
@@ -197,6 +208,6 @@ const client = new LiveClient({
 
 startClock();
 window.DC_MAP.map.fitBounds(window.DC_MAP.city.getBounds(), { padding: [8, 8] });
-window.DC_APP = { client, orders, state, openCard, assign };
+window.DC_APP = { client, orders, feeds, state, openCard, assign };
 client.start();
 void CONFIG;

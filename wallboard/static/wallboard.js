@@ -2,8 +2,8 @@
 // layout follows the active mode's policy (its "wallboard" section).
 import { LiveClient } from "./live.js";
 import {
-  CONFIG, FeedLayers, OrderLayer, esc, fmtTime, getJSON, orderTickerText, renderMode, setConn,
-  startClock, t, tickerPush, townshipsOnZoom, unitState,
+  CONFIG, FeedLayers, OrderLayer, esc, fmtTime, getJSON, orderTickerText, readingText, renderMode,
+  seedTicker, setConn, startClock, t, tickerPush, townshipsOnZoom, unitState,
 } from "./common.js";
 
 const DEFAULT_LAYOUT = {
@@ -140,17 +140,19 @@ function feedList(key, layer) {
   const items = [...layerItems.values()].filter((e) => (e.layer || "incidents") === layer);
   items.sort((a, b) => ((SEVERITY_RANK[a.severity] ?? 4) - (SEVERITY_RANK[b.severity] ?? 4)) || String(b.at || "").localeCompare(String(a.at || "")));
   const li = items.slice(0, 6).map((e) => {
-    const v = e.values || {};
-    const extra = v.count != null && v.capacity ? ` ${v.count}/${v.capacity}` : v.level_m != null ? ` ${v.level_m}m` : "";
-    return `<li>${esc(e.title || e.kind || e.system)}${esc(extra)}</li>`;
+    const sev = e.severity && e.severity !== "minor" ? ` class="sev-${esc(e.severity)}"` : "";
+    return `<li${sev}>${esc(e.title || e.kind || e.system)}${esc(readingText(e.values))}</li>`;
   }).join("");
-  return `<h2>${esc(t(key))}</h2>${li ? `<ul class="list">${li}</ul>` : `<div class="muted">${esc(t("no_data"))}</div>`}`;
+  const count = items.length ? ` <small>${items.length}</small>` : "";
+  return `<h2>${esc(t(key))}${count}</h2>${li ? `<ul class="list">${li}</ul>` : `<div class="muted">${esc(t("no_data"))}</div>`}`;
 }
 
 function orderList(key, pred) {
-  const list = [...orders.orders.values()].filter((o) => pred(o) && o.status !== "closed").slice(0, 6);
-  const li = list.map((o) => `<li>${esc(o.county_name || "")} ${esc((o.description || "").slice(0, 24))}</li>`).join("");
-  return `<h2>${esc(t(key))}</h2>${li ? `<ul class="list">${li}</ul>` : `<div class="muted">${esc(t("no_data"))}</div>`}`;
+  const all = [...orders.orders.values()].filter((o) => pred(o) && o.status !== "closed");
+  // The heading counts them all: the column may have room for only a few rows.
+  const li = all.slice(0, 6).map((o) => `<li>${esc(o.county_name || "")} ${esc((o.description || "").slice(0, 24))}</li>`).join("");
+  const count = all.length ? ` <small>${all.length}</small>` : "";
+  return `<h2>${esc(t(key))}${count}</h2>${li ? `<ul class="list">${li}</ul>` : `<div class="muted">${esc(t("no_data"))}</div>`}`;
 }
 
 function renderPanels() {
@@ -204,16 +206,6 @@ async function refreshSuggestions() {
   renderPanels();
 }
 
-function seedTicker(m) {
-  // What is already burning when the wall opens: severe warnings and urgent open orders.
-  for (const w of (m.feed_layers || {}).warnings || []) {
-    if (["severe", "extreme"].includes(w.severity)) tickerPush(state.ticker, `${fmtTime(w.at)} <b>${esc(w.title || w.system)}</b>`);
-  }
-  for (const o of (m.orders || []).filter((x) => x.urgency === "urgent").slice(0, 5)) {
-    tickerPush(state.ticker, `${fmtTime(o.received_at)} ${orderTickerText(o, t("urgency.urgent"))}`);
-  }
-}
-
 async function refreshSection(name) {
   const r = await getJSON(`/api/v1/wallboard/sections/${name}`);
   if (!r.ok) return;
@@ -230,7 +222,7 @@ const client = new LiveClient({
     state.feeds = m.feeds || [];
     loadLayerItems(m.feed_layers);
     state.sessions = m.supervision || [];
-    seedTicker(m);
+    seedTicker(state.ticker, m);
     refreshSuggestions();
     orders.load(m.orders || []);
     feeds.load(m.feed_layers || {});

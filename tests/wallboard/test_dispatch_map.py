@@ -1,0 +1,50 @@
+"""The dispatcher console's map is the wall's live map, in Debian's headless Chromium: the
+feed layers (gauges, warnings, teams) are drawn and kept live, and the ticker opens with
+what is already urgent rather than with "nothing urgent"."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.wallboard.conftest import WallCenter
+from tests.wallboard.test_wall_labels import _gauges
+
+pytestmark = pytest.mark.browser
+
+LABEL = "k => window.DC_APP.feeds.items.get(k).shape.getTooltip().getContent()"
+
+
+def _post_gauge(wall: WallCenter, code: str, level: float) -> None:
+    at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=2)
+    with wall.client("admin") as c:
+        r = c.post("/api/v1/feeds/hydrology/events", json=_gauges([code], [level], at, lat=29.600))
+    assert r.status_code == 202, r.text
+
+
+def test_the_console_draws_the_feed_layers_from_its_snapshot_and_deltas(
+    open_page: Any, wall: WallCenter
+) -> None:
+    before, after = (f"6074{uuid.uuid4().int % 10**6:06d}" for _ in range(2))
+    _post_gauge(wall, before, 380.4)  # known before the console opens: in its snapshot
+    p = open_page("/dispatch", "dispatcher")
+    key = f"hydrology:gauges:{before}"
+    p.page.wait_for_function("k => window.DC_APP.feeds.items.has(k)", arg=key, timeout=5000)
+    assert p.page.evaluate(LABEL, key).endswith("380.4m 超警戒 0.40m")
+
+    _post_gauge(wall, after, 379.2)  # while it is open: a delta
+    key = f"hydrology:gauges:{after}"
+    p.page.wait_for_function("k => window.DC_APP.feeds.items.has(k)", arg=key, timeout=5000)
+    assert p.page.evaluate(LABEL, key).endswith("379.2m")
+
+
+def test_the_console_ticker_opens_with_the_urgent_orders_already_open(
+    open_page: Any, wall: WallCenter
+) -> None:
+    order = wall.post_order(urgency="urgent", description="苏稽镇峨眉河堤坝渗水，请速派人")
+    p = open_page("/dispatch", "dispatcher")
+    ticker = p.page.locator("#ticker").inner_text()
+    assert order["number"] in ticker and "堤坝渗水" in ticker
