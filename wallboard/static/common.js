@@ -4,6 +4,12 @@
 export const CONFIG = JSON.parse(document.getElementById("dc-config").textContent);
 const S = CONFIG.strings;
 export const t = (key, fallback) => S[key] ?? fallback ?? key;
+// The panels are sized in rem, which follows the viewport; the map's glyphs are drawn in
+// pixels. On a 4K wall the markers would be half the size they are on a 1080p one, too
+// small from five metres: they scale with the text (1 on a 1080p wall, 2 on a 4K one).
+export const GLYPH = Math.max(1, (parseFloat(getComputedStyle(document.documentElement).fontSize) || 20) / 20);
+document.documentElement.style.setProperty("--glyph", String(GLYPH));
+const px = (n) => Math.round(n * GLYPH);
 export const LIVE_STATUSES = new Set(["received", "dispatched", "accepted", "in_progress", "return_requested"]);
 
 // A reading as the wall writes it after the station's name: a crowd against its capacity,
@@ -61,8 +67,8 @@ export class OrderLayer {
     return L.divIcon({
       className: "om-wrap",
       html: `<div class="${cls.join(" ")}" data-id="${esc(o.id)}" title="${esc(o.number)}"></div>`,
-      iconSize: [22, 22],
-      iconAnchor: [11, 11],
+      iconSize: [px(22), px(22)],
+      iconAnchor: [px(11), px(11)],
     });
   }
 
@@ -291,7 +297,7 @@ export class FeedLayers {
     } else if (lat != null && lon != null) {
       const ratio = v.count != null && v.capacity ? v.count / v.capacity : null;
       const c = ratio != null ? (ratio >= 1 ? "#ff4d4f" : ratio >= 0.8 ? "#ffb020" : "#3ddc84") : colour;
-      shape = L.circleMarker([lat, lon], { radius: 8, color: "#fff", weight: 2, fillColor: c, fillOpacity: 0.9 });
+      shape = L.circleMarker([lat, lon], { radius: px(8), color: "#fff", weight: px(2), fillColor: c, fillOpacity: 0.9 });
     }
     if (!shape) return;
     if (label) shape.bindTooltip(esc(label), { permanent: layer === "gauges" || layer === "crowds", className: "feed-label", direction: "right" });
@@ -311,8 +317,8 @@ export class FeedLayers {
       html: `<div class="um" data-unit="${esc(u.code)}" data-status="${esc(u.status)}" data-stale="${u.silent != null ? 1 : 0}">`
         + `<b class="um-glyph" style="background:${u.colour}">${arrow}</b>`
         + `<span class="um-label">${esc(u.name)} · ${esc(u.text)}</span></div>`,
-      iconSize: [18, 18],
-      iconAnchor: [9, 9],
+      iconSize: [px(18), px(18)],
+      iconAnchor: [px(9), px(9)],
     });
   }
 
