@@ -18,10 +18,13 @@ pytestmark = pytest.mark.browser
 LABEL = "k => window.DC_APP.feeds.items.get(k).shape.getTooltip().getContent()"
 
 
-def _post_gauge(wall: WallCenter, code: str, level: float) -> None:
+def _post_gauge(wall: WallCenter, code: str, level: float, name: str | None = None) -> None:
     at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=2)
+    doc = _gauges([code], [level], at, lat=29.600)
+    if name:
+        doc["data"][0]["STNM"] = name
     with wall.client("admin") as c:
-        r = c.post("/api/v1/feeds/hydrology/events", json=_gauges([code], [level], at, lat=29.600))
+        r = c.post("/api/v1/feeds/hydrology/events", json=doc)
     assert r.status_code == 202, r.text
 
 
@@ -48,3 +51,18 @@ def test_the_console_ticker_opens_with_the_urgent_orders_already_open(
     p = open_page("/dispatch", "dispatcher")
     ticker = p.page.locator("#ticker").inner_text()
     assert order["number"] in ticker and "堤坝渗水" in ticker
+
+
+@pytest.mark.parametrize(("path", "user"), [("/wallboard", "duty"), ("/dispatch", "dispatcher")])
+def test_a_severe_reading_reaches_the_ticker_under_its_systems_name(
+    open_page: Any, wall: WallCenter, path: str, user: str
+) -> None:
+    p = open_page(path, user)
+    code = f"6076{uuid.uuid4().int % 10**6:06d}"
+    name = f"苏稽{code[-4:]}"
+    _post_gauge(wall, code, 380.9, name)  # over the warning level: severe
+    p.page.wait_for_function(
+        "n => document.querySelector('#ticker').innerText.includes(n)", arg=name, timeout=5000
+    )
+    lines = [s for s in p.page.locator("#ticker span").all_inner_texts() if name in s]
+    assert lines and all("防汛水雨情" in s and "hydrology" not in s for s in lines), lines

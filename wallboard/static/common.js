@@ -434,6 +434,13 @@ export function seedTicker(items, snapshot) {
   if (!items.length) document.getElementById("ticker").textContent = t("no_urgent");
 }
 
+// A feed event in the ticker, under its system's name (防汛水雨情, not "hydrology").
+export function eventTickerText(ev, feeds, at) {
+  const f = (feeds || []).find((x) => x.system === ev.system);
+  const name = (f && (CONFIG.lang === "en" ? f.name_en : f.name_zh)) || ev.system || "";
+  return `${fmtTime(ev.at || at)} <b>${esc(name)}</b> ${esc(ev.title || "")}`;
+}
+
 export function orderTickerText(o, prefix) {
   return `<b>${esc(prefix)}</b> ${esc(o.county_name || "")} ${esc(o.number || "")} ${esc((o.description || "").slice(0, 40))}`;
 }

@@ -3,12 +3,12 @@
 // of two dispatchers racing exactly one wins and the other is told who took it).
 import { LiveClient } from "./live.js";
 import {
-  CONFIG, FeedLayers, OrderLayer, esc, fmtTime, getJSON, orderTickerText, renderMode, seedTicker,
+  CONFIG, FeedLayers, OrderLayer, esc, eventTickerText, fmtTime, getJSON, orderTickerText, renderMode, seedTicker,
   setConn, startClock, t, tickerPush, townshipsOnZoom, urgencyRank,
 } from "./common.js";
 
 const WAITING = new Set(["received", "return_requested"]);
-const state = { filters: { county: "", category: "", urgency: "" }, queue: [], active: -1, card: null, ticker: [] };
+const state = { filters: { county: "", category: "", urgency: "" }, queue: [], active: -1, card: null, ticker: [], feeds: [] };
 const orders = new OrderLayer(window.DC_MAP, { onClick: (id) => openCard(id) });
 // The wall's live map: the warning areas, gauges, crowds and rescue teams around the
 // order being assigned (the same layers and labels as the wall).
@@ -175,6 +175,7 @@ const client = new LiveClient({
   onSnapshot(m) {
     orders.load(m.orders || []);
     feeds.load(m.feed_layers || {});
+    state.feeds = m.feeds || [];
     seedTicker(state.ticker, m);
     if (!$("f-county").options[1]) fillFilters(m.geography);
     renderMode(m.mode);
@@ -199,7 +200,7 @@ const client = new LiveClient({
       // feed.event, cap.alert and unit.position: a system's new events.
       for (const ev of m.events) {
         feeds.upsert(ev);
-        if (["severe", "extreme"].includes(ev.severity)) tickerPush(state.ticker, `${fmtTime(ev.at || m.at)} <b>${esc(ev.system || "")}</b> ${esc(ev.title || "")}`);
+        if (["severe", "extreme"].includes(ev.severity)) tickerPush(state.ticker, eventTickerText(ev, state.feeds, m.at));
       }
     }
   },

@@ -2,7 +2,7 @@
 // layout follows the active mode's policy (its "wallboard" section).
 import { LiveClient } from "./live.js";
 import {
-  CONFIG, FeedLayers, OrderLayer, esc, fmtTime, getJSON, orderTickerText, readingText, renderMode,
+  CONFIG, FeedLayers, OrderLayer, esc, eventTickerText, fmtTime, getJSON, orderTickerText, readingText, renderMode,
   seedTicker, setConn, startClock, t, tickerPush, townshipsOnZoom, unitState,
 } from "./common.js";
 
@@ -253,7 +253,7 @@ const client = new LiveClient({
       for (const ev of m.events) {
         feeds.upsert(ev);
         updateLayerItem(ev);
-        if (["severe", "extreme"].includes(ev.severity)) tickerPush(state.ticker, `${fmtTime(ev.at || m.at)} <b>${esc(ev.system || "")}</b> ${esc(ev.title || "")}`);
+        if (["severe", "extreme"].includes(ev.severity)) tickerPush(state.ticker, eventTickerText(ev, state.feeds, m.at));
       }
       renderPanelsSoon();
     }
