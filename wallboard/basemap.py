@@ -18,6 +18,19 @@ from dispatch_center.services.geography import Geography
 
 LEAFLET = "/static/vendor/leaflet"
 CLUSTER = "/static/vendor/leaflet.markercluster"
+# The cluster's own icon, sized like the wall's other glyphs: the text follows the viewport
+# (rem), so on a 4K wall a fixed 40 px cluster would be half the size of the order markers
+# around it (see --glyph in wall.css).
+CLUSTER_ICON = """function (cluster) {
+  var g = Math.max(1, (parseFloat(getComputedStyle(document.documentElement).fontSize) || 20) / 20);
+  var n = cluster.getChildCount();
+  var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+  return L.divIcon({
+    html: "<div><span>" + n + "</span></div>",
+    className: "marker-cluster marker-cluster-" + size,
+    iconSize: L.point(Math.round(40 * g), Math.round(40 * g))
+  });
+}"""
 CENTER = (29.45, 103.65)  # Leshan, between 市中区 and 峨边
 
 
@@ -92,6 +105,7 @@ def build_map(
     cluster = MarkerCluster(
         name="orders",
         options={"maxClusterRadius": 40, "chunkedLoading": True, "showCoverageOnHover": False},
+        icon_create_function=CLUSTER_ICON,
     )
     _vendored(
         cluster,

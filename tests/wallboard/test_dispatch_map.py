@@ -11,16 +11,18 @@ from typing import Any
 import pytest
 
 from tests.wallboard.conftest import WallCenter
-from tests.wallboard.test_wall_labels import _gauges
+from tests.wallboard.test_wall_labels import _gauges, calm
 
 pytestmark = pytest.mark.browser
 
 LABEL = "k => window.DC_APP.feeds.items.get(k).shape.getTooltip().getContent()"
 
 
+AT = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)  # see calm()
+
+
 def _post_gauge(wall: WallCenter, code: str, level: float, name: str | None = None) -> None:
-    at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=2)
-    doc = _gauges([code], [level], at, lat=29.600)
+    doc = _gauges([code], [level], AT, lat=29.600)
     if name:
         doc["data"][0]["STNM"] = name
     with wall.client("admin") as c:
@@ -42,6 +44,7 @@ def test_the_console_draws_the_feed_layers_from_its_snapshot_and_deltas(
     key = f"hydrology:gauges:{after}"
     p.page.wait_for_function("k => window.DC_APP.feeds.items.has(k)", arg=key, timeout=5000)
     assert p.page.evaluate(LABEL, key).endswith("379.2m")
+    calm(wall, [before, after], AT, 29.600)
 
 
 def test_the_console_ticker_opens_with_the_urgent_orders_already_open(
@@ -66,3 +69,4 @@ def test_a_severe_reading_reaches_the_ticker_under_its_systems_name(
     )
     lines = [s for s in p.page.locator("#ticker span").all_inner_texts() if name in s]
     assert lines and all("防汛水雨情" in s and "hydrology" not in s for s in lines), lines
+    calm(wall, [code], AT, 29.600)

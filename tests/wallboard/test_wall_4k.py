@@ -25,13 +25,15 @@ SIZES = """key => {
     status: "received" }).options.iconSize[0];
   const gauge = window.DC_APP.feeds.items.get(key).shape.getRadius();
   const text = parseFloat(getComputedStyle(document.querySelector(".panel h2")).fontSize);
-  return { marker, icon, gauge, text };
+  const make = window.DC_MAP.cluster.options.iconCreateFunction;
+  const cluster = make({ getChildCount: () => 12 }).options.iconSize.x;
+  return { marker, icon, gauge, text, cluster };
 }"""
 
 
 def test_map_glyphs_scale_with_the_wall_like_its_text(open_page: Any, wall: WallCenter) -> None:
     code = f"6075{uuid.uuid4().int % 10**6:06d}"
-    at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=2)
+    at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)  # see calm()
     with wall.client("admin") as c:
         r = c.post("/api/v1/feeds/hydrology/events", json=_gauges([code], [376.0], at, 29.54))
     assert r.status_code == 202, r.text
@@ -43,5 +45,6 @@ def test_map_glyphs_scale_with_the_wall_like_its_text(open_page: Any, wall: Wall
         sizes.append(p.page.evaluate(SIZES, key))
     hd, uhd = sizes
     assert hd["marker"] == pytest.approx(18, abs=1) and hd["icon"] == 22 and hd["gauge"] == 8
-    for what in ("text", "marker", "icon", "gauge"):
+    assert hd["cluster"] == 40
+    for what in ("text", "marker", "icon", "gauge", "cluster"):
         assert uhd[what] / hd[what] == pytest.approx(2.0, rel=0.05), (what, hd, uhd)
