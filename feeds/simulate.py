@@ -278,8 +278,12 @@ def generate(
     end: datetime,
     seed: int = 12345,
     systems: Iterator[str] | list[str] | None = None,
+    teams_of: Scenario | None = None,
 ) -> Iterator[SimulatedPayload]:
     """Every system's payloads in ``[start, end)``, in time order.
+
+    ``teams_of`` names the scenario whose rescue teams report (by default ``scenario``): the
+    calm day after a flood morning still has the flood patrols out, reporting.
 
     Examples
     --------
@@ -302,5 +306,5 @@ def generate(
         for s in wanted
     ]
     if "emergency_mgmt" in wanted:
-        streams.append(_unit_reports(modules["emergency_mgmt"], scenario, start, end))
+        streams.append(_unit_reports(modules["emergency_mgmt"], teams_of or scenario, start, end))
     yield from heapq.merge(*streams, key=lambda p: p.at)

@@ -43,8 +43,12 @@ def story(scenario: str, start: datetime, density: int = DENSITY) -> list[Simula
     return items
 
 
-def _calm(start: datetime, seed: int) -> list[SimulatedPayload]:
-    return list(generate("normal", start=start, end=start + STORY, seed=seed))
+def _calm(start: datetime, seed: int, teams_of: str = "normal") -> list[SimulatedPayload]:
+    # The teams the story put out stay out: a flood's patrols keep reporting their
+    # positions, or the wall would show them out of contact ten minutes after the story.
+    return list(
+        generate("normal", start=start, end=start + STORY, seed=seed, teams_of=teams_of)  # type: ignore[arg-type]
+    )
 
 
 class Simulator:
@@ -79,7 +83,7 @@ class Simulator:
         while True:
             n += 1
             start = self.center.now()
-            calm = await asyncio.to_thread(_calm, start, 777 + n)
+            calm = await asyncio.to_thread(_calm, start, 777 + n, self.scenario)
             await self.play(calm)
 
     async def play(self, items: Iterable[SimulatedPayload]) -> None:

@@ -200,3 +200,24 @@ def test_opening_reports_come_from_every_system_and_none_from_the_future(scenari
                 times.append((item.system, when))
     assert len({s for s, _ in times}) >= 15  # most reports carry a time of their own
     assert [(s, t) for s, t in times if t > now] == []
+
+
+def test_the_calm_day_after_a_flood_keeps_the_flood_patrols_reporting() -> None:
+    # The demo follows its flood story with calm days: the patrols it sent out must go on
+    # reporting, or the wall marks them out of contact ten minutes after the story.
+    from dispatch_center.services.simulator import _calm
+
+    start = datetime(2026, 11, 27, 23, 55, tzinfo=SHANGHAI)
+
+    def teams(items: list[SimulatedPayload]) -> set[str]:
+        return {
+            str(i.payload["dwbm"])
+            for i in items
+            if i.system == "emergency_mgmt" and isinstance(i.payload, dict) and "dwbm" in i.payload
+        }
+
+    after_flood = teams(_calm(start, 1, "flood"))
+    after_normal = teams(_calm(start, 1))
+    assert {"SW-FX-01", "SW-FX-02", "JKH-FX-01"} <= after_flood
+    assert after_normal and not after_normal & {"SW-FX-01", "SW-FX-02", "JKH-FX-01"}
+    assert after_normal < after_flood
