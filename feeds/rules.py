@@ -136,7 +136,28 @@ def gauge_alert(event: FeedEvent) -> RuleOutcome:
         return RuleOutcome()
     if level < warning:
         if event.values.get("below_after_above"):
+            # The river is back under its mark: the alert on the wall ends (same layer key,
+            # ``ended``) and so does the condition behind any mode suggestion it raised.
+            ended = FeedEvent(
+                system=event.system,
+                source_id=f"{event.source_id}#flood-alert-end",
+                kind="flood.alert",
+                occurred_at=event.occurred_at,
+                layer=Layer.warnings,
+                severity=Severity.minor,
+                location=event.location,
+                title=f"{event.title}水位回落至警戒水位以下",
+                values={
+                    "station_code": station,
+                    "station": event.title,
+                    "river": event.values.get("river"),
+                    "level_m": level,
+                    "warning_level_m": warning,
+                    "ended": True,
+                },
+            )
             return RuleOutcome(
+                events=[ended],
                 triggers=[
                     TriggerInput(
                         "gauge",
@@ -147,7 +168,7 @@ def gauge_alert(event: FeedEvent) -> RuleOutcome:
                         event.occurred_at,
                         active=False,
                     )
-                ]
+                ],
             )
         return RuleOutcome()
     guarantee = event.values.get("guarantee_level_m")

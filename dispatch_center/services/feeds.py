@@ -343,6 +343,17 @@ async def _layer_loop(center: Center, st: _FeedState) -> None:
             log.warning("layer refresh failed: %s", exc)
 
 
+def flood_alert_standing(center: Center, system: str, station: str) -> bool:
+    """Whether this worker's live layers show ``station`` over its warning level (a
+    ``flood.alert`` not yet ended): the rules keep no state, so the intake asks here
+    whether a reading under the mark ends an alert."""
+    st = _RUNNING.get(id(center))
+    entry = st.layers.get((system, f"warnings:{station}")) if st is not None else None
+    if not entry or entry.get("kind") != "flood.alert":
+        return False
+    return not (entry.get("values") or {}).get("ended")
+
+
 def layers_changed(center: Center, rows: Sequence[store.EventRow]) -> None:
     """Fold newly stored events into this process's copy of the live layers."""
     st = _RUNNING.get(id(center))

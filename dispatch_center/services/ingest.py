@@ -706,7 +706,7 @@ class Ingest:
                     item.system, item.payload, item.content_type, item.received_at, exc
                 )
                 continue
-            out = apply_rules(d.items)
+            out = apply_rules([self._receded(e) for e in d.items])
             outcomes.append((item, d, out))
             rows.extend(event_row(e) for e in out.events)
         now = self.center.now()
@@ -761,6 +761,21 @@ class Ingest:
             if hook is not None:
                 await hook(self.center, item.payload, d.items, made)
             self.stats.payloads += 1
+
+    def _receded(self, item: FeedEvent | OrderDraft) -> FeedEvent | OrderDraft:
+        """A gauge reading under its warning level while the station's flood alert still
+        stands, marked ``below_after_above`` so the rules end the alert and its condition."""
+        if not isinstance(item, FeedEvent) or item.kind != "gauge.reading":
+            return item
+        v = item.values
+        level, warning, station = v.get("level_m"), v.get("warning_level_m"), v.get("station_code")
+        if level is None or warning is None or not station or level >= warning:
+            return item
+        from dispatch_center.services import feeds as feed_service
+
+        if not feed_service.flood_alert_standing(self.center, item.system, str(station)):
+            return item
+        return dataclasses.replace(item, values={**v, "below_after_above": True})
 
     async def create_order(self, system: str, draft: OrderDraft) -> Row | None:
         """Make the order of a draft (idempotent on source + source_id); None if refused."""
@@ -835,18 +850,19 @@ class Ingest:
     async def submit_trigger(self, trig: TriggerInput, system: str = "weather_cap") -> None:
         """Hand a feed condition to the mode triggers (they suggest; people decide).
 
-        A CAP warning that ended (Cancel, or an Update below the threshold) withdraws the
-        open suggestion it held up, with the feed as the one who withdrew it.
+        A CAP warning that ended (Cancel, or an Update below the threshold), or a river back
+        under its warning level, withdraws the open suggestion it held up, with the feed as
+        the one who withdrew it.
         """
         if trig.kind == "cap" and trig.active and _expired(trig, self.center.now()):
             # A warning that arrives already expired (a late delivery, a replayed dead
             # letter) must not put a suggestion in front of the HQ for the sweep to take
             # back seconds later: it is treated as ended.
             trig = dataclasses.replace(trig, active=False, detail={**trig.detail, "expired": True})
-        if trig.kind == "cap" and not trig.active:
+        if trig.kind in ("cap", "gauge") and not trig.active:
             try:
                 await modes.end_condition(
-                    self.center, trig.key, by=f"feed:{system}", why=ended_why(trig)
+                    self.center, condition_source(trig), by=f"feed:{system}", why=ended_why(trig)
                 )
             except Exception as exc:  # must never block the intake; the sweep retries
                 log.warning("mode trigger %s (ended) failed: %s", trig.key, exc)
@@ -1013,8 +1029,27 @@ def change_view(r: store.EventRow) -> dict[str, Any]:
     }
 
 
+def condition_source(trig: TriggerInput) -> str:
+    """The source a suggestion records for the condition behind ``trig``: a CAP chain's
+    key as is, a gauge by its station (the mode triggers' ``river_gauge:<station>``).
+
+    Examples
+    --------
+    >>> from feeds.base import Severity
+    >>> condition_source(TriggerInput("gauge", "gauge:60705800", Severity.minor, (), {},
+    ...     active=False))
+    'river_gauge:60705800'
+    >>> condition_source(TriggerInput("cap", "cap:s,A1", Severity.minor, (), {}, active=False))
+    'cap:s,A1'
+    """
+    if trig.kind == "gauge":
+        return "river_gauge:" + trig.key.split(":", 1)[-1]
+    return trig.key
+
+
 def ended_why(trig: TriggerInput) -> str:
-    """Why an ended CAP condition withdraws its suggestion, in the wall's words.
+    """Why an ended condition (a CAP warning, a river back under its mark) withdraws its
+    suggestion, in the wall's words.
 
     Examples
     --------
@@ -1028,8 +1063,13 @@ def ended_why(trig: TriggerInput) -> str:
     >>> ended_why(TriggerInput("cap", "cap:s,A1", Severity.extreme, (),
     ...     {"msg_type": "Alert", "headline": "暴雨红色预警", "expired": True}, active=False))
     '预警到达时已过期：暴雨红色预警'
+    >>> ended_why(TriggerInput("gauge", "gauge:60705800", Severity.minor, (),
+    ...     {"station": "大渡河沙湾站"}, active=False))
+    '水位回落至警戒水位以下：大渡河沙湾站'
     """
     d = trig.detail
+    if trig.kind == "gauge":
+        return f"水位回落至警戒水位以下：{d.get('station') or trig.key}"
     what = str(d.get("headline") or d.get("event") or trig.key)
     if d.get("expired"):
         return f"预警到达时已过期：{what}"

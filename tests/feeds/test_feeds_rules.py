@@ -117,8 +117,13 @@ def test_gauge_back_below_after_above_ends_the_condition() -> None:
             "below_after_above": True,
         },
     )
-    [t] = apply_rules([ev]).triggers
+    out = apply_rules([ev])
+    [t] = out.triggers
     assert (t.key, t.active) == ("gauge:60705800", False)
+    # The wall's alert for the station ends too: same live-layer key, marked ended.
+    [ended] = [e for e in out.events if e.kind == "flood.alert"]
+    assert ended.layer == Layer.warnings and ended.values["ended"] is True
+    assert ended.values["station_code"] == "60705800"
 
 
 def test_crowd_over_capacity_triggers_for_both_scenic_areas() -> None:

@@ -70,3 +70,26 @@ def test_a_severe_reading_reaches_the_ticker_under_its_systems_name(
     lines = [s for s in p.page.locator("#ticker span").all_inner_texts() if name in s]
     assert lines and all("防汛水雨情" in s and "hydrology" not in s for s in lines), lines
     calm(wall, [code], AT, 29.600)
+
+
+def test_a_river_back_under_its_mark_leaves_the_wall_and_says_so(
+    open_page: Any, wall: WallCenter
+) -> None:
+    p = open_page("/wallboard", "duty")
+    code = f"6077{uuid.uuid4().int % 10**6:06d}"
+    name = f"临江{code[-4:]}"
+    key = f"hydrology:warnings:{code}"
+    has = "k => window.DC_APP.feeds.items.has(k)"
+    panel = "() => window.DC_APP.panels.cap_warnings()"
+    _post_gauge(wall, code, 380.7, name)  # over: a flood alert on the map and in the panel
+    p.page.wait_for_function(has, arg=key, timeout=5000)
+    assert name in p.page.evaluate(panel)
+
+    doc = _gauges([code], [379.1], AT + timedelta(minutes=10), lat=29.600)
+    doc["data"][0]["STNM"] = name
+    with wall.client("admin") as c:
+        assert c.post("/api/v1/feeds/hydrology/events", json=doc).status_code == 202
+    p.page.wait_for_function(f"k => !({has})(k)", arg=key, timeout=5000)
+    assert name not in p.page.evaluate(panel)
+    ticker = p.page.locator("#ticker").inner_text()
+    assert f"{name}站水位回落至警戒水位以下" in ticker

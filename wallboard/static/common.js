@@ -182,6 +182,13 @@ function labelRank(it) {
   return SEVERITY_ORDER[it.ev.severity] ?? 3;
 }
 
+// A warning that no longer stands: a CAP Cancel, or a river's flood alert ended because
+// the river fell back under its warning level. It leaves the map and the panels.
+export function isOver(ev) {
+  const v = (ev && ev.values) || {};
+  return v.msg_type === "Cancel" || v.ended === true;
+}
+
 export class FeedLayers {
   constructor(map) {
     this.map = map;
@@ -282,7 +289,7 @@ export class FeedLayers {
     // A report older than the one shown (a late delivery) must not move a unit back.
     if (old && old.ev.at && ev.at && Date.parse(ev.at) < Date.parse(old.ev.at)) return;
     const v = ev.values || {};
-    if (v.msg_type === "Cancel") { this.remove(key); return; }
+    if (isOver(ev)) { this.remove(key); return; }
     const lat = ev.location ? ev.location.lat : ev.lat;
     const lon = ev.location ? ev.location.lon : ev.lon;
     if (layer === "units") { this.upsertUnit(key, ev, lat, lon); return; }

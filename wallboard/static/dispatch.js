@@ -200,7 +200,8 @@ const client = new LiveClient({
       // feed.event, cap.alert and unit.position: a system's new events.
       for (const ev of m.events) {
         feeds.upsert(ev);
-        if (["severe", "extreme"].includes(ev.severity)) tickerPush(state.ticker, eventTickerText(ev, state.feeds, m.at));
+        // Severe news, and a river's alert ending (the all-clear is news on a flood morning).
+        if (["severe", "extreme"].includes(ev.severity) || (ev.values || {}).ended) tickerPush(state.ticker, eventTickerText(ev, state.feeds, m.at));
       }
     }
   },

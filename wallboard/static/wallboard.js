@@ -2,8 +2,8 @@
 // layout follows the active mode's policy (its "wallboard" section).
 import { LiveClient } from "./live.js";
 import {
-  CONFIG, FeedLayers, OrderLayer, esc, eventTickerText, fmtTime, getJSON, orderTickerText, readingText, renderMode,
-  seedTicker, setConn, startClock, t, tickerPush, townshipsOnZoom, unitState,
+  CONFIG, FeedLayers, OrderLayer, esc, eventTickerText, fmtTime, getJSON, isOver, orderTickerText,
+  readingText, renderMode, seedTicker, setConn, startClock, t, tickerPush, townshipsOnZoom, unitState,
 } from "./common.js";
 
 const DEFAULT_LAYOUT = {
@@ -117,13 +117,13 @@ const layerItems = new Map();
 function loadLayerItems(section) {
   layerItems.clear();
   for (const [layer, list] of Object.entries(section || {})) {
-    for (const item of list || []) layerItems.set(FeedLayers.key({ layer, ...item }), { layer, ...item });
+    for (const item of list || []) if (!isOver(item)) layerItems.set(FeedLayers.key({ layer, ...item }), { layer, ...item });
   }
 }
 
 function updateLayerItem(ev) {
   const key = FeedLayers.key(ev);
-  if ((ev.values || {}).msg_type === "Cancel") { layerItems.delete(key); return; }
+  if (isOver(ev)) { layerItems.delete(key); return; }
   const old = layerItems.get(key);
   if (old && (old.at || "") > (ev.at || "")) return; // a late, older reading
   layerItems.set(key, ev);
@@ -253,7 +253,8 @@ const client = new LiveClient({
       for (const ev of m.events) {
         feeds.upsert(ev);
         updateLayerItem(ev);
-        if (["severe", "extreme"].includes(ev.severity)) tickerPush(state.ticker, eventTickerText(ev, state.feeds, m.at));
+        // Severe news, and a river's alert ending (the all-clear is news on a flood morning).
+        if (["severe", "extreme"].includes(ev.severity) || (ev.values || {}).ended) tickerPush(state.ticker, eventTickerText(ev, state.feeds, m.at));
       }
       renderPanelsSoon();
     }

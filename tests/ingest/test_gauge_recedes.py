@@ -1,0 +1,86 @@
+"""A river back under its warning level ends what its flood alert started, over HTTP on a
+fresh center: the alert leaves the live warnings layer (ended, same key), the gauge's open
+mode suggestion is withdrawn with the hydrology feed as the one who withdrew it, and a
+reading under the mark of a station that never had an alert adds nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from feeds.payload import SHANGHAI
+from tests.api.conftest import LiveCenter
+from tests.ingest.conftest import _start, drain, source
+
+
+@pytest.fixture
+def river(
+    make_database: Callable[[], str], free_port: Callable[[], int], tmp_path: Path
+) -> Iterator[LiveCenter]:
+    live, server, thread = _start(make_database, free_port, tmp_path)
+    yield live
+    server.should_exit = True
+    thread.join(10)
+
+
+def _reading(live: LiveCenter, code: str, level: float, at: datetime) -> None:
+    row = {
+        "STCD": code,
+        "STNM": "沙湾",
+        "STTP": "ZQ",
+        "RVNM": "大渡河",
+        "TM": at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
+        "Z": level,
+        "WRZ": 424.0,
+        "GRZ": 426.5,
+        "LGTD": 103.549,
+        "LTTD": 29.312,
+        "ADDVCD": "511111",
+    }
+    with source(live) as c:
+        r = c.post("/api/v1/feeds/hydrology/events", json={"code": 0, "data": [row]})
+    assert r.status_code == 202, r.text
+    drain(live)
+
+
+def _warnings(live: LiveCenter) -> dict[str, dict[str, Any]]:
+    r = live.client("duty").get("/api/v1/wallboard/sections/feed_layers")
+    assert r.status_code == 200, r.text
+    return {w["key"]: w for w in r.json()["value"].get("warnings", [])}
+
+
+def _gauge_suggestions(live: LiveCenter, code: str, status: str) -> list[dict[str, Any]]:
+    r = live.client("flood_hq").get("/api/v1/mode/suggestions", params={"status": status})
+    assert r.status_code == 200, r.text
+    return [s for s in r.json()["suggestions"] if f"river_gauge:{code}" in (s.get("sources") or [])]
+
+
+def test_a_river_back_under_its_mark_ends_its_alert_and_withdraws_its_suggestion(
+    river: LiveCenter,
+) -> None:
+    t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
+    _reading(river, "60705800", 424.6, t0)
+    key = "warnings:60705800"
+    assert _warnings(river)[key]["values"].get("ended") is not True
+    [open_one] = _gauge_suggestions(river, "60705800", "open")
+
+    _reading(river, "60705800", 423.7, t0 + timedelta(minutes=10))
+    ended = _warnings(river)[key]
+    assert ended["values"]["ended"] is True and "回落" in ended["title"]
+    assert _gauge_suggestions(river, "60705800", "open") == []
+    # Withdrawn, its source taken off it: found by id.
+    r = river.client("flood_hq").get("/api/v1/mode/suggestions", params={"status": "withdrawn"})
+    [withdrawn] = [x for x in r.json()["suggestions"] if x["id"] == open_one["id"]]
+    assert withdrawn["decided_by"] == "feed:hydrology"
+    assert "回落" in (withdrawn["decision_note"] or "")
+
+
+def test_a_reading_under_the_mark_without_an_alert_adds_no_warning(river: LiveCenter) -> None:
+    t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
+    _reading(river, "60705900", 421.0, t0)
+    _reading(river, "60705900", 421.2, t0 + timedelta(minutes=10))
+    assert "warnings:60705900" not in _warnings(river)
