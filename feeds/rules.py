@@ -127,75 +127,65 @@ def camera_orders(event: FeedEvent) -> RuleOutcome:
 
 
 def gauge_alert(event: FeedEvent) -> RuleOutcome:
-    """A river gauge at or above its warning level: a flood alert and a trigger input."""
+    """A river gauge at or above its warning level: a flood alert and a trigger input; back
+    under it after being over (``below_after_above``): the alert's end and the end of the
+    condition."""
     level = event.values.get("level_m")
     warning = event.values.get("warning_level_m")
     station = str(event.values.get("station_code", event.source_id))
     counties = tuple(c for c in [event.values.get("adcode")] if c)
     if level is None or warning is None:
         return RuleOutcome()
-    if level < warning:
-        if event.values.get("below_after_above"):
-            # The river is back under its mark: the alert on the wall ends (same layer key,
-            # ``ended``) and so does the condition behind any mode suggestion it raised.
-            ended = FeedEvent(
-                system=event.system,
-                source_id=f"{event.source_id}#flood-alert-end",
-                kind="flood.alert",
-                occurred_at=event.occurred_at,
-                layer=Layer.warnings,
-                severity=Severity.minor,
-                location=event.location,
-                title=f"{event.title}水位回落至警戒水位以下",
-                values={
-                    "station_code": station,
-                    "station": event.title,
-                    "river": event.values.get("river"),
-                    "level_m": level,
-                    "warning_level_m": warning,
-                    "ended": True,
-                },
-            )
-            return RuleOutcome(
-                events=[ended],
-                triggers=[
-                    TriggerInput(
-                        "gauge",
-                        f"gauge:{station}",
-                        Severity.minor,
-                        counties,
-                        {"station": event.title, "level_m": level, "warning_level_m": warning},
-                        event.occurred_at,
-                        active=False,
-                    )
-                ],
-            )
-        return RuleOutcome()
-    guarantee = event.values.get("guarantee_level_m")
-    sev = Severity.extreme if guarantee is not None and level >= guarantee else Severity.severe
-    over = round(float(level) - float(warning), 2)
     detail = {
         "station_code": station,
         "station": event.title,
         "river": event.values.get("river"),
         "level_m": level,
         "warning_level_m": warning,
-        "guarantee_level_m": guarantee,
-        "over_warning_m": over,
     }
-    alert = FeedEvent(
-        system=event.system,
-        source_id=f"{event.source_id}#flood-alert",
-        kind="flood.alert",
-        occurred_at=event.occurred_at,
-        layer=Layer.warnings,
-        severity=sev,
-        location=event.location,
-        title=f"{event.title}超警戒水位{over:.2f}米",
-        values=detail,
-    )
+
+    def alert(suffix: str, sev: Severity, title: str, values: dict[str, Any]) -> FeedEvent:
+        # One live-layer key per station (station_code): the end replaces the alert.
+        return FeedEvent(
+            system=event.system,
+            source_id=f"{event.source_id}#{suffix}",
+            kind="flood.alert",
+            occurred_at=event.occurred_at,
+            layer=Layer.warnings,
+            severity=sev,
+            location=event.location,
+            title=title,
+            values=values,
+        )
+
+    if level < warning:
+        if not event.values.get("below_after_above"):
+            return RuleOutcome()
+        # The river is back under its mark: the alert on the wall ends, and so does the
+        # condition behind any mode suggestion it raised.
+        ended = alert(
+            "flood-alert-end",
+            Severity.minor,
+            f"{event.title}水位回落至警戒水位以下",
+            {**detail, "ended": True},
+        )
+        trig = TriggerInput(
+            "gauge",
+            f"gauge:{station}",
+            Severity.minor,
+            counties,
+            detail,
+            event.occurred_at,
+            active=False,
+        )
+        return RuleOutcome(events=[ended], triggers=[trig])
+    guarantee = event.values.get("guarantee_level_m")
+    sev = Severity.extreme if guarantee is not None and level >= guarantee else Severity.severe
+    over = round(float(level) - float(warning), 2)
+    detail |= {"guarantee_level_m": guarantee, "over_warning_m": over}
+    flood = alert("flood-alert", sev, f"{event.title}超警戒水位{over:.2f}米", detail)
     trig = TriggerInput("gauge", f"gauge:{station}", sev, counties, detail, event.occurred_at)
-    return RuleOutcome(events=[alert], triggers=[trig])
+    return RuleOutcome(events=[flood], triggers=[trig])
 
 
 def crowd_over_capacity(event: FeedEvent) -> RuleOutcome:

@@ -43,6 +43,18 @@ def _start(
     return LiveCenter(f"http://127.0.0.1:{port}", app, {}), server, thread
 
 
+@pytest.fixture
+def fresh_live(
+    make_database: Callable[[], str], free_port: Callable[[], int], tmp_path: Path
+) -> Iterator[LiveCenter]:
+    """A center of its own for one test: its suggestions and live layers start empty (a
+    warning or a gauge of another test would share their dedupe keys)."""
+    live, server, thread = _start(make_database, free_port, tmp_path)
+    yield live
+    server.should_exit = True
+    thread.join(10)
+
+
 @pytest.fixture(scope="session")
 def feeds_live(
     make_database: Callable[[], str],

@@ -5,26 +5,12 @@ reading under the mark of a station that never had an alert adds nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from feeds.payload import SHANGHAI
 from tests.api.conftest import LiveCenter
-from tests.ingest.conftest import _start, drain, source
-
-
-@pytest.fixture
-def river(
-    make_database: Callable[[], str], free_port: Callable[[], int], tmp_path: Path
-) -> Iterator[LiveCenter]:
-    live, server, thread = _start(make_database, free_port, tmp_path)
-    yield live
-    server.should_exit = True
-    thread.join(10)
+from tests.ingest.conftest import drain, source
 
 
 def _reading(live: LiveCenter, code: str, level: float, at: datetime) -> None:
@@ -60,27 +46,28 @@ def _gauge_suggestions(live: LiveCenter, code: str, status: str) -> list[dict[st
 
 
 def test_a_river_back_under_its_mark_ends_its_alert_and_withdraws_its_suggestion(
-    river: LiveCenter,
+    fresh_live: LiveCenter,
 ) -> None:
     t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
-    _reading(river, "60705800", 424.6, t0)
+    _reading(fresh_live, "60705800", 424.6, t0)
     key = "warnings:60705800"
-    assert _warnings(river)[key]["values"].get("ended") is not True
-    [open_one] = _gauge_suggestions(river, "60705800", "open")
+    assert _warnings(fresh_live)[key]["values"].get("ended") is not True
+    [open_one] = _gauge_suggestions(fresh_live, "60705800", "open")
 
-    _reading(river, "60705800", 423.7, t0 + timedelta(minutes=10))
-    ended = _warnings(river)[key]
+    _reading(fresh_live, "60705800", 423.7, t0 + timedelta(minutes=10))
+    ended = _warnings(fresh_live)[key]
     assert ended["values"]["ended"] is True and "回落" in ended["title"]
-    assert _gauge_suggestions(river, "60705800", "open") == []
+    assert _gauge_suggestions(fresh_live, "60705800", "open") == []
     # Withdrawn, its source taken off it: found by id.
-    r = river.client("flood_hq").get("/api/v1/mode/suggestions", params={"status": "withdrawn"})
+    hq = fresh_live.client("flood_hq")
+    r = hq.get("/api/v1/mode/suggestions", params={"status": "withdrawn"})
     [withdrawn] = [x for x in r.json()["suggestions"] if x["id"] == open_one["id"]]
     assert withdrawn["decided_by"] == "feed:hydrology"
     assert "回落" in (withdrawn["decision_note"] or "")
 
 
-def test_a_reading_under_the_mark_without_an_alert_adds_no_warning(river: LiveCenter) -> None:
+def test_a_reading_under_the_mark_without_an_alert_adds_no_warning(fresh_live: LiveCenter) -> None:
     t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
-    _reading(river, "60705900", 421.0, t0)
-    _reading(river, "60705900", 421.2, t0 + timedelta(minutes=10))
-    assert "warnings:60705900" not in _warnings(river)
+    _reading(fresh_live, "60705900", 421.0, t0)
+    _reading(fresh_live, "60705900", 421.2, t0 + timedelta(minutes=10))
+    assert "warnings:60705900" not in _warnings(fresh_live)

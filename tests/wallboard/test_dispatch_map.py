@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.wallboard.conftest import WallCenter
-from tests.wallboard.test_wall_labels import _gauges, calm
+from tests.wallboard.test_wall_labels import _gauges, calm, post_hydrology
 
 pytestmark = pytest.mark.browser
 
@@ -25,9 +25,7 @@ def _post_gauge(wall: WallCenter, code: str, level: float, name: str | None = No
     doc = _gauges([code], [level], AT, lat=29.600)
     if name:
         doc["data"][0]["STNM"] = name
-    with wall.client("admin") as c:
-        r = c.post("/api/v1/feeds/hydrology/events", json=doc)
-    assert r.status_code == 202, r.text
+    post_hydrology(wall, doc)
 
 
 def test_the_console_draws_the_feed_layers_from_its_snapshot_and_deltas(
@@ -87,8 +85,7 @@ def test_a_river_back_under_its_mark_leaves_the_wall_and_says_so(
 
     doc = _gauges([code], [379.1], AT + timedelta(minutes=10), lat=29.600)
     doc["data"][0]["STNM"] = name
-    with wall.client("admin") as c:
-        assert c.post("/api/v1/feeds/hydrology/events", json=doc).status_code == 202
+    post_hydrology(wall, doc)
     p.page.wait_for_function(f"k => !({has})(k)", arg=key, timeout=5000)
     assert name not in p.page.evaluate(panel)
     ticker = p.page.locator("#ticker").inner_text()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.wallboard.conftest import WallCenter
-from tests.wallboard.test_wall_labels import _gauges
+from tests.wallboard.test_wall_labels import _gauges, post_hydrology
 
 pytestmark = pytest.mark.browser
 
@@ -34,9 +34,7 @@ SIZES = """key => {
 def test_map_glyphs_scale_with_the_wall_like_its_text(open_page: Any, wall: WallCenter) -> None:
     code = f"6075{uuid.uuid4().int % 10**6:06d}"
     at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)  # see calm()
-    with wall.client("admin") as c:
-        r = c.post("/api/v1/feeds/hydrology/events", json=_gauges([code], [376.0], at, 29.54))
-    assert r.status_code == 202, r.text
+    post_hydrology(wall, _gauges([code], [376.0], at, 29.54))
     key = f"hydrology:gauges:{code}"
     sizes = []
     for width, height in ((1920, 1080), (3840, 2160)):

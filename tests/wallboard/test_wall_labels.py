@@ -47,31 +47,53 @@ def _gauges(
     return {"code": 0, "msg": "success", "data": rows}
 
 
+def post_hydrology(wall: WallCenter, doc: dict[str, Any]) -> None:
+    """Push a hydrology poll answer (an admin's bearer token is accepted on intake)."""
+    with wall.client("admin") as c:
+        r = c.post("/api/v1/feeds/hydrology/events", json=doc)
+    assert r.status_code == 202, r.text
+
+
 def calm(wall: WallCenter, codes: list[str], at: datetime, lat: float) -> None:
     """Bring a test's gauges back under their warning level (a reading a second later).
 
     The river gauges panel lists the six most severe readings, then the newest: gauges
     left over their marks (or read recently) would crowd out the next test's. Tests that
     call this date their readings half an hour back for the same reason."""
-    doc = _gauges(codes, [370.0] * len(codes), at + timedelta(seconds=1), lat)
-    with wall.client("admin") as c:
-        assert c.post("/api/v1/feeds/hydrology/events", json=doc).status_code == 202
+    post_hydrology(wall, _gauges(codes, [370.0] * len(codes), at + timedelta(seconds=1), lat))
+
+
+def gauges_on_wall(
+    open_page: Any,
+    wall: WallCenter,
+    levels: list[float],
+    *,
+    minutes_ago: int,
+    lat: float = 29.720,
+    names: list[str] | None = None,
+) -> tuple[Any, list[str], datetime]:
+    """Open the wall, push a reading per level (new stations 400 m apart) and wait until
+    the wall draws them all: the page, the station codes and the readings' time."""
+    codes = [f"607{uuid.uuid4().int % 10**7:07d}" for _ in levels]
+    p = open_page("/wallboard", "duty")
+    at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=minutes_ago)
+    doc = _gauges(codes, levels, at, lat)
+    for row, name in zip(doc["data"], names or [], strict=False):
+        row["STNM"] = name
+    post_hydrology(wall, doc)
+    keys = [f"hydrology:gauges:{c}" for c in codes]
+    p.page.wait_for_function(
+        "keys => keys.every(k => window.DC_APP.feeds.items.has(k))", arg=keys, timeout=5000
+    )
+    return p, codes, at
 
 
 def test_overlapping_labels_keep_the_most_severe_until_zoomed_in(
     open_page: Any, wall: WallCenter
 ) -> None:
-    codes = [f"6072{uuid.uuid4().int % 10**6:06d}" for _ in range(2)]
-    keys = [f"hydrology:gauges:{c}" for c in codes]
-    p = open_page("/wallboard", "duty")
-    at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
     # The first well under its warning level, the second above its guarantee level.
-    with wall.client("admin") as c:
-        r = c.post("/api/v1/feeds/hydrology/events", json=_gauges(codes, [375.2, 382.6], at))
-    assert r.status_code == 202, r.text
-    p.page.wait_for_function(
-        "keys => keys.every(k => window.DC_APP.feeds.items.has(k))", arg=keys, timeout=5000
-    )
+    p, codes, _ = gauges_on_wall(open_page, wall, [375.2, 382.6], minutes_ago=5)
+    keys = [f"hydrology:gauges:{c}" for c in codes]
     severities = p.page.evaluate(
         "keys => keys.map(k => window.DC_APP.feeds.items.get(k).ev.severity)", keys
     )
@@ -97,19 +119,10 @@ def test_a_gauge_reads_against_its_warning_and_guarantee_levels(
 ) -> None:
     # Warning level 380 m, guarantee level 382 m (as in _gauges): the label and the river
     # gauges panel say how far over (or how close below) the marks each station is.
-    codes = [f"6073{uuid.uuid4().int % 10**6:06d}" for _ in range(4)]
+    names = [f"读数测试{i}" for i in range(4)]
+    levels = [375.2, 379.7, 380.62, 382.6]
+    p, codes, at = gauges_on_wall(open_page, wall, levels, minutes_ago=30, lat=29.660, names=names)
     keys = [f"hydrology:gauges:{c}" for c in codes]
-    p = open_page("/wallboard", "duty")
-    at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
-    doc = _gauges(codes, [375.2, 379.7, 380.62, 382.6], at, lat=29.660)
-    for i, row in enumerate(doc["data"]):
-        row["STNM"] = f"读数测试{i}"
-    with wall.client("admin") as c:
-        r = c.post("/api/v1/feeds/hydrology/events", json=doc)
-    assert r.status_code == 202, r.text
-    p.page.wait_for_function(
-        "keys => keys.every(k => window.DC_APP.feeds.items.has(k))", arg=keys, timeout=5000
-    )
     labels = p.page.evaluate(
         "keys => keys.map(k => window.DC_APP.feeds.items.get(k).shape.getTooltip().getContent())",
         keys,

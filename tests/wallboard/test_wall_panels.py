@@ -11,6 +11,7 @@ import pytest
 
 from feeds.payload import SHANGHAI
 from tests.wallboard.conftest import WallCenter
+from tests.wallboard.test_wall_labels import post_hydrology
 
 pytestmark = pytest.mark.browser
 
@@ -37,31 +38,25 @@ def _gauge(code: str, at: datetime, level: float) -> dict[str, Any]:
     }
 
 
-def _post(wall: WallCenter, doc: dict[str, Any]) -> None:
-    with wall.client("admin") as c:
-        r = c.post("/api/v1/feeds/hydrology/events", json=doc)
-    assert r.status_code == 202, r.text
-
-
 def test_gauge_panel_shows_the_new_level_of_a_rising_river(
     open_page: Any, wall: WallCenter
 ) -> None:
     code = f"6070{uuid.uuid4().int % 10**6:06d}"
     t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
-    _post(wall, _gauge(code, t0, 424.10))
+    post_hydrology(wall, _gauge(code, t0, 424.10))
     p = open_page("/wallboard", "duty")
     panel = "() => window.DC_APP.panels.river_gauges()"
     p.page.wait_for_function(f"({panel})().includes('424.1m')", timeout=5000)
 
     # Above the warning level after the wall opened: only a delta can tell the panel.
-    _post(wall, _gauge(code, t0 + timedelta(minutes=5), 425.35))
+    post_hydrology(wall, _gauge(code, t0 + timedelta(minutes=5), 425.35))
     p.page.wait_for_function(f"({panel})().includes('425.35m')", timeout=5000)
     html = p.page.evaluate(panel)
     assert "424.1m" not in html  # replaced, not listed twice
     assert "沙湾测试" in html
 
     # A late, older reading does not put the river back down.
-    _post(wall, _gauge(code, t0 + timedelta(minutes=1), 424.20))
+    post_hydrology(wall, _gauge(code, t0 + timedelta(minutes=1), 424.20))
     p.page.wait_for_timeout(1500)
     html = p.page.evaluate(panel)
     assert "425.35m" in html and "424.2m" not in html
