@@ -192,14 +192,17 @@ def _arrivals(
     start: datetime,
     end: datetime,
     rng: random.Random,
+    progress: tuple[float, float] = (0.0, 1.0),
 ) -> Iterator[SimulatedPayload]:
     span = (end - start).total_seconds()
     simulate = module.simulate if module is not None else _phone
     seq = 0
+    p0, p1 = progress
 
     def emit(at: datetime) -> list[SimulatedPayload]:
         nonlocal seq
-        ctx = SimContext(at, scenario, rng, seq, (at - start).total_seconds() / span, start)
+        frac = (at - start).total_seconds() / span
+        ctx = SimContext(at, scenario, rng, seq, p0 + (p1 - p0) * frac, start)
         seq += 1
         return [SimulatedPayload(at, system, p) for p in simulate(ctx)]
 
@@ -279,11 +282,14 @@ def generate(
     seed: int = 12345,
     systems: Iterator[str] | list[str] | None = None,
     teams_of: Scenario | None = None,
+    progress: tuple[float, float] = (0.0, 1.0),
 ) -> Iterator[SimulatedPayload]:
     """Every system's payloads in ``[start, end)``, in time order.
 
     ``teams_of`` names the scenario whose rescue teams report (by default ``scenario``): the
     calm day after a flood morning still has the flood patrols out, reporting.
+    ``progress`` is where the window starts and ends in the scenario (0 to 1 by default):
+    ``(1.0, 0.75)`` plays the end of a flood backwards, the rivers going down.
 
     Examples
     --------
@@ -302,7 +308,9 @@ def generate(
     wanted = list(systems) if systems is not None else list(modules)
     master = random.Random(seed)
     streams = [
-        _arrivals(modules[s], s, scenario, start, end, random.Random(master.getrandbits(64)))
+        _arrivals(
+            modules[s], s, scenario, start, end, random.Random(master.getrandbits(64)), progress
+        )
         for s in wanted
     ]
     if "emergency_mgmt" in wanted:

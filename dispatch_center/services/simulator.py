@@ -25,11 +25,18 @@ from dispatch_center.services import orders as order_service
 from dispatch_center.services.ingest import Ingest, RateLimited, _bytes
 from dispatch_center.services.security import Principal
 from feeds.base import PayloadError
+from feeds.registry import DEFAULT_ADAPTERS
 from feeds.simulate import PHONE, SimulatedPayload, generate, opening_reports
 
 log = logging.getLogger(__name__)
 
 STORY = timedelta(minutes=10)
+#: Calm windows over which a flood's rivers go back down after the story, and where in the
+#: flood they start: the rivers are polled every five minutes, so the story's last reading
+#: is the one half way through it.
+RECESSION = 6
+RECEDE_FROM = 0.5
+RIVERS = "hydrology"
 DENSITY = 12
 SEAT = Principal("seat:simulated", Role.dispatcher)
 
@@ -43,12 +50,27 @@ def story(scenario: str, start: datetime, density: int = DENSITY) -> list[Simula
     return items
 
 
-def _calm(start: datetime, seed: int, teams_of: str = "normal") -> list[SimulatedPayload]:
-    # The teams the story put out stay out: a flood's patrols keep reporting their
-    # positions, or the wall would show them out of contact ten minutes after the story.
-    return list(
-        generate("normal", start=start, end=start + STORY, seed=seed, teams_of=teams_of)  # type: ignore[arg-type]
+def _calm(start: datetime, seed: int, after: str = "normal", n: int = 1) -> list[SimulatedPayload]:
+    """The ``n``-th ten minutes of calm after the ``after`` story.
+
+    The teams the story put out stay out: a flood's patrols keep reporting their positions,
+    or the wall would show them out of contact ten minutes after the story. And a flood's
+    rivers go down over :data:`RECESSION` windows, the flood played backwards, instead of
+    dropping metres from one reading to the next.
+    """
+    end = start + STORY
+    if after != "flood" or n > RECESSION:
+        return list(generate("normal", start=start, end=end, seed=seed, teams_of=after))  # type: ignore[arg-type]
+    others = [
+        PHONE,
+        *(m.DESCRIPTOR.system for m in DEFAULT_ADAPTERS if m.DESCRIPTOR.system != RIVERS),
+    ]
+    items = list(
+        generate("normal", start=start, end=end, seed=seed, teams_of="flood", systems=others)
     )
+    span = (RECEDE_FROM * (1 - (n - 1) / RECESSION), RECEDE_FROM * (1 - n / RECESSION))
+    items += generate("flood", start=start, end=end, seed=seed, systems=[RIVERS], progress=span)
+    return sorted(items, key=lambda p: p.at)
 
 
 class Simulator:
@@ -83,7 +105,7 @@ class Simulator:
         while True:
             n += 1
             start = self.center.now()
-            calm = await asyncio.to_thread(_calm, start, 777 + n, self.scenario)
+            calm = await asyncio.to_thread(_calm, start, 777 + n, self.scenario, n)
             await self.play(calm)
 
     async def play(self, items: Iterable[SimulatedPayload]) -> None:

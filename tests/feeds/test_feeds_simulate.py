@@ -221,3 +221,26 @@ def test_the_calm_day_after_a_flood_keeps_the_flood_patrols_reporting() -> None:
     assert {"SW-FX-01", "SW-FX-02", "JKH-FX-01"} <= after_flood
     assert after_normal and not after_normal & {"SW-FX-01", "SW-FX-02", "JKH-FX-01"}
     assert after_normal < after_flood
+
+
+def test_after_the_flood_story_the_rivers_go_down_over_the_calm_windows() -> None:
+    # The 沙湾 gauge ends the story over its warning level (424.0 m, from 420.5 m): the calm
+    # days bring it back down a little at a time, not 3.5 m from one reading to the next.
+    from dispatch_center.services.simulator import RECESSION, STORY, _calm, story
+
+    def levels(items: list[SimulatedPayload]) -> list[float]:
+        return [
+            e.values["level_m"]
+            for i in items
+            if i.system == "hydrology"
+            for e in _accept(i)
+            if isinstance(e, FeedEvent) and e.values.get("station_code") == "60705800"
+        ]
+
+    start = datetime(2026, 11, 27, 8, 0, tzinfo=SHANGHAI)
+    series = levels(story("flood", start))[-1:]
+    for n in range(1, RECESSION + 2):
+        series += levels(_calm(start + n * STORY, n, "flood", n))
+    assert series[0] > 424.0 and series[-1] < 421.0
+    steps = [b - a for a, b in itertools.pairwise(series)]
+    assert max(abs(d) for d in steps) < 0.5, steps
