@@ -18,11 +18,11 @@ from dispatch_center.services.geography import Geography
 
 LEAFLET = "/static/vendor/leaflet"
 CLUSTER = "/static/vendor/leaflet.markercluster"
-# The cluster's own icon, sized like the wall's other glyphs: the text follows the viewport
-# (rem), so on a 4K wall a fixed 40 px cluster would be half the size of the order markers
-# around it (see --glyph in wall.css).
+# The cluster's own icon, sized like the wall's other glyphs by the --glyph factor that
+# common.js sets (2 on a 4K wall): a fixed 40 px cluster would be half the size of the
+# order markers around it.
 CLUSTER_ICON = """function (cluster) {
-  var g = Math.max(1, (parseFloat(getComputedStyle(document.documentElement).fontSize) || 20) / 20);
+  var g = parseFloat(getComputedStyle(document.documentElement).getPropertyValue("--glyph")) || 1;
   var n = cluster.getChildCount();
   var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
   return L.divIcon({

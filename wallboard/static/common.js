@@ -172,14 +172,15 @@ export function unitState(ev, now = Date.now()) {
   };
 }
 
-const SEVERITY_ORDER = { extreme: 0, severe: 1, moderate: 2, minor: 3 };
+// Most severe first: the map's crowded labels and the wall's lists rank readings alike.
+export const SEVERITY_RANK = { extreme: 0, severe: 1, moderate: 2, minor: 3 };
 // Teams slot between the readings: a gauge over its warning level first, then teams on
 // the move, then ordinary readings, then idle teams, silent teams last.
 const UNIT_ORDER = { on_scene: 1.5, dispatched: 1.5, returning: 2.5, standby: 3.5 };
 // Lower first: what a duty officer must read wins a crowded spot.
 function labelRank(it) {
   if (it.layer === "units") return it.silent != null ? 4.5 : UNIT_ORDER[(it.ev.values || {}).status] ?? 3.5;
-  return SEVERITY_ORDER[it.ev.severity] ?? 3;
+  return SEVERITY_RANK[it.ev.severity] ?? 3;
 }
 
 // A warning that no longer stands: a CAP Cancel, or a river's flood alert ended because
@@ -441,11 +442,14 @@ export function seedTicker(items, snapshot) {
   if (!items.length) document.getElementById("ticker").textContent = t("no_urgent");
 }
 
-// A feed event in the ticker, under its system's name (防汛水雨情, not "hydrology").
-export function eventTickerText(ev, feeds, at) {
+// A feed event in the ticker when it is news: severe or worse, or a river's alert ending
+// (the all-clear is news on a flood morning); under its system's name (防汛水雨情, not
+// "hydrology"). Both screens tick the same events.
+export function tickerFeedEvent(items, ev, feeds, at) {
+  if (!["severe", "extreme"].includes(ev.severity) && !(ev.values || {}).ended) return;
   const f = (feeds || []).find((x) => x.system === ev.system);
   const name = (f && (CONFIG.lang === "en" ? f.name_en : f.name_zh)) || ev.system || "";
-  return `${fmtTime(ev.at || at)} <b>${esc(name)}</b> ${esc(ev.title || "")}`;
+  tickerPush(items, `${fmtTime(ev.at || at)} <b>${esc(name)}</b> ${esc(ev.title || "")}`);
 }
 
 export function orderTickerText(o, prefix) {

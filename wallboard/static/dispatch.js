@@ -3,8 +3,8 @@
 // of two dispatchers racing exactly one wins and the other is told who took it).
 import { LiveClient } from "./live.js";
 import {
-  CONFIG, FeedLayers, OrderLayer, esc, eventTickerText, fmtTime, getJSON, orderTickerText, renderMode, seedTicker,
-  setConn, startClock, t, tickerPush, townshipsOnZoom, urgencyRank,
+  CONFIG, FeedLayers, OrderLayer, esc, fmtTime, getJSON, orderTickerText, renderMode, seedTicker,
+  setConn, startClock, t, tickerFeedEvent, tickerPush, townshipsOnZoom, urgencyRank,
 } from "./common.js";
 
 const WAITING = new Set(["received", "return_requested"]);
@@ -200,8 +200,7 @@ const client = new LiveClient({
       // feed.event, cap.alert and unit.position: a system's new events.
       for (const ev of m.events) {
         feeds.upsert(ev);
-        // Severe news, and a river's alert ending (the all-clear is news on a flood morning).
-        if (["severe", "extreme"].includes(ev.severity) || (ev.values || {}).ended) tickerPush(state.ticker, eventTickerText(ev, state.feeds, m.at));
+        tickerFeedEvent(state.ticker, ev, state.feeds, m.at);
       }
     }
   },

@@ -2,8 +2,9 @@
 // layout follows the active mode's policy (its "wallboard" section).
 import { LiveClient } from "./live.js";
 import {
-  CONFIG, FeedLayers, OrderLayer, esc, eventTickerText, fmtTime, getJSON, isOver, orderTickerText,
-  readingText, renderMode, seedTicker, setConn, startClock, t, tickerPush, townshipsOnZoom, unitState,
+  CONFIG, FeedLayers, OrderLayer, SEVERITY_RANK, esc, fmtTime, getJSON, isOver, orderTickerText,
+  readingText, renderMode, seedTicker, setConn, startClock, t, tickerFeedEvent, tickerPush,
+  townshipsOnZoom, unitState,
 } from "./common.js";
 
 const DEFAULT_LAYOUT = {
@@ -85,7 +86,7 @@ const PANELS = {
     const li = units.slice(0, 5).map((u) =>
       `<li data-unit="${esc(u.code)}"><span class="dot" style="background:${u.colour}"></span>${esc(u.name)} · ${esc(u.text)}</li>`).join("");
     const count = `${units.length}${silent ? ` · ${t("unit_silent_count").replace("{n}", silent)}` : ""}`;
-    return `<h2>${esc(t("rescue_units"))} <small>${esc(count)}</small></h2>${li ? `<ul class="list">${li}</ul>` : `<div class="muted">${esc(t("no_data"))}</div>`}`;
+    return listPanel("rescue_units", count, li);
   },
   tourism_complaints() { return orderList("tourism_complaints", (o) => (o.category || "").startsWith("tourism")); },
   live_sessions() {
@@ -111,7 +112,6 @@ const PANELS = {
 
 // The side panels list what the map shows: one entry per thing measured (a gauge, a
 // scenic area, a warning), kept current by the feed deltas, most severe and newest first.
-const SEVERITY_RANK = { extreme: 0, severe: 1, moderate: 2, minor: 3 };
 const layerItems = new Map();
 
 function loadLayerItems(section) {
@@ -143,16 +143,21 @@ function feedList(key, layer) {
     const sev = e.severity && e.severity !== "minor" ? ` class="sev-${esc(e.severity)}"` : "";
     return `<li${sev}>${esc(e.title || e.kind || e.system)}${esc(readingText(e.values))}</li>`;
   }).join("");
-  const count = items.length ? ` <small>${items.length}</small>` : "";
-  return `<h2>${esc(t(key))}${count}</h2>${li ? `<ul class="list">${li}</ul>` : `<div class="muted">${esc(t("no_data"))}</div>`}`;
+  return listPanel(key, items.length ? String(items.length) : "", li);
 }
 
 function orderList(key, pred) {
   const all = [...orders.orders.values()].filter((o) => pred(o) && o.status !== "closed");
   // The heading counts them all: the column may have room for only a few rows.
   const li = all.slice(0, 6).map((o) => `<li>${esc(o.county_name || "")} ${esc((o.description || "").slice(0, 24))}</li>`).join("");
-  const count = all.length ? ` <small>${all.length}</small>` : "";
-  return `<h2>${esc(t(key))}${count}</h2>${li ? `<ul class="list">${li}</ul>` : `<div class="muted">${esc(t("no_data"))}</div>`}`;
+  return listPanel(key, all.length ? String(all.length) : "", li);
+}
+
+// A list panel: its title, a count beside it (the column may show only a few rows) and
+// the rows, or "no data".
+function listPanel(key, count, li) {
+  const small = count ? ` <small>${esc(count)}</small>` : "";
+  return `<h2>${esc(t(key))}${small}</h2>${li ? `<ul class="list">${li}</ul>` : `<div class="muted">${esc(t("no_data"))}</div>`}`;
 }
 
 function renderPanels() {
@@ -253,8 +258,7 @@ const client = new LiveClient({
       for (const ev of m.events) {
         feeds.upsert(ev);
         updateLayerItem(ev);
-        // Severe news, and a river's alert ending (the all-clear is news on a flood morning).
-        if (["severe", "extreme"].includes(ev.severity) || (ev.values || {}).ended) tickerPush(state.ticker, eventTickerText(ev, state.feeds, m.at));
+        tickerFeedEvent(state.ticker, ev, state.feeds, m.at);
       }
       renderPanelsSoon();
     }
