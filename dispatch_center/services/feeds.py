@@ -30,9 +30,10 @@ from dispatch_center.services import cap as cap_service
 from dispatch_center.services import linkage
 from dispatch_center.services.channels import CHANNELS, sms_sweep
 from dispatch_center.services.errors import NotFound, Unavailable
-from dispatch_center.services.ingest import Ingest
+from dispatch_center.services.ingest import Ingest, layer_key
 from dispatch_center.services.poll import http_fetcher
 from dispatch_center.store import feeds as store
+from feeds.base import Layer
 from feeds.health import MergedHealth, WorkerHealth, merge, worker_row
 
 log = logging.getLogger(__name__)
@@ -348,7 +349,7 @@ def flood_alert_standing(center: Center, system: str, station: str) -> bool:
     ``flood.alert`` not yet ended): the rules keep no state, so the intake asks here
     whether a reading under the mark ends an alert."""
     st = _RUNNING.get(id(center))
-    entry = st.layers.get((system, f"warnings:{station}")) if st is not None else None
+    entry = st.layers.get((system, layer_key(Layer.warnings, station))) if st is not None else None
     if not entry or entry.get("kind") != "flood.alert":
         return False
     return not (entry.get("values") or {}).get("ended")

@@ -49,7 +49,7 @@ from dispatch_center.services.errors import Forbidden, Invalid, ServiceError, Un
 from dispatch_center.services.group_commit import GroupCommit
 from dispatch_center.services.security import Principal
 from dispatch_center.store import feeds as store
-from feeds.base import FeedEvent, Normalized, OrderDraft, PayloadError
+from feeds.base import FeedEvent, Layer, Normalized, OrderDraft, PayloadError
 from feeds.registry import Catalogue
 from feeds.rules import TriggerInput, apply_rules
 from feeds.runner import FeedRunner, Payload
@@ -974,8 +974,19 @@ def state_key(event: FeedEvent) -> str:
     for k in STATE_KEYS:
         v = event.values.get(k)
         if v:
-            return f"{event.layer}:{v}"
-    return f"{event.layer}:{event.source_id}"
+            return layer_key(event.layer, str(v))
+    return layer_key(event.layer, event.source_id)
+
+
+def layer_key(layer: Layer, thing: str) -> str:
+    """The live-layer key of ``thing`` (a station, a camera, a team) on ``layer``.
+
+    Examples
+    --------
+    >>> layer_key(Layer.warnings, "60705800")
+    'warnings:60705800'
+    """
+    return f"{layer}:{thing}"
 
 
 def event_row(event: FeedEvent) -> store.EventRow:

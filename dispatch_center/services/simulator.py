@@ -25,7 +25,6 @@ from dispatch_center.services import orders as order_service
 from dispatch_center.services.ingest import Ingest, RateLimited, _bytes
 from dispatch_center.services.security import Principal
 from feeds.base import PayloadError
-from feeds.registry import DEFAULT_ADAPTERS
 from feeds.simulate import PHONE, SimulatedPayload, generate, opening_reports
 
 log = logging.getLogger(__name__)
@@ -59,16 +58,11 @@ def _calm(start: datetime, seed: int, after: str = "normal", n: int = 1) -> list
     dropping metres from one reading to the next.
     """
     end = start + STORY
+    calm = generate("normal", start=start, end=end, seed=seed, teams_of=after)  # type: ignore[arg-type]
     if after != "flood" or n > RECESSION:
-        return list(generate("normal", start=start, end=end, seed=seed, teams_of=after))  # type: ignore[arg-type]
-    others = [
-        PHONE,
-        *(m.DESCRIPTOR.system for m in DEFAULT_ADAPTERS if m.DESCRIPTOR.system != RIVERS),
-    ]
-    items = list(
-        generate("normal", start=start, end=end, seed=seed, teams_of="flood", systems=others)
-    )
+        return list(calm)
     span = (RECEDE_FROM * (1 - (n - 1) / RECESSION), RECEDE_FROM * (1 - n / RECESSION))
+    items = [p for p in calm if p.system != RIVERS]
     items += generate("flood", start=start, end=end, seed=seed, systems=[RIVERS], progress=span)
     return sorted(items, key=lambda p: p.at)
 
