@@ -38,8 +38,9 @@ TARGET_RATIO = 10.0
 
 async def prepare(url: str, orders: int, today: date) -> dict[str, Any]:
     """Migrate, seed and backfill ``orders`` (resuming a run with the same plan)."""
-    from dispatch_center.api.app import start_center, stop_center
-    from dispatch_center.services import analysis, backfill
+    from dispatch_center.app import start_center, stop_center
+    from dispatch_center.demo import backfill
+    from dispatch_center.reporting import analysis
     from dispatch_center.settings import Settings
 
     settings = Settings(
@@ -95,7 +96,7 @@ async def measure(
     url: str, today: date, quick: bool
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     from dispatch_center.core.analysis import parse_quarter, period_for
-    from dispatch_center.services import analysis
+    from dispatch_center.reporting import analysis
     from dispatch_center.store.analysis import SHANGHAI
 
     conn = await psycopg.AsyncConnection.connect(
@@ -143,7 +144,7 @@ def _bind(fn: Callable[[str], Awaitable[Any]], source: str) -> Callable[[], Awai
 
 
 async def _both_rankings(conn: Any, quarter: Any, as_of: datetime, source: str) -> Any:
-    from dispatch_center.services import analysis
+    from dispatch_center.reporting import analysis
 
     return [
         await analysis.ranking(conn, quarter, kind, as_of, source=source)  # type: ignore[arg-type]

@@ -31,7 +31,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dispatch_center.geography import leshan_areas, neighbour_areas
+from dispatch_center.geography.bundled import leshan_areas, neighbour_areas
 from geo.areas import Tier
 from geo.locate import AreaIndex
 

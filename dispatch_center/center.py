@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from dispatch_center.bus.base import Bus
 from dispatch_center.core.calendar import CalendarDay, DayKind, WorkingCalendar
 from dispatch_center.core.deadlines import Duration, LimitUnit, TimeLimit, Urgency
-from dispatch_center.services.geography import Geography
+from dispatch_center.geography.model import Geography
 from dispatch_center.settings import Settings
 from dispatch_center.store import reference
 from dispatch_center.store.database import Database
@@ -66,7 +66,7 @@ class Center:
     ref: ReferenceData | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(ZoneInfo("Asia/Shanghai")))
     # Policies and declarations of the dispatch modes, swapped whole on every change
-    # (dispatch_center.services.modes keeps it current in each worker).
+    # (dispatch_center.modeswitch.service keeps it current in each worker).
     modes: ModeState = field(default_factory=ModeState)
 
     @property

@@ -2,7 +2,7 @@
 
 Poll feeds are fetched by the runner through a fetch callable per system (an ``async`` function
 returning the outside system's payload or payloads — the HTTP GET of
-:func:`dispatch_center.services.poll.http_fetcher` or a test fake), added with
+:func:`dispatch_center.intake.poll.http_fetcher` or a test fake), added with
 :meth:`FeedRunner.add_poll`; with several workers a ``claim`` callable (a lease in the
 database) lets one worker at a time poll a system. Push feeds report their arrivals with
 :meth:`FeedRunner.record_arrival`. Either way the payload is

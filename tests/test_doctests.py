@@ -19,7 +19,7 @@ import modes
 import wallboard
 
 # The ASGI entry builds an app from the environment at import; it has no examples.
-SKIP = {"dispatch_center.api.asgi"}
+SKIP = {"dispatch_center.asgi"}
 MODULES = sorted(
     m.name
     for pkg in (dispatch_center, feeds, geo, modes, wallboard)

@@ -14,7 +14,7 @@ from typing import Any
 import folium
 from folium.plugins import MarkerCluster
 
-from dispatch_center.services.geography import Geography
+from dispatch_center.geography.model import Geography
 
 LEAFLET = "/static/vendor/leaflet"
 CLUSTER = "/static/vendor/leaflet.markercluster"

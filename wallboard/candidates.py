@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center
-from dispatch_center.services.orders import get_order
-from dispatch_center.services.security import Principal
+from dispatch_center.orders.service import get_order
 from dispatch_center.store import wallboard as store
 
 MAX_ALTERNATIVES = 8

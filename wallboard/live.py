@@ -17,9 +17,9 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from dispatch_center.accounts.security import decode_token
 from dispatch_center.center import Center
-from dispatch_center.services.errors import Unauthorized
-from dispatch_center.services.security import decode_token
+from dispatch_center.errors import Unauthorized
 from dispatch_center.store import orders as order_store
 from dispatch_center.store import wallboard as store
 from wallboard.hub import LiveHub, Pending, pending_for

@@ -19,9 +19,9 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from dispatch_center.accounts.security import decode_token
 from dispatch_center.api.deps import AnyUser, CenterDep, Intake
-from dispatch_center.services.errors import NotFound, Unauthorized
-from dispatch_center.services.security import decode_token
+from dispatch_center.errors import NotFound, Unauthorized
 from wallboard import candidates as cand
 from wallboard.basemap import build_map
 from wallboard.i18n import STRINGS, pick_lang

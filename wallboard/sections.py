@@ -101,7 +101,7 @@ async def _prepare(center: Center) -> None:
     """Bring in-memory state current *before* the snapshot holds its connection (a
     provider taking a second pool connection inside it could deadlock the pool)."""
     try:
-        from dispatch_center.services import modes
+        from dispatch_center.modeswitch import service as modes
 
         await modes.refresh(center)
     except Exception as exc:  # modes not available: the mode section says so
@@ -151,7 +151,7 @@ async def kpi_section(ctx: SnapshotContext) -> dict[str, Any]:
 
 async def mode_section(ctx: SnapshotContext) -> dict[str, Any]:
     """The mode in force (headline, scope, since, the policy's wallboard layout)."""
-    from dispatch_center.services import modes
+    from dispatch_center.modeswitch import service as modes
 
     # In memory, refreshed by build_snapshot just before: no second pool connection here.
     view: dict[str, Any] = modes.mode_view(ctx.center)
@@ -186,7 +186,7 @@ async def feeds_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
     """The health of every connected system (``unknown`` until its runner reports)."""
     health: dict[str, dict[str, Any]] = {}
     try:
-        from dispatch_center.services import feeds as feed_service
+        from dispatch_center.intake import runtime as feed_service
 
         view = getattr(feed_service, "feeds_view", None) or getattr(
             feed_service, "list_feeds", None
@@ -218,7 +218,7 @@ async def feeds_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
 async def feed_layers_section(ctx: SnapshotContext) -> dict[str, list[dict[str, Any]]]:
     """The live feed layers (gauges, cameras, crowds, CAP warnings), by layer name."""
     try:
-        from dispatch_center.services import feeds as feed_service
+        from dispatch_center.intake import runtime as feed_service
     except ImportError:
         return {}
     layers = getattr(feed_service, "live_layers", None)
@@ -250,7 +250,7 @@ register_section("geography", geography_section, empty={})
 
 async def supervision_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
     """Open video supervision sessions and who is in them (read at the snapshot's seq)."""
-    from dispatch_center.services.supervision import live_sessions_snapshot
+    from dispatch_center.supervision.service import live_sessions_snapshot
 
     sessions: list[dict[str, Any]] = await live_sessions_snapshot(ctx.center, ctx.conn)
     return sessions

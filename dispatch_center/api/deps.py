@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from dispatch_center.accounts.security import Principal, decode_token
 from dispatch_center.center import Center
 from dispatch_center.core.roles import Role
-from dispatch_center.services.errors import Forbidden, Unauthorized
-from dispatch_center.services.security import Principal, decode_token
+from dispatch_center.errors import Forbidden, Unauthorized
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 

@@ -11,8 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from dispatch_center.errors import ServiceError, Unauthorized
 from dispatch_center.models import FIELD_CTX
-from dispatch_center.services.errors import ServiceError, Unauthorized
 
 log = logging.getLogger(__name__)
 

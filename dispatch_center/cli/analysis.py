@@ -19,8 +19,9 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     """Generate a multi-year history of orders in bulk (resumable), then catch the rollups up."""
     from tqdm import tqdm
 
-    from dispatch_center.api.app import start_center, stop_center
-    from dispatch_center.services import analysis, backfill
+    from dispatch_center.app import start_center, stop_center
+    from dispatch_center.demo import backfill
+    from dispatch_center.reporting import analysis
 
     async def run() -> dict[str, Any]:
         center = await start_center(_settings(args.demo))
@@ -63,8 +64,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 def cmd_reports(args: argparse.Namespace) -> int:
     """Make and keep a report (all formats), or list kept reports."""
-    from dispatch_center.api.app import start_center, stop_center
-    from dispatch_center.services import reports
+    from dispatch_center.app import start_center, stop_center
+    from dispatch_center.reporting import reports
     from dispatch_center.store import analysis as store
 
     async def run() -> Any:
@@ -77,7 +78,7 @@ def cmd_reports(args: argparse.Namespace) -> int:
                     {"id": r["id"], "kind": r["kind"], "label": r["label"], "files": r["files"]}
                     for r in rows
                 ]
-            from dispatch_center.services.analysis import default_report_day
+            from dispatch_center.reporting.analysis import default_report_day
 
             day = date.fromisoformat(args.date) if args.date else default_report_day(center.today())
             period = reports.period_of(args.kind, day)

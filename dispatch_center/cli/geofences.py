@@ -18,8 +18,8 @@ from dispatch_center.center import Center
 
 
 def _run(work: Callable[[Center], Awaitable[int]]) -> int:
-    from dispatch_center.api.app import start_center, stop_center
-    from dispatch_center.services.errors import ServiceError
+    from dispatch_center.app import start_center, stop_center
+    from dispatch_center.errors import ServiceError
     from dispatch_center.settings import Settings
 
     async def run() -> int:
@@ -74,7 +74,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Import a GeoJSON, Shapefile or GeoPackage as a new tier-3/4 version."""
     from tqdm import tqdm
 
-    from dispatch_center.services import geofences
+    from dispatch_center.geography import geofences
 
     spec = geofences.ImportSpec(
         args.tier,
@@ -113,7 +113,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_versions(args: argparse.Namespace) -> int:
     """List stored geofence versions."""
-    from dispatch_center.services import geofences
+    from dispatch_center.geography import geofences
 
     async def work(center: Center) -> int:
         rows = await geofences.list_versions(center, args.tier)
@@ -134,7 +134,7 @@ def cmd_versions(args: argparse.Namespace) -> int:
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     """Activate an earlier version (or ``synthetic`` for a tier)."""
-    from dispatch_center.services import geofences
+    from dispatch_center.geography import geofences
 
     async def work(center: Center) -> int:
         if args.version == "synthetic":
@@ -157,7 +157,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 def cmd_catalogue_import(args: argparse.Namespace) -> int:
     """Import a duty catalogue CSV as a new, active version."""
-    from dispatch_center.services import catalogue_versions as catalogues
+    from dispatch_center.geography import catalogue as catalogues
 
     text = Path(args.file).read_text(encoding="utf-8-sig")
 
@@ -179,7 +179,7 @@ def cmd_catalogue_import(args: argparse.Namespace) -> int:
 
 def cmd_catalogue_versions(args: argparse.Namespace) -> int:
     """List catalogue versions."""
-    from dispatch_center.services import catalogue_versions as catalogues
+    from dispatch_center.geography import catalogue as catalogues
 
     async def work(center: Center) -> int:
         for r in await catalogues.list_catalogues(center):
@@ -195,7 +195,7 @@ def cmd_catalogue_versions(args: argparse.Namespace) -> int:
 
 def cmd_catalogue_rollback(args: argparse.Namespace) -> int:
     """Put an earlier catalogue version back in force."""
-    from dispatch_center.services import catalogue_versions as catalogues
+    from dispatch_center.geography import catalogue as catalogues
 
     async def work(center: Center) -> int:
         view = await catalogues.activate_catalogue(center, args.version, "cli")

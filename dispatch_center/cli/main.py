@@ -43,8 +43,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Run the whole center on this machine with the embedded defaults."""
     import uvicorn
 
-    from dispatch_center.api.app import create_app
-    from dispatch_center.services.bootstrap import DEMO_ACCOUNTS
+    from dispatch_center.app import create_app
+    from dispatch_center.reference.seed import DEMO_ACCOUNTS
     from dispatch_center.settings import Settings
 
     if not _is_loopback(args.host) and not args.allow_remote:
@@ -113,7 +113,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     Settings()  # fail fast on bad configuration, before forking workers
     uvicorn.run(
-        "dispatch_center.api.asgi:app",
+        "dispatch_center.asgi:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
@@ -142,12 +142,12 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     """Create an account from the command line."""
     from pydantic import ValidationError
 
-    from dispatch_center.api.app import start_center, stop_center
+    from dispatch_center.accounts import users as accounts
+    from dispatch_center.accounts.security import Principal
+    from dispatch_center.app import start_center, stop_center
     from dispatch_center.core.roles import Role
+    from dispatch_center.errors import ServiceError
     from dispatch_center.models import UserCreate
-    from dispatch_center.services import accounts
-    from dispatch_center.services.errors import ServiceError
-    from dispatch_center.services.security import Principal
     from dispatch_center.settings import Settings
 
     password = args.password or os.environ.get("DISPATCH_NEW_USER_PASSWORD")

@@ -36,8 +36,8 @@ def _when(value: str | None) -> datetime | None:
 
 
 def _run(job: Callable[[Any], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
-    from dispatch_center.api.app import start_center, stop_center
-    from dispatch_center.services import modes
+    from dispatch_center.app import start_center, stop_center
+    from dispatch_center.modeswitch import service as modes
     from dispatch_center.settings import Settings
 
     async def run() -> dict[str, Any]:
@@ -71,15 +71,15 @@ def _print(view: dict[str, Any], as_json: bool) -> None:
 
 
 def _principal(args: argparse.Namespace) -> Any:
+    from dispatch_center.accounts.security import Principal
     from dispatch_center.core.roles import Role
-    from dispatch_center.services.security import Principal
 
     return Principal(f"cli:{args.by or getpass.getuser()}", Role.admin)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Print the mode in force, per county with ``--json``."""
-    from dispatch_center.services import modes
+    from dispatch_center.modeswitch import service as modes
 
     async def job(center: Any) -> dict[str, Any]:
         return modes.mode_view(center)
@@ -89,8 +89,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _switch(args: argparse.Namespace, starts_at: datetime | None) -> int:
-    from dispatch_center.services import modes
-    from dispatch_center.services.errors import ServiceError
+    from dispatch_center.errors import ServiceError
+    from dispatch_center.modeswitch import service as modes
     from modes.policy import EmergencyType, ModeName
     from modes.scope import SwitchRequest
 
@@ -122,7 +122,7 @@ def cmd_set(args: argparse.Namespace) -> int:
 def cmd_schedule(args: argparse.Namespace) -> int:
     """Schedule a switch, or cancel one with ``--cancel ID``."""
     if args.cancel:
-        from dispatch_center.services import modes
+        from dispatch_center.modeswitch import service as modes
 
         async def job(center: Any) -> dict[str, Any]:
             return await modes.cancel_scheduled(center, _principal(args), args.cancel)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 
-from dispatch_center.services import reports
+from dispatch_center.reporting import reports
 
 
 def test_chart_text_in_chinese_uses_a_cjk_font() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from dispatch_center.services import reports
+from dispatch_center.reporting import reports
 
 
 def test_stop_renderer_ends_its_process() -> None:

@@ -9,13 +9,15 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dispatch_center.api.app import start_center, stop_center
+from dispatch_center.accounts.security import Principal
+from dispatch_center.app import start_center, stop_center
 from dispatch_center.center import Center
 from dispatch_center.core.analysis import period_for, rates
 from dispatch_center.core.roles import Role
+from dispatch_center.demo import backfill
 from dispatch_center.models import OrderAction, OrderCreate
-from dispatch_center.services import analysis, backfill, orders
-from dispatch_center.services.security import Principal
+from dispatch_center.orders import service as orders
+from dispatch_center.reporting import analysis
 from dispatch_center.settings import Settings
 from dispatch_center.store import analysis as store
 

@@ -13,8 +13,8 @@ import httpx
 import pytest
 import uvicorn
 
-from dispatch_center.api.app import create_app
-from dispatch_center.services.bootstrap import DEMO_ACCOUNTS
+from dispatch_center.app import create_app
+from dispatch_center.reference.seed import DEMO_ACCOUNTS
 from dispatch_center.settings import Settings
 
 PASSWORD = "test-password-123"

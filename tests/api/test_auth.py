@@ -11,8 +11,8 @@ import httpx
 import jwt
 import pytest
 
+from dispatch_center.accounts.security import Principal, issue_token
 from dispatch_center.core.roles import Role
-from dispatch_center.services.security import Principal, issue_token
 from tests.api.conftest import ALL_ACCOUNTS, PASSWORD, LiveCenter, new_order
 
 TOKEN_ROUTE = "/api/v1/auth/token"

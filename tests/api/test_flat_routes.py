@@ -11,9 +11,9 @@ from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
-from dispatch_center.api.app import api_routers, create_app
 from dispatch_center.api.flat_routes import include_flat
 from dispatch_center.api.responses import FastJSONResponse
+from dispatch_center.app import api_routers, create_app
 from dispatch_center.settings import Settings
 from wallboard import live, pages
 

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from dispatch_center.geography import leshan_areas
+from dispatch_center.geography.bundled import leshan_areas
 from dispatch_center.settings import Settings
 from geo.areas import Tier
 from geo.datum import wgs84_to_gcj02

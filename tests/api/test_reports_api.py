@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from dispatch_center.services import backfill
+from dispatch_center.demo import backfill
 from dispatch_center.settings import Settings
 from tests.api.conftest import LiveCenter, start_live
 
@@ -130,7 +130,7 @@ class _At:
 
 
 def test_scheduled_daily_report_made_once(history: LiveCenter) -> None:
-    from dispatch_center.services.reports import DailyReportScheduler
+    from dispatch_center.reporting.reports import DailyReportScheduler
 
     loop = _loop_of(history)
     day = datetime(2026, 10, 16, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -81,8 +81,8 @@ def _live_sessions(live: LiveCenter) -> dict[str, dict[str, Any]]:
     """The wall's provider, called on this test's own loop and connection pool."""
     from types import SimpleNamespace
 
-    from dispatch_center.services.supervision import live_sessions_snapshot
     from dispatch_center.store.database import Database
+    from dispatch_center.supervision.service import live_sessions_snapshot
 
     async def read() -> list[dict[str, Any]]:
         db = Database(str(live.center.settings.database_url), min_size=1, max_size=1)

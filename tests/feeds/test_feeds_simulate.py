@@ -205,7 +205,7 @@ def test_opening_reports_come_from_every_system_and_none_from_the_future(scenari
 def test_the_calm_day_after_a_flood_keeps_the_flood_patrols_reporting() -> None:
     # The demo follows its flood story with calm days: the patrols it sent out must go on
     # reporting, or the wall marks them out of contact ten minutes after the story.
-    from dispatch_center.services.simulator import _calm
+    from dispatch_center.demo.simulator import _calm
 
     start = datetime(2026, 11, 27, 23, 55, tzinfo=SHANGHAI)
 
@@ -226,7 +226,7 @@ def test_the_calm_day_after_a_flood_keeps_the_flood_patrols_reporting() -> None:
 def test_after_the_flood_story_the_rivers_go_down_over_the_calm_windows() -> None:
     # The 沙湾 gauge ends the story over its warning level (424.0 m, from 420.5 m): the calm
     # days bring it back down a little at a time, not 3.5 m from one reading to the next.
-    from dispatch_center.services.simulator import RECESSION, STORY, _calm, story
+    from dispatch_center.demo.simulator import RECESSION, STORY, _calm, story
 
     def levels(items: list[SimulatedPayload]) -> list[float]:
         return [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dispatch_center.geography import leshan_areas, load_leshan
+from dispatch_center.geography.bundled import leshan_areas, load_leshan
 from geo.areas import Area, Tier
 from geo.locate import AreaIndex
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dispatch_center.geography import load_assets, load_catalogue
+from dispatch_center.geography.bundled import load_assets, load_catalogue
 from geo.areas import PathStep, Tier
 from geo.assets import AssetHit, AssetIndex, AssetKind
 from geo.catalogue import (

@@ -11,7 +11,7 @@ import pytest
 import shapely
 from shapely.geometry import Point
 
-from dispatch_center.geography import leshan_areas, neighbour_areas
+from dispatch_center.geography.bundled import leshan_areas, neighbour_areas
 from geo.areas import Area, Tier
 from geo.datum import gcj02_to_wgs84
 from geo.locate import AreaIndex

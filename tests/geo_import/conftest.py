@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from dispatch_center.api.app import start_center, stop_center
+from dispatch_center.app import start_center, stop_center
 from dispatch_center.center import Center
 from dispatch_center.settings import Settings
 

@@ -9,7 +9,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon, box
 
-from dispatch_center.geography import leshan_areas
+from dispatch_center.geography.bundled import leshan_areas
 from geo.areas import Tier
 from geo.datum import wgs84_to_gcj02_many
 

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 import shapely
 
+from dispatch_center.accounts.security import Principal
 from dispatch_center.core.roles import Role
+from dispatch_center.geography import geofences
 from dispatch_center.models import OrderCreate
-from dispatch_center.services import geofences, orders
-from dispatch_center.services.security import Principal
+from dispatch_center.orders import service as orders
 from dispatch_center.store import geofences as store
 from geo.areas import Tier
 from tests.geo_import.shapes import centre_of, county_geometry, to_gcj02, townships
@@ -74,7 +75,7 @@ def test_unknown_parent_and_missing_field_are_refused(
         geofences.import_geofences(center, _write(frame, tmp_path / "p.geojson"), SPEC, "t")
     )
     assert not outcome.ok and outcome.report["missing_parents"] == ["511102901->999999"]
-    from dispatch_center.services.errors import Invalid
+    from dispatch_center.errors import Invalid
 
     with pytest.raises(Invalid, match="no field PARENT"):
         run(

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from dispatch_center.api.app import start_center, stop_center
-from dispatch_center.services import geofences
+from dispatch_center.app import start_center, stop_center
+from dispatch_center.geography import geofences
 from dispatch_center.settings import Settings
 from geo.areas import Tier
 from tests.geo_import.shapes import centre_of, townships

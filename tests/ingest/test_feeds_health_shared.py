@@ -131,7 +131,7 @@ def test_a_status_change_is_announced_once_not_once_per_worker(
 def test_each_worker_judges_silence_by_every_workers_arrivals(
     two_workers: tuple[LiveCenter, LiveCenter],
 ) -> None:
-    from dispatch_center.services import feeds as feed_service
+    from dispatch_center.intake import runtime as feed_service
 
     a, b = two_workers
     _skynet_report_to(a)

@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 import redis
 
-from dispatch_center.services.ingest import GROUP, STREAM
+from dispatch_center.intake.ingest import GROUP, STREAM
 from tests.api.conftest import LiveCenter
 from tests.ingest.conftest import drain, fixture_bytes, source
 

@@ -16,14 +16,14 @@ from typing import Any
 
 import pytest
 
+from dispatch_center.accounts.security import Principal
 from dispatch_center.bus.memory import MemoryBus
 from dispatch_center.center import CHANGES_CHANNEL, Center
 from dispatch_center.core.calendar import SHANGHAI
 from dispatch_center.core.roles import Role
-from dispatch_center.services import modes as svc
-from dispatch_center.services.bootstrap import seed_reference
-from dispatch_center.services.errors import Conflict, Forbidden, Invalid
-from dispatch_center.services.security import Principal
+from dispatch_center.errors import Conflict, Forbidden, Invalid
+from dispatch_center.modeswitch import service as svc
+from dispatch_center.reference.seed import seed_reference
 from dispatch_center.settings import Settings
 from dispatch_center.store.database import Database, prepare_database
 from modes.policy import EmergencyType, ModeName
@@ -55,7 +55,7 @@ def anyio_backend() -> str:
 
 @functools.lru_cache(maxsize=1)
 def _geography() -> Any:
-    from dispatch_center.services.geography import default_geography
+    from dispatch_center.geography.model import default_geography
 
     return default_geography()
 

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from dispatch_center.services.background import BackgroundLoop
+from dispatch_center.background import BackgroundLoop
 
 
 class Scripted(BackgroundLoop):
@@ -45,7 +45,7 @@ def test_failure_and_recovery_are_each_logged_once(caplog: pytest.LogCaptureFixt
         assert not loop.alive
         return loop
 
-    with caplog.at_level(logging.INFO, logger="dispatch_center.services.background"):
+    with caplog.at_level(logging.INFO, logger="dispatch_center.background"):
         loop = asyncio.run(go())
     assert loop.prepared and loop.steps >= 8
     failed = [r for r in caplog.records if "failed" in r.getMessage()]

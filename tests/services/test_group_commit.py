@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from dispatch_center.services.group_commit import GroupCommit
+from dispatch_center.intake.group_commit import GroupCommit
 
 
 class Recorder:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from dispatch_center.services import minutes as doc
+from dispatch_center.supervision import minutes as doc
 
 MINUTES: dict[str, Any] = {
     "session_id": "9",

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form
 
+from dispatch_center.accounts import users as accounts
 from dispatch_center.api.deps import AnyUser, CenterDep, WallIssuer
 from dispatch_center.models import TokenPublic
-from dispatch_center.services import accounts
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from dispatch_center.api.deps import Admin, AnyUser, CenterDep
 from dispatch_center.core.deadlines import Urgency
 from dispatch_center.models import CalendarDayUpdate, CalendarYearImport
-from dispatch_center.services import calendar
+from dispatch_center.reference import calendar
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
 

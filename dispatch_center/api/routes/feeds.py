@@ -15,17 +15,17 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
+from dispatch_center.accounts.security import Principal, decode_token
 from dispatch_center.api.deps import Admin, AnyUser, CenterDep, Intake
 from dispatch_center.api.errors import error_body
 from dispatch_center.center import Center
 from dispatch_center.core.roles import Role
-from dispatch_center.services import cap as cap_service
-from dispatch_center.services import feeds as feed_service
-from dispatch_center.services import linkage
-from dispatch_center.services.channels import letter_payload
-from dispatch_center.services.errors import Invalid, Unauthorized
-from dispatch_center.services.ingest import Ingest, RateLimited, _bad
-from dispatch_center.services.security import Principal, decode_token
+from dispatch_center.errors import Invalid, Unauthorized
+from dispatch_center.intake import cap as cap_service
+from dispatch_center.intake import police110 as linkage
+from dispatch_center.intake import runtime as feed_service
+from dispatch_center.intake.channels import letter_payload
+from dispatch_center.intake.ingest import Ingest, RateLimited, _bad
 from feeds.base import PayloadError
 from feeds.channels import wechat
 

@@ -9,8 +9,8 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from dispatch_center.api.deps import AnyUser, CenterDep
+from dispatch_center.geography import locate as geo_api
 from dispatch_center.models import Datum, Strict
-from dispatch_center.services import geo_api
 
 router = APIRouter(prefix="/api/v1/geo", tags=["geo"])
 

@@ -12,13 +12,13 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Upload
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
+from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import Admin, CenterDep, require
 from dispatch_center.core.roles import Role
+from dispatch_center.errors import Invalid
+from dispatch_center.geography import catalogue as catalogues
+from dispatch_center.geography import geofences
 from dispatch_center.models import Strict
-from dispatch_center.services import catalogue_versions as catalogues
-from dispatch_center.services import geofences
-from dispatch_center.services.errors import Invalid
-from dispatch_center.services.security import Principal
 
 router = APIRouter(prefix="/api/v1/geo", tags=["geo"])
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from dispatch_center.api.deps import CenterDep
-from dispatch_center.services.health import readiness
+from dispatch_center.health import readiness
 
 router = APIRouter(tags=["health"])
 

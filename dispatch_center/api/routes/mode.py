@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import Admin, AnyUser, CenterDep, CenterStaff, require
 from dispatch_center.core.roles import Role
-from dispatch_center.services import modes
-from dispatch_center.services.security import Principal
+from dispatch_center.modeswitch import service as modes
 from modes.policy import EmergencyType, ModeName
 from modes.scope import SwitchRequest
 

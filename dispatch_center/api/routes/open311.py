@@ -13,9 +13,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from dispatch_center.api.deps import CenterDep
-from dispatch_center.services import feeds as feed_service
-from dispatch_center.services import open311 as service
-from dispatch_center.services.ingest import RateLimited
+from dispatch_center.intake import open311 as service
+from dispatch_center.intake import runtime as feed_service
+from dispatch_center.intake.ingest import RateLimited
 from feeds import open311 as spec
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query
 from dispatch_center.api.deps import AnyUser, CenterDep, Intake
 from dispatch_center.api.responses import FastJSONResponse
 from dispatch_center.models import OrderAction, OrderCreate
-from dispatch_center.services import orders
+from dispatch_center.orders import service as orders
 from dispatch_center.store.orders import OrderFilter
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from dispatch_center.accounts import users as accounts
 from dispatch_center.api.deps import Admin, AnyUser, CenterDep
 from dispatch_center.models import TimeLimitUpdate, UserCreate
-from dispatch_center.services import accounts, calendar
+from dispatch_center.reference import calendar
 
 router = APIRouter(prefix="/api/v1", tags=["reference"])
 

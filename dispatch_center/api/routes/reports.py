@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 
 from dispatch_center.api.deps import AnyUser, CenterDep, CenterStaff
 from dispatch_center.core.analysis import Period, PeriodKind
-from dispatch_center.services import analysis, reports
-from dispatch_center.services.errors import Invalid, NotFound
+from dispatch_center.errors import Invalid, NotFound
+from dispatch_center.reporting import analysis, reports
 from dispatch_center.store import analysis as store
 
 router = APIRouter(tags=["reports"])

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
+from dispatch_center.accounts.security import decode_token
 from dispatch_center.api.deps import AnyUser, CenterDep
 from dispatch_center.core.lifecycle import Rating
 from dispatch_center.core.supervision import EscalationStep, SupervisionLevel
 from dispatch_center.models import Location, Strict
-from dispatch_center.services import minutes as minutes_doc
-from dispatch_center.services import supervision as sv
-from dispatch_center.services.security import decode_token
+from dispatch_center.supervision import minutes as minutes_doc
+from dispatch_center.supervision import service as sv
 
 router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
 pages = APIRouter(tags=["pages"], include_in_schema=False)

@@ -1,0 +1,258 @@
+"""The one app factory, used by the CLI, the tests and the docker image."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from dispatch_center.api.errors import error_body, install_error_handlers
+from dispatch_center.api.flat_routes import include_flat
+from dispatch_center.api.responses import FastJSONResponse
+from dispatch_center.api.routes import (
+    auth,
+    calendar,
+    feeds,
+    geo,
+    geofences,
+    health,
+    mode,
+    open311,
+    orders,
+    reference,
+    reports,
+    supervision,
+)
+from dispatch_center.api.routes.docs import mount_docs
+from dispatch_center.bus.base import bus_from_url
+from dispatch_center.center import Center
+from dispatch_center.demo.story import seed_flood_supervision, seed_story
+from dispatch_center.geography import geofences as geofence_versions
+from dispatch_center.geography.model import default_geography
+from dispatch_center.intake import runtime as feed_service
+from dispatch_center.modeswitch import service as modes
+from dispatch_center.reference.seed import ensure_demo_accounts, seed_reference
+from dispatch_center.reporting import reports as reports_service
+from dispatch_center.reporting.analysis import RollupWorker
+from dispatch_center.reporting.reports import DailyReportScheduler
+from dispatch_center.settings import Settings, demo_secret
+from dispatch_center.store.database import Database, prepare_database, resolve_database_url
+from dispatch_center.supervision.service import SupervisionTimer
+from wallboard import install as install_wallboard
+from wallboard import start_hub, stop_hub
+
+log = logging.getLogger(__name__)
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413 before reading them whole."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await _send_413(send, self.limit)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    # An HTTPException passes through FastAPI's body parsing untouched
+                    # and reaches the JSON error handler as a 413.
+                    raise HTTPException(413, f"request body over {self.limit} bytes")
+            return message
+
+        await self.app(scope, counted, send)
+
+
+async def _send_413(send: Send, limit: int) -> None:
+    import json
+
+    body = json.dumps(error_body("payload_too_large", f"request body over {limit} bytes")).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def start_center(settings: Settings, *, demo_password: str | None = None) -> Center:
+    """Connect the database and bus, migrate, seed and load reference data."""
+    started = time.perf_counter()
+    # The geography index (about a second of shapely work) builds while the database
+    # starts and migrates: initdb and the server are other processes.
+    geography_task = asyncio.ensure_future(asyncio.to_thread(default_geography))
+    url, embedded = await asyncio.to_thread(resolve_database_url, settings)
+    path = await asyncio.to_thread(
+        prepare_database, url, date.today(), settings.partition_months_ahead
+    )
+    db = Database(url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+    await db.open()
+    bus = bus_from_url(settings.redis_url)
+    await bus.connect()
+    secret = settings.secret_key or demo_secret(settings.data_dir)
+    log.info("database ready after %.1f s", time.perf_counter() - started)
+    geography = await geography_task
+    center = Center(
+        settings=settings, db=db, bus=bus, storage_path=path, secret_key=secret, geography=geography
+    )
+    await seed_reference(center)
+    if settings.demo and demo_password:
+        await ensure_demo_accounts(center, demo_password)
+    await center.reload_reference()
+    # Imported geofences and the catalogue in force replace the built-in defaults.
+    await geofence_versions.load_active_geography(center)
+    if settings.demo and settings.demo_story:
+        await seed_story(center)
+        if settings.scenario == "flood":
+            await seed_flood_supervision(center)
+    log.info(
+        "center ready after %.1f s: database %s (%s), bus %s",
+        time.perf_counter() - started,
+        "embedded" if embedded else "external",
+        path,
+        "redis" if settings.redis_url else "in-process",
+    )
+    return center
+
+
+async def stop_center(center: Center) -> None:
+    """Close the bus and the pool."""
+    await center.bus.disconnect()
+    await center.db.close()
+
+
+def settle_heap() -> None:
+    """Exempt everything built at start-up from the cyclic garbage collector's full passes.
+
+    The start-up heap (the geography index, reference data, policies, modules) is large
+    and lives as long as the process; each full collection walked all of it, pausing the
+    event loop that sends the wall's deltas for 85-230 ms several times a minute under
+    load (measured with gc.callbacks during benchmarks/wallboard.py). ``gc.freeze`` moves
+    it to the permanent generation, so full passes only walk what came after.
+
+    Examples
+    --------
+    >>> import gc
+    >>> settle_heap()
+    >>> gc.get_freeze_count() > 0
+    True
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def api_routers() -> list[APIRouter]:
+    """The API's routers, in the order their routes are matched (the wall's and the docs'
+    are registered by :func:`wallboard.install` and :func:`mount_docs`)."""
+    return [
+        *(m.router for m in (health, auth, orders, calendar, reference, geo, geofences, mode)),
+        reports.router,
+        feeds.router,
+        feeds.intake,
+        open311.router,
+        supervision.router,
+        supervision.pages,
+    ]
+
+
+def create_app(settings: Settings | None = None, *, demo_password: str | None = None) -> FastAPI:
+    """Build the ASGI app; the center starts in its lifespan.
+
+    Examples
+    --------
+    >>> app = create_app(Settings(demo=True))  # doctest: +SKIP
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        center = await start_center(settings, demo_password=demo_password)
+        await modes.start_modes(center)
+        scheduler = modes.ModeScheduler(center)
+        scheduler.start()
+        app.state.center = center
+        app.state.secret_key = center.secret_key
+        app.state.mode_scheduler = scheduler
+        # Other workers' imports and rollbacks arrive on the bus; reload when they do.
+        follower = asyncio.create_task(geofence_versions.follow_changes(center))
+        # Reminders and callback tasks; a database lock keeps it to one worker per pass.
+        supervision_timer = SupervisionTimer(center, settings.supervision_tick_seconds)
+        supervision_timer.start()
+        app.state.supervision_timer = supervision_timer
+        await start_hub(app, center)
+        # Analysis: rollups follow the change log; the daily report is made at 08:00.
+        rollups = RollupWorker(center.db)
+        rollups.start()
+        daily_reports = DailyReportScheduler(center)
+        daily_reports.start()
+        app.state.rollup_worker = rollups
+        # Feeds: the intake consumers, the health runner and, in the demo, the outside world.
+        app.state.ingest = await feed_service.start_feeds(center)
+        simulator = None
+        # Only `dispatch-center demo` (or DISPATCH_SIMULATOR=1) plays the outside world: a
+        # demo-mode center in the tests must stay quiet.
+        if settings.simulator:
+            from dispatch_center.demo.simulator import Simulator
+
+            simulator = Simulator(center, app.state.ingest, settings.scenario)
+            simulator.start()
+        app.state.simulator = simulator
+        settle_heap()
+        try:
+            yield {}
+        finally:
+            if simulator is not None:
+                await simulator.stop()
+            await feed_service.stop_feeds(center)
+            await daily_reports.stop()
+            reports_service.stop_renderer()
+            await rollups.stop()
+            await stop_hub(app)
+            await supervision_timer.stop()
+            follower.cancel()
+            await asyncio.gather(follower, return_exceptions=True)
+            await scheduler.stop()
+            await stop_center(center)
+
+    app = FastAPI(
+        title="乐山12345心连心 指挥调度中心 API",
+        version="0.1.0",
+        description="Work orders under statutory time limits, four-tier routing, modes and feeds.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        default_response_class=FastJSONResponse,
+    )
+    mount_docs(app)
+    install_error_handlers(app)
+    for router in api_routers():
+        include_flat(app, router)
+    install_wallboard(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app
