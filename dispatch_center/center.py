@@ -3,29 +3,86 @@
 One :class:`Center` per process, built by the app factory and closed on shutdown.
 Reference data (calendar, time limits, units, categories) is read at start-up and
 reloaded after an admin changes it, because every order creation needs it.
+
+Per-process state of a sub-domain (the running intake, the wall's live hub) is a typed
+runtime object held in :attr:`Center.runtimes`, looked up by its class, so this module
+imports no service package and nothing keeps state in module-level dicts.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from dispatch_center.bus.base import Bus
 from dispatch_center.core.calendar import CalendarDay, DayKind, WorkingCalendar
 from dispatch_center.core.deadlines import Duration, LimitUnit, TimeLimit, Urgency
+from dispatch_center.errors import Unavailable
 from dispatch_center.geography.model import Geography
 from dispatch_center.settings import Settings
 from dispatch_center.store import reference
+from dispatch_center.store.changes import Change
 from dispatch_center.store.database import Database
 from modes.state import ModeState
 
 log = logging.getLogger(__name__)
 
 CHANGES_CHANNEL = "changes"
+
+R = TypeVar("R")
+
+
+class Runtimes:
+    """The running parts of one process's sub-domains, one object per class.
+
+    A sub-domain starts its runtime (the intake's consumers and layers, the wall's hub),
+    attaches it here, and finds it again by its class, typed, wherever it has the center.
+
+    Examples
+    --------
+    >>> class Hub:
+    ...     pass
+    >>> rt = Runtimes()
+    >>> hub = rt.attach(Hub())
+    >>> rt.get(Hub) is hub, rt.find(int)
+    (True, None)
+    >>> rt.get(int)
+    Traceback (most recent call last):
+    ...
+    dispatch_center.errors.Unavailable: int is not running in this process
+    """
+
+    def __init__(self) -> None:
+        self._running: dict[type, object] = {}
+
+    def attach(self, runtime: R) -> R:
+        """Hold ``runtime`` as the one of its class; return it."""
+        self._running[type(runtime)] = runtime
+        return runtime
+
+    def detach(self, kind: type[R]) -> R | None:
+        """Stop holding the runtime of class ``kind``; return it (None if none)."""
+        got = self._running.pop(kind, None)
+        return got if isinstance(got, kind) else None
+
+    def find(self, kind: type[R]) -> R | None:
+        """The runtime of class ``kind``, or None when it is not running here."""
+        got = self._running.get(kind)
+        return got if isinstance(got, kind) else None
+
+    def get(self, kind: type[R]) -> R:
+        """The runtime of class ``kind``; 503 (:class:`Unavailable`) when not running."""
+        got = self.find(kind)
+        if got is None:
+            raise Unavailable(f"{kind.__name__} is not running in this process")
+        return got
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(list(self._running.values()))
 
 
 @dataclass
@@ -68,6 +125,7 @@ class Center:
     # Policies and declarations of the dispatch modes, swapped whole on every change
     # (dispatch_center.modeswitch.service keeps it current in each worker).
     modes: ModeState = field(default_factory=ModeState)
+    runtimes: Runtimes = field(default_factory=Runtimes)
 
     @property
     def mode(self) -> str:
@@ -114,12 +172,28 @@ class Center:
         )
         return self.ref
 
-    async def publish_change(self, row: dict[str, Any]) -> None:
-        """Wake the subscribers after a commit; the change log stays the truth."""
+
+async def publish_changes(
+    center: Center, committed: Iterable[Change | Mapping[str, Any] | None]
+) -> None:
+    """Wake the change log's readers after a commit; the log stays the truth.
+
+    ``committed`` holds what the writes returned: a :class:`~dispatch_center.store.changes.
+    Change`, or a row of a change-writing statement (``seq``, ``change_kind``,
+    ``change_entity``); ``None``, a write that changed nothing, is skipped. A failed
+    publish is only logged: the change is committed, and readers resync from the log.
+
+    Examples
+    --------
+    ``await publish_changes(center, [row, await changes.append_change(conn, ...)])``
+    """
+    for item in committed:
+        if item is None:
+            continue
+        change = item if isinstance(item, Change) else Change.of(item)
         try:
-            await self.bus.publish(
-                CHANGES_CHANNEL,
-                {"seq": row["seq"], "kind": row.get("kind", "order"), "id": str(row["id"])},
+            await center.bus.publish(
+                CHANGES_CHANNEL, {"seq": change.seq, "kind": change.kind, "id": change.entity_id}
             )
-        except Exception as exc:  # the change is committed; listeners resync from the log
-            log.warning("publish of seq %s failed: %s", row.get("seq"), exc)
+        except Exception as exc:
+            log.warning("publish of seq %s failed: %s", change.seq, exc)

@@ -1,10 +1,20 @@
-"""Readiness of the center's dependencies."""
+"""Readiness of the center's dependencies and of this process's running parts."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from dispatch_center.center import Center
+
+
+@runtime_checkable
+class ReadinessProbe(Protocol):
+    """A runtime object (see :class:`~dispatch_center.center.Runtimes`) that reports on
+    ``/readyz``: its checks join the answer, and any check that says ``"down"`` makes the
+    process unready."""
+
+    def readiness_checks(self) -> dict[str, Any]:
+        """Named checks: ``"ok"``/``"down"``, or details shown as they are."""
 
 
 async def readiness(center: Center) -> dict[str, Any]:
@@ -29,10 +39,8 @@ async def readiness(center: Center) -> dict[str, Any]:
             "next_year_covered": cal.covers(year + 1),
             "provisional_deadlines": not cal.covers(year) or not cal.covers(year + 1),
         }
-    hub = getattr(center, "wallboard_hub", None)
-    if hub is not None:
-        # The live hub is this worker's one bus listener: a dead one means stale walls.
-        checks["wallboard_hub"] = hub.heartbeat()
-        checks["wallboard"] = "ok" if checks["wallboard_hub"]["running"] else "down"
-    down = [k for k in ("database", "bus", "wallboard") if checks.get(k) == "down"]
+    for runtime in center.runtimes:
+        if isinstance(runtime, ReadinessProbe):
+            checks.update(runtime.readiness_checks())
+    down = [k for k, v in checks.items() if v == "down"]
     return {"status": "ready" if not down else "unavailable", "down": down, "checks": checks}

@@ -59,7 +59,7 @@ async def start_hub(app: FastAPI, center: Any) -> None:
     hub = LiveHub(center, tick_s=center.settings.wall_tick_ms / 1000)
     await hub.start()
     app.state.wallboard_hub = hub
-    center.wallboard_hub = hub  # /readyz reports its heartbeat
+    center.runtimes.attach(hub)  # /readyz reports its heartbeat
 
 
 async def stop_hub(app: FastAPI) -> None:

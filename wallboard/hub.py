@@ -34,7 +34,7 @@ import orjson
 
 from dispatch_center.bus.base import BusClosed, SubscriptionLost
 from dispatch_center.center import CHANGES_CHANNEL, Center
-from dispatch_center.store import orders as order_store
+from dispatch_center.store import changes as change_store
 from wallboard.protocol import coalesce_key, delta
 
 log = logging.getLogger(__name__)
@@ -266,7 +266,7 @@ class LiveHub:
     async def start(self) -> None:
         """Start at the newest committed seq and run the subscriber task."""
         async with self.center.db.connection() as conn:
-            self.last_seq = await order_store.last_seq(conn)
+            self.last_seq = await change_store.last_seq(conn)
         self._last_loop = time.monotonic()
         self._task = asyncio.create_task(self._run(), name="wallboard-hub")
         self._nudger = asyncio.create_task(self._nudge_loop(), name="wallboard-nudge")
@@ -310,6 +310,11 @@ class LiveHub:
     def unregister(self, box: Outbox) -> None:
         """Forget a closed connection."""
         self.outboxes.discard(box)
+
+    def readiness_checks(self) -> dict[str, Any]:
+        """``/readyz``: the hub is this worker's one bus listener; a dead one means stale walls."""
+        beat = self.heartbeat()
+        return {"wallboard_hub": beat, "wallboard": "ok" if beat["running"] else "down"}
 
     def heartbeat(self) -> dict[str, Any]:
         """State of the hub for ``/readyz``: alive when its loop ran within a few polls."""
@@ -373,14 +378,14 @@ class LiveHub:
             # Nobody is watching from this worker: move the mark, read nothing. A client
             # that connects later starts from a snapshot and fills any hole from the log.
             async with self.center.db.connection() as conn:
-                newest = await order_store.last_seq(conn)
+                newest = await change_store.last_seq(conn)
             if not self.outboxes:  # still nobody (no await since the check)
                 self.last_seq = max(self.last_seq, newest)
                 return 0
         total = 0
         while True:
             async with self.center.db.connection() as conn:
-                rows = await order_store.changes_since(conn, self.last_seq, self.batch)
+                rows = await change_store.changes_since(conn, self.last_seq, self.batch)
             if not rows:
                 return total
             items = [pending_for(r) for r in rows]

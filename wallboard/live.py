@@ -20,8 +20,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from dispatch_center.accounts.security import decode_token
 from dispatch_center.center import Center
 from dispatch_center.errors import Unauthorized
-from dispatch_center.store import orders as order_store
-from dispatch_center.store import wallboard as store
+from dispatch_center.store import changes as change_store
 from wallboard.hub import LiveHub, Pending, pending_for
 from wallboard.protocol import (
     CLOSE_NO_HEARTBEAT,
@@ -112,8 +111,8 @@ class LiveSession:
 
     async def _start(self, since: int | None) -> None:
         async with self.center.db.connection() as conn:
-            newest = await order_store.last_seq(conn)
-            oldest = await store.oldest_seq(conn)
+            newest = await change_store.last_seq(conn)
+            oldest = await change_store.oldest_seq(conn)
         if needs_snapshot(since, oldest, newest, self.hub.replay_window):
             seq, sections = await build_snapshot(self.center)
             msg: dict[str, Any] = {
@@ -135,7 +134,7 @@ class LiveSession:
         """Send the log's changes after ``self.sent`` up to ``upto`` (a replay or a hole)."""
         while self.sent < upto:
             async with self.center.db.connection() as conn:
-                rows = await order_store.changes_since(
+                rows = await change_store.changes_since(
                     conn, self.sent, min(self.hub.batch, upto - self.sent)
                 )
             if not rows:

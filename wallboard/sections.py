@@ -24,7 +24,7 @@ from typing import Any
 import psycopg
 
 from dispatch_center.center import Center
-from dispatch_center.store import orders as order_store
+from dispatch_center.store import changes as change_store
 from dispatch_center.store import wallboard as store
 from wallboard.protocol import mask, order_brief
 
@@ -113,7 +113,7 @@ async def _read_sections(center: Center) -> tuple[int, dict[str, Any]]:
     out: dict[str, Any] = {}
     async with center.db.connection() as conn, conn.transaction():
         await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        seq = await order_store.last_seq(conn)
+        seq = await change_store.last_seq(conn)
         ctx = SnapshotContext(center, conn, now)
         for section in list(_SECTIONS.values()):
             out[section.name] = await _run(section, ctx)

@@ -41,14 +41,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from dispatch_center.accounts.security import Principal
-from dispatch_center.center import Center
+from dispatch_center.center import Center, publish_changes
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Forbidden, Invalid, ServiceError, Unauthorized
 from dispatch_center.intake.group_commit import GroupCommit
 from dispatch_center.models import OrderCreate
 from dispatch_center.modeswitch import service as modes
 from dispatch_center.orders import service as order_service
+from dispatch_center.store import changes
 from dispatch_center.store import feeds as store
+from dispatch_center.store.changes import Change
 from feeds.base import FeedEvent, Layer, Normalized, OrderDraft, PayloadError
 from feeds.registry import Catalogue
 from feeds.rules import TriggerInput, apply_rules
@@ -710,7 +712,7 @@ class Ingest:
             outcomes.append((item, d, out))
             rows.extend(event_row(e) for e in out.events)
         now = self.center.now()
-        seqs: list[tuple[int, str, str]] = []
+        logged: list[Change] = []
         async with self.center.db.connection() as conn, conn.transaction():
             received = max((i.received_at for i in batch), default=now)
             fresh = await store.record_events(conn, rows, received)
@@ -727,8 +729,7 @@ class Ingest:
                 evs = [e for e in evs if e.kind != MOVE]
                 for key, e in moves.items():
                     payload = {"system": system, "count": 1, "events": [change_view(e)]}
-                    seq = await store.append_change(conn, now, MOVE, key, payload)
-                    seqs.append((seq, MOVE, key))
+                    logged.append(await changes.append_change(conn, now, MOVE, key, payload))
                 # Every new event is listed in some change: the wall draws what the deltas
                 # carry, so an event left out of a change would only appear at the next
                 # snapshot. Chunks keep each delta a reasonable size for the wall.
@@ -742,10 +743,8 @@ class Ingest:
                         "count": len(chunk),
                         "events": [change_view(e) for e in chunk],
                     }
-                    seq = await store.append_change(conn, now, kind, system, payload)
-                    seqs.append((seq, kind, system))
-        for seq, kind, system in seqs:
-            await self.center.publish_change({"seq": seq, "kind": kind, "id": system})
+                    logged.append(await changes.append_change(conn, now, kind, system, payload))
+        await publish_changes(self.center, logged)
         from dispatch_center.intake import runtime as feed_service
 
         feed_service.layers_changed(self.center, fresh)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from dispatch_center.accounts.security import Principal
-from dispatch_center.center import Center
+from dispatch_center.center import Center, publish_changes
 from dispatch_center.errors import Invalid, NotFound
 from dispatch_center.models import OrderAction
 from dispatch_center.orders import service as order_service
@@ -173,8 +173,7 @@ async def after_incoming(
             noted = await order_store.note_order(
                 conn, int(about["id"]), _timeline_entry(msg, center.now())
             )
-    if noted is not None:
-        await center.publish_change(noted)
+    await publish_changes(center, [noted])
     if msg.msg_type == "TRANSFER":
         accepted, reason = link.decide_transfer(msg)
         receiver = order["number"] if order else "12345"

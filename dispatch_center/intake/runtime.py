@@ -25,13 +25,14 @@ from typing import Any
 
 import httpx
 
-from dispatch_center.center import Center
+from dispatch_center.center import Center, publish_changes
 from dispatch_center.errors import NotFound, Unavailable
 from dispatch_center.intake import cap as cap_service
 from dispatch_center.intake import police110 as linkage
 from dispatch_center.intake.channels import CHANNELS, sms_sweep
 from dispatch_center.intake.ingest import Ingest, layer_key
 from dispatch_center.intake.poll import http_fetcher
+from dispatch_center.store import changes
 from dispatch_center.store import feeds as store
 from feeds.base import Layer
 from feeds.health import MergedHealth, WorkerHealth, merge, worker_row
@@ -269,17 +270,17 @@ async def publish_health(center: Center, st: _FeedState) -> int | None:
             )
         )
         news = [h for h in changed if h["system"] in fresh]
-        seq = (
-            await store.append_change(conn, center.now(), "feed.health", "feeds", {"feeds": news})
+        change = (
+            await changes.append_change(conn, center.now(), "feed.health", "feeds", {"feeds": news})
             if news
             else None
         )
     for h in changed:
         st.published[h["system"]] = h["status"]
-    if seq is None:
+    if change is None:
         return None
-    await center.publish_change({"seq": seq, "kind": "feed.health", "id": "feeds"})
-    return seq
+    await publish_changes(center, [change])
+    return change.seq
 
 
 async def _health_loop(center: Center, st: _FeedState) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from dispatch_center.center import Center
+from dispatch_center.center import Center, publish_changes
 from dispatch_center.models import OrderCreate
 from dispatch_center.modeswitch import service as modes
 from dispatch_center.orders.routing import route_new_order
@@ -81,7 +81,7 @@ async def handle_message(center: Center, msg: WeChatMessage) -> Row | None:
                 conn, msg.msg_id, msg.openid, int(view["id"]), msg.created_at, folded=False
             )
             return view
-    await center.publish_change(folded)
+    await publish_changes(center, [folded])
     return folded
 
 

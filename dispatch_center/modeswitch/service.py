@@ -18,15 +18,17 @@ from typing import Any
 
 from dispatch_center.accounts.security import Principal
 from dispatch_center.background import BackgroundLoop
-from dispatch_center.center import Center
+from dispatch_center.center import Center, publish_changes
 from dispatch_center.core import lifecycle as lc
 from dispatch_center.core.calendar import to_shanghai
 from dispatch_center.core.deadlines import TimeLimit, Urgency, compute_deadlines
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch_center.reference.seed import COUNTIES
+from dispatch_center.store import changes
 from dispatch_center.store import modes as store
 from dispatch_center.store import orders as order_store
+from dispatch_center.store.changes import Change
 from dispatch_center.store.orders import TimelineEntry
 from modes.authority import NotAllowed, check_declare, may_declare, may_end
 from modes.holidays import propose_windows
@@ -153,13 +155,13 @@ async def reload_policies(center: Center, who: Principal) -> dict[str, Any]:
                 "data": {"versions": versions},
             },
         )
-        seq = await store.append_change(
+        change = await changes.append_change(
             conn, now, "mode.policies", str(entry["id"]), {"versions": versions}
         )
     center.modes = replace(
         center.modes, policies=policies, version=max(center.modes.version, entry["id"])
     )
-    await center.publish_change({"seq": seq, "kind": "mode.policies", "id": entry["id"]})
+    await publish_changes(center, [change])
     return policies_view(center)
 
 
@@ -555,7 +557,7 @@ async def switch(
             center.modes.policies, tuple(after_decls), center.modes.counties, center.modes.version
         )
         view = mode_view(center, now)
-        seq = await store.append_change(
+        change = await changes.append_change(
             conn,
             now,
             "mode.changed" if immediate else "mode.scheduled",
@@ -563,7 +565,7 @@ async def switch(
             {"mode": view, "action": action, "actor": who.username, "history_id": str(entry["id"])},
         )
     await refresh(center, force=True)
-    await center.publish_change({"seq": seq, "kind": "mode", "id": entry["id"]})
+    await publish_changes(center, [change])
     effects: dict[str, Any] = {}
     if immediate:
         effects = await apply_to_open_orders(center, who, before, after, now)
@@ -612,11 +614,11 @@ async def cancel_scheduled(center: Center, who: Principal, declaration_id: str) 
                 "declaration_id": did,
             },
         )
-        seq = await store.append_change(
+        change = await changes.append_change(
             conn, now, "mode.scheduled", str(entry["id"]), {"cancelled": str(did)}
         )
     await refresh(center, force=True)
-    await center.publish_change({"seq": seq, "kind": "mode", "id": entry["id"]})
+    await publish_changes(center, [change])
     return {"cancelled": str(did), "mode": mode_view(center)}
 
 
@@ -683,7 +685,7 @@ async def apply_to_open_orders(
                     )
                 if moved is not None:
                     tightened += 1
-                    await center.publish_change(moved)
+                    await publish_changes(center, [moved])
                     continue
         plain.append(row["id"])
     noted = 0
@@ -763,7 +765,7 @@ async def run_due(center: Center) -> int:
                 )
             if not claimed:
                 continue
-            seq = await store.append_change(
+            change = await changes.append_change(
                 conn,
                 now,
                 "mode.changed",
@@ -777,7 +779,7 @@ async def run_due(center: Center) -> int:
             )
         applied += len(claimed)
         await refresh(center, force=True)
-        await center.publish_change({"seq": seq, "kind": "mode", "id": entry["id"]})
+        await publish_changes(center, [change])
         await apply_to_open_orders(center, Principal("scheduler", Role.admin), before, after, now)
     return applied
 
@@ -881,7 +883,7 @@ async def submit_trigger(
             },
             now,
         )
-        seq = None
+        change: Change | None = None
         if created:
             await store.insert_history(
                 conn,
@@ -898,11 +900,10 @@ async def submit_trigger(
                     "suggestion_id": row["id"],
                 },
             )
-            seq = await store.append_change(
+            change = await changes.append_change(
                 conn, now, "mode.suggestion", str(row["id"]), {"suggestion": _suggestion_view(row)}
             )
-    if seq is not None:
-        await center.publish_change({"seq": seq, "kind": "mode.suggestion", "id": row["id"]})
+    await publish_changes(center, [change])
     view = {**_suggestion_view(row), "created": created}
     if created and suggestion.kind in policy.auto_switch:
         result = await accept_suggestion(
@@ -927,7 +928,7 @@ async def end_condition(center: Center, source: str, *, by: str, why: str) -> li
     why="预警已解除")`` → the views of the suggestions withdrawn or marked.
     """
     now = center.now()
-    done: list[tuple[Row, Row, int]] = []
+    done: list[tuple[Row, Row, Change]] = []
     async with center.db.connection() as conn, conn.transaction():
         for row in await store.end_condition(conn, source, now, by, why):
             if row["sources"]:  # another warning over the same counties still holds it
@@ -951,17 +952,17 @@ async def end_condition(center: Center, source: str, *, by: str, why: str) -> li
             )
             view = _suggestion_view(row)
             label = "建议已撤回" if withdrawn else "已采纳的模式保持，请值班领导决定是否结束"
-            seq = await store.append_change(
+            change = await changes.append_change(
                 conn,
                 now,
                 "mode.suggestion",
                 str(row["id"]),
                 {"suggestion": view, "notice": f"{why}（{label}）", "actor": by},
             )
-            done.append((row, entry, seq))
-    for row, entry, seq in done:
+            done.append((row, entry, change))
+    for _row, entry, change in done:
         center.modes = replace(center.modes, version=max(center.modes.version, entry["id"]))
-        await center.publish_change({"seq": seq, "kind": "mode.suggestion", "id": row["id"]})
+        await publish_changes(center, [change])
     return [_suggestion_view(row) for row, _, _ in done]
 
 
@@ -1065,11 +1066,11 @@ async def dismiss_suggestion(
                 "suggestion_id": sid,
             },
         )
-        seq = await store.append_change(
+        change = await changes.append_change(
             conn, now, "mode.suggestion", str(sid), {"suggestion": _suggestion_view(decided)}
         )
     center.modes = replace(center.modes, version=max(center.modes.version, entry["id"]))
-    await center.publish_change({"seq": seq, "kind": "mode.suggestion", "id": sid})
+    await publish_changes(center, [change])
     return {"suggestion": _suggestion_view(decided)}
 
 

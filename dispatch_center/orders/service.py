@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from dispatch_center.accounts.security import Principal
-from dispatch_center.center import Center
+from dispatch_center.center import Center, publish_changes
 from dispatch_center.core import lifecycle as lc
 from dispatch_center.core.calendar import to_shanghai
 from dispatch_center.core.deadlines import (
@@ -113,7 +113,7 @@ async def create_order(center: Center, who: Principal, data: OrderCreate) -> tup
             existing = await store.get_by_source(conn, data.source, data.source_id)
             assert existing is not None
             return order_view(center, who, existing), False
-    await center.publish_change(row)
+    await publish_changes(center, [row])
     return order_view(center, who, row), True
 
 
@@ -221,7 +221,7 @@ async def act(center: Center, who: Principal, order_id: str, action: str, body: 
         )
         if changed is None:
             raise await _lost_race(conn, row)
-    await center.publish_change(changed)
+    await publish_changes(center, [changed])
     return order_view(center, who, changed)
 
 

@@ -17,12 +17,10 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from dispatch_center.store.changes import append_change
-
 Row = dict[str, Any]
 Conn = psycopg.AsyncConnection[Row]
 
-__all__ = ["EventRow", "append_change"]
+__all__ = ["EventRow"]
 
 
 # -- sources ------------------------------------------------------------------------------

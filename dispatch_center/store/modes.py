@@ -14,8 +14,6 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from dispatch_center.store.changes import append_change  # noqa: F401  (re-exported)
-
 Row = dict[str, Any]
 Conn = psycopg.AsyncConnection[Row]
 

@@ -17,25 +17,30 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from dispatch_center.store.changes import change_columns, change_ctes
+
 Row = dict[str, Any]
 
 # Personal data never goes into the change log: it fans out to every wallboard.
 _PUBLIC_ORDER = "to_jsonb(o) - ARRAY['reporter_phone', 'reporter_name']"
 
-_CHANGE_TAIL = f"""
-, seq AS (UPDATE change_seq SET last = last + 1
-          WHERE id AND EXISTS (SELECT 1 FROM o) RETURNING last)
+_CHANGE_TAIL = (
+    change_ctes(
+        "o",
+        kind="%(kind)s",
+        entity="o.id::text",
+        payload=f"jsonb_build_object('order', {_PUBLIC_ORDER}, 'action', %(action)s::text,"
+        " 'actor', %(actor)s::text)",
+    )
+    + """
 , tl AS (INSERT INTO timeline
              (order_id, at, actor, role, action, from_status, to_status, note, data)
          SELECT o.id, %(at)s, %(actor)s, %(role)s, %(action)s, %(from_status)s, o.status,
                 %(note)s, %(data)s FROM o)
-, cl AS (INSERT INTO change_log (seq, at, kind, entity_id, payload)
-         SELECT seq.last, %(at)s, %(kind)s, o.id::text,
-                jsonb_build_object('order', {_PUBLIC_ORDER}, 'action', %(action)s::text,
-                                   'actor', %(actor)s::text)
-         FROM o, seq)
-SELECT o.*, seq.last AS seq FROM o, seq
-"""
+SELECT o.*, """
+    + change_columns(kind="%(kind)s", entity="o.id")
+    + " FROM o, seq\n"
+)
 
 # Columns a transition may set besides status/version/updated_at.
 UPDATABLE = frozenset(
@@ -330,20 +335,3 @@ async def list_orders(conn: psycopg.AsyncConnection[Row], f: OrderFilter) -> lis
     query = sql.SQL("SELECT * FROM orders{} ORDER BY id DESC LIMIT %(limit)s").format(clause)
     cur = await conn.execute(query, params)
     return await cur.fetchall()
-
-
-async def changes_since(conn: psycopg.AsyncConnection[Row], seq: int, limit: int) -> list[Row]:
-    """Change-log rows after ``seq``, in order."""
-    cur = await conn.execute(
-        "SELECT seq, at, kind, entity_id, payload FROM change_log WHERE seq > %s"
-        " ORDER BY seq LIMIT %s",
-        (seq, limit),
-    )
-    return await cur.fetchall()
-
-
-async def last_seq(conn: psycopg.AsyncConnection[Row]) -> int:
-    """The newest committed sequence number."""
-    cur = await conn.execute("SELECT last FROM change_seq")
-    row = await cur.fetchone()
-    return int(row["last"]) if row else 0

@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from dispatch_center.store.changes import append_change  # noqa: F401  (re-exported)
+from dispatch_center.store.changes import change_columns, change_ctes
 from dispatch_center.store.orders import _CHANGE_TAIL, TimelineEntry
 
 Row = dict[str, Any]
@@ -28,15 +28,13 @@ TICK_LOCK_KEY = 1_234_512_346  # advisory lock: one worker's timer works a tick
 
 
 @lru_cache(maxsize=64)
-def _with_change(change_sql: str, kind_param: str = "kind") -> str:
+def _with_change(change_sql: str, kind_param: str = "kind", entity: str = "%(entity)s") -> str:
     """``change_sql`` (returning one row) plus its change-log row, in one statement."""
+    kind = f"%({kind_param})s"
     return (
         f"WITH x AS ({change_sql})"
-        ", seq AS (UPDATE change_seq SET last = last + 1"
-        "          WHERE id AND EXISTS (SELECT 1 FROM x) RETURNING last)"
-        ", cl AS (INSERT INTO change_log (seq, at, kind, entity_id, payload)"
-        f"        SELECT seq.last, %(at)s, %({kind_param})s, %(entity)s, to_jsonb(x) FROM x, seq)"
-        " SELECT x.*, seq.last AS seq FROM x, seq"
+        + change_ctes("x", kind=kind, entity=entity, payload="to_jsonb(x)")
+        + f" SELECT x.*, {change_columns(kind=kind, entity=entity)} FROM x, seq"
     )
 
 
@@ -62,10 +60,7 @@ async def append_order_event(
     params["order_id"] = order_id
     params["from_status"] = entry.from_status
     cur = await conn.execute(_ORDER_EVENT, params)
-    row = await cur.fetchone()
-    if row is not None:
-        row["change_kind"] = kind
-    return row
+    return await cur.fetchone()
 
 
 async def escalation_steps(conn: Conn, order_id: int) -> list[Row]:
@@ -263,12 +258,13 @@ async def insert_session(conn: Conn, values: Mapping[str, Any]) -> Row:
     query = _with_change(
         "INSERT INTO supervision_sessions (topic, room_url, emergency, mode, affected_area,"
         " invited, created_by, created_at) VALUES (%(topic)s, %(room_url)s, %(emergency)s,"
-        " %(mode)s, %(affected_area)s, %(invited)s, %(created_by)s, %(at)s) RETURNING *"
+        " %(mode)s, %(affected_area)s, %(invited)s, %(created_by)s, %(at)s) RETURNING *",
+        entity="x.id::text",
     )
     params = dict(values)
     params["affected_area"] = Jsonb(list(values.get("affected_area") or []))
     params["invited"] = Jsonb(list(values.get("invited") or []))
-    params.update(kind="supervision.session", entity="new")
+    params.update(kind="supervision.session")
     row = await _one(conn, query, params)
     assert row is not None
     return row

@@ -116,10 +116,3 @@ async def open_load(conn: Conn, unit_codes: Sequence[str]) -> dict[str, int]:
     load = {code: 0 for code in unit_codes}
     load.update({r["assigned_unit"]: int(r["n"]) for r in await cur.fetchall()})
     return load
-
-
-async def oldest_seq(conn: Conn) -> int:
-    """The oldest sequence number the change log still holds (0 when it is empty)."""
-    cur = await conn.execute("SELECT COALESCE(min(seq), 0) AS first FROM change_log")
-    row = await cur.fetchone()
-    return int(row["first"]) if row else 0

@@ -2,7 +2,7 @@
 
 The pure rules live in :mod:`dispatch_center.core.supervision`; SQL in
 :mod:`dispatch_center.store.supervision`. Every change reaches the wall through the
-change log (kinds ``supervision.*``) and then :meth:`Center.publish_change`.
+change log (kinds ``supervision.*``) and then :func:`~dispatch_center.center.publish_changes`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from dispatch_center.accounts.security import Principal
 from dispatch_center.background import BackgroundLoop
-from dispatch_center.center import Center
+from dispatch_center.center import Center, publish_changes
 from dispatch_center.core import lifecycle as lc
 from dispatch_center.core import supervision as sv
 from dispatch_center.core.calendar import to_shanghai
@@ -65,14 +65,6 @@ def _aware(value: datetime | None, field: str) -> datetime | None:
     if value is not None and value.tzinfo is None:
         raise Invalid(f"{field} must carry a UTC offset", fields={field: "naive datetime"})
     return value
-
-
-async def _publish(center: Center, rows: Sequence[Row | None]) -> None:
-    for row in rows:
-        if row is not None and row.get("seq") is not None:
-            await center.publish_change(
-                {"seq": row["seq"], "kind": row.get("change_kind", "supervision"), "id": row["id"]}
-            )
 
 
 def _entry(
@@ -184,9 +176,7 @@ async def run_tick(center: Center) -> dict[str, Any]:
                         )
         finally:
             await store.release_tick_lock(conn)
-    for r in published:
-        r["change_kind"] = "supervision.reminder"
-    await _publish(center, published)
+    await publish_changes(center, published)
     made["outbox"] = await outbox.deliver_pending(center)
     return made
 
@@ -363,8 +353,7 @@ async def issue_supervision_order(
                     "at": now,
                 },
             )
-    so["change_kind"] = "supervision.order"
-    await _publish(center, [so, ev])
+    await publish_changes(center, [so, ev])
     return supervision_order_view(so)
 
 
@@ -406,8 +395,7 @@ async def answer_supervision_order(center: Center, who: Principal, sid: str, ans
                 ),
                 "supervision.order",
             )
-    done["change_kind"] = "supervision.order"
-    await _publish(center, [done, ev])
+    await publish_changes(center, [done, ev])
     return supervision_order_view(done)
 
 
@@ -457,7 +445,7 @@ async def _record_step(
         _entry(who, "supervision.escalate", now, note, data),
         "supervision.escalate",
     )
-    await _publish(center, [ev])
+    await publish_changes(center, [ev])
     return {"order_id": str(row["id"]), "at": _iso(now), "by": who.username, **data}
 
 
@@ -557,8 +545,7 @@ async def create_session(center: Center, who: Principal, body: Mapping[str, Any]
                 )
                 continue
             await _record_step(center, conn, who, r, decision, session["topic"])
-    session["change_kind"] = "supervision.session"
-    await _publish(center, [session, *events])
+    await publish_changes(center, [session, *events])
     return await get_session(center, who, str(session["id"]))
 
 
@@ -623,8 +610,7 @@ async def _presence(
         if row is None:  # a repeat, or the session closed in between
             await _open_session(conn, sid)
     if row is not None:
-        row["change_kind"] = f"supervision.{'joined' if what == 'join' else 'left'}"
-        await _publish(center, [row])
+        await publish_changes(center, [row])
     return {
         "session_id": str(sid),
         "participant": participant,
@@ -743,7 +729,6 @@ async def add_instruction(
             await _open_session(conn, sid)  # closed in between: 409
             raise NotFound(f"no session {session_id}")
         order_ids = await store.session_order_ids(conn, sid)
-    ins["change_kind"] = "supervision.instruction"
     published: list[Row | None] = [ins]
     names_place = unit or body.get("address") or body.get("location")
     if names_place:
@@ -765,7 +750,6 @@ async def add_instruction(
                 },
             )
             await store.link_instruction(conn, ins["id"], task_id=task["id"])
-        task["change_kind"] = "supervision.task"
         published.append(task)
     async with center.db.connection() as conn:
         for oid in order_ids:
@@ -789,7 +773,7 @@ async def add_instruction(
                 )
             )
         rows = await store.instructions(conn, sid)
-    await _publish(center, published)
+    await publish_changes(center, published)
     return next(_instruction_view(r) for r in rows if r["id"] == ins["id"])
 
 
@@ -871,8 +855,7 @@ async def add_attachment(
         if row is None:
             await _open_session(conn, sid)
             raise NotFound(f"no session {session_id}")
-    row["change_kind"] = "supervision.attachment"
-    await _publish(center, [row])
+    await publish_changes(center, [row])
     return _attachment_view(row)
 
 
@@ -916,8 +899,7 @@ async def close_session(center: Center, who: Principal, session_id: str) -> Row:
             )
             for oid in await store.session_order_ids(conn, sid)
         ]
-    closed["change_kind"] = "supervision.closed"
-    await _publish(center, [closed, *events])
+    await publish_changes(center, [closed, *events])
     return await get_session(center, who, session_id)
 
 
@@ -931,8 +913,7 @@ async def add_amendment(center: Center, who: Principal, session_id: str, text: s
         row = await store.insert_amendment(
             conn, {"session_id": sid, "text": text, "author": who.username, "at": center.now()}
         )
-    row["change_kind"] = "supervision.amendment"
-    await _publish(center, [row])
+    await publish_changes(center, [row])
     return _amendment_view(row)
 
 
@@ -1175,8 +1156,7 @@ async def finish_task(
         row = await store.finish_task(conn, tid, status, result, who.username, center.now())
         if row is None:
             raise Conflict(f"task is {t['status']} already", current_status=t["status"])
-    row["change_kind"] = "supervision.task"
-    await _publish(center, [row])
+    await publish_changes(center, [row])
     return _task_view(row)
 
 
@@ -1268,7 +1248,7 @@ async def record_callback(
                 ),
                 "supervision.callback",
             )
-        await _publish(center, [ev])
+        await publish_changes(center, [ev])
         view = await order_service.get_order(center, who, oid, with_timeline=False)
     async with center.db.connection() as conn:
         done = await store.finish_callback(
@@ -1283,8 +1263,7 @@ async def record_callback(
             },
         )
     if done is not None:
-        done["change_kind"] = "supervision.callback"
-        await _publish(center, [done])
+        await publish_changes(center, [done])
     result = _callback_view(done or cb)
     result.update(
         verdict=verdict.reason,

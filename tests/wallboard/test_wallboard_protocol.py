@@ -18,8 +18,7 @@ import websockets
 from psycopg.rows import dict_row
 
 from dispatch_center.settings import Settings
-from dispatch_center.store.changes import append_change
-from dispatch_center.store.orders import last_seq
+from dispatch_center.store.changes import append_change, last_seq
 from tests.api.conftest import PASSWORD, new_order, start_live
 from tests.wallboard.conftest import WallCenter
 from wallboard.hub import Outbox, Pending, SharedFrames
@@ -251,13 +250,15 @@ def test_a_client_that_stops_reading_is_given_up_and_resumes(wall: WallCenter) -
             url, autocommit=True, row_factory=dict_row
         ) as conn:
             return [
-                await append_change(
-                    conn,
-                    datetime.now(UTC),
-                    "feed.event",
-                    "hydrology",
-                    {"system": "hydrology", "count": 0, "events": [], "note": padding},
-                )
+                (
+                    await append_change(
+                        conn,
+                        datetime.now(UTC),
+                        "feed.event",
+                        "hydrology",
+                        {"system": "hydrology", "count": 0, "events": [], "note": padding},
+                    )
+                ).seq
                 for _ in range(n)
             ]
 
