@@ -33,7 +33,7 @@ from dispatch_center.api.routes import (
     supervision,
 )
 from dispatch_center.api.routes.docs import mount_docs
-from dispatch_center.bus.base import bus_from_url
+from dispatch_center.bus.factory import bus_from_url
 from dispatch_center.center import Center
 from dispatch_center.demo.story import seed_flood_supervision, seed_story
 from dispatch_center.geography import geofences as geofence_versions

@@ -6,7 +6,8 @@ and fans that out to the worker's local subscribers (WebSocket connections). Any
 message the bus could not deliver is reported as :class:`SubscriptionLost`, so the
 consumer resyncs from the log instead of silently missing a change.
 
-Backends are one small module each, chosen by URL scheme in :func:`bus_from_url`:
+Backends are one small module each, chosen by URL scheme in
+:func:`dispatch_center.bus.factory.bus_from_url`:
 
 ========================  =========================================
 URL                       backend
@@ -24,7 +25,6 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, runtime_checkable
-from urllib.parse import urlsplit
 
 __all__ = [
     "Bus",
@@ -33,7 +33,6 @@ __all__ = [
     "StreamEntry",
     "Subscription",
     "SubscriptionLost",
-    "bus_from_url",
 ]
 
 #: One entry read from a stream: its id (``"<ms>-<n>"``) and its string fields.
@@ -147,53 +146,3 @@ class Bus(ABC):
         self, stream: str, group: str, consumer: str, min_idle_ms: int, count: int = 10
     ) -> list[StreamEntry]:
         """Take over entries pending for at least ``min_idle_ms`` (a dead consumer's)."""
-
-
-def bus_from_url(url: str | None) -> Bus:
-    """Build the bus backend named by ``url``'s scheme (not connected yet).
-
-    Parameters
-    ----------
-    url : str or None
-        ``None``, ``""`` or ``"memory://"`` for the in-process bus; ``"redis://..."`` or
-        ``"rediss://..."`` for Redis.
-
-    Returns
-    -------
-    Bus
-        A backend; call ``await bus.connect()`` before use.
-
-    Raises
-    ------
-    ValueError
-        For any other scheme, naming it.
-
-    Examples
-    --------
-    >>> type(bus_from_url(None)).__name__
-    'MemoryBus'
-    >>> type(bus_from_url("redis://127.0.0.1:6379/0")).__name__
-    'RedisBus'
-    >>> bus_from_url("amqp://broker")
-    Traceback (most recent call last):
-    ...
-    ValueError: unsupported bus URL scheme 'amqp' (use memory:// or redis:// or rediss://)
-    """
-    if not url:
-        from dispatch_center.bus.memory import MemoryBus
-
-        return MemoryBus()
-    scheme = urlsplit(url).scheme.lower()
-    if not scheme:
-        raise ValueError("bus URL has no scheme (use memory:// or redis://host:port/db)")
-    if scheme == "memory":
-        from dispatch_center.bus.memory import MemoryBus
-
-        return MemoryBus(url)
-    if scheme in ("redis", "rediss"):
-        from dispatch_center.bus.redis import RedisBus
-
-        return RedisBus(url)
-    raise ValueError(
-        f"unsupported bus URL scheme {scheme!r} (use memory:// or redis:// or rediss://)"
-    )
