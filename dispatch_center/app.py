@@ -200,7 +200,8 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
         app.state.secret_key = center.secret_key
         app.state.mode_scheduler = scheduler
         # Other workers' imports and rollbacks arrive on the bus; reload when they do.
-        follower = asyncio.create_task(geofence_versions.follow_changes(center))
+        follower = geofence_versions.GeographyFollower(center)
+        follower.start()
         # Reminders and callback tasks; a database lock keeps it to one worker per pass.
         supervision_timer = SupervisionTimer(center, settings.supervision_tick_seconds)
         supervision_timer.start()
@@ -235,8 +236,7 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
             await rollups.stop()
             await stop_hub(app)
             await supervision_timer.stop()
-            follower.cancel()
-            await asyncio.gather(follower, return_exceptions=True)
+            await follower.stop()
             await scheduler.stop()
             await stop_center(center)
 

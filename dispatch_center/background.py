@@ -38,8 +38,9 @@ class BackgroundLoop(ABC):
         self.last_ok_at: datetime | None = None
 
     @abstractmethod
-    async def step(self) -> float:
-        """Do one round of work; return how long to wait before the next."""
+    async def step(self) -> float | None:
+        """Do one round of work; return how long to wait before the next, or ``None``
+        when there is nothing more to do (e.g. the bus it listens to closed)."""
 
     async def prepare(self) -> None:  # noqa: B027  (optional hook, empty by default)
         """Run once before the first step (e.g. warm a cache off the hot path)."""
@@ -67,6 +68,8 @@ class BackgroundLoop(ABC):
         while True:
             try:
                 wait = await self.step()
+                if wait is None:
+                    return
                 self.last_ok_at = datetime.now().astimezone()
                 if self.failures:
                     log.info("%s recovered after %d failure(s)", self.name, self.failures)

@@ -27,9 +27,17 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from dispatch_center.background import BackgroundLoop
+from dispatch_center.bus.base import BusClosed, SubscriptionLost
 from dispatch_center.center import Center
 from dispatch_center.errors import Invalid, NotFound
-from dispatch_center.geography.model import Geography, StoredTier, geography_from_versions
+from dispatch_center.geography.bundled import CATALOGUE_VERSION
+from dispatch_center.geography.model import (
+    Geography,
+    StoredTier,
+    bundled_catalogue_rows,
+    geography_from_versions,
+)
 from dispatch_center.store import geofences as store
 from dispatch_center.store import reference
 from geo.areas import Area, Tier
@@ -427,38 +435,44 @@ async def announce(center: Center, kind: str) -> None:
         log.warning("publish of %s failed: %s", kind, exc)
 
 
-async def follow_changes(center: Center, *, poll_s: float = 30.0, retry_s: float = 1.0) -> None:
-    """Reload the geography whenever another worker announces a change (runs until
-    cancelled or the bus closes). A lost subscription may have missed an announcement,
-    so it reloads anyway before subscribing again; and every ``poll_s`` seconds of
-    silence it checks the active versions (one query), which also catches a CLI import
-    made while the bus was in-process."""
-    from dispatch_center.bus.base import BusClosed, SubscriptionLost
+class GeographyFollower(BackgroundLoop):
+    """Reload the geography whenever another worker announces a change.
 
-    while True:
+    A lost subscription may have missed an announcement, so it reloads anyway before
+    subscribing again; and every ``poll_s`` seconds of silence it checks the active versions
+    (one query), which also catches a CLI import made while the bus was in-process. Ends
+    when the bus closes.
+    """
+
+    name = "geography follower"
+
+    def __init__(self, center: Center, *, poll_s: float = 30.0, retry_s: float = 1.0) -> None:
+        super().__init__()
+        self.center = center
+        self.poll_s = poll_s
+        # A dead listener leaves stale routing: retry soon.
+        self.retry_after = retry_s
+
+    async def step(self) -> float | None:
+        """Follow the announcements until the subscription is lost (then resubscribe)."""
         try:
-            async with center.bus.subscribe(REFERENCE_CHANNEL) as sub:
+            async with self.center.bus.subscribe(REFERENCE_CHANNEL) as sub:
                 while True:
-                    message = await sub.get(timeout=poll_s)
+                    message = await sub.get(timeout=self.poll_s)
                     if message is None or message.get("kind") in CHANGED_KINDS:
-                        await reload_geography(center)
+                        await reload_geography(self.center)
         except SubscriptionLost:
             log.warning("reference subscription lost: reloading the geography")
             with contextlib.suppress(Exception):
-                await reload_geography(center)
+                await reload_geography(self.center)
+            return 0.0
         except BusClosed:
-            return
-        except Exception as exc:  # keep following: a dead listener leaves stale routing
-            log.warning("reference listener failed (%s); retrying in %.0f s", exc, retry_s)
-            await asyncio.sleep(retry_s)
+            return None
 
 
 async def load_active_geography(center: Center) -> Geography:
     """At start-up: seed the bundled duty catalogue as the first version if there is none,
     then route with whatever versions are active."""
-    from dispatch_center.geography.bundled import CATALOGUE_VERSION
-    from dispatch_center.geography.model import bundled_catalogue_rows
-
     async with center.db.connection() as conn:
         if await store.catalogue_count(conn) == 0:
             await store.insert_catalogue_version(

@@ -26,7 +26,8 @@ def test_other_worker_reloads_after_import(
         settings = Settings(database_url=url, redis_url=redis_url, secret_key="b" * 40)
         a = await start_center(settings)
         b = await start_center(settings)
-        follower = asyncio.create_task(geofences.follow_changes(b, poll_s=600))
+        follower = geofences.GeographyFollower(b, poll_s=600)
+        follower.start()
         try:
             await asyncio.sleep(0.3)  # b's subscription is confirmed
             before = b.geography.index.locate(lon, lat).step(Tier.TOWNSHIP)
@@ -41,8 +42,7 @@ def test_other_worker_reloads_after_import(
             assert before is not None and after is not None
             return before.code, after.code, b.geography.area_version
         finally:
-            follower.cancel()
-            await asyncio.gather(follower, return_exceptions=True)
+            await follower.stop()
             await stop_center(b)
             await stop_center(a)
 
