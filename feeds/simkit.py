@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from feeds.payload import SHANGHAI
+
 Scenario = Literal["normal", "flood", "golden-week"]
 SCENARIOS: tuple[Scenario, ...] = ("normal", "flood", "golden-week")
 
@@ -97,8 +99,6 @@ class SimContext:
 
     def local(self, delta_s: float = 0.0) -> str:
         """``at`` (minus ``delta_s`` seconds) as ``YYYY-MM-DD HH:MM:SS`` in Asia/Shanghai."""
-        from feeds.payload import SHANGHAI
-
         return (
             (self.at - timedelta(seconds=delta_s))
             .astimezone(SHANGHAI)
@@ -107,6 +107,4 @@ class SimContext:
 
     def ident(self, prefix: str) -> str:
         """A unique, stable id for this payload."""
-        from feeds.payload import SHANGHAI
-
         return f"{prefix}{self.at.astimezone(SHANGHAI):%Y%m%d%H%M%S}{self.seq:05d}"

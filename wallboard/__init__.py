@@ -13,10 +13,16 @@ its lifespan.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+import xstatic.pkg.leaflet as leaflet
+import xstatic.pkg.leaflet_markercluster as cluster
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+
+from dispatch_center.api.flat_routes import include_flat
+from dispatch_center.center import Center
+from wallboard import live, pages
+from wallboard.hub import LiveHub
 
 STATIC = Path(__file__).parent / "static"
 
@@ -32,12 +38,6 @@ def install(app: FastAPI) -> None:
     >>> "/static/wallboard" in {getattr(r, "path", "") for r in app.routes}
     True
     """
-    import xstatic.pkg.leaflet as leaflet
-    import xstatic.pkg.leaflet_markercluster as cluster
-
-    from dispatch_center.api.flat_routes import include_flat
-    from wallboard import live, pages
-
     include_flat(app, live.router)
     include_flat(app, pages.router)
     include_flat(app, pages.api)
@@ -52,10 +52,8 @@ def install(app: FastAPI) -> None:
     app.mount("/static/wallboard", StaticFiles(directory=STATIC), name="wallboard-static")
 
 
-async def start_hub(app: FastAPI, center: Any) -> None:
+async def start_hub(app: FastAPI, center: Center) -> None:
     """Start this process's live hub (after the center is up)."""
-    from wallboard.hub import LiveHub
-
     hub = LiveHub(center, tick_s=center.settings.wall_tick_ms / 1000)
     await hub.start()
     app.state.wallboard_hub = hub
