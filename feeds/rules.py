@@ -85,6 +85,9 @@ CAMERA_ORDERS: Mapping[str, tuple[str, str, str, str]] = {
     "waterlogging": ("flood.waterlogging", "help", "urgent", "视频智能分析发现道路积水"),
 }
 CAMERA_MIN_CONFIDENCE = 0.8
+#: A river this close under its warning level (metres) is shown as nearing it: on a flood
+#: morning the duty officer watches the gauges that will cross next.
+GAUGE_NEAR_WARNING_M = 0.5
 
 
 def _draft_from(

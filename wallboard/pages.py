@@ -21,7 +21,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dispatch_center.accounts.security import decode_token
 from dispatch_center.api.deps import AnyUser, CenterDep, Intake
+from dispatch_center.center import Center
+from dispatch_center.core.lifecycle import OPEN_UNREPLIED, WAITING_FOR_DISPATCH
 from dispatch_center.errors import NotFound, Unauthorized
+from feeds.rules import GAUGE_NEAR_WARNING_M
+from modes.policy import ModeName
 from wallboard import candidates as cand
 from wallboard.basemap import build_map
 from wallboard.i18n import STRINGS, pick_lang
@@ -37,13 +41,33 @@ TEMPLATES = jinja2.Environment(
     autoescape=True,
 )
 VERSION = str(int(time.time()))
-_CACHE: dict[tuple[str, str, str | None], str] = {}
+_CACHE: dict[tuple[str, str, str | None, str], str] = {}
+
+
+def page_config(center: Center, page: str, lang: str) -> dict[str, Any]:
+    """What the page's script needs from the server: its strings, and the facts it would
+    otherwise copy (which statuses are live on the map and wait for a dispatcher, how close under its warning level a
+    river is "near", the layout of a mode whose policy names none: normal mode's)."""
+    normal = center.modes.policies.get(ModeName.normal)
+    return {
+        "page": page,
+        "lang": lang,
+        "strings": STRINGS[lang],
+        "tiles": bool(center.settings.tile_url),
+        "live_statuses": [s.value for s in OPEN_UNREPLIED],
+        "waiting_statuses": [s.value for s in WAITING_FOR_DISPATCH],
+        "near_warning_m": GAUGE_NEAR_WARNING_M,
+        "default_layout": dict(normal.wallboard) if normal is not None else None,
+    }
 
 
 def _render(request: Request, page: str, lang: str) -> str:
-    center = request.app.state.center
+    center: Center = request.app.state.center
     tile_url = center.settings.tile_url or None
-    key = (page, lang, tile_url)
+    config = page_config(center, page, lang)
+    config_json = orjson.dumps(config).decode().replace("</", "<\\/")
+    # A reloaded policy (a new default layout) renders the page anew.
+    key = (page, lang, tile_url, config_json)
     if key not in _CACHE:
         base = build_map(
             center.geography,
@@ -52,13 +76,12 @@ def _render(request: Request, page: str, lang: str) -> str:
             lang=lang,
         )
         s = STRINGS[lang]
-        config = {"page": page, "lang": lang, "strings": s, "tiles": bool(tile_url)}
         chrome = TEMPLATES.get_template("chrome.html").render(
             s=s,
             page=page,
             lang=lang,
             version=VERSION,
-            config_json=orjson.dumps(config).decode().replace("</", "<\\/"),
+            config_json=config_json,
         )
         title = html.escape(
             s["title"] + (" · " + s["title_dispatch"] if page == "dispatch" else "")

@@ -35,6 +35,20 @@ class Status(StrEnum):
     merged = "merged"
 
 
+#: An order still being worked: received and not yet answered (办结). The wall draws these,
+#: the timer reminds on them and a mode switch may tighten their deadlines.
+OPEN_UNREPLIED: tuple[Status, ...] = (
+    Status.received,
+    Status.dispatched,
+    Status.accepted,
+    Status.in_progress,
+    Status.return_requested,
+)
+
+#: What waits in the dispatcher's queue: new orders, and orders a unit handed back (退单).
+WAITING_FOR_DISPATCH: tuple[Status, ...] = (Status.received, Status.return_requested)
+
+
 class Action(StrEnum):
     """Something a user does to a work order."""
 

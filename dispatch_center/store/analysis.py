@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 import psycopg
 from psycopg import sql
 
+from dispatch_center.core import lifecycle
+
 Row = dict[str, Any]
 Conn = psycopg.AsyncConnection[Row]
 Source = Literal["rollup", "plain"]
@@ -41,7 +43,7 @@ MEASURES = (
 )
 DIMS = ("day", "month", "channel", "category_code", "county_code", "unit_code")
 #: Open and not replied: the statuses the live figures look at (served by orders_status_idx).
-OPEN_UNREPLIED = ("received", "dispatched", "accepted", "in_progress", "return_requested")
+OPEN_UNREPLIED = tuple(s.value for s in lifecycle.OPEN_UNREPLIED)
 
 # The same dimension on the raw orders table (alias o), for the live queries.
 _ORDER_DIM = {

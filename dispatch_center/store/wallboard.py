@@ -13,11 +13,13 @@ from typing import Any
 
 import psycopg
 
+from dispatch_center.core.lifecycle import OPEN_UNREPLIED
+
 Row = dict[str, Any]
 Conn = psycopg.AsyncConnection[Row]
 
 #: Statuses of an order that still needs work (not replied, closed, merged or handed to 110).
-OPEN_STATUSES = ("received", "dispatched", "accepted", "in_progress", "return_requested")
+OPEN_STATUSES = tuple(s.value for s in OPEN_UNREPLIED)
 
 _PUBLIC_COLUMNS = (
     "id, number, channel, request_type, category_code, urgency, description, lon, lat,"

@@ -10,7 +10,9 @@ export const t = (key, fallback) => S[key] ?? fallback ?? key;
 export const GLYPH = Math.max(1, (parseFloat(getComputedStyle(document.documentElement).fontSize) || 20) / 20);
 document.documentElement.style.setProperty("--glyph", String(GLYPH));
 const px = (n) => Math.round(n * GLYPH);
-export const LIVE_STATUSES = new Set(["received", "dispatched", "accepted", "in_progress", "return_requested"]);
+// Facts the server owns (pages.page_config): which statuses the map draws, how close under
+// its warning level a river is "near", the layout of a mode whose policy names none.
+export const LIVE_STATUSES = new Set(CONFIG.live_statuses);
 
 // A reading as the wall writes it after the station's name: a crowd against its capacity,
 // a river level against its own marks. On a flood morning the duty officer reads "how far
@@ -23,7 +25,7 @@ export function readingText(v) {
   let text = ` ${v.level_m}m`;
   if (v.guarantee_level_m != null && v.level_m >= v.guarantee_level_m) text += by("gauge_over_guarantee", v.level_m - v.guarantee_level_m);
   else if (v.warning_level_m != null && v.level_m >= v.warning_level_m) text += by("gauge_over_warning", v.level_m - v.warning_level_m);
-  else if (v.warning_level_m != null && v.warning_level_m - v.level_m <= 0.5) text += by("gauge_near_warning", v.warning_level_m - v.level_m);
+  else if (v.warning_level_m != null && v.warning_level_m - v.level_m <= CONFIG.near_warning_m) text += by("gauge_near_warning", v.warning_level_m - v.level_m);
   return text;
 }
 

@@ -7,7 +7,8 @@ import {
   setConn, startClock, t, tickerFeedEvent, tickerPush, townshipsOnZoom, urgencyRank,
 } from "./common.js";
 
-const WAITING = new Set(["received", "return_requested"]);
+// What waits for a dispatcher: the server says (pages.page_config).
+const WAITING = new Set(CONFIG.waiting_statuses);
 const state = { filters: { county: "", category: "", urgency: "" }, queue: [], active: -1, card: null, ticker: [], feeds: [] };
 const orders = new OrderLayer(window.DC_MAP, { onClick: (id) => openCard(id) });
 // The wall's live map: the warning areas, gauges, crowds and rescue teams around the

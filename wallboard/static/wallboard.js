@@ -7,12 +7,7 @@ import {
   townshipsOnZoom, unitState,
 } from "./common.js";
 
-const DEFAULT_LAYOUT = {
-  theme: "normal",
-  layers: ["counties", "orders", "units", "feeds.cameras", "feeds.gauges", "feeds.cap_warnings"],
-  panels: ["mode_banner", "kpi_intake", "kpi_open_overdue", "kpi_on_time", "kpi_satisfaction",
-    "systems_health", "urgent_ticker", "clock", "suggestions", "live_sessions"],
-};
+const DEFAULT_LAYOUT = CONFIG.default_layout;
 const RIGHT_PANELS = new Set(["systems_health", "suggestions", "live_sessions"]);
 const TOP_PANELS = new Set(["mode_banner", "clock", "urgent_ticker"]);
 
