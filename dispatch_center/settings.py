@@ -7,6 +7,7 @@ operators depend on (``DATABASE_URL``, ``REDIS_URL``, ``DISPATCH_*``) are flat.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -180,6 +181,27 @@ def demo_secret(data_dir: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(settings: Settings) -> None:
+    """Send the center's log lines to standard error at ``DISPATCH_LOG_LEVEL``.
+
+    Called by every entry point (the CLI, each ``serve`` worker), because a worker is a
+    process of its own: without it, its INFO lines (a feed that recovered, a partition
+    made) would never be written.
+
+    Examples
+    --------
+    >>> import logging
+    >>> configure_logging(Settings(demo=True, log_level="WARNING"))
+    >>> logging.getLogger().level == logging.WARNING
+    True
+    """
+    logging.basicConfig(format=LOG_FORMAT)
+    logging.getLogger().setLevel(settings.log_level)
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from dispatch_center.settings import LOG_FORMAT
+
 DEFAULT_DEMO_DIR = Path("./data/demo")
 
 
@@ -45,7 +47,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from dispatch_center.app import create_app
     from dispatch_center.reference.seed import DEMO_ACCOUNTS
-    from dispatch_center.settings import Settings
+    from dispatch_center.settings import Settings, configure_logging
 
     if not _is_loopback(args.host) and not args.allow_remote:
         print(
@@ -75,6 +77,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         scenario=args.scenario,
         simulator=os.environ.get("DISPATCH_SIMULATOR", "1") not in ("0", "false"),
     )
+    configure_logging(settings)
     base = f"http://{args.host}:{args.port}"
     print("乐山12345心连心 指挥调度中心 — demo", flush=True)
     print(f"  data directory : {data_dir}")
@@ -101,7 +104,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # handler that kills the process before atexit runs, and the embedded PostgreSQL
     # (stopped from an atexit hook) would outlive the demo. Exit like Python instead.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower())
     return 0
 
 
@@ -109,15 +112,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run the production server configured by the environment."""
     import uvicorn
 
-    from dispatch_center.settings import Settings
+    from dispatch_center.settings import Settings, configure_logging
 
-    Settings()  # fail fast on bad configuration, before forking workers
+    settings = Settings()  # fail fast on bad configuration, before forking workers
+    configure_logging(settings)
     uvicorn.run(
         "dispatch_center.asgi:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_level="info",
+        log_level=settings.log_level.lower(),
         proxy_headers=True,
         # The reverse proxy in front logs every request; a second access log in
         # each worker cost a fifth of its CPU under load.
@@ -240,10 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
-    logging.basicConfig(
-        level=os.environ.get("DISPATCH_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # Until a command has read its settings (DISPATCH_LOG_LEVEL), INFO.
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     args = build_parser().parse_args(argv)
     return int(args.func(args))
 
