@@ -262,8 +262,11 @@ def _active_view(a: ActiveMode) -> dict[str, Any]:
 
 def mode_view(center: Center, now: datetime | None = None) -> dict[str, Any]:
     """``GET /api/v1/mode``: the headline mode plus the per-county view and the schedule."""
-    now = now or center.now()
-    state = center.modes
+    return state_view(center.modes, now or center.now())
+
+
+def state_view(state: ModeState, now: datetime) -> dict[str, Any]:
+    """:func:`mode_view` of ``state`` (one not yet in force, say) at ``now``."""
     top, where = state.headline(now)
     per = state.per_county(now)
     d = top.declaration
@@ -553,10 +556,9 @@ async def switch(
                     "declaration_id": primary.id if primary else None,
                 },
             )
-        center.modes = ModeState(
-            center.modes.policies, tuple(after_decls), center.modes.counties, center.modes.version
-        )
-        view = mode_view(center, now)
+        # Held back until the commit: a failed commit must leave this worker's modes alone.
+        after_state = replace(center.modes, declarations=tuple(after_decls))
+        view = state_view(after_state, now)
         change = await changes.append_change(
             conn,
             now,
@@ -564,6 +566,7 @@ async def switch(
             str(entry["id"]),
             {"mode": view, "action": action, "actor": who.username, "history_id": str(entry["id"])},
         )
+    center.modes = replace(center.modes, declarations=after_state.declarations)
     await refresh(center, force=True)
     await publish_changes(center, [change])
     effects: dict[str, Any] = {}
