@@ -23,7 +23,14 @@ from dispatch_center.center import CHANGES_CHANNEL, Center
 from dispatch_center.core.calendar import SHANGHAI
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Conflict, Forbidden, Invalid
-from dispatch_center.modeswitch import service as svc
+from dispatch_center.modeswitch import (
+    history,
+    policies,
+    schedule,
+    state,
+    suggestions,
+    switching,
+)
 from dispatch_center.reference.seed import seed_reference
 from dispatch_center.settings import Settings
 from dispatch_center.store.database import Database, prepare_database
@@ -78,7 +85,7 @@ async def _center(url: str, clock: Clock, policy_dir: Path | None = None) -> Cen
     )
     await seed_reference(center)
     await center.reload_reference()
-    await svc.start_modes(center)
+    await state.start_modes(center)
     return center
 
 
@@ -118,7 +125,7 @@ async def test_switch_reaches_a_bus_subscriber_within_a_second_with_its_change_l
     async with center.bus.subscribe(CHANGES_CHANNEL) as sub:
         started = asyncio.get_running_loop().time()
         task = asyncio.create_task(
-            svc.switch(
+            switching.switch(
                 center,
                 FLOOD_HQ,
                 SwitchRequest(
@@ -151,10 +158,10 @@ async def test_noop_writes_nothing(world: Any) -> None:
     make, _clock, _ = world
     center = await make()
     req = SwitchRequest(ModeName.holiday, "国庆", None, None)
-    first = await svc.switch(center, HOLIDAY_HQ, req)
-    again = await svc.switch(center, HOLIDAY_HQ, req)
+    first = await switching.switch(center, HOLIDAY_HQ, req)
+    again = await switching.switch(center, HOLIDAY_HQ, req)
     assert first["changed"] is True and again["changed"] is False
-    hist = await svc.history(center)
+    hist = await history.history(center)
     assert [h["action"] for h in hist["history"]] == ["declare"]
 
 
@@ -165,20 +172,22 @@ async def test_scheduled_start_and_automatic_end_applied_once_across_two_workers
     a = await make()
     b = await make()
     start, end = T0 + timedelta(hours=1), T0 + timedelta(hours=3)
-    await svc.switch(a, HOLIDAY_HQ, SwitchRequest(ModeName.holiday, "元旦", None, None, start, end))
-    await svc.refresh(b)
+    await switching.switch(
+        a, HOLIDAY_HQ, SwitchRequest(ModeName.holiday, "元旦", None, None, start, end)
+    )
+    await state.refresh(b)
     assert a.modes.active("511181", clock()).mode is ModeName.normal
 
     clock.now = start + timedelta(seconds=1)
-    applied = await asyncio.gather(svc.run_due(a), svc.run_due(b))
+    applied = await asyncio.gather(schedule.run_due(a), schedule.run_due(b))
     assert sorted(applied) == [0, 1]
-    assert svc.mode_view(b)["mode"] == "holiday"
+    assert state.mode_view(b)["mode"] == "holiday"
 
     clock.now = end
-    applied = await asyncio.gather(svc.run_due(a), svc.run_due(b))
+    applied = await asyncio.gather(schedule.run_due(a), schedule.run_due(b))
     assert sorted(applied) == [0, 1]
-    assert svc.mode_view(a)["mode"] == "normal"
-    actions = [h["action"] for h in (await svc.history(a))["history"]]
+    assert state.mode_view(a)["mode"] == "normal"
+    actions = [h["action"] for h in (await history.history(a))["history"]]
     assert actions == ["end", "start", "schedule"]
 
 
@@ -186,20 +195,20 @@ async def test_scheduler_task_wakes_on_time(world: Any) -> None:
     make, clock, _ = world
     center = await make()
     start = T0 + timedelta(minutes=30)
-    await svc.switch(
+    await switching.switch(
         center,
         FLOOD_HQ,
         SwitchRequest(
             ModeName.emergency, "预置", EmergencyType.other, frozenset({"511102"}), start
         ),
     )
-    scheduler = svc.ModeScheduler(center, tick=0.1)
+    scheduler = schedule.ModeScheduler(center, tick=0.1)
     scheduler.start()
     try:
         clock.now = start
         for _ in range(30):
             await asyncio.sleep(0.05)
-            hist = (await svc.history(center))["history"]
+            hist = (await history.history(center))["history"]
             if hist[0]["action"] == "start":
                 break
         assert hist[0]["action"] == "start" and hist[0]["by"] == "scheduler"
@@ -211,34 +220,36 @@ async def test_a_trigger_raises_exactly_one_open_suggestion(world: Any) -> None:
     make, _clock, _ = world
     center = await make()
     reading = GaugeReading("wtq-1", "五通桥水文站", "511112", 362.4, 361.0)
-    results = await asyncio.gather(*(svc.submit_trigger(center, reading) for _ in range(5)))
+    results = await asyncio.gather(*(suggestions.submit_trigger(center, reading) for _ in range(5)))
     assert all(r is not None for r in results)
     ids = {r["id"] for r in results if r}
     assert len(ids) == 1
     assert sum(1 for r in results if r and r["created"]) == 1
-    open_ = (await svc.list_suggestions(center, "open"))["suggestions"]
+    open_ = (await suggestions.list_suggestions(center, "open"))["suggestions"]
     assert [s["dedupe_key"] for s in open_] == ["river_gauge:wtq-1"]
     assert open_[0]["seen_count"] == 5
 
     with pytest.raises(Forbidden):
-        await svc.accept_suggestion(center, HOLIDAY_HQ, open_[0]["id"])
-    done = await svc.accept_suggestion(center, FLOOD_HQ, open_[0]["id"])
+        await suggestions.accept_suggestion(center, HOLIDAY_HQ, open_[0]["id"])
+    done = await suggestions.accept_suggestion(center, FLOOD_HQ, open_[0]["id"])
     assert (
         done["suggestion"]["status"] == "accepted"
         and done["suggestion"]["decided_by"] == "flood_hq"
     )
     assert center.modes.active("511112", center.now()).mode is ModeName.emergency
     with pytest.raises(Conflict):
-        await svc.dismiss_suggestion(center, FLOOD_HQ, open_[0]["id"])
+        await suggestions.dismiss_suggestion(center, FLOOD_HQ, open_[0]["id"])
     # the condition holds but the mode is already in force: nothing new to suggest
-    assert await svc.submit_trigger(center, reading) is None
+    assert await suggestions.submit_trigger(center, reading) is None
 
 
 async def test_auto_switch_only_where_the_policy_says(world: Any) -> None:
     make, _clock, tmp = world
     policy_dir = tmp / "policies"
     policy_dir.mkdir()
-    normal = json.loads((Path(svc.__file__).parents[2] / "modes/policies/normal.json").read_text())
+    normal = json.loads(
+        (Path(state.__file__).parents[2] / "modes/policies/normal.json").read_text()
+    )
     normal["auto_switch"] = ["scenic_capacity"]
     (policy_dir / "normal.json").write_text(json.dumps(normal))
     center = await make(policy_dir)
@@ -250,11 +261,11 @@ async def test_auto_switch_only_where_the_policy_says(world: Any) -> None:
         "count": 60_000,
         "capacity": 50_000,
     }
-    view = await svc.submit_trigger(center, crowd)
+    view = await suggestions.submit_trigger(center, crowd)
     assert view is not None and view["status"] == "accepted" and view["decided_by"] == "system"
     assert center.modes.active("511181", center.now()).mode is ModeName.holiday
     gauge = GaugeReading("g", "沙湾", "511111", 11, 10)
-    flood = await svc.submit_trigger(center, gauge)
+    flood = await suggestions.submit_trigger(center, gauge)
     assert flood is not None and flood["status"] == "open"  # not listed: people decide
 
 
@@ -268,7 +279,7 @@ async def test_reload_refuses_a_bad_file_and_keeps_the_running_policy(world: Any
     doc["co_dispatch"][0]["units"] = ["511100.nowhere"]
     (policy_dir / "emergency.json").write_text(json.dumps(doc))
     with pytest.raises(Invalid) as info:
-        await svc.reload_policies(center, ADMIN)
+        await policies.reload_policies(center, ADMIN)
     assert (
         "emergency.json" in info.value.message and "co_dispatch[0].units[0]" in info.value.message
     )
@@ -278,8 +289,8 @@ async def test_reload_refuses_a_bad_file_and_keeps_the_running_policy(world: Any
     doc["version"] = "ops-2"
     (policy_dir / "emergency.json").write_text(json.dumps(doc))
     with pytest.raises(Forbidden):
-        await svc.reload_policies(center, FLOOD_HQ)
-    await svc.reload_policies(center, ADMIN)
+        await policies.reload_policies(center, FLOOD_HQ)
+    await policies.reload_policies(center, ADMIN)
     assert center.modes.policies[ModeName.emergency].version == "ops-2"
     assert center.modes.policies[ModeName.normal].source.endswith("modes/policies/normal.json")
 
@@ -326,10 +337,10 @@ async def test_a_switch_whose_commit_fails_changes_nothing_in_memory(world: Any)
     make, clock, _ = world
     center = await make()
     req = SwitchRequest(ModeName.emergency, "暴雨", EmergencyType.flood, frozenset({"511111"}))
-    await _fails_quietly(center, lambda: svc.switch(center, FLOOD_HQ, req))
+    await _fails_quietly(center, lambda: switching.switch(center, FLOOD_HQ, req))
     assert center.modes.active("511111", clock()).mode is ModeName.normal
-    assert svc.mode_view(center)["mode"] == "normal"
-    assert (await svc.history(center))["history"] == []
+    assert state.mode_view(center)["mode"] == "normal"
+    assert (await history.history(center))["history"] == []
 
 
 async def test_accepting_a_suggestion_whose_commit_fails_changes_nothing_in_memory(
@@ -338,10 +349,12 @@ async def test_accepting_a_suggestion_whose_commit_fails_changes_nothing_in_memo
     make, _clock, _ = world
     center = await make()
     reading = GaugeReading("wtq-1", "五通桥水文站", "511112", 362.4, 361.0)
-    raised = await svc.submit_trigger(center, reading)
+    raised = await suggestions.submit_trigger(center, reading)
     assert raised is not None
-    await _fails_quietly(center, lambda: svc.accept_suggestion(center, FLOOD_HQ, raised["id"]))
-    open_ = (await svc.list_suggestions(center, "open"))["suggestions"]
+    await _fails_quietly(
+        center, lambda: suggestions.accept_suggestion(center, FLOOD_HQ, raised["id"])
+    )
+    open_ = (await suggestions.list_suggestions(center, "open"))["suggestions"]
     assert [s["id"] for s in open_] == [raised["id"]]
 
 
@@ -349,21 +362,25 @@ async def test_cancelling_whose_commit_fails_changes_nothing_in_memory(world: An
     make, _clock, _ = world
     center = await make()
     start = T0 + timedelta(hours=1)
-    done = await svc.switch(
+    done = await switching.switch(
         center, HOLIDAY_HQ, SwitchRequest(ModeName.holiday, "元旦", None, None, start)
     )
     declaration_id = done["mode"]["scheduled"][0]["id"]
-    await _fails_quietly(center, lambda: svc.cancel_scheduled(center, HOLIDAY_HQ, declaration_id))
-    assert [d["id"] for d in svc.schedule_view(center)["scheduled"]] == [declaration_id]
+    await _fails_quietly(
+        center, lambda: switching.cancel_scheduled(center, HOLIDAY_HQ, declaration_id)
+    )
+    assert [d["id"] for d in schedule.schedule_view(center)["scheduled"]] == [declaration_id]
 
 
 async def test_a_due_start_whose_commit_fails_changes_nothing_in_memory(world: Any) -> None:
     make, clock, _ = world
     center = await make()
     start = T0 + timedelta(hours=1)
-    await svc.switch(center, HOLIDAY_HQ, SwitchRequest(ModeName.holiday, "元旦", None, None, start))
+    await switching.switch(
+        center, HOLIDAY_HQ, SwitchRequest(ModeName.holiday, "元旦", None, None, start)
+    )
     clock.now = start + timedelta(seconds=1)
-    await _fails_quietly(center, lambda: svc.run_due(center))
+    await _fails_quietly(center, lambda: schedule.run_due(center))
     assert not center.modes.declarations[0].start_applied
 
 
@@ -375,7 +392,7 @@ async def test_a_reload_whose_commit_fails_keeps_the_running_policies(world: Any
     doc = json.loads(json.dumps(center.modes.policies[ModeName.emergency].document))
     doc["version"] = "ops-2"
     (policy_dir / "emergency.json").write_text(json.dumps(doc))
-    await _fails_quietly(center, lambda: svc.reload_policies(center, ADMIN))
+    await _fails_quietly(center, lambda: policies.reload_policies(center, ADMIN))
     assert center.modes.policies[ModeName.emergency].version != "ops-2"
 
 
@@ -383,7 +400,11 @@ async def test_a_dismissal_whose_commit_fails_changes_nothing_in_memory(world: A
     make, _clock, _ = world
     center = await make()
     reading = GaugeReading("wtq-1", "五通桥水文站", "511112", 362.4, 361.0)
-    raised = await svc.submit_trigger(center, reading)
+    raised = await suggestions.submit_trigger(center, reading)
     assert raised is not None
-    await _fails_quietly(center, lambda: svc.dismiss_suggestion(center, FLOOD_HQ, raised["id"]))
-    assert (await svc.list_suggestions(center, "open"))["suggestions"][0]["id"] == raised["id"]
+    await _fails_quietly(
+        center, lambda: suggestions.dismiss_suggestion(center, FLOOD_HQ, raised["id"])
+    )
+    assert (await suggestions.list_suggestions(center, "open"))["suggestions"][0]["id"] == raised[
+        "id"
+    ]
