@@ -14,6 +14,7 @@ from typing import Any
 from dispatch_center.core.calendar import to_shanghai
 from dispatch_center.errors import Conflict, NotFound
 from dispatch_center.store import modes as store
+from dispatch_center.store.modes import Conn
 from modes.policy import RANK, EmergencyType, ModeName
 from modes.scope import ActiveMode, Declaration
 
@@ -73,7 +74,7 @@ def top_mode(modes: Modes, counties: Collection[str] | None) -> ActiveMode:
     return max(picked, key=lambda a: RANK[a.mode])
 
 
-async def suggestion_conflict(conn: Any, sid: int) -> Exception:
+async def suggestion_conflict(conn: Conn, sid: int) -> Exception:
     """The error for deciding suggestion ``sid`` that is gone or already decided."""
     row = await store.get_suggestion(conn, sid)
     if row is None:

@@ -15,16 +15,17 @@ from dispatch_center.background import BackgroundLoop
 from dispatch_center.center import Center
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import NotFound
-from dispatch_center.modeswitch.common import change_summary, iso, top_mode
+from dispatch_center.modeswitch.common import Modes, Row, change_summary, iso, top_mode
 from dispatch_center.modeswitch.effects import apply_to_open_orders
 from dispatch_center.modeswitch.state import after_commit, mode_view, refresh
 from dispatch_center.modeswitch.suggestions import end_expired_warnings
 from dispatch_center.modeswitch.switching import switch
 from dispatch_center.store import changes
 from dispatch_center.store import modes as store
+from dispatch_center.store.modes import Conn
 from modes.holidays import propose_windows
 from modes.policy import ModeName
-from modes.scope import SwitchRequest, due_transitions, mode_map, next_transition
+from modes.scope import SwitchRequest, Transition, due_transitions, mode_map, next_transition
 
 SCHEDULER = Principal("scheduler", Role.admin)
 SCHEDULER_TICK = 1.0
@@ -39,62 +40,74 @@ async def run_due(center: Center) -> int:
     due = due_transitions(center.modes.declarations, now)
     if not due:
         return 0
-    applied = 0
-    groups: dict[datetime, list[Any]] = {}
+    groups: dict[datetime, list[Transition]] = {}
     for t in due:
         groups.setdefault(t.at, []).append(t)
+    applied = 0
     for at, transitions in sorted(groups.items()):
-        decls = list(center.modes.declarations)
-        before = mode_map(center.modes.counties, decls, at - timedelta(microseconds=1))
-        after = mode_map(center.modes.counties, decls, at)
-        async with center.db.connection() as conn, conn.transaction():
-            claimed = []
-            for t in transitions:
-                row = await store.claim_transition(conn, t.declaration.id, t.kind)
-                if row is None:
-                    continue
-                claimed.append(t)
-                d = t.declaration
-                entry = await store.insert_history(
-                    conn,
-                    {
-                        "at": now,
-                        "action": t.kind,
-                        "actor": "scheduler",
-                        "role": "system",
-                        "from_mode": top_mode(before, d.scope).mode.value,
-                        "to_mode": d.mode.value if t.kind == "start" else ModeName.normal.value,
-                        "emergency_type": d.emergency_type.value if d.emergency_type else None,
-                        "scope": sorted(d.scope) if d.scope is not None else None,
-                        "reason": d.reason,
-                        "starts_at": d.starts_at,
-                        "ends_at": d.ends_at,
-                        "status": "active" if t.kind == "start" else "ended",
-                        "declaration_id": d.id,
-                        "data": {
-                            "changes": change_summary(before, after),
-                            "scheduled_at": iso(t.at),
-                        },
-                    },
-                )
-            if not claimed:
-                continue
-            change = await changes.append_change(
-                conn,
-                now,
-                "mode.changed",
-                str(entry["id"]),
-                {
-                    "mode": mode_view(center, now),
-                    "action": "scheduled",
-                    "actor": "scheduler",
-                    "history_id": str(entry["id"]),
-                },
-            )
-        applied += len(claimed)
-        await after_commit(center, change)
-        await apply_to_open_orders(center, SCHEDULER, before, after, now)
+        applied += await _apply_due(center, at, transitions, now)
     return applied
+
+
+async def _apply_due(
+    center: Center, at: datetime, transitions: list[Transition], now: datetime
+) -> int:
+    """Apply the transitions due at ``at`` that no other worker claimed; how many."""
+    decls = list(center.modes.declarations)
+    before = mode_map(center.modes.counties, decls, at - timedelta(microseconds=1))
+    after = mode_map(center.modes.counties, decls, at)
+    async with center.db.connection() as conn, conn.transaction():
+        claimed: list[Row] = []
+        for t in transitions:
+            entry = await _claim(conn, t, before, after, now)
+            if entry is not None:
+                claimed.append(entry)
+        if not claimed:
+            return 0
+        history_id = str(claimed[-1]["id"])
+        change = await changes.append_change(
+            conn,
+            now,
+            "mode.changed",
+            history_id,
+            {
+                "mode": mode_view(center, now),
+                "action": "scheduled",
+                "actor": SCHEDULER.username,
+                "history_id": history_id,
+            },
+        )
+    await after_commit(center, change)
+    await apply_to_open_orders(center, SCHEDULER, before, after, now)
+    return len(claimed)
+
+
+async def _claim(
+    conn: Conn, t: Transition, before: Modes, after: Modes, now: datetime
+) -> Row | None:
+    """Claim one transition and record it in the history (None: another worker has it)."""
+    if await store.claim_transition(conn, t.declaration.id, t.kind) is None:
+        return None
+    d = t.declaration
+    return await store.insert_history(
+        conn,
+        {
+            "at": now,
+            "action": t.kind,
+            "actor": SCHEDULER.username,
+            "role": "system",
+            "from_mode": top_mode(before, d.scope).mode.value,
+            "to_mode": d.mode.value if t.kind == "start" else ModeName.normal.value,
+            "emergency_type": d.emergency_type.value if d.emergency_type else None,
+            "scope": sorted(d.scope) if d.scope is not None else None,
+            "reason": d.reason,
+            "starts_at": d.starts_at,
+            "ends_at": d.ends_at,
+            "status": "active" if t.kind == "start" else "ended",
+            "declaration_id": d.id,
+            "data": {"changes": change_summary(before, after), "scheduled_at": iso(t.at)},
+        },
+    )
 
 
 class ModeScheduler(BackgroundLoop):

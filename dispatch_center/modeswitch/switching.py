@@ -8,7 +8,8 @@ and announce it; then apply it to the open orders.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,8 @@ from dispatch_center.center import Center
 from dispatch_center.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch_center.modeswitch.common import (
     KEEP_ENDED,
+    Modes,
+    Row,
     change_summary,
     declaration_of,
     suggestion_conflict,
@@ -26,9 +29,11 @@ from dispatch_center.modeswitch.effects import apply_to_open_orders
 from dispatch_center.modeswitch.state import after_commit, mode_view, state_view
 from dispatch_center.store import changes
 from dispatch_center.store import modes as store
+from dispatch_center.store.changes import Change
+from dispatch_center.store.modes import Conn
 from modes.authority import NotAllowed, check_declare, may_end
 from modes.policy import ModeName
-from modes.scope import Declaration, SwitchRequest, mode_map, plan_switch
+from modes.scope import Declaration, SwitchPlan, SwitchRequest, mode_map, plan_switch
 
 
 def validate(center: Center, req: SwitchRequest, now: datetime) -> SwitchRequest:
@@ -70,6 +75,44 @@ def validate(center: Center, req: SwitchRequest, now: datetime) -> SwitchRequest
     return replace(req, reason=req.reason.strip())
 
 
+@dataclass(frozen=True)
+class _Draft:
+    """A validated, planned switch, as its transaction writes it."""
+
+    who: Principal
+    req: SwitchRequest
+    plan: SwitchPlan
+    now: datetime
+    suggestion_id: int | None
+
+    @property
+    def immediate(self) -> bool:
+        return self.plan.at <= self.now
+
+    @property
+    def action(self) -> str:
+        if not self.immediate:
+            return "schedule"
+        return "declare" if self.req.mode is not ModeName.normal else "end"
+
+    @property
+    def status(self) -> str:
+        if not self.immediate:
+            return "scheduled"
+        return "active" if self.req.mode is not ModeName.normal else "ended"
+
+
+@dataclass(frozen=True)
+class _Written:
+    """What the transaction wrote, for the steps after the commit."""
+
+    entry: Row
+    change: Change
+    declarations: tuple[Declaration, ...]
+    before: Modes
+    after: Modes
+
+
 async def switch(
     center: Center,
     who: Principal,
@@ -86,127 +129,179 @@ async def switch(
     now = center.now()
     req = validate(center, req, now)
     if not authorised:
-        try:
-            check_declare(who.role, req.mode, req.emergency_type)
-        except NotAllowed as exc:
-            raise Forbidden(str(exc)) from exc
+        _check_role(who, req)
+    async with center.db.connection() as conn, conn.transaction():
+        await store.lock_switches(conn)
+        if suggestion_id is not None:
+            await _take_suggestion(conn, suggestion_id, who, now)
+        decls = [declaration_of(r) for r in await store.live_declarations(conn, now - KEEP_ENDED)]
+        plan = plan_switch(req, decls, now, center.modes.counties, _ender(who, authorised))
+        if plan.noop and suggestion_id is None:
+            return {"changed": False, "mode": mode_view(center, now), "history_id": None}
+        draft = _Draft(who, req, plan, now, suggestion_id)
+        written = await _write(conn, center, draft, decls)
+    await after_commit(center, written.change, written.declarations)
+    effects: dict[str, Any] = {}
+    if draft.immediate:
+        effects = await apply_to_open_orders(center, who, written.before, written.after, now)
+    return {
+        "changed": True,
+        "mode": mode_view(center),
+        "history_id": str(written.entry["id"]),
+        "orders": effects,
+    }
+
+
+def _check_role(who: Principal, req: SwitchRequest) -> None:
+    """Raise :class:`Forbidden` unless ``who`` may declare what ``req`` asks."""
+    try:
+        check_declare(who.role, req.mode, req.emergency_type)
+    except NotAllowed as exc:
+        raise Forbidden(str(exc)) from exc
+
+
+def _ender(who: Principal, authorised: bool) -> Callable[[Declaration], bool]:
+    """Whether the switch may end a declaration in its way."""
 
     def ender(d: Declaration) -> bool:
         return authorised or may_end(who.role, d)
 
-    async with center.db.connection() as conn, conn.transaction():
-        await store.lock_switches(conn)
-        if suggestion_id is not None:
-            decided = await store.decide_suggestion(
-                conn, suggestion_id, "accepted", who.username, now, None
-            )
-            if decided is None:
-                raise await suggestion_conflict(conn, suggestion_id)
-        rows = await store.live_declarations(conn, now - KEEP_ENDED)
-        decls = [declaration_of(r) for r in rows]
-        plan = plan_switch(req, decls, now, center.modes.counties, ender)
-        if plan.noop and suggestion_id is None:
-            return {"changed": False, "mode": mode_view(center, now), "history_id": None}
-        immediate = plan.at <= now
-        before = mode_map(center.modes.counties, decls, plan.at)
-        ended: dict[int, Declaration] = {}
-        for d, at in plan.end:
-            row = await store.end_declaration(conn, d.id, at, who.username)
-            if row is not None:
-                if immediate:
-                    await store.claim_transition(conn, d.id, "end")
-                ended[d.id] = declaration_of(row)
-        created: list[Declaration] = []
-        for n in plan.create:
-            row = await store.insert_declaration(
-                conn,
-                {
-                    "mode": n.mode.value,
-                    "emergency_type": n.emergency_type.value if n.emergency_type else None,
-                    "scope": sorted(n.scope) if n.scope is not None else None,
-                    "starts_at": n.starts_at,
-                    "ends_at": n.ends_at,
-                    "declared_by": who.username,
-                    "declared_role": who.role.value,
-                    "declared_at": now,
-                    "reason": n.reason if n.continues is None else req.reason,
-                    "continues": n.continues,
-                    "suggestion_id": suggestion_id,
-                    "start_applied": immediate,
-                },
-            )
-            created.append(declaration_of(row))
-        after_decls = [ended.get(d.id, d) for d in decls] + created
-        after = mode_map(center.modes.counties, after_decls, plan.at)
-        action = (
-            ("declare" if req.mode is not ModeName.normal else "end") if immediate else "schedule"
-        )
-        primary = next((c for c in created if c.mode is req.mode), None)
-        entry = await store.insert_history(
+    return ender
+
+
+async def _take_suggestion(conn: Conn, sid: int, who: Principal, now: datetime) -> None:
+    """Mark the suggestion accepted, or raise when someone decided it first."""
+    decided = await store.decide_suggestion(conn, sid, "accepted", who.username, now, None)
+    if decided is None:
+        raise await suggestion_conflict(conn, sid)
+
+
+async def _write(conn: Conn, center: Center, draft: _Draft, decls: list[Declaration]) -> _Written:
+    """Write the planned switch: declarations ended and made, history, change log."""
+    counties = center.modes.counties
+    before = mode_map(counties, decls, draft.plan.at)
+    ended = await _end_declarations(conn, draft)
+    created = await _create_declarations(conn, draft)
+    declarations = tuple([ended.get(d.id, d) for d in decls] + created)
+    after = mode_map(counties, declarations, draft.plan.at)
+    primary = next((c for c in created if c.mode is draft.req.mode), None)
+    entry = await _record(conn, draft, before, after, ended, created, primary)
+    if draft.suggestion_id is not None:
+        await _record_acceptance(conn, draft, draft.suggestion_id, primary)
+    # The new state's view, built without installing it: that waits for the commit.
+    view = state_view(replace(center.modes, declarations=declarations), draft.now)
+    change = await changes.append_change(
+        conn,
+        draft.now,
+        "mode.changed" if draft.immediate else "mode.scheduled",
+        str(entry["id"]),
+        {
+            "mode": view,
+            "action": draft.action,
+            "actor": draft.who.username,
+            "history_id": str(entry["id"]),
+        },
+    )
+    return _Written(entry, change, declarations, before, after)
+
+
+async def _end_declarations(conn: Conn, draft: _Draft) -> dict[int, Declaration]:
+    """End the declarations the plan ends; the ended ones by id."""
+    ended: dict[int, Declaration] = {}
+    for d, at in draft.plan.end:
+        row = await store.end_declaration(conn, d.id, at, draft.who.username)
+        if row is not None:
+            if draft.immediate:
+                await store.claim_transition(conn, d.id, "end")
+            ended[d.id] = declaration_of(row)
+    return ended
+
+
+async def _create_declarations(conn: Conn, draft: _Draft) -> list[Declaration]:
+    """Insert the declarations the plan makes."""
+    created: list[Declaration] = []
+    for n in draft.plan.create:
+        row = await store.insert_declaration(
             conn,
             {
-                "at": now,
-                "action": action,
-                "actor": who.username,
-                "role": who.role.value,
-                "from_mode": top_mode(before, req.scope).mode.value,
-                "to_mode": req.mode.value,
-                "emergency_type": req.emergency_type.value if req.emergency_type else None,
-                "scope": sorted(req.scope) if req.scope is not None else None,
-                "reason": req.reason,
-                "starts_at": plan.at,
-                "ends_at": req.ends_at,
-                "status": ("active" if req.mode is not ModeName.normal else "ended")
-                if immediate
-                else "scheduled",
-                "declaration_id": primary.id if primary else None,
-                "suggestion_id": suggestion_id,
-                "data": {
-                    "changes": change_summary(before, after),
-                    "ended": [str(i) for i in ended],
-                    "created": [str(c.id) for c in created],
-                    "noop": plan.noop,
-                },
+                "mode": n.mode.value,
+                "emergency_type": n.emergency_type.value if n.emergency_type else None,
+                "scope": sorted(n.scope) if n.scope is not None else None,
+                "starts_at": n.starts_at,
+                "ends_at": n.ends_at,
+                "declared_by": draft.who.username,
+                "declared_role": draft.who.role.value,
+                "declared_at": draft.now,
+                "reason": n.reason if n.continues is None else draft.req.reason,
+                "continues": n.continues,
+                "suggestion_id": draft.suggestion_id,
+                "start_applied": draft.immediate,
             },
         )
-        if suggestion_id is not None and primary is not None:
-            await store.link_suggestion(conn, suggestion_id, primary.id)
-        if suggestion_id is not None:
-            await store.insert_history(
-                conn,
-                {
-                    "at": now,
-                    "action": "suggestion.accepted",
-                    "actor": who.username,
-                    "role": who.role.value,
-                    "to_mode": req.mode.value,
-                    "scope": sorted(req.scope) if req.scope else None,
-                    "reason": req.reason,
-                    "status": "accepted",
-                    "suggestion_id": suggestion_id,
-                    "declaration_id": primary.id if primary else None,
-                },
-            )
-        # Held back until the commit: a failed commit must leave this worker's modes alone.
-        after_state = replace(center.modes, declarations=tuple(after_decls))
-        view = state_view(after_state, now)
-        change = await changes.append_change(
-            conn,
-            now,
-            "mode.changed" if immediate else "mode.scheduled",
-            str(entry["id"]),
-            {"mode": view, "action": action, "actor": who.username, "history_id": str(entry["id"])},
-        )
-    await after_commit(center, change, after_state.declarations)
-    effects: dict[str, Any] = {}
-    if immediate:
-        effects = await apply_to_open_orders(center, who, before, after, now)
-    return {
-        "changed": True,
-        "mode": mode_view(center),
-        "history_id": str(entry["id"]),
-        "orders": effects,
-    }
+        created.append(declaration_of(row))
+    return created
+
+
+async def _record(
+    conn: Conn,
+    draft: _Draft,
+    before: Modes,
+    after: Modes,
+    ended: Mapping[int, Declaration],
+    created: list[Declaration],
+    primary: Declaration | None,
+) -> Row:
+    """The switch's history entry."""
+    req = draft.req
+    return await store.insert_history(
+        conn,
+        {
+            "at": draft.now,
+            "action": draft.action,
+            "actor": draft.who.username,
+            "role": draft.who.role.value,
+            "from_mode": top_mode(before, req.scope).mode.value,
+            "to_mode": req.mode.value,
+            "emergency_type": req.emergency_type.value if req.emergency_type else None,
+            "scope": sorted(req.scope) if req.scope is not None else None,
+            "reason": req.reason,
+            "starts_at": draft.plan.at,
+            "ends_at": req.ends_at,
+            "status": draft.status,
+            "declaration_id": primary.id if primary else None,
+            "suggestion_id": draft.suggestion_id,
+            "data": {
+                "changes": change_summary(before, after),
+                "ended": [str(i) for i in ended],
+                "created": [str(c.id) for c in created],
+                "noop": draft.plan.noop,
+            },
+        },
+    )
+
+
+async def _record_acceptance(
+    conn: Conn, draft: _Draft, sid: int, primary: Declaration | None
+) -> None:
+    """Link the accepted suggestion to its declaration and note the acceptance."""
+    if primary is not None:
+        await store.link_suggestion(conn, sid, primary.id)
+    req = draft.req
+    await store.insert_history(
+        conn,
+        {
+            "at": draft.now,
+            "action": "suggestion.accepted",
+            "actor": draft.who.username,
+            "role": draft.who.role.value,
+            "to_mode": req.mode.value,
+            "scope": sorted(req.scope) if req.scope else None,
+            "reason": req.reason,
+            "status": "accepted",
+            "suggestion_id": sid,
+            "declaration_id": primary.id if primary else None,
+        },
+    )
 
 
 async def cancel_scheduled(center: Center, who: Principal, declaration_id: str) -> dict[str, Any]:
