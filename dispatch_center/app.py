@@ -39,7 +39,8 @@ from dispatch_center.demo.story import seed_flood_supervision, seed_story
 from dispatch_center.geography import geofences as geofence_versions
 from dispatch_center.geography.model import default_geography
 from dispatch_center.intake import runtime as feed_service
-from dispatch_center.modeswitch import service as modes
+from dispatch_center.modeswitch.schedule import ModeScheduler
+from dispatch_center.modeswitch.state import start_modes
 from dispatch_center.reference.seed import ensure_demo_accounts, seed_reference
 from dispatch_center.reporting import reports as reports_service
 from dispatch_center.reporting.analysis import RollupWorker
@@ -193,8 +194,8 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         center = await start_center(settings, demo_password=demo_password)
-        await modes.start_modes(center)
-        scheduler = modes.ModeScheduler(center)
+        await start_modes(center)
+        scheduler = ModeScheduler(center)
         scheduler.start()
         app.state.center = center
         app.state.secret_key = center.secret_key

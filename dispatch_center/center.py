@@ -123,7 +123,7 @@ class Center:
     ref: ReferenceData | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(ZoneInfo("Asia/Shanghai")))
     # Policies and declarations of the dispatch modes, swapped whole on every change
-    # (dispatch_center.modeswitch.service keeps it current in each worker).
+    # (dispatch_center.modeswitch.state keeps it current in each worker).
     modes: ModeState = field(default_factory=ModeState)
     runtimes: Runtimes = field(default_factory=Runtimes)
 

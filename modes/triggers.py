@@ -1,7 +1,7 @@
 """Feed conditions that suggest a mode switch: triggers suggest, people decide.
 
 The feed adapters (``feeds/``) turn what they receive into one of the event types
-below and hand it to ``dispatch_center.modeswitch.service.submit_trigger``, which calls
+below and hand it to ``dispatch_center.modeswitch.suggestions.submit_trigger``, which calls
 :func:`evaluate` and records the suggestion. A suggestion carries a ``dedupe_key``: the
 same condition (the same warning area, the same gauge, the same scenic area) raises
 exactly one open suggestion however often the feed repeats it.

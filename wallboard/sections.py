@@ -24,6 +24,7 @@ from typing import Any
 import psycopg
 
 from dispatch_center.center import Center
+from dispatch_center.modeswitch import state as mode_state
 from dispatch_center.store import changes as change_store
 from dispatch_center.store import wallboard as store
 from wallboard.protocol import mask, order_brief
@@ -101,9 +102,7 @@ async def _prepare(center: Center) -> None:
     """Bring in-memory state current *before* the snapshot holds its connection (a
     provider taking a second pool connection inside it could deadlock the pool)."""
     try:
-        from dispatch_center.modeswitch import service as modes
-
-        await modes.refresh(center)
+        await mode_state.refresh(center)
     except Exception as exc:  # modes not available: the mode section says so
         log.debug("modes refresh before snapshot failed: %s", exc)
 
@@ -151,10 +150,8 @@ async def kpi_section(ctx: SnapshotContext) -> dict[str, Any]:
 
 async def mode_section(ctx: SnapshotContext) -> dict[str, Any]:
     """The mode in force (headline, scope, since, the policy's wallboard layout)."""
-    from dispatch_center.modeswitch import service as modes
-
     # In memory, refreshed by build_snapshot just before: no second pool connection here.
-    view: dict[str, Any] = modes.mode_view(ctx.center)
+    view: dict[str, Any] = mode_state.mode_view(ctx.center)
     return view
 
 

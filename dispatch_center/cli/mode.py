@@ -37,13 +37,13 @@ def _when(value: str | None) -> datetime | None:
 
 def _run(job: Callable[[Any], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
     from dispatch_center.app import start_center, stop_center
-    from dispatch_center.modeswitch import service as modes
+    from dispatch_center.modeswitch.state import start_modes
     from dispatch_center.settings import Settings
 
     async def run() -> dict[str, Any]:
         center = await start_center(Settings())
         try:
-            await modes.start_modes(center)
+            await start_modes(center)
             return await job(center)
         finally:
             await stop_center(center)
@@ -79,10 +79,10 @@ def _principal(args: argparse.Namespace) -> Any:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Print the mode in force, per county with ``--json``."""
-    from dispatch_center.modeswitch import service as modes
+    from dispatch_center.modeswitch.state import mode_view
 
     async def job(center: Any) -> dict[str, Any]:
-        return modes.mode_view(center)
+        return mode_view(center)
 
     _print(_run(job), args.json)
     return 0
@@ -90,7 +90,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def _switch(args: argparse.Namespace, starts_at: datetime | None) -> int:
     from dispatch_center.errors import ServiceError
-    from dispatch_center.modeswitch import service as modes
+    from dispatch_center.modeswitch.switching import switch
     from modes.policy import EmergencyType, ModeName
     from modes.scope import SwitchRequest
 
@@ -104,7 +104,7 @@ def _switch(args: argparse.Namespace, starts_at: datetime | None) -> int:
     )
 
     async def job(center: Any) -> dict[str, Any]:
-        return await modes.switch(center, _principal(args), req)
+        return await switch(center, _principal(args), req)
 
     try:
         _print(_run(job), args.json)
@@ -122,10 +122,10 @@ def cmd_set(args: argparse.Namespace) -> int:
 def cmd_schedule(args: argparse.Namespace) -> int:
     """Schedule a switch, or cancel one with ``--cancel ID``."""
     if args.cancel:
-        from dispatch_center.modeswitch import service as modes
+        from dispatch_center.modeswitch.switching import cancel_scheduled
 
         async def job(center: Any) -> dict[str, Any]:
-            return await modes.cancel_scheduled(center, _principal(args), args.cancel)
+            return await cancel_scheduled(center, _principal(args), args.cancel)
 
         print(json.dumps(_run(job)["cancelled"]))
         return 0

@@ -46,7 +46,7 @@ from dispatch_center.core.roles import Role
 from dispatch_center.errors import Forbidden, Invalid, ServiceError, Unauthorized
 from dispatch_center.intake.group_commit import GroupCommit
 from dispatch_center.models import OrderCreate
-from dispatch_center.modeswitch import service as modes
+from dispatch_center.modeswitch import suggestions as modes
 from dispatch_center.orders import service as order_service
 from dispatch_center.store import changes
 from dispatch_center.store import feeds as store

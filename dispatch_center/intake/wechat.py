@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from dispatch_center.center import Center, publish_changes
 from dispatch_center.models import OrderCreate
-from dispatch_center.modeswitch import service as modes
+from dispatch_center.modeswitch import new_orders as modes
 from dispatch_center.orders.routing import route_new_order
 from dispatch_center.store import feeds as store
 from dispatch_center.store import orders as order_store

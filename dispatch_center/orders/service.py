@@ -20,7 +20,7 @@ from dispatch_center.core.privacy import phone_for_role
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch_center.models import OrderAction, OrderCreate
-from dispatch_center.modeswitch import service as modes
+from dispatch_center.modeswitch import new_orders as modes
 from dispatch_center.orders.routing import route_new_order
 from dispatch_center.store import orders as store
 from dispatch_center.store.orders import OrderFilter, TimelineEntry

@@ -117,7 +117,7 @@ def test_reminder_kinds(
 
 
 def test_thresholds_from_each_bundled_policy() -> None:
-    from dispatch_center.modeswitch.service import read_policies
+    from dispatch_center.modeswitch.policies import read_policies
     from modes.policy import ModeName
 
     policies = read_policies(None, None, None)

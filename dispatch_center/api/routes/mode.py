@@ -11,7 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import Admin, AnyUser, CenterDep, CenterStaff, require
 from dispatch_center.core.roles import Role
-from dispatch_center.modeswitch import service as modes
+from dispatch_center.modeswitch import (
+    history,
+    policies,
+    schedule,
+    state,
+    suggestions,
+    switching,
+)
 from modes.policy import EmergencyType, ModeName
 from modes.scope import SwitchRequest
 
@@ -64,13 +71,13 @@ class Decision(BaseModel):
 @router.get("")
 async def get_mode(center: CenterDep, who: AnyUser) -> dict[str, Any]:
     """The mode in force: ``mode``, ``since``, ``by``, ``reason``, per county, schedule."""
-    return modes.mode_view(center)
+    return state.mode_view(center)
 
 
 @router.post("")
 async def set_mode(center: CenterDep, who: Switcher, body: ModeSwitchCreate) -> dict[str, Any]:
     """Switch (or schedule); asking for the mode already in force is a no-op."""
-    return await modes.switch(center, who, body.request())
+    return await switching.switch(center, who, body.request())
 
 
 @router.get("/history")
@@ -81,13 +88,13 @@ async def get_history(
     before_id: Annotated[int | None, Query(ge=1)] = None,
 ) -> dict[str, Any]:
     """Every switch, schedule, start, end and suggestion decision, newest first."""
-    return await modes.history(center, limit, before_id)
+    return await history.history(center, limit, before_id)
 
 
 @router.get("/schedule")
 async def get_schedule(center: CenterDep, who: CenterStaff) -> dict[str, Any]:
     """Declarations in force and still to start, and the next start or end."""
-    return modes.schedule_view(center)
+    return schedule.schedule_view(center)
 
 
 @router.post("/schedule")
@@ -95,13 +102,13 @@ async def schedule_mode(
     center: CenterDep, who: Switcher, body: ModeScheduleCreate
 ) -> dict[str, Any]:
     """Schedule a switch for ``starts_at`` (optionally ending at ``ends_at``)."""
-    return await modes.switch(center, who, body.request())
+    return await switching.switch(center, who, body.request())
 
 
 @router.delete("/schedule/{declaration_id}")
 async def cancel_schedule(center: CenterDep, who: Switcher, declaration_id: str) -> dict[str, Any]:
     """Cancel a declaration that has not started."""
-    return await modes.cancel_scheduled(center, who, declaration_id)
+    return await switching.cancel_scheduled(center, who, declaration_id)
 
 
 @router.get("/suggestions")
@@ -111,7 +118,7 @@ async def get_suggestions(
     status: Annotated[str | None, Query(pattern="^(open|accepted|dismissed|withdrawn)$")] = None,
 ) -> dict[str, Any]:
     """Suggestions raised by feed triggers, newest first."""
-    return await modes.list_suggestions(center, status)
+    return await suggestions.list_suggestions(center, status)
 
 
 @router.post("/suggestions/{suggestion_id}/accept")
@@ -122,7 +129,9 @@ async def accept_suggestion(
     body: Annotated[Decision | None, Body()] = None,
 ) -> dict[str, Any]:
     """One click: switch as suggested (recorded with who accepted)."""
-    return await modes.accept_suggestion(center, who, suggestion_id, (body or Decision()).note)
+    return await suggestions.accept_suggestion(
+        center, who, suggestion_id, (body or Decision()).note
+    )
 
 
 @router.post("/suggestions/{suggestion_id}/dismiss")
@@ -133,7 +142,9 @@ async def dismiss_suggestion(
     body: Annotated[Decision | None, Body()] = None,
 ) -> dict[str, Any]:
     """One click: dismiss (recorded with who dismissed and why)."""
-    return await modes.dismiss_suggestion(center, who, suggestion_id, (body or Decision()).note)
+    return await suggestions.dismiss_suggestion(
+        center, who, suggestion_id, (body or Decision()).note
+    )
 
 
 @router.post("/triggers")
@@ -141,19 +152,19 @@ async def submit_trigger(
     center: CenterDep, who: Admin, event: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
     """Evaluate a feed event by hand (feeds call the service in-process)."""
-    return {"suggestion": await modes.submit_trigger(center, event)}
+    return {"suggestion": await suggestions.submit_trigger(center, event)}
 
 
 @router.get("/policies")
 async def get_policies(center: CenterDep, who: AnyUser) -> dict[str, Any]:
     """The policies in force (the wallboard reads its layout here)."""
-    return modes.policies_view(center)
+    return policies.policies_view(center)
 
 
 @router.post("/policies/reload")
 async def reload_policies(center: CenterDep, who: Admin) -> dict[str, Any]:
     """Re-read the policy files; a bad one is refused (422) and the running policies stay."""
-    return await modes.reload_policies(center, who)
+    return await policies.reload_policies(center, who)
 
 
 @router.get("/holiday-windows")
@@ -164,7 +175,7 @@ async def get_holiday_windows(
     days: Annotated[int, Query(ge=1, le=800)] = 366,
 ) -> dict[str, Any]:
     """Holiday-mode windows proposed from the statutory calendar."""
-    return modes.holiday_windows(center, start, days)
+    return schedule.holiday_windows(center, start, days)
 
 
 @router.post("/holiday-windows/{key}/confirm")
@@ -172,4 +183,4 @@ async def confirm_holiday_window(
     center: CenterDep, who: HolidayHQ, key: str, body: Annotated[Decision | None, Body()] = None
 ) -> dict[str, Any]:
     """The holiday HQ confirms a proposed window: holiday mode is scheduled for it."""
-    return await modes.confirm_holiday_window(center, who, key, (body or Decision()).note)
+    return await schedule.confirm_holiday_window(center, who, key, (body or Decision()).note)
