@@ -16,7 +16,7 @@ import orjson
 from dispatch_center.center import Center
 from dispatch_center.intake import wechat as wechat_service
 from dispatch_center.intake.ingest import ChannelSource, Decoded
-from dispatch_center.store import feeds as store
+from dispatch_center.store import channels as channel_store
 from feeds.base import Normalized, OrderDraft, PayloadError
 from feeds.channels import email as email_channel
 from feeds.channels import letter as letter_channel
@@ -40,7 +40,7 @@ def _voice_validate(payload: bytes, at: datetime) -> Normalized | None:
 async def _voice_decode(center: Center, payload: bytes, at: datetime) -> Decoded:
     call = voice_channel.CallLog().apply(payload)
     async with center.db.connection() as conn:
-        await store.voice_merge(
+        await channel_store.voice_merge(
             conn,
             {
                 "call_id": call.call_id,
@@ -69,7 +69,7 @@ def _voice_form_validate(payload: bytes, at: datetime) -> Normalized | None:
 async def _voice_form_decode(center: Center, payload: bytes, at: datetime) -> Decoded:
     call_id, form = _form_call(payload)
     async with center.db.connection() as conn:
-        row = await store.voice_call(conn, call_id)
+        row = await channel_store.voice_call(conn, call_id)
     if row is None:  # the form came before the CTI events: the call is what the form says
         call = voice_channel.Call(
             call_id, str(form.get("caller") or form.get("phone") or ""), rang_at=at
@@ -164,7 +164,7 @@ async def _sms_decode(center: Center, payload: bytes, at: datetime) -> Decoded:
         return Decoded([sms_channel.sms_to_draft(msg)])
     key = {"sender": part.sender, "dest": part.dest, "ref": part.ref, "total": part.total}
     async with center.db.connection() as conn, conn.transaction():
-        rows = await store.sms_add_part(
+        rows = await channel_store.sms_add_part(
             conn,
             {
                 **key,
@@ -181,7 +181,7 @@ async def _sms_decode(center: Center, payload: bytes, at: datetime) -> Decoded:
     async def release(made: list[tuple[OrderDraft, Row | None]]) -> None:
         if all(view is not None for _, view in made):
             async with center.db.connection() as conn:
-                await store.sms_release(conn, part.sender, part.dest, part.ref, part.total)
+                await channel_store.sms_release(conn, part.sender, part.dest, part.ref, part.total)
 
     return Decoded([sms_channel.sms_to_draft(msg)], after=release)
 
@@ -192,7 +192,7 @@ async def sms_sweep(center: Center, create: Any) -> int:
     ``create(system, draft)`` makes the order (the ingest's ``create_order``).
     """
     async with center.db.connection() as conn:
-        rows = await store.sms_stale(conn, center.now() - SMS_TIMEOUT)
+        rows = await channel_store.sms_stale(conn, center.now() - SMS_TIMEOUT)
     groups: dict[tuple[str, str, int, int], list[Row]] = {}
     for r in rows:
         groups.setdefault((r["sender"], r["dest"], r["ref"], r["total"]), []).append(r)
@@ -201,7 +201,7 @@ async def sms_sweep(center: Center, create: Any) -> int:
         view = await create("sms", sms_channel.sms_to_draft(msg))
         if view is not None:
             async with center.db.connection() as conn:
-                await store.sms_release(conn, sender, dest, ref, total)
+                await channel_store.sms_release(conn, sender, dest, ref, total)
     return len(groups)
 
 

@@ -48,8 +48,9 @@ from dispatch_center.intake.group_commit import GroupCommit
 from dispatch_center.models import OrderCreate
 from dispatch_center.modeswitch import service as modes
 from dispatch_center.orders import service as order_service
-from dispatch_center.store import changes
-from dispatch_center.store import feeds as store
+from dispatch_center.store import changes, feed_events
+from dispatch_center.store import channels as channel_store
+from dispatch_center.store import intake as intake_store
 from dispatch_center.store.changes import Change
 from feeds.base import FeedEvent, Layer, Normalized, OrderDraft, PayloadError
 from feeds.registry import Catalogue
@@ -288,7 +289,7 @@ class Ingest:
             self._tasks.append(asyncio.create_task(self._claim_loop(), name="ingest-claim"))
         else:
             async with self.center.db.connection() as conn:
-                self._recover_upto = await store.intake_max_id(conn)
+                self._recover_upto = await intake_store.intake_max_id(conn)
             for n in range(self.workers):
                 self._tasks.append(asyncio.create_task(self._queue_consumer(), name=f"ingest-{n}"))
             self._tasks.append(asyncio.create_task(self._recover(), name="ingest-recover"))
@@ -328,7 +329,7 @@ class Ingest:
                 rate, burst, max_bytes = s.feed_rate_per_s, s.feed_burst, s.feed_max_bytes
                 if system in limits:
                     rate, burst, max_bytes = parse_limit(limits[system], rate, burst, max_bytes)
-                await store.upsert_source(
+                await intake_store.upsert_source(
                     conn,
                     system,
                     key_hash=key_hash(key) if key else None,
@@ -337,7 +338,7 @@ class Ingest:
                     burst=burst,
                     max_bytes=min(max_bytes, s.max_body_bytes),
                 )
-            rows = await store.list_sources(conn)
+            rows = await intake_store.list_sources(conn)
         self.sources = {
             r["system"]: Source(
                 r["system"],
@@ -490,7 +491,7 @@ class Ingest:
         if _replaying.get():
             return None
         async with self.center.db.connection() as conn:
-            dead = await store.dead_letter_insert(
+            dead = await intake_store.dead_letter_insert(
                 conn, system, at, content_type, payload, str(exc), exc.field
             )
         got = _accepted.get()
@@ -539,7 +540,7 @@ class Ingest:
     async def _write_intake(self, items: Sequence[QueueItem]) -> list[int]:
         """Make a group of accepted payloads durable in one transaction (group commit)."""
         async with self.center.db.connection() as conn, conn.transaction():
-            return await store.intake_insert_many(
+            return await intake_store.intake_insert_many(
                 conn, [(i.system, i.received_at, i.content_type, i.payload) for i in items]
             )
 
@@ -559,7 +560,7 @@ class Ingest:
                     if item.intake_id is not None and error != "retry"
                 ]
                 async with self.center.db.connection() as conn, conn.transaction():
-                    await store.intake_finish_many(conn, finished)
+                    await intake_store.intake_finish_many(conn, finished)
                 for item, error in done:
                     if error == "retry":
                         await asyncio.sleep(min(30.0, 0.5 * 2**item.attempts))
@@ -578,7 +579,7 @@ class Ingest:
         last = 0
         while True:
             async with self.center.db.connection() as conn:
-                rows = await store.intake_pending(conn, last, self._recover_upto, 500)
+                rows = await intake_store.intake_pending(conn, last, self._recover_upto, 500)
             if not rows:
                 return
             for r in rows:
@@ -695,7 +696,7 @@ class Ingest:
     async def process_batch(self, batch: Sequence[QueueItem]) -> None:
         """Process queued payloads: events in one transaction, then orders and triggers."""
         outcomes = []
-        rows: list[store.EventRow] = []
+        rows: list[feed_events.EventRow] = []
         for n, item in enumerate(batch):
             if n % YIELD_EVERY == YIELD_EVERY - 1:
                 # Decoding a batch is pure CPU; the same event loop sends the wall's deltas
@@ -715,10 +716,10 @@ class Ingest:
         logged: list[Change] = []
         async with self.center.db.connection() as conn, conn.transaction():
             received = max((i.received_at for i in batch), default=now)
-            fresh = await store.record_events(conn, rows, received)
+            fresh = await feed_events.record_events(conn, rows, received)
             self.stats.events_new += len(fresh)
             self.stats.events_duplicate += len(rows) - len(fresh)
-            by_system: dict[str, list[store.EventRow]] = {}
+            by_system: dict[str, list[feed_events.EventRow]] = {}
             for r in fresh:
                 by_system.setdefault(r.system, []).append(r)
             for system, evs in by_system.items():
@@ -821,7 +822,7 @@ class Ingest:
                     if not target.exists():
                         await asyncio.to_thread(target.write_bytes, att.content)
                     path, size = str(target), len(att.content)
-                await store.attachment_insert(
+                await channel_store.attachment_insert(
                     conn,
                     source=source,
                     source_id=source_id,
@@ -834,7 +835,7 @@ class Ingest:
                 )
             rec = draft.extra.get("recording_url")
             if rec:
-                await store.attachment_insert(
+                await channel_store.attachment_insert(
                     conn,
                     source=source,
                     source_id=source_id,
@@ -988,10 +989,10 @@ def layer_key(layer: Layer, thing: str) -> str:
     return f"{layer}:{thing}"
 
 
-def event_row(event: FeedEvent) -> store.EventRow:
+def event_row(event: FeedEvent) -> feed_events.EventRow:
     """A normalized event as a row."""
     area = event.area.to_geojson() if event.area is not None and event.area.polygons else None
-    return store.EventRow(
+    return feed_events.EventRow(
         system=event.system,
         source_id=event.source_id,
         key=state_key(event),
@@ -1021,7 +1022,7 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-def change_view(r: store.EventRow) -> dict[str, Any]:
+def change_view(r: feed_events.EventRow) -> dict[str, Any]:
     """The wall's view of a new event (change-log payload)."""
     return {
         "system": r.system,

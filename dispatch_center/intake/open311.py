@@ -23,7 +23,7 @@ from dispatch_center.errors import Invalid
 from dispatch_center.intake.ingest import Ingest, key_hash
 from dispatch_center.models import OrderCreate
 from dispatch_center.orders import service as order_service
-from dispatch_center.store import feeds as store
+from dispatch_center.store import channels as channel_store
 from dispatch_center.store import orders as order_store
 from feeds import open311 as spec
 
@@ -79,7 +79,7 @@ async def post_request(
         raise spec.Open311Error([(400, f"request refused: {exc}")]) from exc
     token = secrets.token_urlsafe(12)
     async with center.db.connection() as conn:
-        await store.open311_token_insert(conn, token, int(view["id"]))
+        await channel_store.open311_token_insert(conn, token, int(view["id"]))
     reply_by = (view.get("deadlines") or {}).get("reply_by")
     notice = f"工单 {view['number']} 已受理，将于 {reply_by} 前答复" if reply_by else None
     return spec.post_response(
@@ -106,7 +106,7 @@ async def get_requests(center: Center, params: Mapping[str, str]) -> list[dict[s
     if q.service_request_ids and not ids:
         return []
     async with center.db.connection() as conn:
-        rows = await store.open311_orders(
+        rows = await channel_store.open311_orders(
             conn,
             ids=ids,
             codes=q.service_codes,
@@ -135,7 +135,7 @@ async def get_request(center: Center, request_id: str) -> list[dict[str, Any]]:
 async def get_token(center: Center, token: str) -> list[dict[str, Any]]:
     """``GET tokens/{token}``."""
     async with center.db.connection() as conn:
-        row = await store.open311_token(conn, token)
+        row = await channel_store.open311_token(conn, token)
     if row is None:
         raise spec.Open311Error([(404, f"token {token} was not found")])
     return spec.token_response(token, str(row["order_id"]))

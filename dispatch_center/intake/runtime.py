@@ -32,8 +32,8 @@ from dispatch_center.intake import police110 as linkage
 from dispatch_center.intake.channels import CHANNELS, sms_sweep
 from dispatch_center.intake.ingest import Ingest, layer_key
 from dispatch_center.intake.poll import http_fetcher
-from dispatch_center.store import changes
-from dispatch_center.store import feeds as store
+from dispatch_center.store import changes, feed_events
+from dispatch_center.store import intake as intake_store
 from feeds.base import Layer
 from feeds.health import MergedHealth, WorkerHealth, merge, worker_row
 
@@ -129,7 +129,7 @@ def configure_polls(center: Center, st: _FeedState) -> None:
     async def claim(system: str, seconds: float) -> bool:
         now = center.now()
         async with center.db.connection() as conn:
-            return await store.poll_claim(
+            return await intake_store.poll_claim(
                 conn, system, worker, now, now + timedelta(seconds=seconds)
             )
 
@@ -148,7 +148,7 @@ async def stop_feeds(center: Center) -> None:
         await write_health(center, st, force=True)
         if st.ingest.runner.fetchers:
             async with center.db.connection() as conn:
-                await store.poll_release(conn, st.ingest.consumer_name)
+                await intake_store.poll_release(conn, st.ingest.consumer_name)
     except Exception as exc:  # stopping must finish even with the database gone
         log.warning("feed health not written at stop: %s", exc)
     if st.http is not None:
@@ -172,9 +172,9 @@ async def write_health(center: Center, st: _FeedState, *, force: bool = False) -
     worker = st.ingest.consumer_name
     rows = [vars(worker_row(h, worker, now)) for h in todo]
     async with center.db.connection() as conn, conn.transaction():
-        await store.health_write(conn, rows)
+        await intake_store.health_write(conn, rows)
         if beat:
-            await store.health_prune(conn, now - HEALTH_FORGET_AFTER)
+            await intake_store.health_prune(conn, now - HEALTH_FORGET_AFTER)
     for h in todo:
         st.written[h.system] = h.version
     if beat or force:
@@ -186,7 +186,7 @@ async def merged_health(center: Center, st: _FeedState) -> dict[str, MergedHealt
     """Every feed's health across all workers, with this worker's current state in it."""
     now = center.now()
     async with center.db.connection() as conn:
-        stored = await store.health_rows(conn)
+        stored = await intake_store.health_rows(conn)
     me = st.ingest.consumer_name
     runner = st.ingest.runner
     # This worker's own row may be a few seconds old in the table: use the live one.
@@ -265,7 +265,7 @@ async def publish_health(center: Center, st: _FeedState) -> int | None:
         # Every worker sees the same merged change; the shared record lets only the first
         # one announce it.
         fresh = set(
-            await store.announce_health(
+            await intake_store.announce_health(
                 conn, {h["system"]: h["status"] for h in changed}, center.now()
             )
         )
@@ -329,7 +329,7 @@ def _layer_entry(r: Row) -> Row:
 
 async def _refresh_layers(center: Center, st: _FeedState) -> None:
     async with center.db.connection() as conn:
-        rows = await store.layer_state(conn, center.now() - LAYER_WINDOW)
+        rows = await feed_events.layer_state(conn, center.now() - LAYER_WINDOW)
     st.layers = {(r["system"], r["key"]): _layer_entry(r) for r in rows}
 
 
@@ -356,7 +356,7 @@ def flood_alert_standing(center: Center, system: str, station: str) -> bool:
     return not (entry.get("values") or {}).get("ended")
 
 
-def layers_changed(center: Center, rows: Sequence[store.EventRow]) -> None:
+def layers_changed(center: Center, rows: Sequence[feed_events.EventRow]) -> None:
     """Fold newly stored events into this process's copy of the live layers."""
     st = _RUNNING.get(id(center))
     if st is None:
@@ -450,7 +450,7 @@ async def list_dead_letters(
 ) -> dict[str, Any]:
     """Dead letters, newest first (open ones unless ``include_replayed``)."""
     async with center.db.connection() as conn:
-        rows = await store.dead_letters(
+        rows = await intake_store.dead_letters(
             conn, system=system, include_replayed=include_replayed, before_id=before_id, limit=limit
         )
     items = [dead_letter_view(r) for r in rows]
@@ -468,7 +468,7 @@ async def replay_dead_letter(center: Center, dead_id: int, fixed: bytes | None) 
     """
     ingest = ingest_of(center)
     async with center.db.connection() as conn:
-        row = await store.dead_letter_get(conn, dead_id)
+        row = await intake_store.dead_letter_get(conn, dead_id)
     if row is None:
         raise NotFound(f"no dead letter {dead_id}")
     if row["replayed_at"] is not None:
@@ -478,7 +478,7 @@ async def replay_dead_letter(center: Center, dead_id: int, fixed: bytes | None) 
     payload = fixed if fixed else bytes(row["payload"])
     got = await ingest.accept(row["system"], payload, row["content_type"], replay=True)
     async with center.db.connection() as conn:
-        await store.dead_letter_replayed(
+        await intake_store.dead_letter_replayed(
             conn, dead_id, center.now(), "replayed (corrected payload)" if fixed else "replayed"
         )
     return {**got, "dead_letter_id": str(dead_id)}

@@ -22,7 +22,7 @@ from dispatch_center.center import Center, publish_changes
 from dispatch_center.models import OrderCreate
 from dispatch_center.modeswitch import service as modes
 from dispatch_center.orders.routing import route_new_order
-from dispatch_center.store import feeds as store
+from dispatch_center.store import channels as channel_store
 from dispatch_center.store import orders as order_store
 from dispatch_center.store.orders import TimelineEntry
 from feeds.channels.wechat import WeChatMessage, to_draft
@@ -43,11 +43,11 @@ async def handle_message(center: Center, msg: WeChatMessage) -> Row | None:
     window = timedelta(seconds=center.settings.wechat_fold_window_s)
     folded: Row | None = None
     async with center.db.connection() as conn, conn.transaction():
-        await store.wechat_lock(conn, msg.openid)
-        if await store.wechat_message(conn, msg.msg_id) is not None:
+        await channel_store.wechat_lock(conn, msg.openid)
+        if await channel_store.wechat_message(conn, msg.msg_id) is not None:
             return None
         order = (
-            await store.wechat_open_order(conn, msg.openid, msg.created_at - window)
+            await channel_store.wechat_open_order(conn, msg.openid, msg.created_at - window)
             if window
             else None
         )
@@ -57,7 +57,7 @@ async def handle_message(center: Center, msg: WeChatMessage) -> Row | None:
             )
         if folded is not None:
             if msg.msg_type == "image" and msg.pic_url:
-                await store.attachment_insert(
+                await channel_store.attachment_insert(
                     conn,
                     source="wechat",
                     source_id=msg.msg_id,
@@ -68,7 +68,7 @@ async def handle_message(center: Center, msg: WeChatMessage) -> Row | None:
                     url=msg.pic_url,
                     size=None,
                 )
-            await store.wechat_record(
+            await channel_store.wechat_record(
                 conn, msg.msg_id, msg.openid, int(folded["id"]), msg.created_at, folded=True
             )
         else:
@@ -77,7 +77,7 @@ async def handle_message(center: Center, msg: WeChatMessage) -> Row | None:
             view = await feed_service.ingest_of(center).create_order("wechat", to_draft([msg]))
             if view is None:
                 return None
-            await store.wechat_record(
+            await channel_store.wechat_record(
                 conn, msg.msg_id, msg.openid, int(view["id"]), msg.created_at, folded=False
             )
             return view

@@ -126,7 +126,7 @@ def test_post_then_get_by_id_token_and_query(live: LiveCenter, fmt: str) -> None
 def test_token(live: LiveCenter) -> None:
     import psycopg
 
-    from dispatch_center.store import feeds as store  # noqa: F401  (tokens are kept in the store)
+    from dispatch_center.store import channels as channel_store  # noqa: F401  (tokens are kept in the store)
 
     r = post(live, "json", {**REQUEST, "api_key": key(live)})
     rid = r.json()[0]["service_request_id"]
