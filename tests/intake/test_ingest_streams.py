@@ -13,7 +13,7 @@ import redis
 
 from dispatch_center.intake.ingest import GROUP, STREAM
 from tests.api.conftest import LiveCenter
-from tests.ingest.conftest import drain, fixture_bytes, source
+from tests.intake.conftest import drain, fixture_bytes, source
 
 
 def on_server(live: LiveCenter, coro: Any) -> Any:

@@ -13,8 +13,8 @@ import psycopg
 import pytest
 
 from tests.api.conftest import LiveCenter
-from tests.ingest.conftest import _start, fixture_bytes, source
-from tests.ingest.fake_system import Answer, FakeSystem, hydrology_now
+from tests.intake.conftest import _start, fixture_bytes, source
+from tests.intake.fake_system import Answer, FakeSystem, hydrology_now
 
 KEYS = ("status", "last_seen", "lag_s", "error_rate", "workers", "consecutive_failures")
 
