@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from dispatch_center.center import Center
-from dispatch_center.intake.ingest import Ingest, _bad
+from dispatch_center.errors import NotFound
+from dispatch_center.intake.ingest import Ingest
 from dispatch_center.store import feed_events
 from feeds.base import Normalized, OrderDraft, PayloadError
 from feeds.cap import CapAlert, parse_cap
@@ -33,8 +34,7 @@ async def post_cap(
         alert = parse_cap(payload)
     except PayloadError as exc:
         # The runner would dead-letter it too; do it here so the answer can name the letter.
-        dead = await ingest._dead_letter(SYSTEM, payload, content_type, ingest.center.now(), exc)
-        raise _bad(SYSTEM, exc, dead) from exc
+        raise await ingest.refuse(SYSTEM, payload, content_type, exc) from exc
     answer = {
         "id": alert_id(alert),
         "identifier": alert.identifier,
@@ -127,8 +127,6 @@ async def active_alerts(center: Center) -> dict[str, Any]:
 
 async def alert_chain(center: Center, sender: str, identifier: str) -> dict[str, Any]:
     """One message and every version of its chain."""
-    from dispatch_center.errors import NotFound
-
     async with center.db.connection() as conn:
         row = await feed_events.cap_get(conn, sender, identifier)
         if row is None:

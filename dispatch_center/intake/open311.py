@@ -20,7 +20,8 @@ from dispatch_center.center import Center
 from dispatch_center.core import lifecycle as lc
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Invalid
-from dispatch_center.intake.ingest import Ingest, key_hash
+from dispatch_center.intake.ingest import Ingest
+from dispatch_center.intake.sources import key_hash
 from dispatch_center.models import OrderCreate
 from dispatch_center.orders import service as order_service
 from dispatch_center.store import channels as channel_store
@@ -57,7 +58,7 @@ def discovery(center: Center, base_url: str) -> dict[str, Any]:
 
 def check_api_key(ingest: Ingest, given: str | None) -> None:
     """``api_key`` of a POST: the ``open311`` source's key (403 in the spec's format)."""
-    src = ingest.sources.get(SOURCE)
+    src = ingest.sources.find(SOURCE)
     if not given:
         raise spec.Open311Error([(403, "api_key was not provided")])
     if src is None or not src.key_hash or not hmac.compare_digest(src.key_hash, key_hash(given)):

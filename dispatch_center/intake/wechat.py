@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from dispatch_center.center import Center, publish_changes
+from dispatch_center.intake.payloads import CreateOrder
 from dispatch_center.models import OrderCreate
 from dispatch_center.modeswitch import service as modes
 from dispatch_center.orders.routing import route_new_order
@@ -33,13 +34,15 @@ Row = dict[str, Any]
 ACTOR = "feed:wechat"
 
 
-async def handle_message(center: Center, msg: WeChatMessage) -> Row | None:
+async def handle_message(
+    center: Center, msg: WeChatMessage, create_order: CreateOrder
+) -> Row | None:
     """Fold ``msg`` into the citizen's open order or make a new one; the order row/view.
 
-    ``None`` for a redelivered message (nothing to do) or a draft the orders refuse.
+    A new order is made with ``create_order`` (the running intake's, so it is counted and
+    its attachments kept like any other). ``None`` for a redelivered message (nothing to
+    do) or a draft the orders refuse.
     """
-    from dispatch_center.intake import runtime as feed_service
-
     window = timedelta(seconds=center.settings.wechat_fold_window_s)
     folded: Row | None = None
     async with center.db.connection() as conn, conn.transaction():
@@ -74,7 +77,7 @@ async def handle_message(center: Center, msg: WeChatMessage) -> Row | None:
         else:
             # The order is made on another connection while this one holds the citizen's
             # lock: the next message of the conversation waits and then folds into it.
-            view = await feed_service.ingest_of(center).create_order("wechat", to_draft([msg]))
+            view = await create_order("wechat", to_draft([msg]))
             if view is None:
                 return None
             await channel_store.wechat_record(

@@ -8,6 +8,7 @@ from xml.etree.ElementTree import fromstring
 import httpx
 import pytest
 
+from dispatch_center.intake.runtime import IntakeRuntime
 from tests.api.conftest import LiveCenter
 
 FORMATS = ["json", "xml"]
@@ -30,7 +31,7 @@ def parsed(r: httpx.Response, fmt: str) -> Any:
 
 
 def key(live: LiveCenter) -> str:
-    k = live.app.state.ingest.demo_api_key
+    k = live.center.runtimes.get(IntakeRuntime).ingest.sources.demo_api_key
     assert k
     return str(k)
 
