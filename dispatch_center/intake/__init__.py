@@ -19,7 +19,8 @@ The steps of a payload, in order:
 - Around them: ``layers`` (the live layers of this process), ``feed_health`` (health shared
   by the workers and announced on the wall), ``dead_letters`` (an admin's list and replay).
 - ``runtime`` — :class:`~.runtime.IntakeRuntime`, the running intake held on the center
-  (``center.runtimes.get(IntakeRuntime)``), started and stopped by the app's lifespan.
+  (``center.runtimes.get(IntakeRuntime)``), started and stopped by the app's lifespan, and a
+  ``/readyz`` check of its consumers.
 
 Imports go one way, down that list: ``runtime`` wires the channels, hooks, prechecks and
 layers into ``ingest``, which knows none of them; a channel gets what it needs of the

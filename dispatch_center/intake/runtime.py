@@ -37,7 +37,11 @@ Row = dict[str, Any]
 
 class IntakeRuntime:
     """The intake of one process: the running ingest, its live layers, its share of the
-    feed health, its background loops and the HTTP client of its polls."""
+    feed health, its background loops and the HTTP client of its polls.
+
+    Reports on ``/readyz`` (a :class:`~dispatch_center.health.ReadinessProbe`): ``intake``
+    is ``down`` when any consumer task of the queue is not running.
+    """
 
     def __init__(
         self,
@@ -89,6 +93,38 @@ class IntakeRuntime:
     def live_layers(self) -> dict[str, list[Row]]:
         """The live layers (gauges, rain, cameras, crowds, CAP warnings ...) by layer name."""
         return self.layers.live(self.center.now())
+
+    def readiness_checks(self) -> dict[str, Any]:
+        """``/readyz``: ``intake`` is ``ok`` while every consumer task of the queue runs."""
+        queue = self.ingest.queue
+        tasks = {t.get_name(): task_state(t) for t in queue.consumers}
+        up = bool(tasks) and all(state == "running" for state in tasks.values())
+        return {
+            "intake": "ok" if up else "down",
+            "intake_consumers": {"backend": queue.backend, "tasks": tasks},
+        }
+
+
+def task_state(task: asyncio.Task[None]) -> str:
+    """How a task stands: ``running``, ``cancelled``, ``finished`` or ``failed: <error>``.
+
+    Examples
+    --------
+    >>> async def broken() -> None:
+    ...     raise OSError("connection lost")
+    >>> async def main() -> str:
+    ...     task = asyncio.create_task(broken())
+    ...     await asyncio.gather(task, return_exceptions=True)
+    ...     return task_state(task)
+    >>> asyncio.run(main())
+    'failed: OSError: connection lost'
+    """
+    if not task.done():
+        return "running"
+    if task.cancelled():
+        return "cancelled"
+    exc = task.exception()
+    return f"failed: {type(exc).__name__}: {exc}" if exc is not None else "finished"
 
 
 def configure_polls(center: Center, ingest: Ingest) -> httpx.AsyncClient | None:
