@@ -85,7 +85,8 @@ def drop_db(url: str) -> None:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     from dispatch_center.app import start_center, stop_center
-    from dispatch_center.intake.ingest import Ingest, event_row
+    from dispatch_center.intake.events import event_row
+    from dispatch_center.intake.ingest import Ingest
     from dispatch_center.settings import Settings
     from feeds.registry import Catalogue
     from feeds.rules import apply_rules

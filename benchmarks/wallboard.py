@@ -155,7 +155,7 @@ def crowd_payload(n: int, t0: datetime) -> dict[str, Any]:
 
 def feed_calls(system: str, per_s: float, seconds: float, key: str) -> list[Call]:
     """Paced feed payloads of ``system``, with the source ids the server will give them."""
-    from dispatch_center.intake.ingest import change_view, event_row
+    from dispatch_center.intake.events import change_view, event_row
     from feeds.registry import Catalogue
     from feeds.rules import apply_rules
 

@@ -38,7 +38,7 @@ from dispatch_center.center import Center
 from dispatch_center.demo.story import seed_flood_supervision, seed_story
 from dispatch_center.geography import geofences as geofence_versions
 from dispatch_center.geography.model import default_geography
-from dispatch_center.intake import runtime as feed_service
+from dispatch_center.intake.runtime import start_intake, stop_intake
 from dispatch_center.modeswitch.schedule import ModeScheduler
 from dispatch_center.modeswitch.state import start_modes
 from dispatch_center.reference.seed import ensure_demo_accounts, seed_reference
@@ -215,14 +215,14 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
         daily_reports.start()
         app.state.rollup_worker = rollups
         # Feeds: the intake consumers, the health runner and, in the demo, the outside world.
-        app.state.ingest = await feed_service.start_feeds(center)
+        intake = await start_intake(center)
         simulator = None
         # Only `dispatch-center demo` (or DISPATCH_SIMULATOR=1) plays the outside world: a
         # demo-mode center in the tests must stay quiet.
         if settings.simulator:
             from dispatch_center.demo.simulator import Simulator
 
-            simulator = Simulator(center, app.state.ingest, settings.scenario)
+            simulator = Simulator(center, intake.ingest, settings.scenario)
             simulator.start()
         app.state.simulator = simulator
         settle_heap()
@@ -231,7 +231,7 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
         finally:
             if simulator is not None:
                 await simulator.stop()
-            await feed_service.stop_feeds(center)
+            await stop_intake(center)
             await daily_reports.stop()
             reports_service.stop_renderer()
             await rollups.stop()

@@ -24,6 +24,7 @@ from typing import Any
 import psycopg
 
 from dispatch_center.center import Center
+from dispatch_center.intake.runtime import feeds_view, live_layers
 from dispatch_center.modeswitch import state as mode_state
 from dispatch_center.store import changes as change_store
 from dispatch_center.store import wallboard as store
@@ -181,20 +182,8 @@ def feed_catalogue() -> tuple[dict[str, Any], ...]:
 
 async def feeds_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
     """The health of every connected system (``unknown`` until its runner reports)."""
-    health: dict[str, dict[str, Any]] = {}
-    try:
-        from dispatch_center.intake import runtime as feed_service
-
-        view = getattr(feed_service, "feeds_view", None) or getattr(
-            feed_service, "list_feeds", None
-        )
-        if view is not None:
-            got = view(ctx.center)
-            got = await got if hasattr(got, "__await__") else got
-            items = got.get("feeds", []) if isinstance(got, dict) else got
-            health = {str(f.get("system")): dict(f) for f in items}
-    except ImportError:
-        pass
+    got = await feeds_view(ctx.center)
+    health = {str(f.get("system")): dict(f) for f in got.get("feeds", [])}
     rows = []
     for d in feed_catalogue():
         h = health.get(d["system"], {})
@@ -214,16 +203,7 @@ async def feeds_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
 
 async def feed_layers_section(ctx: SnapshotContext) -> dict[str, list[dict[str, Any]]]:
     """The live feed layers (gauges, cameras, crowds, CAP warnings), by layer name."""
-    try:
-        from dispatch_center.intake import runtime as feed_service
-    except ImportError:
-        return {}
-    layers = getattr(feed_service, "live_layers", None)
-    if layers is None:
-        return {}
-    got = layers(ctx.center)
-    got = await got if hasattr(got, "__await__") else got
-    return dict(got)
+    return live_layers(ctx.center)
 
 
 async def geography_section(ctx: SnapshotContext) -> dict[str, Any]:

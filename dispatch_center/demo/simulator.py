@@ -21,7 +21,9 @@ from datetime import datetime, timedelta
 from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center
 from dispatch_center.core.roles import Role
-from dispatch_center.intake.ingest import Ingest, RateLimited, _bytes
+from dispatch_center.intake.errors import RateLimited
+from dispatch_center.intake.ingest import Ingest
+from dispatch_center.intake.payloads import payload_bytes
 from dispatch_center.models import OrderCreate
 from dispatch_center.orders import service as order_service
 from feeds.base import PayloadError
@@ -123,7 +125,7 @@ class Simulator:
             else:
                 for _ in range(20):
                     try:
-                        await self.ingest.accept(item.system, _bytes(item.payload))
+                        await self.ingest.accept(item.system, payload_bytes(item.payload))
                         break
                     except RateLimited as exc:
                         await asyncio.sleep(exc.retry_after)

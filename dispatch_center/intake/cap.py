@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from dispatch_center.center import Center
-from dispatch_center.intake.ingest import Ingest, _bad
-from dispatch_center.store import feeds as store
+from dispatch_center.errors import NotFound
+from dispatch_center.intake.ingest import Ingest
+from dispatch_center.store import feed_events
 from feeds.base import Normalized, OrderDraft, PayloadError
 from feeds.cap import CapAlert, parse_cap
 
@@ -33,8 +34,7 @@ async def post_cap(
         alert = parse_cap(payload)
     except PayloadError as exc:
         # The runner would dead-letter it too; do it here so the answer can name the letter.
-        dead = await ingest._dead_letter(SYSTEM, payload, content_type, ingest.center.now(), exc)
-        raise _bad(SYSTEM, exc, dead) from exc
+        raise await ingest.refuse(SYSTEM, payload, content_type, exc) from exc
     answer = {
         "id": alert_id(alert),
         "identifier": alert.identifier,
@@ -43,7 +43,7 @@ async def post_cap(
         "chain_key": alert.chain_key,
     }
     async with ingest.center.db.connection() as conn:
-        seen = await store.cap_get(conn, alert.sender, alert.identifier)
+        seen = await feed_events.cap_get(conn, alert.sender, alert.identifier)
     if seen is not None:
         return {**answer, "status": "duplicate", "state": seen["state"]}, False
     got = await ingest.accept(SYSTEM, payload, content_type)
@@ -66,7 +66,7 @@ async def after_cap(
         }
     chain = alert.chain_key
     async with center.db.connection() as conn, conn.transaction():
-        older = await store.cap_chain(conn, chain)
+        older = await feed_events.cap_chain(conn, chain)
         newest = max((r["sent"] for r in older if r["state"] == "current"), default=None)
         if alert.msg_type == "Cancel":
             state = "cancelled"
@@ -74,7 +74,7 @@ async def after_cap(
             state = "current"
         else:
             state = "superseded"
-        inserted = await store.cap_insert(
+        inserted = await feed_events.cap_insert(
             conn,
             {
                 "sender": alert.sender,
@@ -94,7 +94,7 @@ async def after_cap(
             },
         )
         if inserted and state in ("current", "cancelled"):
-            await store.cap_set_chain_state(
+            await feed_events.cap_set_chain_state(
                 conn,
                 chain,
                 "cancelled" if state == "cancelled" else "superseded",
@@ -121,19 +121,17 @@ def _view(r: Row) -> Row:
 async def active_alerts(center: Center) -> dict[str, Any]:
     """``GET /api/v1/feeds/cap/active``: current versions of chains in force."""
     async with center.db.connection() as conn:
-        rows = await store.cap_active(conn, center.now())
+        rows = await feed_events.cap_active(conn, center.now())
     return {"alerts": [_view(r) for r in rows]}
 
 
 async def alert_chain(center: Center, sender: str, identifier: str) -> dict[str, Any]:
     """One message and every version of its chain."""
-    from dispatch_center.errors import NotFound
-
     async with center.db.connection() as conn:
-        row = await store.cap_get(conn, sender, identifier)
+        row = await feed_events.cap_get(conn, sender, identifier)
         if row is None:
             raise NotFound(f"no CAP message {sender},{identifier}")
-        chain = await store.cap_chain(conn, row["chain_key"])
+        chain = await feed_events.cap_chain(conn, row["chain_key"])
     return {
         **_view(row),
         "state": row["state"],

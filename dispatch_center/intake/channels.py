@@ -3,20 +3,26 @@ WeChat, SMS and letters.
 
 Each channel has a pure ``validate`` (run before the 202, so a bad payload is answered 4xx and
 kept as a dead letter) and a ``decode`` run by the consumer, which may read and write the
-channel's state (a call's CTI events, the parts of a long SMS) before giving order drafts.
+channel's state (a call's CTI events, the parts of a long SMS) before giving order drafts. A
+decoder is handed what it may use of the running intake (a ``payloads.ChannelContext``: the
+center, and making an order, which WeChat does itself).
+:class:`SmsSweep` releases long messages whose parts stopped arriving.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
 from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 
+from dispatch_center.background import BackgroundLoop
 from dispatch_center.center import Center
 from dispatch_center.intake import wechat as wechat_service
-from dispatch_center.intake.ingest import ChannelSource, Decoded
-from dispatch_center.store import feeds as store
+from dispatch_center.intake.payloads import ChannelContext, ChannelSource, CreateOrder, Decoded
+from dispatch_center.store import channels as channel_store
 from feeds.base import Normalized, OrderDraft, PayloadError
 from feeds.channels import email as email_channel
 from feeds.channels import letter as letter_channel
@@ -27,6 +33,7 @@ from feeds.payload import as_mapping, text
 
 Row = dict[str, Any]
 SMS_TIMEOUT = timedelta(minutes=5)
+SWEEP_EVERY_S = 60.0
 
 
 # -- voice --------------------------------------------------------------------------------
@@ -37,10 +44,10 @@ def _voice_validate(payload: bytes, at: datetime) -> Normalized | None:
     return None
 
 
-async def _voice_decode(center: Center, payload: bytes, at: datetime) -> Decoded:
+async def _voice_decode(ctx: ChannelContext, payload: bytes, at: datetime) -> Decoded:
     call = voice_channel.CallLog().apply(payload)
-    async with center.db.connection() as conn:
-        await store.voice_merge(
+    async with ctx.center.db.connection() as conn:
+        await channel_store.voice_merge(
             conn,
             {
                 "call_id": call.call_id,
@@ -66,10 +73,10 @@ def _voice_form_validate(payload: bytes, at: datetime) -> Normalized | None:
     return None
 
 
-async def _voice_form_decode(center: Center, payload: bytes, at: datetime) -> Decoded:
+async def _voice_form_decode(ctx: ChannelContext, payload: bytes, at: datetime) -> Decoded:
     call_id, form = _form_call(payload)
-    async with center.db.connection() as conn:
-        row = await store.voice_call(conn, call_id)
+    async with ctx.center.db.connection() as conn:
+        row = await channel_store.voice_call(conn, call_id)
     if row is None:  # the form came before the CTI events: the call is what the form says
         call = voice_channel.Call(
             call_id, str(form.get("caller") or form.get("phone") or ""), rang_at=at
@@ -94,7 +101,7 @@ def _email_validate(payload: bytes, at: datetime) -> Normalized | None:
     return [email_channel.email_to_draft(email_channel.parse_email(payload), received_at=at)]
 
 
-async def _email_decode(center: Center, payload: bytes, at: datetime) -> Decoded:
+async def _email_decode(ctx: ChannelContext, payload: bytes, at: datetime) -> Decoded:
     mail = email_channel.parse_email(payload)
     return Decoded([email_channel.email_to_draft(mail, received_at=at)])
 
@@ -113,11 +120,11 @@ def _wechat_validate(payload: bytes, at: datetime) -> Normalized | None:
     return _wechat_items(payload)
 
 
-async def _wechat_decode(center: Center, payload: bytes, at: datetime) -> Decoded:
+async def _wechat_decode(ctx: ChannelContext, payload: bytes, at: datetime) -> Decoded:
     # The order is made or folded into here (one conversation, one order): no drafts left.
     msg = wechat_channel.parse_message(payload)
     if msg.msg_type != "event":
-        await wechat_service.handle_message(center, msg)
+        await wechat_service.handle_message(ctx.center, msg, ctx.create_order)
     return Decoded([])
 
 
@@ -155,7 +162,8 @@ def _assemble(rows: list[Row], *, complete: bool) -> sms_channel.SmsMessage:
     return late[0]
 
 
-async def _sms_decode(center: Center, payload: bytes, at: datetime) -> Decoded:
+async def _sms_decode(ctx: ChannelContext, payload: bytes, at: datetime) -> Decoded:
+    center = ctx.center
     part = sms_channel.parse_part(payload)
     if part.total == 1:
         msg = sms_channel.SmsMessage(
@@ -164,7 +172,7 @@ async def _sms_decode(center: Center, payload: bytes, at: datetime) -> Decoded:
         return Decoded([sms_channel.sms_to_draft(msg)])
     key = {"sender": part.sender, "dest": part.dest, "ref": part.ref, "total": part.total}
     async with center.db.connection() as conn, conn.transaction():
-        rows = await store.sms_add_part(
+        rows = await channel_store.sms_add_part(
             conn,
             {
                 **key,
@@ -181,18 +189,18 @@ async def _sms_decode(center: Center, payload: bytes, at: datetime) -> Decoded:
     async def release(made: list[tuple[OrderDraft, Row | None]]) -> None:
         if all(view is not None for _, view in made):
             async with center.db.connection() as conn:
-                await store.sms_release(conn, part.sender, part.dest, part.ref, part.total)
+                await channel_store.sms_release(conn, part.sender, part.dest, part.ref, part.total)
 
     return Decoded([sms_channel.sms_to_draft(msg)], after=release)
 
 
-async def sms_sweep(center: Center, create: Any) -> int:
+async def sms_sweep(center: Center, create: CreateOrder) -> int:
     """Release long messages whose parts stopped arriving (gaps marked); how many.
 
     ``create(system, draft)`` makes the order (the ingest's ``create_order``).
     """
     async with center.db.connection() as conn:
-        rows = await store.sms_stale(conn, center.now() - SMS_TIMEOUT)
+        rows = await channel_store.sms_stale(conn, center.now() - SMS_TIMEOUT)
     groups: dict[tuple[str, str, int, int], list[Row]] = {}
     for r in rows:
         groups.setdefault((r["sender"], r["dest"], r["ref"], r["total"]), []).append(r)
@@ -201,8 +209,30 @@ async def sms_sweep(center: Center, create: Any) -> int:
         view = await create("sms", sms_channel.sms_to_draft(msg))
         if view is not None:
             async with center.db.connection() as conn:
-                await store.sms_release(conn, sender, dest, ref, total)
+                await channel_store.sms_release(conn, sender, dest, ref, total)
     return len(groups)
+
+
+class SmsSweep(BackgroundLoop):
+    """Every :data:`SWEEP_EVERY_S` seconds, release long messages whose parts stopped
+    arriving (:func:`sms_sweep`)."""
+
+    name = "feeds-sweep"
+    retry_after = SWEEP_EVERY_S
+
+    def __init__(self, center: Center, create: CreateOrder) -> None:
+        super().__init__()
+        self.center = center
+        self.create = create
+
+    async def prepare(self) -> None:
+        """Wait one period first: a part may still be on its way at start."""
+        await asyncio.sleep(SWEEP_EVERY_S)
+
+    async def step(self) -> float:
+        """One sweep; the pause until the next."""
+        await sms_sweep(self.center, self.create)
+        return SWEEP_EVERY_S
 
 
 # -- letters ------------------------------------------------------------------------------
@@ -212,7 +242,7 @@ def _letter_validate(payload: bytes, at: datetime) -> Normalized | None:
     return [letter_channel.letter_to_draft(payload)]
 
 
-async def _letter_decode(center: Center, payload: bytes, at: datetime) -> Decoded:
+async def _letter_decode(ctx: ChannelContext, payload: bytes, at: datetime) -> Decoded:
     return Decoded([letter_channel.letter_to_draft(payload)])
 
 
@@ -231,8 +261,6 @@ CHANNELS: dict[str, ChannelSource] = {
 
 def letter_payload(form: dict[str, Any], scan: bytes, filename: str, content_type: str) -> bytes:
     """The registration form plus the uploaded scan, as the letter channel's JSON."""
-    import base64
-
     body = {k: v for k, v in form.items() if v not in (None, "")}
     body["scan"] = {
         "filename": filename,

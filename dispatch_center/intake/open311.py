@@ -20,10 +20,11 @@ from dispatch_center.center import Center
 from dispatch_center.core import lifecycle as lc
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Invalid
-from dispatch_center.intake.ingest import Ingest, key_hash
+from dispatch_center.intake.ingest import Ingest
+from dispatch_center.intake.sources import key_hash
 from dispatch_center.models import OrderCreate
 from dispatch_center.orders import service as order_service
-from dispatch_center.store import feeds as store
+from dispatch_center.store import channels as channel_store
 from dispatch_center.store import orders as order_store
 from feeds import open311 as spec
 
@@ -57,7 +58,7 @@ def discovery(center: Center, base_url: str) -> dict[str, Any]:
 
 def check_api_key(ingest: Ingest, given: str | None) -> None:
     """``api_key`` of a POST: the ``open311`` source's key (403 in the spec's format)."""
-    src = ingest.sources.get(SOURCE)
+    src = ingest.sources.find(SOURCE)
     if not given:
         raise spec.Open311Error([(403, "api_key was not provided")])
     if src is None or not src.key_hash or not hmac.compare_digest(src.key_hash, key_hash(given)):
@@ -79,7 +80,7 @@ async def post_request(
         raise spec.Open311Error([(400, f"request refused: {exc}")]) from exc
     token = secrets.token_urlsafe(12)
     async with center.db.connection() as conn:
-        await store.open311_token_insert(conn, token, int(view["id"]))
+        await channel_store.open311_token_insert(conn, token, int(view["id"]))
     reply_by = (view.get("deadlines") or {}).get("reply_by")
     notice = f"工单 {view['number']} 已受理，将于 {reply_by} 前答复" if reply_by else None
     return spec.post_response(
@@ -106,7 +107,7 @@ async def get_requests(center: Center, params: Mapping[str, str]) -> list[dict[s
     if q.service_request_ids and not ids:
         return []
     async with center.db.connection() as conn:
-        rows = await store.open311_orders(
+        rows = await channel_store.open311_orders(
             conn,
             ids=ids,
             codes=q.service_codes,
@@ -135,7 +136,7 @@ async def get_request(center: Center, request_id: str) -> list[dict[str, Any]]:
 async def get_token(center: Center, token: str) -> list[dict[str, Any]]:
     """``GET tokens/{token}``."""
     async with center.db.connection() as conn:
-        row = await store.open311_token(conn, token)
+        row = await channel_store.open311_token(conn, token)
     if row is None:
         raise spec.Open311Error([(404, f"token {token} was not found")])
     return spec.token_response(token, str(row["order_id"]))

@@ -19,7 +19,7 @@ from dispatch_center.center import Center, publish_changes
 from dispatch_center.errors import Invalid, NotFound
 from dispatch_center.models import OrderAction
 from dispatch_center.orders import service as order_service
-from dispatch_center.store import feeds as store
+from dispatch_center.store import channels as channel_store
 from dispatch_center.store import orders as order_store
 from dispatch_center.store.orders import TimelineEntry
 from feeds import police110 as link
@@ -53,7 +53,7 @@ async def _outgoing(
     center: Center, message: dict[str, Any], *, order_id: int | None, ref_no: str | None
 ) -> Row:
     async with center.db.connection() as conn:
-        row = await store.linkage_insert(
+        row = await channel_store.linkage_insert(
             conn,
             direction="out",
             msg_id=message["msgId"],
@@ -82,11 +82,11 @@ async def check_incoming(center: Center, payload: bytes) -> None:
     async with center.db.connection() as conn:
         if msg.msg_type == "STATUS":
             ref = str(msg.body["refNo"])
-            if await store.linkage_transferred(conn, ref) is None:
+            if await channel_store.linkage_transferred(conn, ref) is None:
                 raise PayloadError("body.refNo", f"no order {ref!r} was transferred to 110")
         else:
             ref = str(msg.body["refMsgId"])
-            if await store.linkage_sent(conn, ref) is None:
+            if await channel_store.linkage_sent(conn, ref) is None:
                 raise PayloadError("body.refMsgId", f"12345 sent no message {ref!r}")
 
 
@@ -95,9 +95,9 @@ async def _our_order(conn: Any, msg: link.LinkMessage) -> Row | None:
     if msg.receiver != "12345":
         return None
     if msg.msg_type == "STATUS":
-        return await store.linkage_transferred(conn, str(msg.body["refNo"]))
+        return await channel_store.linkage_transferred(conn, str(msg.body["refNo"]))
     if msg.msg_type == "ACK":
-        sent = await store.linkage_sent(conn, str(msg.body["refMsgId"]))
+        sent = await channel_store.linkage_sent(conn, str(msg.body["refMsgId"]))
         if sent is not None and sent["order_id"] is not None:
             return await order_store.get_order(conn, int(sent["order_id"]))
     return None
@@ -149,7 +149,7 @@ async def after_incoming(
     async with center.db.connection() as conn, conn.transaction():
         about = await _our_order(conn, msg)
         order_id = int(order["id"]) if order else (int(about["id"]) if about else None)
-        row = await store.linkage_insert(
+        row = await channel_store.linkage_insert(
             conn,
             direction="in",
             msg_id=msg.msg_id,
@@ -168,7 +168,9 @@ async def after_incoming(
         if row is None:  # a repeat: answered and noted the first time
             return
         if msg.msg_type == "ACK":
-            await store.linkage_acked(conn, str(msg.body["refMsgId"]), str(msg.body["result"]))
+            await channel_store.linkage_acked(
+                conn, str(msg.body["refMsgId"]), str(msg.body["result"])
+            )
         if about is not None:
             noted = await order_store.note_order(
                 conn, int(about["id"]), _timeline_entry(msg, center.now())
@@ -267,7 +269,7 @@ async def messages(
     """Linkage messages (the outbox with ``direction="out", pending=True``)."""
     oid = order_service.parse_order_id(order_id) if order_id else None
     async with center.db.connection() as conn:
-        rows = await store.linkage_list(
+        rows = await channel_store.linkage_list(
             conn, direction=direction, order_id=oid, pending=pending, limit=limit
         )
     return {"messages": [_view(r) for r in rows]}
@@ -277,5 +279,5 @@ async def mark_sent(center: Center, ids: list[str]) -> dict[str, Any]:
     """The connector handed these outgoing messages to the 110 platform."""
     numeric = [int(i) for i in ids if i.isdigit()]
     async with center.db.connection() as conn:
-        n = await store.linkage_mark_sent(conn, numeric, center.now())
+        n = await channel_store.linkage_mark_sent(conn, numeric, center.now())
     return {"marked": n}

@@ -19,10 +19,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from dispatch_center.center import Center, publish_changes
+from dispatch_center.intake.payloads import CreateOrder
 from dispatch_center.models import OrderCreate
 from dispatch_center.modeswitch import new_orders as modes
 from dispatch_center.orders.routing import route_new_order
-from dispatch_center.store import feeds as store
+from dispatch_center.store import channels as channel_store
 from dispatch_center.store import orders as order_store
 from dispatch_center.store.orders import TimelineEntry
 from feeds.channels.wechat import WeChatMessage, to_draft
@@ -33,21 +34,23 @@ Row = dict[str, Any]
 ACTOR = "feed:wechat"
 
 
-async def handle_message(center: Center, msg: WeChatMessage) -> Row | None:
+async def handle_message(
+    center: Center, msg: WeChatMessage, create_order: CreateOrder
+) -> Row | None:
     """Fold ``msg`` into the citizen's open order or make a new one; the order row/view.
 
-    ``None`` for a redelivered message (nothing to do) or a draft the orders refuse.
+    A new order is made with ``create_order`` (the running intake's, so it is counted and
+    its attachments kept like any other). ``None`` for a redelivered message (nothing to
+    do) or a draft the orders refuse.
     """
-    from dispatch_center.intake import runtime as feed_service
-
     window = timedelta(seconds=center.settings.wechat_fold_window_s)
     folded: Row | None = None
     async with center.db.connection() as conn, conn.transaction():
-        await store.wechat_lock(conn, msg.openid)
-        if await store.wechat_message(conn, msg.msg_id) is not None:
+        await channel_store.wechat_lock(conn, msg.openid)
+        if await channel_store.wechat_message(conn, msg.msg_id) is not None:
             return None
         order = (
-            await store.wechat_open_order(conn, msg.openid, msg.created_at - window)
+            await channel_store.wechat_open_order(conn, msg.openid, msg.created_at - window)
             if window
             else None
         )
@@ -57,7 +60,7 @@ async def handle_message(center: Center, msg: WeChatMessage) -> Row | None:
             )
         if folded is not None:
             if msg.msg_type == "image" and msg.pic_url:
-                await store.attachment_insert(
+                await channel_store.attachment_insert(
                     conn,
                     source="wechat",
                     source_id=msg.msg_id,
@@ -68,16 +71,16 @@ async def handle_message(center: Center, msg: WeChatMessage) -> Row | None:
                     url=msg.pic_url,
                     size=None,
                 )
-            await store.wechat_record(
+            await channel_store.wechat_record(
                 conn, msg.msg_id, msg.openid, int(folded["id"]), msg.created_at, folded=True
             )
         else:
             # The order is made on another connection while this one holds the citizen's
             # lock: the next message of the conversation waits and then folds into it.
-            view = await feed_service.ingest_of(center).create_order("wechat", to_draft([msg]))
+            view = await create_order("wechat", to_draft([msg]))
             if view is None:
                 return None
-            await store.wechat_record(
+            await channel_store.wechat_record(
                 conn, msg.msg_id, msg.openid, int(view["id"]), msg.created_at, folded=False
             )
             return view

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import httpx
 
+from dispatch_center.intake.runtime import IntakeRuntime
 from tests.api.conftest import LiveCenter
 
 
@@ -34,7 +35,7 @@ def test_feeds_requires_sign_in(live: LiveCenter) -> None:
 
 
 def test_push_with_the_demo_key(live: LiveCenter) -> None:
-    key = live.app.state.ingest.demo_api_key
+    key = live.center.runtimes.get(IntakeRuntime).ingest.sources.demo_api_key
     assert key
     reading = {
         "STCD": "60703200",

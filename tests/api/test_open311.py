@@ -8,6 +8,7 @@ from xml.etree.ElementTree import fromstring
 import httpx
 import pytest
 
+from dispatch_center.intake.runtime import IntakeRuntime
 from tests.api.conftest import LiveCenter
 
 FORMATS = ["json", "xml"]
@@ -30,7 +31,7 @@ def parsed(r: httpx.Response, fmt: str) -> Any:
 
 
 def key(live: LiveCenter) -> str:
-    k = live.app.state.ingest.demo_api_key
+    k = live.center.runtimes.get(IntakeRuntime).ingest.sources.demo_api_key
     assert k
     return str(k)
 
@@ -126,7 +127,7 @@ def test_post_then_get_by_id_token_and_query(live: LiveCenter, fmt: str) -> None
 def test_token(live: LiveCenter) -> None:
     import psycopg
 
-    from dispatch_center.store import feeds as store  # noqa: F401  (tokens are kept in the store)
+    from dispatch_center.store import channels as channel_store  # noqa: F401  (tokens are kept in the store)
 
     r = post(live, "json", {**REQUEST, "api_key": key(live)})
     rid = r.json()[0]["service_request_id"]

@@ -23,9 +23,11 @@ from dispatch_center.core.roles import Role
 from dispatch_center.errors import Invalid, Unauthorized
 from dispatch_center.intake import cap as cap_service
 from dispatch_center.intake import police110 as linkage
-from dispatch_center.intake import runtime as feed_service
 from dispatch_center.intake.channels import letter_payload
-from dispatch_center.intake.ingest import Ingest, RateLimited, _bad
+from dispatch_center.intake.dead_letters import list_dead_letters, replay_dead_letter
+from dispatch_center.intake.errors import RateLimited, bad_payload
+from dispatch_center.intake.ingest import Ingest
+from dispatch_center.intake.runtime import IntakeRuntime, feeds_view, live_layers
 from feeds.base import PayloadError
 from feeds.channels import wechat
 
@@ -33,6 +35,11 @@ router = APIRouter(prefix="/api/v1/feeds", tags=["feeds"])
 intake = APIRouter(prefix="/api/v1/intake", tags=["intake"])
 
 STAFF = frozenset({Role.duty_officer, Role.dispatcher})
+
+
+def _ingest(center: Center) -> Ingest:
+    """The running intake of this process (503 when it is not running here)."""
+    return center.runtimes.get(IntakeRuntime).ingest
 
 
 def _principal(request: Request) -> Principal | None:
@@ -60,7 +67,7 @@ async def _answer(call: Callable[[], Awaitable[Any]], status: int = 202) -> Resp
 async def _source(
     request: Request, center: Center, system: str, staff: frozenset[Role] = frozenset()
 ) -> tuple[Ingest, bytes]:
-    ingest = feed_service.ingest_of(center)
+    ingest = _ingest(center)
     body = await request.body()
     ingest.authenticate(system, request.headers, body, _principal(request), staff)
     ingest.check_limits(system, len(body))
@@ -73,13 +80,13 @@ async def _source(
 @router.get("")
 async def list_feeds(center: CenterDep, who: AnyUser) -> dict[str, Any]:
     """Every connected system with its descriptor and health (up / degraded / down)."""
-    return await feed_service.feeds_view(center)
+    return await feeds_view(center)
 
 
 @router.get("/layers")
 async def layers(center: CenterDep, who: AnyUser) -> dict[str, Any]:
     """The live layers: newest gauge, rain, crowd, camera values and warnings."""
-    return {"layers": feed_service.live_layers(center)}
+    return {"layers": live_layers(center)}
 
 
 @router.get("/dead-letters")
@@ -92,7 +99,7 @@ async def dead_letters(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """Payloads that could not be understood, newest first."""
-    return await feed_service.list_dead_letters(
+    return await list_dead_letters(
         center, system=system, include_replayed=include_replayed, before_id=before_id, limit=limit
     )
 
@@ -101,7 +108,8 @@ async def dead_letters(
 async def replay(center: CenterDep, who: Admin, dead_id: int, request: Request) -> Response:
     """Replay a dead letter; a request body, when given, is the corrected payload."""
     fixed = await request.body()
-    return await _answer(lambda: feed_service.replay_dead_letter(center, dead_id, fixed or None))
+    ingest = _ingest(center)
+    return await _answer(lambda: replay_dead_letter(ingest, dead_id, fixed or None))
 
 
 @router.post("/cap", status_code=202, response_model=None)
@@ -335,7 +343,7 @@ async def wechat_message(
     async def run() -> Response:
         if not wechat.verify(_wechat_token(center), timestamp, nonce, signature, now=center.now()):
             raise Unauthorized("WeChat signature does not match (or the timestamp is stale)")
-        ingest = feed_service.ingest_of(center)
+        ingest = _ingest(center)
         body = await request.body()
         ingest.check_limits("wechat", len(body))
         await ingest.accept("wechat", body, request.headers.get("content-type", ""))
@@ -361,7 +369,7 @@ async def letters(
 ) -> Response:
     """A letter registered by staff, with its scan (multipart)."""
     content = await scan.read()
-    ingest = feed_service.ingest_of(center)
+    ingest = _ingest(center)
 
     async def run() -> dict[str, Any]:
         form = {
@@ -384,7 +392,7 @@ async def letters(
                 scan.content_type or "application/octet-stream",
             )
         except PayloadError as exc:
-            raise _bad("letter", exc, None) from exc
+            raise bad_payload("letter", exc) from exc
         ingest.check_limits("letter", len(payload))
         return await ingest.accept("letter", payload, "application/json")
 

@@ -14,8 +14,8 @@ from fastapi.responses import Response
 
 from dispatch_center.api.deps import CenterDep
 from dispatch_center.intake import open311 as service
-from dispatch_center.intake import runtime as feed_service
-from dispatch_center.intake.ingest import RateLimited
+from dispatch_center.intake.errors import RateLimited
+from dispatch_center.intake.runtime import IntakeRuntime
 from feeds import open311 as spec
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
@@ -88,7 +88,8 @@ async def post_request(center: CenterDep, request: Request, name: str) -> Respon
             pairs = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
         # A client may put api_key in the query string, as many do.
         pairs += [(k, v) for k, v in request.query_params.multi_items() if k == "api_key"]
-        return await service.post_request(center, feed_service.ingest_of(center), pairs)
+        ingest = center.runtimes.get(IntakeRuntime).ingest
+        return await service.post_request(center, ingest, pairs)
 
     return await _run(name, "service_requests", call, 201)
 

@@ -13,11 +13,11 @@ import httpx
 import psycopg
 import pytest
 
-from dispatch_center.intake.ingest import sign
+from dispatch_center.intake.sources import sign
 from feeds.channels.wechat import signature as wechat_signature
 from feeds.registry import DEFAULT_ADAPTERS
 from tests.api.conftest import LiveCenter
-from tests.ingest.conftest import DEMO_KEY, FIXTURES, HMAC_SECRET, drain, fixture_bytes, source
+from tests.intake.conftest import DEMO_KEY, FIXTURES, HMAC_SECRET, drain, fixture_bytes, source
 
 CATALOGUE = [m.DESCRIPTOR.system for m in DEFAULT_ADAPTERS]
 RECORDED = [
@@ -39,7 +39,7 @@ def test_every_catalogue_system_has_a_recorded_fixture() -> None:
 
 
 # Recorded messages about an order the fresh test center does not hold: refused, naming the
-# field (tests/ingest/test_police110_status.py posts them about an order it transferred).
+# field (tests/intake/test_police110_status.py posts them about an order it transferred).
 REFUSED = {("police110", "status_done.json"): "body.refNo"}
 
 

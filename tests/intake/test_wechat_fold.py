@@ -12,8 +12,8 @@ import httpx
 
 from feeds.channels.wechat import signature
 from tests.api.conftest import LiveCenter
-from tests.ingest.conftest import drain
-from tests.ingest.test_ingest_http import sql
+from tests.intake.conftest import drain
+from tests.intake.test_ingest_http import sql
 
 T0 = 1795737612  # the recorded text's CreateTime
 

@@ -10,8 +10,8 @@ from typing import Any
 from feeds.payload import SHANGHAI
 from tests.api.conftest import LiveCenter
 from tests.feeds.conftest import unit_report
-from tests.ingest.conftest import drain, source
-from tests.ingest.test_ingest_http import sql
+from tests.intake.conftest import drain, source
+from tests.intake.test_ingest_http import sql
 
 
 def _post(live: LiveCenter, doc: dict[str, Any]) -> None:

@@ -11,14 +11,14 @@ from typing import Any
 import psycopg
 import redis
 
-from dispatch_center.intake.ingest import GROUP, STREAM
+from dispatch_center.intake.queue import GROUP, STREAM
 from tests.api.conftest import LiveCenter
-from tests.ingest.conftest import drain, fixture_bytes, source
+from tests.intake.conftest import drain, fixture_bytes, running_ingest, source
 
 
 def on_server(live: LiveCenter, coro: Any) -> Any:
     """Run a coroutine on the live server's event loop."""
-    loop = live.app.state.ingest.loop
+    loop = running_ingest(live).loop
     return asyncio.run_coroutine_threadsafe(coro, loop).result(30)
 
 
@@ -46,11 +46,11 @@ def test_stream_intake_processes_and_acks(streams_live: LiveCenter) -> None:
     assert "-" in str(r.json()["intake_id"])  # a stream entry id
     drain(streams_live)
     assert orders_for(streams_live, aid) == 1
-    assert streams_live.app.state.ingest.stats.payloads >= 1
+    assert running_ingest(streams_live).stats.payloads >= 1
 
 
 def test_consumer_killed_mid_stream_is_reclaimed_once(streams_live: LiveCenter) -> None:
-    ingest = streams_live.app.state.ingest
+    ingest = running_ingest(streams_live)
     bus = streams_live.center.bus
     on_server(streams_live, ingest.pause())  # no live consumer: entries wait in the stream
     aid = f"K-{time.time_ns()}"
@@ -60,17 +60,17 @@ def test_consumer_killed_mid_stream_is_reclaimed_once(streams_live: LiveCenter) 
     got = on_server(streams_live, bus.stream_read_group(STREAM, GROUP, "doomed-worker", count=10))
     assert len(got) == 1
     assert orders_for(streams_live, aid) == 0
-    r = redis.Redis.from_url(ingest.redis_url)
+    r = redis.Redis.from_url(ingest.queue.redis_url)
     assert r.xpending(STREAM, GROUP)["pending"] == 1
     # another consumer takes the dead worker's entry over
-    assert on_server(streams_live, ingest.claim_stale(0)) == 1
+    assert on_server(streams_live, ingest.queue.claim_stale(0)) == 1
     assert orders_for(streams_live, aid) == 1
     assert r.xpending(STREAM, GROUP)["pending"] == 0
-    assert on_server(streams_live, ingest.claim_stale(0)) == 0
+    assert on_server(streams_live, ingest.queue.claim_stale(0)) == 0
     # the source re-sends after a timeout on its side: still one order
     with source(streams_live) as c:
         assert c.post("/api/v1/feeds/skynet/events", content=alarm(aid)).status_code == 202
     entries = on_server(streams_live, bus.stream_read_group(STREAM, GROUP, "second", count=10))
-    on_server(streams_live, ingest.process_entries(entries))
+    on_server(streams_live, ingest.queue.process_entries(entries))
     assert orders_for(streams_live, aid) == 1
     assert r.xlen(STREAM) == 0

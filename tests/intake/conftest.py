@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from dispatch_center.intake.ingest import Ingest
+from dispatch_center.intake.runtime import IntakeRuntime
 from dispatch_center.settings import Settings
 from tests.api.conftest import LiveCenter, start_live
 
@@ -92,6 +94,11 @@ def streams_live(
     thread.join(10)
 
 
+def running_ingest(live: LiveCenter) -> Ingest:
+    """The intake running in the live center."""
+    return live.center.runtimes.get(IntakeRuntime).ingest
+
+
 def source(live: LiveCenter) -> httpx.Client:
     """A client that authenticates as a source (the demo key)."""
     return httpx.Client(base_url=live.base_url, headers={"X-Api-Key": DEMO_KEY}, timeout=10)
@@ -102,17 +109,17 @@ def drain(live: LiveCenter, timeout: float = 20.0) -> None:
     import asyncio
     import time
 
-    ingest = live.app.state.ingest
+    queue = running_ingest(live).queue
     deadline = time.monotonic() + timeout
-    loop = ingest.center.db.pool._loop if hasattr(ingest.center.db.pool, "_loop") else None
+    loop = queue.center.db.pool._loop if hasattr(queue.center.db.pool, "_loop") else None
     del loop
     while time.monotonic() < deadline:
-        if ingest.queue.qsize() == 0 and ingest.in_flight == 0:
-            if ingest.redis_url is None:
+        if queue.pending.qsize() == 0 and queue.in_flight == 0:
+            if queue.redis_url is None:
                 return
             import redis
 
-            r = redis.Redis.from_url(ingest.redis_url)
+            r = redis.Redis.from_url(queue.redis_url)
             if r.xlen("dc:intake") == 0:
                 return
         time.sleep(0.05)

@@ -13,8 +13,8 @@ import psycopg
 import pytest
 
 from tests.api.conftest import LiveCenter
-from tests.ingest.conftest import _start, fixture_bytes, source
-from tests.ingest.fake_system import Answer, FakeSystem, hydrology_now
+from tests.intake.conftest import _start, fixture_bytes, running_ingest, source
+from tests.intake.fake_system import Answer, FakeSystem, hydrology_now
 
 KEYS = ("status", "last_seen", "lag_s", "error_rate", "workers", "consecutive_failures")
 
@@ -131,13 +131,11 @@ def test_a_status_change_is_announced_once_not_once_per_worker(
 def test_each_worker_judges_silence_by_every_workers_arrivals(
     two_workers: tuple[LiveCenter, LiveCenter],
 ) -> None:
-    from dispatch_center.intake import runtime as feed_service
-
     a, b = two_workers
     _skynet_report_to(a)
-    seen_by_a = feed_service._RUNNING[id(a.center)].ingest.runner.health["skynet"].last_seen
+    seen_by_a = running_ingest(a).runner.health["skynet"].last_seen
     assert seen_by_a is not None
-    runner_b = feed_service._RUNNING[id(b.center)].ingest.runner
+    runner_b = running_ingest(b).runner
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         seen_by_b = runner_b.health["skynet"].last_seen

@@ -14,7 +14,7 @@ import psycopg
 
 from feeds.systems.weather_cap import SENDER, _ts, build_warning
 from tests.api.conftest import LiveCenter
-from tests.ingest.conftest import drain, source
+from tests.intake.conftest import drain, source
 
 
 def _post(live: LiveCenter, xml: bytes, expect: int = 202) -> None:

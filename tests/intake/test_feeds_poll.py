@@ -13,8 +13,8 @@ import psycopg
 import pytest
 
 from tests.api.conftest import LiveCenter
-from tests.ingest.conftest import _start, drain, fixture_bytes
-from tests.ingest.fake_system import Answer, FakeSystem, hydrology_now
+from tests.intake.conftest import _start, drain, fixture_bytes
+from tests.intake.fake_system import Answer, FakeSystem, hydrology_now
 
 GEO_KEY = "geohazard-poll-key-0123"
 

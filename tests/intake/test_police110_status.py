@@ -8,8 +8,8 @@ import time
 from typing import Any
 
 from tests.api.conftest import LiveCenter
-from tests.ingest.conftest import drain, fixture_bytes, source
-from tests.ingest.test_ingest_http import sql
+from tests.intake.conftest import drain, fixture_bytes, source
+from tests.intake.test_ingest_http import sql
 
 
 def _transferred(live: LiveCenter) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tests.ingest.conftest import fixture_bytes
+from tests.intake.conftest import fixture_bytes
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

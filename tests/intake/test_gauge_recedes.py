@@ -10,7 +10,7 @@ from typing import Any
 
 from feeds.payload import SHANGHAI
 from tests.api.conftest import LiveCenter
-from tests.ingest.conftest import drain, source
+from tests.intake.conftest import drain, source
 
 
 def _reading(live: LiveCenter, code: str, level: float, at: datetime) -> None:

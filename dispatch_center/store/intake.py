@@ -1,0 +1,256 @@
+"""SQL for the intake's own bookkeeping: the sources (credentials and limits), the durable
+queue without Redis (the ``intake`` table), dead letters, and the feed health every worker
+shares with its poll leases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+Row = dict[str, Any]
+Conn = psycopg.AsyncConnection[Row]
+
+
+# -- sources ------------------------------------------------------------------------------
+
+
+async def upsert_source(
+    conn: Conn,
+    system: str,
+    *,
+    key_hash: str | None,
+    hmac_secret: str | None,
+    rate_per_s: float,
+    burst: int,
+    max_bytes: int,
+) -> None:
+    """Create or refresh one source's credentials and limits (seeded from settings)."""
+    await conn.execute(
+        "INSERT INTO feed_sources (system, key_hash, hmac_secret, rate_per_s, burst, max_bytes)"
+        " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (system) DO UPDATE SET"
+        " key_hash = EXCLUDED.key_hash, hmac_secret = EXCLUDED.hmac_secret,"
+        " rate_per_s = EXCLUDED.rate_per_s, burst = EXCLUDED.burst,"
+        " max_bytes = EXCLUDED.max_bytes, updated_at = now()",
+        (system, key_hash, hmac_secret, rate_per_s, burst, max_bytes),
+    )
+
+
+async def list_sources(conn: Conn) -> list[Row]:
+    """Every source row."""
+    cur = await conn.execute("SELECT * FROM feed_sources ORDER BY system")
+    return await cur.fetchall()
+
+
+# -- intake (the durable queue without Redis) ---------------------------------------------
+
+
+async def intake_insert_many(
+    conn: Conn, items: Sequence[tuple[str, datetime, str, bytes]]
+) -> list[int]:
+    """Persist accepted payloads ``(system, received_at, content_type, payload)``.
+
+    Their ids, in order; the caller commits before any of their 202s goes out.
+    """
+    if not items:
+        return []
+    # Ids are drawn first and written explicitly, so each caller is told its own row's id
+    # without relying on the order RETURNING happens to produce.
+    cur = await conn.execute(
+        "SELECT nextval(pg_get_serial_sequence('intake', 'id')) AS id FROM generate_series(1, %s)",
+        (len(items),),
+    )
+    ids = [int(r["id"]) for r in await cur.fetchall()]
+    await conn.execute(
+        "INSERT INTO intake (id, system, received_at, content_type, payload)"
+        " SELECT * FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::text[],"
+        " %s::bytea[])",
+        (
+            ids,
+            [i[0] for i in items],
+            [i[1] for i in items],
+            [i[2] for i in items],
+            [i[3] for i in items],
+        ),
+    )
+    return ids
+
+
+async def intake_finish_many(conn: Conn, done: Sequence[tuple[int, str | None]]) -> None:
+    """Mark payloads done, or failed with their error, in one statement."""
+    if not done:
+        return
+    await conn.execute(
+        "UPDATE intake AS i SET status = CASE WHEN u.e IS NULL THEN 'done' ELSE 'failed' END,"
+        " error = u.e, done_at = now(), attempts = i.attempts + 1"
+        " FROM unnest(%s::bigint[], %s::text[]) AS u(id, e) WHERE i.id = u.id",
+        ([d[0] for d in done], [d[1] for d in done]),
+    )
+
+
+async def intake_pending(conn: Conn, after_id: int, upto: int, limit: int) -> list[Row]:
+    """Pending payloads in (after_id, upto], oldest first (recovery after a restart)."""
+    cur = await conn.execute(
+        "SELECT id, system, received_at, content_type, payload FROM intake"
+        " WHERE status = 'pending' AND id > %s AND id <= %s ORDER BY id LIMIT %s",
+        (after_id, upto, limit),
+    )
+    return await cur.fetchall()
+
+
+async def intake_max_id(conn: Conn) -> int:
+    """The newest intake id (what a restart must look at)."""
+    cur = await conn.execute("SELECT coalesce(max(id), 0) AS m FROM intake")
+    row = await cur.fetchone()
+    return int(row["m"]) if row else 0
+
+
+async def intake_get(conn: Conn, intake_id: int) -> Row | None:
+    """One intake row."""
+    cur = await conn.execute("SELECT * FROM intake WHERE id = %s", (intake_id,))
+    return await cur.fetchone()
+
+
+async def intake_counts(conn: Conn) -> dict[str, int]:
+    """Rows per status."""
+    cur = await conn.execute("SELECT status, count(*) AS n FROM intake GROUP BY status")
+    return {r["status"]: int(r["n"]) for r in await cur.fetchall()}
+
+
+# -- dead letters -------------------------------------------------------------------------
+
+
+async def dead_letter_insert(
+    conn: Conn,
+    system: str,
+    received_at: datetime,
+    content_type: str,
+    payload: bytes,
+    error: str,
+    field: str | None,
+) -> int:
+    """Keep a payload that could not be understood."""
+    cur = await conn.execute(
+        "INSERT INTO dead_letters (system, received_at, content_type, payload, error, field)"
+        " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+        (system, received_at, content_type, payload, error, field),
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row["id"])
+
+
+async def dead_letters(
+    conn: Conn, *, system: str | None, include_replayed: bool, before_id: int | None, limit: int
+) -> list[Row]:
+    """Dead letters, newest first."""
+    cur = await conn.execute(
+        "SELECT * FROM dead_letters WHERE (%(system)s::text IS NULL OR system = %(system)s)"
+        " AND (%(all)s OR replayed_at IS NULL)"
+        " AND (%(before)s::bigint IS NULL OR id < %(before)s)"
+        " ORDER BY id DESC LIMIT %(limit)s",
+        {"system": system, "all": include_replayed, "before": before_id, "limit": limit},
+    )
+    return await cur.fetchall()
+
+
+async def dead_letter_get(conn: Conn, dead_id: int) -> Row | None:
+    """One dead letter."""
+    cur = await conn.execute("SELECT * FROM dead_letters WHERE id = %s", (dead_id,))
+    return await cur.fetchone()
+
+
+async def dead_letter_replayed(conn: Conn, dead_id: int, at: datetime, result: str) -> None:
+    """Record a successful replay (a failed replay leaves the letter open)."""
+    await conn.execute(
+        "UPDATE dead_letters SET replayed_at = %s, replay_result = %s WHERE id = %s",
+        (at, result, dead_id),
+    )
+
+
+# -- shared feed health and poll leases ------------------------------------------------------
+
+HEALTH_COLUMNS = (
+    "system",
+    "worker",
+    "mode",
+    "interval_s",
+    "watched_since",
+    "last_seen",
+    "last_attempt",
+    "lag_s",
+    "last_error",
+    "consecutive_failures",
+    "attempts",
+    "failures",
+    "updated_at",
+)
+
+
+async def health_write(conn: Conn, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Upsert one worker's health rows (``HEALTH_COLUMNS``), in one statement."""
+    if not rows:
+        return
+    cols = ", ".join(HEALTH_COLUMNS)
+    marks = ", ".join(["%s"] * len(HEALTH_COLUMNS))
+    update = ", ".join(f"{c} = EXCLUDED.{c}" for c in HEALTH_COLUMNS[2:])
+    values = ", ".join([f"({marks})"] * len(rows))
+    await conn.execute(
+        f"INSERT INTO feed_health ({cols}) VALUES {values}"
+        f" ON CONFLICT (system, worker) DO UPDATE SET {update}",
+        [r[c] for r in rows for c in HEALTH_COLUMNS],
+    )
+
+
+async def health_rows(conn: Conn) -> list[Row]:
+    """Every worker's health rows."""
+    cur = await conn.execute(
+        f"SELECT {', '.join(HEALTH_COLUMNS)} FROM feed_health ORDER BY system, worker"
+    )
+    return await cur.fetchall()
+
+
+async def health_prune(conn: Conn, before: datetime) -> int:
+    """Forget workers silent since ``before`` (stopped long ago); how many rows went."""
+    cur = await conn.execute("DELETE FROM feed_health WHERE updated_at < %s", (before,))
+    return cur.rowcount
+
+
+async def poll_claim(conn: Conn, system: str, holder: str, now: datetime, until: datetime) -> bool:
+    """Take or renew the lease to poll ``system`` until ``until``; False if another holds it."""
+    cur = await conn.execute(
+        "INSERT INTO feed_poll_leases (system, holder, until) VALUES (%s, %s, %s)"
+        " ON CONFLICT (system) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until"
+        " WHERE feed_poll_leases.holder = EXCLUDED.holder OR feed_poll_leases.until < %s"
+        " RETURNING holder",
+        (system, holder, until, now),
+    )
+    return await cur.fetchone() is not None
+
+
+async def poll_release(conn: Conn, holder: str) -> None:
+    """Give up every lease of ``holder`` (a clean stop: another worker takes over at once)."""
+    await conn.execute("DELETE FROM feed_poll_leases WHERE holder = %s", (holder,))
+
+
+async def announce_health(conn: Conn, statuses: Mapping[str, str], at: datetime) -> list[str]:
+    """Record feed statuses as announced; the systems whose announced status this changed.
+
+    Runs in the transaction that writes the ``feed.health`` change: a worker racing with
+    another on the same new status waits on the row lock and then changes nothing, so it
+    announces nothing.
+    """
+    if not statuses:
+        return []
+    cur = await conn.execute(
+        "INSERT INTO feed_health_announced AS a (system, status, at)"
+        " SELECT s, st, %s FROM unnest(%s::text[], %s::text[]) AS u(s, st)"
+        " ON CONFLICT (system) DO UPDATE SET status = EXCLUDED.status, at = EXCLUDED.at"
+        " WHERE a.status IS DISTINCT FROM EXCLUDED.status"
+        " RETURNING system",
+        (at, list(statuses), list(statuses.values())),
+    )
+    return [r["system"] for r in await cur.fetchall()]
