@@ -14,10 +14,12 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from dispatch_center.store.locks import AdvisoryLock
+
 Row = dict[str, Any]
 Conn = psycopg.AsyncConnection[Row]
 
-ACTIVATE_LOCK = 1_234_512_347
+ACTIVATE_LOCK = int(AdvisoryLock.GEOGRAPHY_ACTIVATE)
 
 _VERSION_COLUMNS = (
     "id, tier, source, source_crs, feature_count, report, note, created_by, created_at,"

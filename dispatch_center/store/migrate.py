@@ -16,10 +16,12 @@ from importlib import resources
 
 import psycopg
 
+from dispatch_center.store.locks import AdvisoryLock
+
 log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^(\d{3})_([a-z0-9_]+?)(?:\.(timescale|native))?\.sql$")
-LOCK_KEY = 1_234_512_345  # advisory lock: two workers starting at once migrate once
+LOCK_KEY = int(AdvisoryLock.MIGRATE)
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,14 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from dispatch_center.store.locks import AdvisoryLock
+
 Row = dict[str, Any]
 Conn = psycopg.AsyncConnection[Row]
 
 # A transaction-scoped advisory lock: switches are planned on the state they change,
 # so two headquarters switching at once on two workers take turns.
-SWITCH_LOCK = 1_234_512_346
+SWITCH_LOCK = int(AdvisoryLock.MODE_SWITCH)
 
 DECLARATION_COLUMNS = (
     "mode",

@@ -11,6 +11,8 @@ from datetime import date
 import psycopg
 from psycopg import sql
 
+from dispatch_center.store.locks import AdvisoryLock
+
 log = logging.getLogger(__name__)
 
 PARTITIONED_TABLES = ("timeline", "feed_events")
@@ -87,14 +89,12 @@ def maintain_partitions(url: str, path: str, today: date, months_ahead: int) -> 
     """Keep partitions from last month to ``months_ahead`` ahead (native path only)."""
     if path != "native":
         return 0
-    from dispatch_center.store.migrate import LOCK_KEY
-
     with psycopg.connect(url, autocommit=True) as conn:
         # Workers starting together must not race to create the same partition.
-        conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        conn.execute("SELECT pg_advisory_lock(%s)", (int(AdvisoryLock.MIGRATE),))
         try:
             first = add_months(month_start(today), -1)
             last = add_months(month_start(today), months_ahead)
             return sum(ensure_month_partitions(conn, t, first, last) for t in PARTITIONED_TABLES)
         finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+            conn.execute("SELECT pg_advisory_unlock(%s)", (int(AdvisoryLock.MIGRATE),))
