@@ -19,12 +19,13 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from dispatch_center.store.changes import change_columns, change_ctes
+from dispatch_center.store.locks import AdvisoryLock
 from dispatch_center.store.orders import _CHANGE_TAIL, TimelineEntry
 
 Row = dict[str, Any]
 Conn = psycopg.AsyncConnection[Row]
 
-TICK_LOCK_KEY = 1_234_512_346  # advisory lock: one worker's timer works a tick
+TICK_LOCK_KEY = int(AdvisoryLock.SUPERVISION_TICK)  # one worker's timer works a tick
 
 
 @lru_cache(maxsize=64)
