@@ -28,8 +28,15 @@ from dispatch_center.models import OrderAction, OrderCreate
 from dispatch_center.orders import service as order_service
 from dispatch_center.store import accounts as account_store
 from dispatch_center.store import orders as order_store
-from dispatch_center.store import supervision as store
+from dispatch_center.store import outbox as outbox_store
 from dispatch_center.store.orders import TimelineEntry
+from dispatch_center.store.supervision import callbacks as callback_store
+from dispatch_center.store.supervision import orders as supervision_order_store
+from dispatch_center.store.supervision import rates as rate_store
+from dispatch_center.store.supervision import reminders as reminder_store
+from dispatch_center.store.supervision import sessions as session_store
+from dispatch_center.store.supervision import tasks as task_store
+from dispatch_center.store.supervision import timeline as timeline_store
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +139,7 @@ async def run_tick(center: Center) -> dict[str, Any]:
     published: list[Row] = []
     made: dict[str, Any] = {"reminders": 0, "callbacks": 0, "skipped": False}
     async with center.db.connection() as conn:
-        if not await store.try_tick_lock(conn):
+        if not await reminder_store.try_tick_lock(conn):
             made["skipped"] = True
             return made
         try:
@@ -143,7 +150,9 @@ async def run_tick(center: Center) -> dict[str, Any]:
                 ),
                 default=sv.ReminderThresholds().due_soon_minutes,
             )
-            rows = await store.reminder_candidates(conn, WORKING, now, horizon, DUE_SOON_FRACTION)
+            rows = await reminder_store.reminder_candidates(
+                conn, WORKING, now, horizon, DUE_SOON_FRACTION
+            )
             for row in rows:
                 kind = sv.reminder_for(
                     received_at=row["received_at"],
@@ -158,12 +167,12 @@ async def run_tick(center: Center) -> dict[str, Any]:
                 if rem is not None:
                     published.append(rem)
                     made["reminders"] += 1
-            for cb in await store.create_callback_tasks(conn, now):
+            for cb in await callback_store.create_callback_tasks(conn, now):
                 made["callbacks"] += 1
                 if cb["channel"] == "sms":
                     order = await order_store.get_order(conn, cb["order_id"])
                     if order and order.get("reporter_phone"):
-                        await store.enqueue(
+                        await outbox_store.enqueue(
                             conn,
                             {
                                 "channel": "sms",
@@ -175,7 +184,7 @@ async def run_tick(center: Center) -> dict[str, Any]:
                             },
                         )
         finally:
-            await store.release_tick_lock(conn)
+            await reminder_store.release_tick_lock(conn)
     await publish_changes(center, published)
     made["outbox"] = await outbox.deliver_pending(center)
     return made
@@ -185,7 +194,7 @@ async def _remind(
     center: Center, conn: Any, row: Row, kind: sv.ReminderKind, now: datetime
 ) -> Row | None:
     text = sv.reminder_text(kind, row["number"], row["reply_by"])
-    rem = await store.insert_reminder(
+    rem = await reminder_store.insert_reminder(
         conn,
         {
             "order_id": row["id"],
@@ -202,7 +211,7 @@ async def _remind(
         ("console", f"unit:{row['assigned_unit']}"),
         ("sms", f"unit:{row['assigned_unit']}"),
     ):
-        await store.enqueue(
+        await outbox_store.enqueue(
             conn,
             {
                 "channel": channel,
@@ -214,7 +223,7 @@ async def _remind(
             },
         )
     if kind is sv.ReminderKind.escalated:
-        await store.enqueue(
+        await outbox_store.enqueue(
             conn,
             {
                 "channel": "console",
@@ -225,7 +234,7 @@ async def _remind(
                 "at": now,
             },
         )
-    await store.append_order_event(
+    await timeline_store.append_order_event(
         conn,
         row["id"],
         _entry(
@@ -307,7 +316,7 @@ async def issue_supervision_order(
         )
     now = center.now()
     async with center.db.connection() as conn, conn.transaction():
-        so = await store.insert_supervision_order(
+        so = await supervision_order_store.insert_supervision_order(
             conn,
             {
                 "order_id": row["id"],
@@ -319,7 +328,7 @@ async def issue_supervision_order(
                 "at": now,
             },
         )
-        ev = await store.append_order_event(
+        ev = await timeline_store.append_order_event(
             conn,
             row["id"],
             _entry(
@@ -342,7 +351,7 @@ async def issue_supervision_order(
             f"（请于{to_shanghai(answer_by):%Y-%m-%d %H:%M}前答复）"
         )
         for channel in ("console", "sms"):
-            await store.enqueue(
+            await outbox_store.enqueue(
                 conn,
                 {
                     "channel": channel,
@@ -363,7 +372,7 @@ async def answer_supervision_order(center: Center, who: Principal, sid: str, ans
         raise Forbidden("only the handling unit answers a supervision order")
     so_id = _parse_id(sid, "supervision order")
     async with center.db.connection() as conn:
-        so = await store.get_supervision_order(conn, so_id)
+        so = await supervision_order_store.get_supervision_order(conn, so_id)
         if so is None:
             raise NotFound(f"no supervision order {sid!r}")
         order = await order_store.get_order(conn, so["order_id"])
@@ -372,14 +381,16 @@ async def answer_supervision_order(center: Center, who: Principal, sid: str, ans
             raise NotFound(f"no supervision order {sid!r}")
         now = center.now()
         async with conn.transaction():
-            done = await store.answer_supervision_order(conn, so_id, answer, who.username, now)
+            done = await supervision_order_store.answer_supervision_order(
+                conn, so_id, answer, who.username, now
+            )
             if done is None:
                 raise Conflict(
                     "this supervision order was answered already",
                     answered_by=so["answered_by"],
                     answered_at=_iso(so["answered_at"]),
                 )
-            ev = await store.append_order_event(
+            ev = await timeline_store.append_order_event(
                 conn,
                 so["order_id"],
                 _entry(
@@ -411,7 +422,9 @@ async def escalate(
     _need(who, SUPERVISORS, "escalate orders")
     row = await _order_or_404(center, who, order_id)
     async with center.db.connection() as conn:
-        done = [r["data"].get("step") for r in await store.escalation_steps(conn, row["id"])]
+        done = [
+            r["data"].get("step") for r in await timeline_store.escalation_steps(conn, row["id"])
+        ]
         try:
             decision = sv.decide_step(done, step, details)
         except sv.StepError as exc:
@@ -420,7 +433,7 @@ async def escalate(
             raise Invalid(str(exc), fields={f"details.{exc.field}": str(exc)}) from exc
         if decision.spec.step is sv.EscalationStep.video_supervision:
             sid = _parse_id(str(details["session_id"]), "session")
-            if row["id"] not in await store.session_order_ids(conn, sid):
+            if row["id"] not in await session_store.session_order_ids(conn, sid):
                 raise Invalid(
                     "the session is not linked to this order",
                     fields={"details.session_id": "not linked"},
@@ -439,7 +452,7 @@ async def _record_step(
         "details": dict(decision.details),
         "skipped": [s.value for s in decision.skipped],
     }
-    ev = await store.append_order_event(
+    ev = await timeline_store.append_order_event(
         conn,
         row["id"],
         _entry(who, "supervision.escalate", now, note, data),
@@ -453,10 +466,10 @@ async def ladder(center: Center, who: Principal, order_id: str) -> Row:
     """The ladder as data with the steps taken on this order and what may come next."""
     row = await _order_or_404(center, who, order_id)
     async with center.db.connection() as conn:
-        taken = await store.escalation_steps(conn, row["id"])
-        orders_ = await store.supervision_orders_for(conn, order_id=row["id"])
-        reminders = await store.reminders_for_order(conn, row["id"])
-        sessions = await store.sessions_of_order(conn, row["id"])
+        taken = await timeline_store.escalation_steps(conn, row["id"])
+        orders_ = await supervision_order_store.supervision_orders_for(conn, order_id=row["id"])
+        reminders = await reminder_store.reminders_for_order(conn, row["id"])
+        sessions = await session_store.sessions_of_order(conn, row["id"])
     done = [t["data"].get("step") for t in taken]
     return {
         "order_id": str(row["id"]),
@@ -520,13 +533,15 @@ async def create_session(center: Center, who: Principal, body: Mapping[str, Any]
             rows.append(r)
         mode = body.get("mode") or _mode_now(center)
         async with conn.transaction():
-            session = await store.insert_session(
+            session = await session_store.insert_session(
                 conn, {**body, "mode": mode, "created_by": who.username, "at": now}
             )
-            await store.link_orders(conn, session["id"], ids)
+            await session_store.link_orders(conn, session["id"], ids)
         events: list[Row | None] = []
         for r in rows:
-            done = [t["data"].get("step") for t in await store.escalation_steps(conn, r["id"])]
+            done = [
+                t["data"].get("step") for t in await timeline_store.escalation_steps(conn, r["id"])
+            ]
             details = {
                 "session_id": str(session["id"]),
                 "topic": session["topic"],
@@ -536,7 +551,7 @@ async def create_session(center: Center, who: Principal, body: Mapping[str, Any]
                 decision = sv.decide_step(done, sv.EscalationStep.video_supervision, details)
             except sv.StepError:  # already past this rung: still on the timeline, not as a step
                 events.append(
-                    await store.append_order_event(
+                    await timeline_store.append_order_event(
                         conn,
                         r["id"],
                         _entry(who, "supervision.session", now, session["topic"], details),
@@ -557,7 +572,7 @@ def _mode_now(center: Center) -> str | None:
 
 
 async def _open_session(conn: Any, session_id: int) -> Row:
-    s = await store.get_session(conn, session_id)
+    s = await session_store.get_session(conn, session_id)
     if s is None:
         raise NotFound(f"no session {session_id}")
     if s["status"] != "open":
@@ -606,7 +621,11 @@ async def _presence(
             "via": via,
             "at": at,
         }
-        row = await (store.join(conn, values) if what == "join" else store.leave(conn, values))
+        row = await (
+            session_store.join(conn, values)
+            if what == "join"
+            else session_store.leave(conn, values)
+        )
         if row is None:  # a repeat, or the session closed in between
             await _open_session(conn, sid)
     if row is not None:
@@ -673,15 +692,17 @@ async def video_webhook(center: Center, body: bytes, signature: str | None) -> R
         at = min(at, now)  # a clock ahead of ours must not put presence in the future
     async with center.db.connection() as conn:
         if payload.get("session_id") is not None:
-            s = await store.get_session(conn, _parse_id(str(payload["session_id"]), "session"))
+            s = await session_store.get_session(
+                conn, _parse_id(str(payload["session_id"]), "session")
+            )
         elif payload.get("room_url"):
-            s = await store.session_by_room(conn, str(payload["room_url"]))
+            s = await session_store.session_by_room(conn, str(payload["room_url"]))
         else:
             raise Invalid("name the session", fields={"session_id": "or room_url"})
         if s is None:
             raise NotFound("no such session")
         event_id = str(payload.get("event_id") or "")
-        if event_id and not await store.seen_webhook(conn, event_id, now, payload):
+        if event_id and not await session_store.seen_webhook(conn, event_id, now, payload):
             return {
                 "session_id": str(s["id"]),
                 "participant": key,
@@ -713,7 +734,7 @@ async def add_instruction(
     now = center.now()
     async with center.db.connection() as conn:
         await _open_session(conn, sid)
-        ins = await store.insert_instruction(
+        ins = await session_store.insert_instruction(
             conn,
             {
                 "session_id": sid,
@@ -728,16 +749,16 @@ async def add_instruction(
         if ins is None:
             await _open_session(conn, sid)  # closed in between: 409
             raise NotFound(f"no session {session_id}")
-        order_ids = await store.session_order_ids(conn, sid)
+        order_ids = await session_store.session_order_ids(conn, sid)
     published: list[Row | None] = [ins]
     names_place = unit or body.get("address") or body.get("location")
     if names_place:
         order_id = await _instruction_order(center, who, sid, ins, body, order_ids)
         async with center.db.connection() as conn:
-            await store.link_instruction(conn, ins["id"], order_id=order_id)
+            await session_store.link_instruction(conn, ins["id"], order_id=order_id)
     else:
         async with center.db.connection() as conn:
-            task = await store.insert_task(
+            task = await task_store.insert_task(
                 conn,
                 {
                     "source": "instruction",
@@ -749,12 +770,12 @@ async def add_instruction(
                     "at": now,
                 },
             )
-            await store.link_instruction(conn, ins["id"], task_id=task["id"])
+            await session_store.link_instruction(conn, ins["id"], task_id=task["id"])
         published.append(task)
     async with center.db.connection() as conn:
         for oid in order_ids:
             published.append(
-                await store.append_order_event(
+                await timeline_store.append_order_event(
                     conn,
                     oid,
                     _entry(
@@ -772,7 +793,7 @@ async def add_instruction(
                     "supervision.instruction",
                 )
             )
-        rows = await store.instructions(conn, sid)
+        rows = await session_store.instructions(conn, sid)
     await publish_changes(center, published)
     return next(_instruction_view(r) for r in rows if r["id"] == ins["id"])
 
@@ -841,7 +862,7 @@ async def add_attachment(
     sid = _parse_id(session_id, "session")
     async with center.db.connection() as conn:
         await _open_session(conn, sid)
-        row = await store.insert_attachment(
+        row = await session_store.insert_attachment(
             conn,
             {
                 "session_id": sid,
@@ -878,14 +899,14 @@ async def close_session(center: Center, who: Principal, session_id: str) -> Row:
     async with center.db.connection() as conn:
         await _open_session(conn, sid)
         async with conn.transaction():
-            closed = await store.close_session(conn, sid, who.username, now)
+            closed = await session_store.close_session(conn, sid, who.username, now)
             if closed is None:
                 await _open_session(conn, sid)
                 raise NotFound(f"no session {session_id}")
             minutes = await _minutes_data(center, conn, closed)
-            await store.store_minutes(conn, sid, minutes)
+            await session_store.store_minutes(conn, sid, minutes)
         events = [
-            await store.append_order_event(
+            await timeline_store.append_order_event(
                 conn,
                 oid,
                 _entry(
@@ -897,7 +918,7 @@ async def close_session(center: Center, who: Principal, session_id: str) -> Row:
                 ),
                 "supervision.session",
             )
-            for oid in await store.session_order_ids(conn, sid)
+            for oid in await session_store.session_order_ids(conn, sid)
         ]
     await publish_changes(center, [closed, *events])
     return await get_session(center, who, session_id)
@@ -908,9 +929,9 @@ async def add_amendment(center: Center, who: Principal, session_id: str, text: s
     _need(who, SESSION_RUNNERS | INSTRUCTING, "amend session records")
     sid = _parse_id(session_id, "session")
     async with center.db.connection() as conn:
-        if await store.get_session(conn, sid) is None:
+        if await session_store.get_session(conn, sid) is None:
             raise NotFound(f"no session {session_id}")
-        row = await store.insert_amendment(
+        row = await session_store.insert_amendment(
             conn, {"session_id": sid, "text": text, "author": who.username, "at": center.now()}
         )
     await publish_changes(center, [row])
@@ -956,7 +977,7 @@ async def _minutes_data(center: Center, conn: Any, s: Row) -> Row:
     """What the minutes record, read once at closing."""
     order_rows = [
         await order_store.get_order(conn, oid)
-        for oid in await store.session_order_ids(conn, s["id"])
+        for oid in await session_store.session_order_ids(conn, s["id"])
     ]
     return {
         "session_id": str(s["id"]),
@@ -970,7 +991,7 @@ async def _minutes_data(center: Center, conn: Any, s: Row) -> Row:
         "started_at": _iso(s["created_at"]),
         "closed_at": _iso(s["closed_at"]),
         "closed_by": s["closed_by"],
-        "participants": _participants(await store.presence(conn, s["id"])),
+        "participants": _participants(await session_store.presence(conn, s["id"])),
         "orders": [
             {
                 "id": str(o["id"]),
@@ -984,8 +1005,12 @@ async def _minutes_data(center: Center, conn: Any, s: Row) -> Row:
             for o in order_rows
             if o
         ],
-        "instructions": [_instruction_view(r) for r in await store.instructions(conn, s["id"])],
-        "attachments": [_attachment_view(r) for r in await store.attachments(conn, s["id"])],
+        "instructions": [
+            _instruction_view(r) for r in await session_store.instructions(conn, s["id"])
+        ],
+        "attachments": [
+            _attachment_view(r) for r in await session_store.attachments(conn, s["id"])
+        ],
     }
 
 
@@ -1032,26 +1057,26 @@ async def get_session(center: Center, who: Principal, session_id: str) -> Row:
     """A session with its participants, instructions, attachments and (closed) minutes."""
     sid = _parse_id(session_id, "session")
     async with center.db.connection() as conn:
-        s = await store.get_session(conn, sid)
+        s = await session_store.get_session(conn, sid)
         if s is None:
             raise NotFound(f"no session {session_id!r}")
         return _session_view(
             s,
-            await store.presence(conn, sid),
-            await store.instructions(conn, sid),
-            await store.attachments(conn, sid),
-            await store.amendments(conn, sid),
-            await store.session_order_ids(conn, sid),
+            await session_store.presence(conn, sid),
+            await session_store.instructions(conn, sid),
+            await session_store.attachments(conn, sid),
+            await session_store.amendments(conn, sid),
+            await session_store.session_order_ids(conn, sid),
         )
 
 
 async def list_sessions(center: Center, who: Principal, status: str | None) -> list[Row]:
     """Sessions, newest first (brief: no instructions or minutes)."""
     async with center.db.connection() as conn:
-        rows = await store.list_sessions(conn, status)
+        rows = await session_store.list_sessions(conn, status)
         out = []
         for s in rows:
-            people = _participants(await store.presence(conn, s["id"]))
+            people = _participants(await session_store.presence(conn, s["id"]))
             out.append(
                 {
                     "id": str(s["id"]),
@@ -1095,7 +1120,7 @@ async def live_sessions_snapshot(center: Center, conn: Any = None) -> list[Row]:
                     for p in r["present"]
                 ],
             }
-            for r in await store.live_sessions(c)
+            for r in await session_store.live_sessions(c)
         ]
 
     if conn is not None:
@@ -1138,7 +1163,7 @@ async def list_tasks(
 ) -> list[Row]:
     """Tracked tasks."""
     async with center.db.connection() as conn:
-        return [_task_view(t) for t in await store.tasks(conn, owner=owner, status=status)]
+        return [_task_view(t) for t in await task_store.tasks(conn, owner=owner, status=status)]
 
 
 async def finish_task(
@@ -1147,13 +1172,13 @@ async def finish_task(
     """Mark a task done or cancelled (the owner, or a supervisor)."""
     tid = _parse_id(task_id, "task")
     async with center.db.connection() as conn:
-        t = await store.get_task(conn, tid)
+        t = await task_store.get_task(conn, tid)
         if t is None:
             raise NotFound(f"no task {task_id!r}")
         mine = t["owner"] in (who.username, who.unit_code)
         if not mine and who.role not in SUPERVISORS:
             raise Forbidden("only the task's owner or a supervisor may finish it")
-        row = await store.finish_task(conn, tid, status, result, who.username, center.now())
+        row = await task_store.finish_task(conn, tid, status, result, who.username, center.now())
         if row is None:
             raise Conflict(f"task is {t['status']} already", current_status=t["status"])
     await publish_changes(center, [row])
@@ -1184,7 +1209,7 @@ async def list_callbacks(center: Center, who: Principal) -> list[Row]:
     """Callback tasks still to call (the timer opens one per reply)."""
     _need(who, CALLBACK_STAFF | {Role.leader, Role.auditor}, "see callback tasks")
     async with center.db.connection() as conn:
-        return [_callback_view(c) for c in await store.pending_callbacks(conn)]
+        return [_callback_view(c) for c in await callback_store.pending_callbacks(conn)]
 
 
 async def open_callback(center: Center, who: Principal, order_id: str) -> Row:
@@ -1192,8 +1217,8 @@ async def open_callback(center: Center, who: Principal, order_id: str) -> Row:
     _need(who, CALLBACK_STAFF, "call citizens back")
     row = await _order_or_404(center, who, order_id)
     async with center.db.connection() as conn:
-        await store.create_callback_tasks(conn, center.now())
-        cb = await store.callback_for_order(conn, row["id"])
+        await callback_store.create_callback_tasks(conn, center.now())
+        cb = await callback_store.callback_for_order(conn, row["id"])
     if cb is None:
         raise Conflict("no callback: the order has not been replied", current_status=row["status"])
     return _callback_view(cb)
@@ -1207,14 +1232,14 @@ async def record_callback(
     _need(who, CALLBACK_STAFF, "record callbacks")
     cid = _parse_id(callback_id, "callback")
     async with center.db.connection() as conn:
-        cb = await store.get_callback(conn, cid)
+        cb = await callback_store.get_callback(conn, cid)
         if cb is None:
             raise NotFound(f"no callback {callback_id!r}")
         if cb["status"] != "pending":
             raise Conflict("this callback was recorded already", outcome=cb["outcome"])
         order = await order_store.get_order(conn, cb["order_id"])
         assert order is not None
-        reopens = await store.count_actions(conn, order["id"], "reopen")
+        reopens = await timeline_store.count_actions(conn, order["id"], "reopen")
     oid = str(order["id"])
     limit = max_reopens(center, order)
     verdict = sv.decide_callback(rating, solved, reopens, limit)
@@ -1236,7 +1261,7 @@ async def record_callback(
         # An order past the reopen limit waits for the duty officer's decision (a
         # supervision order), and the timeline says why.
         async with center.db.connection() as conn:
-            ev = await store.append_order_event(
+            ev = await timeline_store.append_order_event(
                 conn,
                 order["id"],
                 _entry(
@@ -1251,7 +1276,7 @@ async def record_callback(
         await publish_changes(center, [ev])
         view = await order_service.get_order(center, who, oid, with_timeline=False)
     async with center.db.connection() as conn:
-        done = await store.finish_callback(
+        done = await callback_store.finish_callback(
             conn,
             cid,
             {
@@ -1299,7 +1324,7 @@ async def rates(
         raise Invalid("from must be before to", fields={"from": "not before to"})
     units = _subtree(center, unit) if unit else None
     async with center.db.connection() as conn:
-        rows = await store.rate_rows(conn, units, start, end)
+        rows = await rate_store.rate_rows(conn, units, start, end)
     facts = [
         sv.RateRow(
             unit=r["unit"],
@@ -1347,21 +1372,21 @@ async def my_view(center: Center, who: Principal) -> Row:
                 "unit": who.unit_code,
                 "orders": mine,
                 "reminders": [
-                    _reminder_view(r) for r in await store.reminders_for_units(conn, units)
+                    _reminder_view(r) for r in await reminder_store.reminders_for_units(conn, units)
                 ],
                 "supervision_orders": [
                     supervision_order_view(r)
-                    for r in await store.supervision_orders_for(conn, units=units)
+                    for r in await supervision_order_store.supervision_orders_for(conn, units=units)
                 ],
-                "tasks": [_task_view(t) for t in await store.tasks(conn, owner=who.unit_code)]
-                + [_task_view(t) for t in await store.tasks(conn, owner=who.username)],
+                "tasks": [_task_view(t) for t in await task_store.tasks(conn, owner=who.unit_code)]
+                + [_task_view(t) for t in await task_store.tasks(conn, owner=who.username)],
             }
-        sessions = await store.list_sessions(conn, None, 50)
+        sessions = await session_store.list_sessions(conn, None, 50)
         instr = []
         for s in sessions:
             instr += [
                 _instruction_view(r)
-                for r in await store.instructions(conn, s["id"])
+                for r in await session_store.instructions(conn, s["id"])
                 if who.role is not Role.leader or r["issued_by"] == who.username
             ]
         return {
@@ -1377,6 +1402,8 @@ async def my_view(center: Center, who: Principal) -> Row:
                 for s in sessions
             ],
             "instructions": instr,
-            "tasks": [_task_view(t) for t in await store.tasks(conn, status="open")],
-            "callbacks": [_callback_view(c) for c in await store.pending_callbacks(conn, 50)],
+            "tasks": [_task_view(t) for t in await task_store.tasks(conn, status="open")],
+            "callbacks": [
+                _callback_view(c) for c in await callback_store.pending_callbacks(conn, 50)
+            ],
         }
