@@ -7,7 +7,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from dispatch_center.store.supervision.common import Conn, Row
+import psycopg
+
+Row = dict[str, Any]
+Conn = psycopg.AsyncConnection[Row]
 
 
 async def enqueue(conn: Conn, values: Mapping[str, Any]) -> Row:
