@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -20,6 +21,8 @@ import pytest
 from pypdf import PdfReader
 
 from dispatch_center.core.calendar import SHANGHAI
+from dispatch_center.store.database import Database
+from dispatch_center.supervision.sessions import live_sessions_snapshot
 from tests.api.conftest import LiveCenter, new_order
 
 Client = Callable[[str], httpx.Client]
@@ -98,10 +101,6 @@ def _tick(client: httpx.Client, deadline: float = 30.0) -> dict[str, Any]:
 
 def _live_sessions(live: LiveCenter) -> dict[str, dict[str, Any]]:
     """The wall's provider, called on this test's own loop and connection pool."""
-    from types import SimpleNamespace
-
-    from dispatch_center.store.database import Database
-    from dispatch_center.supervision.service import live_sessions_snapshot
 
     async def read() -> list[dict[str, Any]]:
         db = Database(str(live.center.settings.database_url), min_size=1, max_size=1)
