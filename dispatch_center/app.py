@@ -47,7 +47,7 @@ from dispatch_center.reporting.analysis import RollupWorker
 from dispatch_center.reporting.reports import DailyReportScheduler
 from dispatch_center.settings import Settings, demo_secret
 from dispatch_center.store.database import Database, prepare_database, resolve_database_url
-from dispatch_center.supervision.service import SupervisionTimer
+from dispatch_center.supervision.reminders import SupervisionTimer
 from wallboard import install as install_wallboard
 from wallboard import start_hub, stop_hub
 

@@ -28,6 +28,7 @@ from dispatch_center.intake.runtime import feeds_view, live_layers
 from dispatch_center.modeswitch import state as mode_state
 from dispatch_center.store import changes as change_store
 from dispatch_center.store import wallboard as store
+from dispatch_center.supervision.sessions import live_sessions_snapshot
 from wallboard.protocol import mask, order_brief
 
 log = logging.getLogger(__name__)
@@ -227,8 +228,6 @@ register_section("geography", geography_section, empty={})
 
 async def supervision_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
     """Open video supervision sessions and who is in them (read at the snapshot's seq)."""
-    from dispatch_center.supervision.service import live_sessions_snapshot
-
     sessions: list[dict[str, Any]] = await live_sessions_snapshot(ctx.center, ctx.conn)
     return sessions
 

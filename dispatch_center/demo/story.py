@@ -21,6 +21,8 @@ from dispatch_center.core.roles import Role
 from dispatch_center.errors import ServiceError
 from dispatch_center.models import OrderAction, OrderCreate
 from dispatch_center.orders import service as orders
+from dispatch_center.supervision import instructions, ladder, sessions
+from dispatch_center.supervision import orders as supervision_orders
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +131,6 @@ async def seed_flood_supervision(center: Center) -> str | None:
     """An overdue waterlogging order in 沙湾区 climbs the escalation ladder to a video
     supervision session that three leaders join; two instructions come out of it and
     the minutes are kept. Returns the session id (None when already told)."""
-    from dispatch_center.supervision import service as supervision
-
     now = center.now()
     body = OrderCreate.model_validate(
         {
@@ -152,17 +152,17 @@ async def seed_flood_supervision(center: Center) -> str | None:
     oid = view["id"]
     view = await orders.act(center, _DISPATCHER, oid, "dispatch", OrderAction())
     await orders.act(center, _handler_for(center, view), oid, "accept", OrderAction())
-    await supervision.issue_supervision_order(
+    await supervision_orders.issue_supervision_order(
         center, _DUTY, oid, "listed", "超期未办结：今日12时前报告排水进展", now + timedelta(hours=4)
     )
-    await supervision.escalate(
+    await ladder.escalate(
         center,
         _LEADERS[0],
         oid,
         "leader_study",
         {"leader": "分管副市长", "instruction": "请市水务局、沙湾区立即排查，今日内排除积水"},
     )
-    await supervision.escalate(
+    await ladder.escalate(
         center,
         _DUTY,
         oid,
@@ -173,7 +173,7 @@ async def seed_flood_supervision(center: Center) -> str | None:
             "work_split": "市水务局调泵车；沙湾区组织清淤和转移群众；应急局保障物资",
         },
     )
-    session = await supervision.create_session(
+    session = await sessions.create_session(
         center,
         _DUTY,
         _session(
@@ -185,8 +185,8 @@ async def seed_flood_supervision(center: Center) -> str | None:
     )
     sid = str(session["id"])
     for leader in _LEADERS:
-        await supervision.join_session(center, leader, sid)
-    await supervision.add_instruction(
+        await sessions.join_session(center, leader, sid)
+    await instructions.add_instruction(
         center,
         _LEADERS[0],
         sid,
@@ -194,7 +194,7 @@ async def seed_flood_supervision(center: Center) -> str | None:
             "市水务局两小时内调派移动泵车到嘉农镇抽排", "市水务局", now + timedelta(hours=2)
         ),
     )
-    await supervision.add_instruction(
+    await instructions.add_instruction(
         center,
         _LEADERS[2],
         sid,
@@ -205,10 +205,10 @@ async def seed_flood_supervision(center: Center) -> str | None:
         ),
     )
     for leader in _LEADERS:
-        await supervision.leave_session(center, leader, sid)
-    await supervision.close_session(center, _DUTY, sid)  # the minutes (纪要) are kept
+        await sessions.leave_session(center, leader, sid)
+    await sessions.close_session(center, _DUTY, sid)  # the minutes (纪要) are kept
     # And one session still running, for the wall's live-sessions panel.
-    live = await supervision.create_session(
+    live = await sessions.create_session(
         center,
         Principal("flood_hq", Role.flood_hq, "511100.flood_hq"),
         _session(
@@ -218,6 +218,6 @@ async def seed_flood_supervision(center: Center) -> str | None:
             affected_area=["511111", "511132", "511113"],
         ),
     )
-    await supervision.join_session(center, _LEADERS[0], str(live["id"]))
+    await sessions.join_session(center, _LEADERS[0], str(live["id"]))
     log.info("demo flood story: order %s escalated to video session %s", view["number"], sid)
     return sid

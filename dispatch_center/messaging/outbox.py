@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from dispatch_center.center import Center
-from dispatch_center.store import supervision as store
+from dispatch_center.store import outbox as outbox_store
 
 log = logging.getLogger(__name__)
 
@@ -87,15 +87,17 @@ async def deliver_pending(center: Center, limit: int = 50) -> dict[str, int]:
     """
     sent = failed = 0
     async with center.db.connection() as conn, conn.transaction():
-        for row in await store.claim_pending(conn, list(_ADAPTERS), limit):
+        for row in await outbox_store.claim_pending(conn, list(_ADAPTERS), limit):
             msg = OutboundMessage(row["id"], row["channel"], row["recipient"], row["body"])
             try:
                 await _ADAPTERS[row["channel"]].deliver(msg)
             except Exception as exc:  # an outside system's failure, kept on the row
                 status = "failed" if row["attempts"] + 1 >= MAX_ATTEMPTS else "pending"
-                await store.mark_outbox(conn, row["id"], status, center.now(), str(exc)[:500])
+                await outbox_store.mark_outbox(
+                    conn, row["id"], status, center.now(), str(exc)[:500]
+                )
                 failed += 1
                 continue
-            await store.mark_outbox(conn, row["id"], "sent", center.now())
+            await outbox_store.mark_outbox(conn, row["id"], "sent", center.now())
             sent += 1
     return {"sent": sent, "failed": failed}

@@ -15,8 +15,19 @@ from dispatch_center.api.deps import AnyUser, CenterDep
 from dispatch_center.core.lifecycle import Rating
 from dispatch_center.core.supervision import EscalationStep, SupervisionLevel
 from dispatch_center.models import Location, Strict
+from dispatch_center.supervision import (
+    callbacks,
+    instructions,
+    ladder,
+    reminders,
+    sessions,
+    tasks,
+    webhook,
+)
+from dispatch_center.supervision import console as consoles
 from dispatch_center.supervision import minutes as minutes_doc
-from dispatch_center.supervision import service as sv
+from dispatch_center.supervision import orders as supervision_orders
+from dispatch_center.supervision import rates as unit_rates
 
 router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
 pages = APIRouter(tags=["pages"], include_in_schema=False)
@@ -117,7 +128,7 @@ async def issue_supervision_order(
     center: CenterDep, who: AnyUser, order_id: str, body: SupervisionOrderCreate
 ) -> dict[str, Any]:
     """Issue a 督办单 (duty officers, leaders)."""
-    return await sv.issue_supervision_order(
+    return await supervision_orders.issue_supervision_order(
         center, who, order_id, body.level.value, body.requirement, body.answer_by
     )
 
@@ -127,7 +138,7 @@ async def answer_supervision_order(
     center: CenterDep, who: AnyUser, sid: str, body: SupervisionAnswer
 ) -> dict[str, Any]:
     """The handling unit answers a 督办单."""
-    return await sv.answer_supervision_order(center, who, sid, body.answer)
+    return await supervision_orders.answer_supervision_order(center, who, sid, body.answer)
 
 
 @router.post("/orders/{order_id}/escalations", status_code=201)
@@ -135,20 +146,19 @@ async def escalate(
     center: CenterDep, who: AnyUser, order_id: str, body: EscalationCreate
 ) -> dict[str, Any]:
     """Record a step of the ladder: 领导研究, 部门会商, 现场/视频督办, 电台直播."""
-    return await sv.escalate(center, who, order_id, body.step.value, body.details, body.note)
+    return await ladder.escalate(center, who, order_id, body.step.value, body.details, body.note)
 
 
 @router.get("/orders/{order_id}")
 async def order_supervision(center: CenterDep, who: AnyUser, order_id: str) -> dict[str, Any]:
     """The ladder, the steps taken, supervision orders, reminders and sessions of an order."""
-    return await sv.ladder(center, who, order_id)
+    return await ladder.ladder(center, who, order_id)
 
 
 @router.post("/tick")
 async def tick(center: CenterDep, who: AnyUser) -> dict[str, Any]:
     """Run the reminder timer's pass now (admins, duty officers)."""
-    sv._need(who, frozenset({sv.Role.admin, sv.Role.duty_officer}), "run the timer")
-    return await sv.run_tick(center)
+    return await reminders.tick_now(center, who)
 
 
 # -- video supervision sessions ----------------------------------------------------------------
@@ -157,7 +167,7 @@ async def tick(center: CenterDep, who: AnyUser) -> dict[str, Any]:
 @router.post("/sessions", status_code=201)
 async def create_session(center: CenterDep, who: AnyUser, body: SessionCreate) -> dict[str, Any]:
     """Open a session (duty officers); each linked order's timeline records it."""
-    return await sv.create_session(center, who, body.model_dump(mode="python"))
+    return await sessions.create_session(center, who, body.model_dump(mode="python"))
 
 
 @router.get("/sessions")
@@ -167,25 +177,25 @@ async def list_sessions(
     status: Annotated[Literal["open", "closed"] | None, Query()] = None,
 ) -> dict[str, Any]:
     """Sessions, newest first."""
-    return {"sessions": await sv.list_sessions(center, who, status)}
+    return {"sessions": await sessions.list_sessions(center, who, status)}
 
 
 @router.get("/sessions/{session_id}")
 async def get_session(center: CenterDep, who: AnyUser, session_id: str) -> dict[str, Any]:
     """A session with participants (joined_at/left_at), instructions and, closed, the minutes."""
-    return await sv.get_session(center, who, session_id)
+    return await sessions.get_session(center, who, session_id)
 
 
 @router.post("/sessions/{session_id}/join")
 async def join(center: CenterDep, who: AnyUser, session_id: str) -> dict[str, Any]:
     """The caller joins (any signed-in user)."""
-    return await sv.join_session(center, who, session_id)
+    return await sessions.join_session(center, who, session_id)
 
 
 @router.post("/sessions/{session_id}/leave")
 async def leave(center: CenterDep, who: AnyUser, session_id: str) -> dict[str, Any]:
     """The caller leaves."""
-    return await sv.leave_session(center, who, session_id)
+    return await sessions.leave_session(center, who, session_id)
 
 
 @router.post("/sessions/{session_id}/instructions", status_code=201)
@@ -193,7 +203,7 @@ async def add_instruction(
     center: CenterDep, who: AnyUser, session_id: str, body: InstructionCreate
 ) -> dict[str, Any]:
     """A leader's instruction: a tracked task, or a work order when it names a unit/place."""
-    return await sv.add_instruction(
+    return await instructions.add_instruction(
         center, who, session_id, body.model_dump(mode="json") | {"due": body.due}
     )
 
@@ -203,13 +213,13 @@ async def add_attachment(
     center: CenterDep, who: AnyUser, session_id: str, body: AttachmentCreate
 ) -> dict[str, Any]:
     """Attach a recording link or a document by URL."""
-    return await sv.add_attachment(center, who, session_id, body.model_dump())
+    return await instructions.add_attachment(center, who, session_id, body.model_dump())
 
 
 @router.post("/sessions/{session_id}/close")
 async def close_session(center: CenterDep, who: AnyUser, session_id: str) -> dict[str, Any]:
     """End the session; the minutes are frozen, later changes answer 409."""
-    return await sv.close_session(center, who, session_id)
+    return await sessions.close_session(center, who, session_id)
 
 
 @router.post("/sessions/{session_id}/amendments", status_code=201)
@@ -217,7 +227,7 @@ async def add_amendment(
     center: CenterDep, who: AnyUser, session_id: str, body: AmendmentCreate
 ) -> dict[str, Any]:
     """Append a correction to the record."""
-    return await sv.add_amendment(center, who, session_id, body.text)
+    return await sessions.add_amendment(center, who, session_id, body.text)
 
 
 @router.get("/sessions/{session_id}/minutes", response_model=None)
@@ -228,7 +238,7 @@ async def minutes(
     format: Annotated[Literal["json", "html", "pdf"], Query()] = "html",
 ) -> Response | dict[str, Any]:
     """The minutes (纪要) of a closed session as HTML, PDF or JSON."""
-    data = await sv.minutes_data(center, who, session_id)
+    data = await sessions.minutes_data(center, who, session_id)
     if format == "json":
         return data
     areas = {code: u["name"] for code, u in center.reference.units.items()}
@@ -250,7 +260,7 @@ async def video_webhook(
     x_signature: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """Joins and leaves from the city's video-conference system (HMAC-signed, no token)."""
-    return await sv.video_webhook(center, await request.body(), x_signature)
+    return await webhook.video_webhook(center, await request.body(), x_signature)
 
 
 # -- tasks, callbacks, rates, consoles -----------------------------------------------------------
@@ -264,7 +274,7 @@ async def list_tasks(
     status: Annotated[Literal["open", "done", "cancelled"] | None, Query()] = None,
 ) -> dict[str, Any]:
     """Tracked tasks (leaders' instructions)."""
-    return {"tasks": await sv.list_tasks(center, who, owner, status)}
+    return {"tasks": await tasks.list_tasks(center, who, owner, status)}
 
 
 @router.post("/tasks/{task_id}/finish")
@@ -272,19 +282,19 @@ async def finish_task(
     center: CenterDep, who: AnyUser, task_id: str, body: TaskFinish
 ) -> dict[str, Any]:
     """Mark a task done or cancelled."""
-    return await sv.finish_task(center, who, task_id, body.status, body.result)
+    return await tasks.finish_task(center, who, task_id, body.status, body.result)
 
 
 @router.get("/callbacks")
 async def list_callbacks(center: CenterDep, who: AnyUser) -> dict[str, Any]:
     """Callback tasks waiting for a call."""
-    return {"callbacks": await sv.list_callbacks(center, who)}
+    return {"callbacks": await callbacks.list_callbacks(center, who)}
 
 
 @router.post("/orders/{order_id}/callback", status_code=201)
 async def open_callback(center: CenterDep, who: AnyUser, order_id: str) -> dict[str, Any]:
     """The callback task of a replied order (made now if the timer has not yet)."""
-    return await sv.open_callback(center, who, order_id)
+    return await callbacks.open_callback(center, who, order_id)
 
 
 @router.post("/callbacks/{callback_id}")
@@ -292,7 +302,7 @@ async def record_callback(
     center: CenterDep, who: AnyUser, callback_id: str, body: CallbackResult
 ) -> dict[str, Any]:
     """Record the citizen's rating and whether it was solved; close or reopen (重办)."""
-    return await sv.record_callback(
+    return await callbacks.record_callback(
         center, who, callback_id, body.rating.value, body.solved, body.note
     )
 
@@ -306,13 +316,13 @@ async def rates(
     to: Annotated[datetime | None, Query()] = None,
 ) -> dict[str, Any]:
     """Response, resolution, satisfaction, on-time, return and reopen rates per unit."""
-    return await sv.rates(center, who, unit, from_, to)
+    return await unit_rates.rates(center, who, unit, from_, to)
 
 
 @router.get("/my")
 async def my(center: CenterDep, who: AnyUser) -> dict[str, Any]:
     """A handler's orders and supervision items; a leader's sessions and instructions."""
-    return await sv.my_view(center, who)
+    return await consoles.my_view(center, who)
 
 
 @pages.get("/supervision", response_class=HTMLResponse)
@@ -327,7 +337,7 @@ async def console(
     if not raw:
         return HTMLResponse("<p>请先登录：/supervision?token=…</p>", status_code=401)
     who = decode_token(raw, request.app.state.secret_key)
-    my = await sv.my_view(center, who)
+    my = await consoles.my_view(center, who)
     html = minutes_doc.render_console(who, my, raw)
     response = HTMLResponse(html)
     if token:  # later links on the page (minutes) carry the session cookie
