@@ -95,7 +95,7 @@ async def timed(fn: Callable[[], Awaitable[Any]], runs: int) -> tuple[float, Any
 async def measure(
     url: str, today: date, quick: bool
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    from dispatch_center.core.analysis import parse_quarter, period_for
+    from dispatch_center.core.analysis.periods import parse_quarter, period_for
     from dispatch_center.reporting import analysis
     from dispatch_center.store.analysis import SHANGHAI
 

@@ -19,15 +19,20 @@ from importlib import resources
 from typing import Any
 
 from dispatch_center.background import BackgroundLoop
-from dispatch_center.core import analysis as core
-from dispatch_center.core.analysis import (
-    HardArea,
-    Measures,
+from dispatch_center.core.analysis.periods import (
+    KIND_LABELS_ZH,
     Period,
     PeriodKind,
-    RankingWeights,
-    RepeatRule,
+    buckets,
+    parse_quarter,
+    previous_period,
+    same_period_last_year,
 )
+from dispatch_center.core.analysis.places import top_hotspots
+from dispatch_center.core.analysis.ranking import RankingWeights, rank_units
+from dispatch_center.core.analysis.rates import Change, Measures, rates
+from dispatch_center.core.analysis.repeats import RepeatRule
+from dispatch_center.core.analysis.topics import HardArea, hard_areas, rising_terms
 from dispatch_center.store import analysis as store
 from dispatch_center.store.analysis import Conn, Source
 
@@ -249,7 +254,7 @@ async def ranking(
         for code, m in by.items()
         if code in units and units[code]["kind"] == kind
     ]
-    ranked = core.rank_units(entries, weights, min_received=min_received, bottom_count=bottom_count)
+    ranked = rank_units(entries, weights, min_received=min_received, bottom_count=bottom_count)
     return [u.as_dict() for u in ranked]
 
 
@@ -260,7 +265,7 @@ async def hotspots(
     rows = await store.cells(conn, p.start, p.end, source, limit)
     return [
         h.as_dict()
-        for h in core.top_hotspots(((r["cell_x"], r["cell_y"], int(r["n"])) for r in rows), limit)
+        for h in top_hotspots(((r["cell_x"], r["cell_y"], int(r["n"])) for r in rows), limit)
     ]
 
 
@@ -274,7 +279,7 @@ async def _words(conn: Conn, p: Period, prev: Period, source: Source) -> list[di
         cur = dict(top)
         prev_all = count_words(await store.descriptions(conn, prev.start, prev.end))
         before = {w: prev_all[w] for w in cur if w in prev_all}
-    return [t.as_dict() for t in core.rising_terms(cur, before, limit=TOP_N)]
+    return [t.as_dict() for t in rising_terms(cur, before, limit=TOP_N)]
 
 
 def _share(n: int, total: int) -> float | None:
@@ -292,7 +297,7 @@ async def report_data(
 ) -> dict[str, Any]:
     """Everything a report shows, as JSON-ready data."""
     rule = rule or RepeatRule()
-    prev, last_year = core.previous_period(p), core.same_period_last_year(p)
+    prev, last_year = previous_period(p), same_period_last_year(p)
     units = await store.unit_names(conn)
     cats = await store.category_names(conn)
 
@@ -312,7 +317,7 @@ async def report_data(
         dim = "month" if p.kind is PeriodKind.annual or p.days > 120 else "day"
         rows = await store.measures_by(conn, p.start, p.end, [dim], source)
         counts = {r[dim]: int(r["received"]) for r in rows}
-        trend = [{"bucket": b.isoformat(), "received": counts.get(b, 0)} for b in core.buckets(p)]
+        trend = [{"bucket": b.isoformat(), "received": counts.get(b, 0)} for b in buckets(p)]
 
     channel_rows = await store.measures_by(conn, p.start, p.end, ["channel"], source)
     channels = sorted(
@@ -349,13 +354,13 @@ async def report_data(
             "name": cats.get(c, c or "未分类"),
             "received": n,
             "previous": cat_prev.get(c, 0),
-            "change": core.Change(n, cat_prev.get(c, 0)).as_dict(),
+            "change": Change(n, cat_prev.get(c, 0)).as_dict(),
         }
         for c, n in top_cats
     ]
     rising = [
         {**t.as_dict(), "name": cats.get(t.term, t.term)}
-        for t in core.rising_terms(cat_now, cat_prev, limit=top_n, min_count=1)
+        for t in rising_terms(cat_now, cat_prev, limit=top_n, min_count=1)
     ]
 
     counties = []
@@ -368,7 +373,7 @@ async def report_data(
                 "name": units[code]["name"],
                 "received": m.received,
                 "share": _share(m.received, total.received),
-                **core.rates(m).as_dict(),
+                **rates(m).as_dict(),
             }
         )
 
@@ -379,7 +384,7 @@ async def report_data(
     by_unit = _keyed(
         await store.measures_by(conn, p.start, p.end, ["unit_code"], source), "unit_code"
     )
-    hard = core.hard_areas(
+    hard = hard_areas(
         [
             HardArea(
                 code,
@@ -405,18 +410,18 @@ async def report_data(
         "kind": p.kind.value,
         "key": p.key,
         "label": p.label,
-        "title": f"乐山12345心连心服务热线{core.KIND_LABELS_ZH[p.kind]}（{p.label}）",
+        "title": f"乐山12345心连心服务热线{KIND_LABELS_ZH[p.kind]}（{p.label}）",
         "period": {"start": p.start.isoformat(), "end": p.end.isoformat()},
         "as_of": as_of.isoformat(),
         "previous_period": {"key": prev.key, "label": prev.label},
         "same_period_last_year": {"key": last_year.key, "label": last_year.label},
         "volume": {
             "received": total.received,
-            "vs_previous": core.Change(total.received, prev_total.received).as_dict(),
-            "vs_last_year": core.Change(total.received, ly_total.received).as_dict(),
+            "vs_previous": Change(total.received, prev_total.received).as_dict(),
+            "vs_last_year": Change(total.received, ly_total.received).as_dict(),
         },
         "measures": {**total.__dict__, "due": total.due},
-        "rates": core.rates(total).as_dict(),
+        "rates": rates(total).as_dict(),
         "trend": trend,
         "channels": channels,
         "categories": categories,
@@ -517,7 +522,7 @@ async def ranking_view(
     from dispatch_center.errors import Invalid
 
     try:
-        q = core.parse_quarter(quarter)
+        q = parse_quarter(quarter)
     except ValueError as exc:
         raise Invalid(str(exc), fields={"quarter": "like 2026Q3"}) from exc
     try:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from dispatch_center.background import BackgroundLoop
-from dispatch_center.core.analysis import KIND_LABELS_ZH, Period, PeriodKind, period_for
+from dispatch_center.core.analysis.periods import KIND_LABELS_ZH, Period, PeriodKind, period_for
 from dispatch_center.reporting import analysis
 from dispatch_center.store import analysis as store
 

@@ -8,31 +8,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dispatch_center.core.analysis import (
-    Change,
-    HardArea,
-    Measures,
+from dispatch_center.core.analysis.periods import (
     Period,
     PeriodKind,
-    RankingWeights,
-    Rates,
-    RepeatRule,
-    RequestPoint,
-    composite_score,
-    distance_m,
-    find_repeats,
-    grid_cell,
-    hard_areas,
-    hex_cell,
     parse_quarter,
     period_for,
     previous_period,
-    rank_units,
-    rates,
-    rising_terms,
     same_period_last_year,
-    top_hotspots,
 )
+from dispatch_center.core.analysis.places import distance_m, grid_cell, hex_cell, top_hotspots
+from dispatch_center.core.analysis.ranking import RankingWeights, composite_score, rank_units
+from dispatch_center.core.analysis.rates import Change, Measures, Rates, rates
+from dispatch_center.core.analysis.repeats import RepeatRule, RequestPoint, find_repeats
+from dispatch_center.core.analysis.topics import HardArea, hard_areas, rising_terms
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -12,7 +12,8 @@ from typing import Any
 from dispatch_center.accounts.security import Principal
 from dispatch_center.app import start_center, stop_center
 from dispatch_center.center import Center
-from dispatch_center.core.analysis import period_for, rates
+from dispatch_center.core.analysis.periods import period_for
+from dispatch_center.core.analysis.rates import rates
 from dispatch_center.core.roles import Role
 from dispatch_center.demo import backfill
 from dispatch_center.models import OrderAction, OrderCreate

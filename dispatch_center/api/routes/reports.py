@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from dispatch_center.api.deps import AnyUser, CenterDep, CenterStaff
-from dispatch_center.core.analysis import Period, PeriodKind
+from dispatch_center.core.analysis.periods import Period, PeriodKind
 from dispatch_center.errors import Invalid, NotFound
 from dispatch_center.reporting import analysis, reports
 from dispatch_center.store import analysis as store
