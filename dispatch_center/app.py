@@ -41,9 +41,9 @@ from dispatch_center.geography.model import default_geography
 from dispatch_center.intake import runtime as feed_service
 from dispatch_center.modeswitch import service as modes
 from dispatch_center.reference.seed import ensure_demo_accounts, seed_reference
-from dispatch_center.reporting import reports as reports_service
-from dispatch_center.reporting.analysis import RollupWorker
-from dispatch_center.reporting.reports import DailyReportScheduler
+from dispatch_center.reporting.reports import stop_renderer
+from dispatch_center.reporting.rollups import RollupWorker
+from dispatch_center.reporting.schedule import DailyReportScheduler
 from dispatch_center.settings import Settings, demo_secret
 from dispatch_center.store.database import Database, prepare_database, resolve_database_url
 from dispatch_center.supervision.service import SupervisionTimer
@@ -231,7 +231,7 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
                 await simulator.stop()
             await feed_service.stop_feeds(center)
             await daily_reports.stop()
-            reports_service.stop_renderer()
+            stop_renderer()
             await rollups.stop()
             await stop_hub(app)
             await supervision_timer.stop()

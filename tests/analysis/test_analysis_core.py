@@ -340,7 +340,7 @@ def test_stop_words_and_offline_tokenizer(monkeypatch: pytest.MonkeyPatch) -> No
         raise AssertionError("the tokenizer tried to use the network")
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    from dispatch_center.reporting.analysis import count_words, stop_words, tokenize
+    from dispatch_center.reporting.words import count_words, stop_words, tokenize
 
     assert {"的", "反映", "问题"} <= stop_words()
     words = tokenize("反映小区门口垃圾堆积的问题，三天无人清运")

@@ -130,7 +130,7 @@ class _At:
 
 
 def test_scheduled_daily_report_made_once(history: LiveCenter) -> None:
-    from dispatch_center.reporting.reports import DailyReportScheduler
+    from dispatch_center.reporting.schedule import DailyReportScheduler
 
     loop = _loop_of(history)
     day = datetime(2026, 10, 16, tzinfo=ZoneInfo("Asia/Shanghai"))
