@@ -16,8 +16,6 @@ from dispatch_center.reporting.rollups import catch_up
 from dispatch_center.store import analysis as store
 from dispatch_center.store.analysis import Conn, Source
 
-WEIGHTS_ENV = "DISPATCH_RANKING_WEIGHTS"
-
 
 def parse_weights(text: str | None) -> RankingWeights:
     """Weights from ``"satisfaction=0.4,on_time=0.2"``; unnamed weights keep their defaults.
@@ -38,13 +36,6 @@ def parse_weights(text: str | None) -> RankingWeights:
             raise ValueError(f"unknown weight {name!r}; known: {', '.join(sorted(names))}")
         values["return_" if name == "return" else name] = float(raw)
     return RankingWeights(**values)
-
-
-def default_weights() -> RankingWeights:
-    """The weights in force: ``DISPATCH_RANKING_WEIGHTS`` if set, else the documented defaults."""
-    import os
-
-    return parse_weights(os.environ.get(WEIGHTS_ENV))
 
 
 async def ranking(
@@ -78,14 +69,15 @@ async def ranking_view(
 ) -> dict[str, Any]:
     """The quarterly list with the follow-ups of its bottom; a closed quarter opens them.
 
-    ``weights`` as :func:`parse_weights` reads them; ``None`` = :func:`default_weights`.
+    ``weights`` as :func:`parse_weights` reads them; ``None`` = the weights in force
+    (``settings.ranking_weights``, ``DISPATCH_RANKING_WEIGHTS``), else the defaults.
     """
     try:
         q = parse_quarter(quarter)
     except ValueError as exc:
         raise Invalid(str(exc), fields={"quarter": "like 2026Q3"}) from exc
     try:
-        w = parse_weights(weights) if weights is not None else default_weights()
+        w = parse_weights(center.settings.ranking_weights if weights is None else weights)
     except ValueError as exc:
         raise Invalid(str(exc), fields={"weights": str(exc)}) from exc
     now = center.now()
