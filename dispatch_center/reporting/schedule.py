@@ -23,8 +23,6 @@ class DailyReportScheduler(BackgroundLoop):
     schedule for that day yet, checked under an advisory lock.
     """
 
-    LOCK_KEY = 1_234_512_346
-
     name = "daily report schedule"
     retry_after = 3600.0  # a failed report is tried again within the hour
 
@@ -46,7 +44,7 @@ class DailyReportScheduler(BackgroundLoop):
             return None
         period = period_of("daily", now.date() - timedelta(days=1))
         async with self.center.db.connection() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (self.LOCK_KEY,))
+            await store.lock_report_schedule(conn)
             if await store.has_report(conn, "daily", period.start, "schedule"):
                 return None
             rec = await generate(
