@@ -38,6 +38,18 @@ CHANNEL_LABELS_ZH = {
 }
 
 
+def report_title(p: Period) -> str:
+    """A report's title.
+
+    Examples
+    --------
+    >>> from dispatch_center.core.analysis.periods import period_for
+    >>> report_title(period_for("quarterly", date(2026, 8, 15)))
+    '乐山12345心连心服务热线季报（2026年第3季度）'
+    """
+    return f"乐山12345心连心服务热线{KIND_LABELS_ZH[p.kind]}（{p.label}）"
+
+
 def _share(n: int, total: int) -> float | None:
     return round(n / total, 4) if total else None
 
@@ -166,7 +178,7 @@ async def report_data(
         "kind": p.kind.value,
         "key": p.key,
         "label": p.label,
-        "title": f"乐山12345心连心服务热线{KIND_LABELS_ZH[p.kind]}（{p.label}）",
+        "title": report_title(p),
         "period": {"start": p.start.isoformat(), "end": p.end.isoformat()},
         "as_of": as_of.isoformat(),
         "previous_period": {"key": prev.key, "label": prev.label},

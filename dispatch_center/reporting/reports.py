@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from dispatch_center.core.analysis.periods import KIND_LABELS_ZH, Period, PeriodKind, period_for
+from dispatch_center.core.analysis.periods import Period, PeriodKind, period_for
 from dispatch_center.reporting.render import render_files
 from dispatch_center.reporting.report_data import report_data
 from dispatch_center.reporting.rollups import catch_up
@@ -124,8 +124,3 @@ async def write_files(
 def period_of(kind: str, day: date) -> Period:
     """The period of ``kind`` containing ``day``."""
     return period_for(PeriodKind(kind), day)
-
-
-def title_of(kind: str, period: Period) -> str:
-    """A report's title."""
-    return f"乐山12345心连心服务热线{KIND_LABELS_ZH[PeriodKind(kind)]}（{period.label}）"
