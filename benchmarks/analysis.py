@@ -40,7 +40,7 @@ async def prepare(url: str, orders: int, today: date) -> dict[str, Any]:
     """Migrate, seed and backfill ``orders`` (resuming a run with the same plan)."""
     from dispatch_center.app import start_center, stop_center
     from dispatch_center.demo import backfill
-    from dispatch_center.reporting import analysis
+    from dispatch_center.reporting.rollups import catch_up
     from dispatch_center.settings import Settings
 
     settings = Settings(
@@ -71,7 +71,7 @@ async def prepare(url: str, orders: int, today: date) -> dict[str, Any]:
         )
         seconds = time.perf_counter() - started
         async with center.db.connection() as conn:
-            await analysis.catch_up(conn)
+            await catch_up(conn)
             # Index-only repeat probes need the visibility map a vacuum sets.
             await conn.execute("VACUUM ANALYZE rollup_order_state")
             await conn.execute("ANALYZE")
@@ -95,8 +95,9 @@ async def timed(fn: Callable[[], Awaitable[Any]], runs: int) -> tuple[float, Any
 async def measure(
     url: str, today: date, quick: bool
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    from dispatch_center.core.analysis import parse_quarter, period_for
-    from dispatch_center.reporting import analysis
+    from dispatch_center.core.analysis.periods import parse_quarter, period_for
+    from dispatch_center.reporting.hotspots import hotspots
+    from dispatch_center.reporting.report_data import report_data
     from dispatch_center.store.analysis import SHANGHAI
 
     conn = await psycopg.AsyncConnection.connect(
@@ -107,9 +108,9 @@ async def measure(
     q = (today.month - 1) // 3
     quarter = parse_quarter(f"{today.year}Q{q}" if q else f"{today.year - 1}Q4")
     cases: dict[str, tuple[Callable[[str], Awaitable[Any]], int]] = {
-        "daily_report": (lambda src: analysis.report_data(conn, day, as_of, source=src), 5),  # type: ignore[arg-type]
+        "daily_report": (lambda src: report_data(conn, day, as_of, source=src), 5),  # type: ignore[arg-type]
         "quarterly_ranking": (lambda src: _both_rankings(conn, quarter, as_of, src), 5),
-        "hotspots": (lambda src: analysis.hotspots(conn, quarter, source=src, limit=20), 5),  # type: ignore[arg-type]
+        "hotspots": (lambda src: hotspots(conn, quarter, source=src, limit=20), 5),  # type: ignore[arg-type]
     }
     figures: dict[str, Any] = {}
     baselines: dict[str, Any] = {}
@@ -144,10 +145,10 @@ def _bind(fn: Callable[[str], Awaitable[Any]], source: str) -> Callable[[], Awai
 
 
 async def _both_rankings(conn: Any, quarter: Any, as_of: datetime, source: str) -> Any:
-    from dispatch_center.reporting import analysis
+    from dispatch_center.reporting.ranking import ranking
 
     return [
-        await analysis.ranking(conn, quarter, kind, as_of, source=source)  # type: ignore[arg-type]
+        await ranking(conn, quarter, kind, as_of, source=source)  # type: ignore[arg-type]
         for kind in ("county", "department")
     ]
 

@@ -42,9 +42,9 @@ from dispatch_center.intake.runtime import start_intake, stop_intake
 from dispatch_center.modeswitch.schedule import ModeScheduler
 from dispatch_center.modeswitch.state import start_modes
 from dispatch_center.reference.seed import ensure_demo_accounts, seed_reference
-from dispatch_center.reporting import reports as reports_service
-from dispatch_center.reporting.analysis import RollupWorker
-from dispatch_center.reporting.reports import DailyReportScheduler
+from dispatch_center.reporting.reports import stop_renderer
+from dispatch_center.reporting.rollups import RollupWorker
+from dispatch_center.reporting.schedule import DailyReportScheduler
 from dispatch_center.settings import Settings, demo_secret
 from dispatch_center.store.database import Database, prepare_database, resolve_database_url
 from dispatch_center.supervision.reminders import SupervisionTimer
@@ -233,7 +233,7 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
                 await simulator.stop()
             await stop_intake(center)
             await daily_reports.stop()
-            reports_service.stop_renderer()
+            stop_renderer()
             await rollups.stop()
             await stop_hub(app)
             await supervision_timer.stop()

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
         default=60.0, alias="DISPATCH_SUPERVISION_TICK_SECONDS", gt=0
     )
     pdf_font: Path | None = Field(default=None, alias="DISPATCH_PDF_FONT")
+    # Weights of the quarterly ranking's composite score, as "satisfaction=0.4,on_time=0.2"
+    # (unnamed weights keep their defaults); read when a ranking is asked for without its own.
+    ranking_weights: str | None = Field(default=None, alias="DISPATCH_RANKING_WEIGHTS")
     # Wall screens: under load the live hub reads and fans out at most once per tick, so
     # each screen gets one frame per tick (25/s at 40 ms) instead of one per change. On the
     # 2-core benchmark 40 ms gave a lower delay tail than 20 ms (fewer sends, less CPU).
@@ -127,6 +130,7 @@ class Settings(BaseSettings):
     @field_validator(
         "policy_dir",
         "pdf_font",
+        "ranking_weights",
         "video_webhook_secret",
         "feed_keys",
         "feed_hmac_secrets",

@@ -21,7 +21,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
     from dispatch_center.app import start_center, stop_center
     from dispatch_center.demo import backfill
-    from dispatch_center.reporting import analysis
+    from dispatch_center.reporting.rollups import catch_up
 
     async def run() -> dict[str, Any]:
         center = await start_center(_settings(args.demo))
@@ -50,7 +50,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
                     progress=bar.update,
                 )
             async with center.db.connection() as conn:
-                result["rollup_changes_applied"] = await analysis.catch_up(conn)
+                result["rollup_changes_applied"] = await catch_up(conn)
                 # Index-only repeat probes need the visibility map a vacuum sets.
             await conn.execute("VACUUM ANALYZE rollup_order_state")
             await conn.execute("ANALYZE")
@@ -66,6 +66,7 @@ def cmd_reports(args: argparse.Namespace) -> int:
     """Make and keep a report (all formats), or list kept reports."""
     from dispatch_center.app import start_center, stop_center
     from dispatch_center.reporting import reports
+    from dispatch_center.reporting.render import FORMATS
     from dispatch_center.store import analysis as store
 
     async def run() -> Any:
@@ -78,12 +79,12 @@ def cmd_reports(args: argparse.Namespace) -> int:
                     {"id": r["id"], "kind": r["kind"], "label": r["label"], "files": r["files"]}
                     for r in rows
                 ]
-            from dispatch_center.reporting.analysis import default_report_day
+            from dispatch_center.reporting.report_data import default_report_day
 
             day = date.fromisoformat(args.date) if args.date else default_report_day(center.today())
             period = reports.period_of(args.kind, day)
             rec = await reports.generate(
-                center, period, trigger="demand", by="cli", formats=reports.FORMATS
+                center, period, trigger="demand", by="cli", formats=FORMATS
             )
             return {"id": rec["id"], "title": rec["data"]["title"], "files": rec["files"]}
         finally:

@@ -31,7 +31,7 @@ import psycopg
 from dispatch_center.core.calendar import DayKind, WorkingCalendar, china_calendar
 from dispatch_center.core.deadlines import STATUTORY_TIME_LIMITS, Urgency, compute_deadlines
 from dispatch_center.geography.model import Geography, default_geography
-from dispatch_center.reporting.analysis import count_words
+from dispatch_center.reporting.words import count_words
 from dispatch_center.store import backfill as store
 from dispatch_center.store.analysis import SHANGHAI
 from geo.areas import Tier

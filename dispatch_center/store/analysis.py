@@ -470,6 +470,18 @@ async def get_report(conn: Conn, report_id: int) -> Row | None:
     return await cur.fetchone()
 
 
+# Several workers run the daily report's schedule; this transaction-scoped lock lets one
+# make the report. It has the number of store.modes.SWITCH_LOCK and
+# store.supervision.TICK_LOCK_KEY too, so a scheduled report, a mode switch and a
+# supervision tick wait for (or skip) each other.
+SCHEDULE_LOCK = 1_234_512_346
+
+
+async def lock_report_schedule(conn: Conn) -> None:
+    """Serialise the daily report's schedule across workers until the end of the transaction."""
+    await conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEDULE_LOCK,))
+
+
 async def has_report(conn: Conn, kind: str, start: date, trigger: str) -> bool:
     """Whether a report of ``kind`` for the period starting ``start`` was made by ``trigger``."""
     cur = await conn.execute(

@@ -1,4 +1,5 @@
-"""Pure analysis: periods, rates, the composite ranking, repeats, grids and the migration texts."""
+"""The pure analysis core: periods, rates, the composite ranking, repeats, grids; and the
+rollup migration texts."""
 
 from __future__ import annotations
 
@@ -8,31 +9,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dispatch_center.core.analysis import (
-    Change,
-    HardArea,
-    Measures,
+from dispatch_center.core.analysis.periods import (
     Period,
     PeriodKind,
-    RankingWeights,
-    Rates,
-    RepeatRule,
-    RequestPoint,
-    composite_score,
-    distance_m,
-    find_repeats,
-    grid_cell,
-    hard_areas,
-    hex_cell,
     parse_quarter,
     period_for,
     previous_period,
-    rank_units,
-    rates,
-    rising_terms,
     same_period_last_year,
-    top_hotspots,
 )
+from dispatch_center.core.analysis.places import distance_m, grid_cell, hex_cell, top_hotspots
+from dispatch_center.core.analysis.ranking import RankingWeights, composite_score, rank_units
+from dispatch_center.core.analysis.rates import Change, Measures, Rates, rates
+from dispatch_center.core.analysis.repeats import RepeatRule, RequestPoint, find_repeats
+from dispatch_center.core.analysis.topics import HardArea, hard_areas, rising_terms
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -341,22 +330,3 @@ def test_timescale_migration_parses_as_sql() -> None:
 
     for name in ("006_rollups.timescale.sql", "007_feeds.timescale.sql"):
         assert pglast.parse_sql(_migration(name)), name
-
-
-def test_stop_words_and_offline_tokenizer(monkeypatch: pytest.MonkeyPatch) -> None:
-    # No network: jieba's dictionary is inside the wheel.
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    import socket
-
-    def no_network(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the tokenizer tried to use the network")
-
-    monkeypatch.setattr(socket.socket, "connect", no_network)
-    from dispatch_center.reporting.analysis import count_words, stop_words, tokenize
-
-    assert {"的", "反映", "问题"} <= stop_words()
-    words = tokenize("反映小区门口垃圾堆积的问题，三天无人清运")
-    assert "垃圾" in words and "清运" in words
-    assert not {"的", "反映", "问题"} & set(words)
-    counts = count_words(["垃圾堆积垃圾", "小区垃圾无人清运"])
-    assert counts["垃圾"] == 2  # once per request

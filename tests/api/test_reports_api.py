@@ -130,7 +130,7 @@ class _At:
 
 
 def test_scheduled_daily_report_made_once(history: LiveCenter) -> None:
-    from dispatch_center.reporting.reports import DailyReportScheduler
+    from dispatch_center.reporting.schedule import DailyReportScheduler
 
     loop = _loop_of(history)
     day = datetime(2026, 10, 16, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -243,3 +243,24 @@ def test_special_report(history: LiveCenter) -> None:
             ).status_code
             == 422
         )
+
+
+def test_ranking_weights_in_force_come_from_the_settings(
+    history: LiveCenter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Last in the module: a closed quarter opens follow-ups for the bottom these weights pick.
+    day = history.center.today() - timedelta(days=2)
+    quarter = f"{day.year}Q{(day.month - 1) // 3 + 1}"
+    only_satisfaction = "satisfaction=1,on_time=0,resolution=0,response=0,return=0,reopen=0"
+    monkeypatch.setattr(history.center.settings, "ranking_weights", only_satisfaction)
+    with history.client("leader") as c:
+        body = c.get("/api/v1/rankings", params={"quarter": quarter}).json()
+        assert body["weights"]["satisfaction"] == 1 and body["weights"]["on_time"] == 0
+        assert body["units"]
+        assert all(u["score"] == round(100 * u["satisfaction_rate"], 2) for u in body["units"])
+        # A request's own weights replace the ones in force (unnamed ones: the defaults).
+        own = c.get("/api/v1/rankings", params={"quarter": quarter, "weights": "on_time=1"})
+        assert own.json()["weights"]["satisfaction"] == 0.3
+        monkeypatch.setattr(history.center.settings, "ranking_weights", "speed=1")
+        bad = c.get("/api/v1/rankings", params={"quarter": quarter})
+        assert bad.status_code == 422 and "weights" in bad.json()["error"]["fields"]

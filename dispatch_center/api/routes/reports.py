@@ -11,9 +11,17 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from dispatch_center.api.deps import AnyUser, CenterDep, CenterStaff
-from dispatch_center.core.analysis import Period, PeriodKind
+from dispatch_center.core.analysis.periods import Period, PeriodKind
 from dispatch_center.errors import Invalid, NotFound
-from dispatch_center.reporting import analysis, reports
+from dispatch_center.reporting import reports
+from dispatch_center.reporting.followups import (
+    list_followups,
+    record_interview,
+    submit_explanation,
+)
+from dispatch_center.reporting.ranking import ranking_view
+from dispatch_center.reporting.render import FORMATS, MEDIA_TYPES
+from dispatch_center.reporting.report_data import default_report_day
 from dispatch_center.store import analysis as store
 
 router = APIRouter(tags=["reports"])
@@ -53,7 +61,7 @@ def _document(fmt: str, body: bytes, name: str) -> Response:
     disposition = "inline" if fmt in ("html", "pdf") else "attachment"
     return Response(
         body,
-        media_type=reports.MEDIA_TYPES[fmt],
+        media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'{disposition}; filename="{name}.{fmt}"'},
     )
 
@@ -131,9 +139,7 @@ async def special_report(
             "end must be on or after start, within two years", fields={"end": "bad range"}
         )
     period = Period(PeriodKind.special, body.start, body.end + timedelta(days=1))
-    rec = await reports.generate(
-        center, period, trigger="demand", by=who.username, formats=reports.FORMATS
-    )
+    rec = await reports.generate(center, period, trigger="demand", by=who.username, formats=FORMATS)
     return {
         "id": str(rec["id"]),
         "title": rec["data"]["title"],
@@ -153,7 +159,7 @@ async def report(
 ) -> Any:
     """The report of the period containing ``date`` (default: yesterday). JSON, or a document
     with ``Accept: text/html`` or ``?format=html|pdf|xlsx|csv`` (kept and listed)."""
-    day = date_ or analysis.default_report_day(center.today())
+    day = date_ or default_report_day(center.today())
     return await _respond(center, who, request, reports.period_of(kind, day), format)
 
 
@@ -168,7 +174,7 @@ async def rankings(
     ] = None,
 ) -> dict[str, Any]:
     """人民群众最满意区县、部门: the composite score per county (by adcode) or department."""
-    return await analysis.ranking_view(center, quarter.upper(), kind, weights)
+    return await ranking_view(center, quarter.upper(), kind, weights)
 
 
 @router.get("/api/v1/rankings/followups")
@@ -179,7 +185,7 @@ async def followups(
     kind: Literal["county", "department"] | None = None,
 ) -> dict[str, Any]:
     """Bottom-rank follow-ups and how far each has come."""
-    return {"followups": await analysis.list_followups(center, quarter, kind)}
+    return {"followups": await list_followups(center, quarter, kind)}
 
 
 @router.post("/api/v1/rankings/{quarter}/{kind}/{code}/explanation")
@@ -192,7 +198,7 @@ async def explanation(
     body: Annotated[Explanation, Body()],
 ) -> dict[str, Any]:
     """The bottom-ranked unit's handler submits its written explanation (书面说明)."""
-    return await analysis.submit_explanation(center, who, quarter.upper(), kind, code, body.text)
+    return await submit_explanation(center, who, quarter.upper(), kind, code, body.text)
 
 
 @router.post("/api/v1/rankings/{quarter}/{kind}/{code}/interview")
@@ -205,6 +211,6 @@ async def interview(
     body: Annotated[Interview, Body()],
 ) -> dict[str, Any]:
     """A leader or the duty officer records the interview (组织约谈); the follow-up is done."""
-    return await analysis.record_interview(
+    return await record_interview(
         center, who, quarter.upper(), kind, code, body.record, body.held_at
     )

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import warnings
 
-from dispatch_center.reporting import reports
+from dispatch_center.reporting import charts
 
 
 def test_chart_text_in_chinese_uses_a_cjk_font() -> None:
-    plt = reports._plt()
+    plt = charts.pyplot()
     fig, ax = plt.subplots()
     ax.set_title("乐山市（沙湾区）受理量")
     ax.bar(["市中区", "峨眉山市"], [3, 5])
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message="Glyph .* missing")
-        png = reports._save(fig, "png")
+        png = charts.figure_bytes(fig, "png")
     assert png.startswith(b"\x89PNG")
     from matplotlib import font_manager
 

@@ -12,12 +12,16 @@ from typing import Any
 from dispatch_center.accounts.security import Principal
 from dispatch_center.app import start_center, stop_center
 from dispatch_center.center import Center
-from dispatch_center.core.analysis import period_for, rates
+from dispatch_center.core.analysis.periods import period_for
+from dispatch_center.core.analysis.rates import rates
 from dispatch_center.core.roles import Role
 from dispatch_center.demo import backfill
 from dispatch_center.models import OrderAction, OrderCreate
 from dispatch_center.orders import service as orders
-from dispatch_center.reporting import analysis
+from dispatch_center.reporting.measures import with_pending
+from dispatch_center.reporting.ranking import ranking
+from dispatch_center.reporting.report_data import report_data
+from dispatch_center.reporting.rollups import catch_up
 from dispatch_center.settings import Settings
 from dispatch_center.store import analysis as store
 
@@ -108,7 +112,7 @@ def test_live_changes_hand_computed_and_equal_to_plain(make_database: Callable[[
         await _do(center, b, ("dispatch", {}), ("accept", {}), ("reply", {}), *evaluate)
         async with center.db.connection() as conn:
             # A catch-up in the middle: later changes must replace, not add to, B's contribution.
-            assert await analysis.catch_up(conn) == 5
+            assert await catch_up(conn) == 5
         await _do(
             center,
             c,
@@ -133,11 +137,11 @@ def test_live_changes_hand_computed_and_equal_to_plain(make_database: Callable[[
         await _do(center, e, ("dispatch", {}))
         await _do(center, f, ("merge", {"target_order_id": b}))
         async with center.db.connection() as conn:
-            assert await analysis.catch_up(conn) > 0
-            assert await analysis.catch_up(conn) == 0  # nothing new
+            assert await catch_up(conn) > 0
+            assert await catch_up(conn) == 0  # nothing new
             day = two_hours_ago.date()
             await assert_rollup_equals_plain(conn, day - timedelta(days=1), day + timedelta(days=2))
-            by = await analysis._with_pending(conn, period_for("daily", day), now, None, "rollup")
+            by = await with_pending(conn, period_for("daily", day), now, None, "rollup")
             m = by[""]
             assert (m.received, m.responded_in_time, m.replied, m.replied_on_time, m.excluded) == (
                 5,
@@ -231,19 +235,19 @@ def test_backfill_is_deterministic_resumable_and_rollups_equal_plain(
             assert facts["channels"] >= 5 and facts["counties"] == 11
             # Live changes on top of the backfill go through the change log.
             await _create(center, "general", center.now() - timedelta(hours=1))
-            await analysis.catch_up(conn)
+            await catch_up(conn)
             await assert_rollup_equals_plain(conn, plan.first_day, today + timedelta(days=1))
             as_of = center.now()
             for kind in ("daily", "weekly", "monthly", "quarterly", "annual"):
                 p = period_for(kind, today - timedelta(days=3))
-                rolled = await analysis.report_data(conn, p, as_of, source="rollup")
-                assert rolled == await analysis.report_data(conn, p, as_of, source="plain"), kind
+                rolled = await report_data(conn, p, as_of, source="rollup")
+                assert rolled == await report_data(conn, p, as_of, source="plain"), kind
             q = period_for("quarterly", date(2026, 8, 1))
             for kind in ("county", "department"):
-                ranked = await analysis.ranking(conn, q, kind, as_of)
-                assert ranked == await analysis.ranking(conn, q, kind, as_of, source="plain")
+                ranked = await ranking(conn, q, kind, as_of)
+                assert ranked == await ranking(conn, q, kind, as_of, source="plain")
                 assert ranked and ranked[-1]["bottom"]
-            counties = await analysis.ranking(conn, q, "county", as_of)
+            counties = await ranking(conn, q, "county", as_of)
             assert len(counties) == 11 and all(len(u["code"]) == 6 for u in counties)
 
     with_center(url, body)
@@ -281,7 +285,7 @@ def test_long_descriptions_do_not_hold_the_event_loop(make_database: Callable[[]
         tick = asyncio.create_task(ticker())
         try:
             async with center.db.connection() as conn:
-                assert await analysis.catch_up(conn) == 12
+                assert await catch_up(conn) == 12
         finally:
             tick.cancel()
         assert len(gaps) > 10

@@ -1,0 +1,293 @@
+"""The documents of a report: HTML (charts inline as SVG), PDF (A4, charts as PNG), and
+the data as XLSX (a sheet per section) or CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from dispatch_center.reporting.charts import chart_figures, charts_svg, figure_bytes
+from dispatch_center.reporting.fonts import pdf_font
+
+FORMATS = ("html", "pdf", "xlsx", "csv")
+MEDIA_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def _rate(v: float | None) -> str:
+    return "—" if v is None else f"{v * 100:.2f}%"
+
+
+def _pct(v: float | None) -> str:
+    return "—" if v is None else f"{v:+.1f}%"
+
+
+def render_html(d: Mapping[str, Any], counties: Mapping[str, Any] | None = None) -> str:
+    """The report as one self-contained HTML page (charts inline as SVG)."""
+    text = (resources.files("dispatch_center") / "templates" / "reports" / "report.html").read_text(
+        "utf-8"
+    )
+    env = jinja2.Environment(autoescape=True)
+    last = (date.fromisoformat(d["period"]["end"]) - timedelta(days=1)).isoformat()
+    return env.from_string(text).render(
+        d={**d, "period_last": last},
+        charts=charts_svg(d, counties),
+        rate=_rate,
+        pct=_pct,
+        generated_at=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+def render_pdf(d: Mapping[str, Any], counties: Mapping[str, Any] | None = None) -> bytes:
+    """The report as PDF (A4): figures, charts as PNG, lists as tables."""
+    # Heavy: imported on first use, in the process that renders (the render pool's).
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    font = pdf_font()
+    h1 = ParagraphStyle(
+        "h1", fontName=font, fontSize=16, leading=22, spaceAfter=8, textColor=colors.darkred
+    )
+    h2 = ParagraphStyle(
+        "h2", fontName=font, fontSize=12, leading=18, spaceBefore=8, textColor=colors.darkred
+    )
+    body = ParagraphStyle("b", fontName=font, fontSize=9, leading=13)
+
+    def table(rows: Sequence[Sequence[Any]]) -> Table:
+        t = Table([[str(c) for c in r] for r in rows], repeatRows=1)
+        t.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), font),
+                    ("FONTSIZE", (0, 0), (-1, -1), 8),
+                    ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                ]
+            )
+        )
+        return t
+
+    def image(fig: Any, width_cm: float) -> Image:
+        png = figure_bytes(fig, "png")
+        img = Image(io.BytesIO(png))
+        ratio = img.imageHeight / img.imageWidth
+        img.drawWidth, img.drawHeight = width_cm * cm, width_cm * cm * ratio
+        return img
+
+    figs = chart_figures(d, counties)
+    r, v = d["rates"], d["volume"]
+    story: list[Any] = [
+        Paragraph(d["title"], h1),
+        Paragraph(
+            f"统计周期：{d['period']['start']} 至 {d['period']['end']}（不含）"
+            f"　数据截至：{d['as_of'][:16]}",
+            body,
+        ),
+        Paragraph("一、总体情况", h2),
+        Paragraph(
+            f"本期受理诉求 {v['received']} 件，环比 {_pct(v['vs_previous']['pct'])}，"
+            f"同比 {_pct(v['vs_last_year']['pct'])}。"
+            f"响应率 {_rate(r['response_rate'])}，办结率 {_rate(r['resolution_rate'])}，"
+            f"按时办结率 {_rate(r['on_time_rate'])}，满意率 {_rate(r['satisfaction_rate'])}，"
+            f"退单率 {_rate(r['return_rate'])}，重办率 {_rate(r['reopen_rate'])}。",
+            body,
+        ),
+        Paragraph("二、受理趋势", h2),
+        image(figs["trend"], 16),
+        Paragraph("三、渠道分布与诉求类别", h2),
+        image(figs["channels"], 9),
+        image(figs["categories"], 14),
+        Paragraph(
+            "热词：" + ("、".join(f"{t['term']}（{t['count']}）" for t in d["hot_words"]) or "无"),
+            body,
+        ),
+        Paragraph("四、区域分布", h2),
+        image(figs["map"], 11),
+        table(
+            [["区县", "受理量", "按时办结率", "满意率"]]
+            + [
+                [c["name"], c["received"], _rate(c["on_time_rate"]), _rate(c["satisfaction_rate"])]
+                for c in d["counties"]
+            ]
+        ),
+        Paragraph("五、诉求热点", h2),
+        image(figs["hotspots"], 11),
+        Paragraph("六、超期工单", h2),
+        Paragraph(
+            f"当前超期未办结 {d['overdue']['open_count']} 件；"
+            f"本期超时办结 {d['overdue']['late_replies']} 件。",
+            body,
+        ),
+        table(
+            [["工单号", "类别", "承办单位", "超期（小时）"]]
+            + [
+                [o["number"], o["category"], o["unit"], o["hours_overdue"]]
+                for o in d["overdue"]["orders"][:15]
+            ]
+        ),
+        Paragraph("七、重复反映", h2),
+        Paragraph(
+            f"{int(d['repeated']['rule']['metres'])} 米内、{d['repeated']['rule']['days']} 天内"
+            f"同类诉求 {d['repeated']['count']} 件。",
+            body,
+        ),
+        table(
+            [["工单", "首次反映", "类别", "距离（米）"]]
+            + [
+                [x["order_id"], x["first_id"], x["category"], x["distance_m"]]
+                for x in d["repeated"]["links"][:15]
+            ]
+        ),
+        Paragraph("八、难点领域", h2),
+        table(
+            [["单位", "超期", "退单", "重办"]]
+            + [[h["name"], h["overdue"], h["returned"], h["reopened"]] for h in d["hard_areas"]]
+        ),
+        Spacer(1, 12),
+        Paragraph("乐山市心连心服务中心", body),
+    ]
+    buf = io.BytesIO()
+    SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        title=d["title"],
+        leftMargin=1.8 * cm,
+        rightMargin=1.8 * cm,
+        topMargin=1.5 * cm,
+        bottomMargin=1.5 * cm,
+    ).build(story)
+    return buf.getvalue()
+
+
+def _table_rows(d: Mapping[str, Any]) -> dict[str, list[list[Any]]]:
+    v, r = d["volume"], d["rates"]
+    return {
+        "概况": [
+            ["指标", "数值"],
+            ["受理量", v["received"]],
+            ["环比%", v["vs_previous"]["pct"]],
+            ["同比%", v["vs_last_year"]["pct"]],
+        ]
+        + [[k, val] for k, val in r.items()],
+        "趋势": [["时间", "受理量"]] + [[t["bucket"], t["received"]] for t in d["trend"]],
+        "渠道": [["渠道", "受理量", "占比"]]
+        + [[c["label"], c["received"], c["share"]] for c in d["channels"]],
+        "类别": [["类别", "代码", "本期", "上期"]]
+        + [[c["name"], c["code"], c["received"], c["previous"]] for c in d["categories"]],
+        "区县": [
+            [
+                "区县",
+                "代码",
+                "受理量",
+                "响应率",
+                "办结率",
+                "按时办结率",
+                "满意率",
+                "退单率",
+                "重办率",
+            ]
+        ]
+        + [
+            [
+                c["name"],
+                c["code"],
+                c["received"],
+                c["response_rate"],
+                c["resolution_rate"],
+                c["on_time_rate"],
+                c["satisfaction_rate"],
+                c["return_rate"],
+                c["reopen_rate"],
+            ]
+            for c in d["counties"]
+        ],
+        "热点": [["经度", "纬度", "诉求量"]]
+        + [[h["lon"], h["lat"], h["count"]] for h in d["hotspots"]],
+        "超期": [["工单号", "类别", "承办单位", "区县", "办结时限", "超期小时"]]
+        + [
+            [o["number"], o["category"], o["unit"], o["county"], o["reply_by"], o["hours_overdue"]]
+            for o in d["overdue"]["orders"]
+        ],
+        "重复": [["工单", "首次反映", "类别", "距离米", "间隔天"]]
+        + [
+            [x["order_id"], x["first_id"], x["category"], x["distance_m"], x["days_apart"]]
+            for x in d["repeated"]["links"]
+        ],
+        "难点": [["单位", "超期", "退单", "重办"]]
+        + [[h["name"], h["overdue"], h["returned"], h["reopened"]] for h in d["hard_areas"]],
+    }
+
+
+def render_xlsx(d: Mapping[str, Any]) -> bytes:
+    """The report's data as a workbook, one sheet per section."""
+    # Heavy: imported on first use, in the process that renders (the render pool's).
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, rows in _table_rows(d).items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def render_csv(d: Mapping[str, Any]) -> bytes:
+    """The report's data as one CSV: the section, then its columns (UTF-8 with BOM for Excel)."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    for title, rows in _table_rows(d).items():
+        for i, row in enumerate(rows):
+            w.writerow([title if i else f"#{title}", *row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def render(fmt: str, d: Mapping[str, Any], counties: Mapping[str, Any] | None = None) -> bytes:
+    """Render one document format."""
+    if fmt == "html":
+        return render_html(d, counties).encode("utf-8")
+    if fmt == "pdf":
+        return render_pdf(d, counties)
+    if fmt == "xlsx":
+        return render_xlsx(d)
+    if fmt == "csv":
+        return render_csv(d)
+    raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+
+
+def render_files(
+    folder: Path,
+    key: str,
+    report_id: int,
+    data: Mapping[str, Any],
+    shapes: Any,
+    formats: Sequence[str],
+) -> dict[str, str]:
+    """Render ``formats`` of a report into ``folder`` (``<key>-<id>.<fmt>``); format → path.
+
+    Runs in the render process (in a thread if that died): it needs only its arguments.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for fmt in formats:
+        path = folder / f"{key}-{report_id}.{fmt}"
+        path.write_bytes(render(fmt, data, shapes))
+        out[fmt] = str(path)
+    return out
