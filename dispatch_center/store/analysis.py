@@ -22,6 +22,7 @@ import psycopg
 from psycopg import sql
 
 from dispatch_center.core import lifecycle
+from dispatch_center.store.locks import AdvisoryLock
 
 Row = dict[str, Any]
 Conn = psycopg.AsyncConnection[Row]
@@ -471,10 +472,8 @@ async def get_report(conn: Conn, report_id: int) -> Row | None:
 
 
 # Several workers run the daily report's schedule; this transaction-scoped lock lets one
-# make the report. It has the number of store.modes.SWITCH_LOCK and
-# store.supervision.TICK_LOCK_KEY too, so a scheduled report, a mode switch and a
-# supervision tick wait for (or skip) each other.
-SCHEDULE_LOCK = 1_234_512_346
+# make the report (a key of its own: a report being rendered must not hold up a switch).
+SCHEDULE_LOCK = int(AdvisoryLock.DAILY_REPORT)
 
 
 async def lock_report_schedule(conn: Conn) -> None:
