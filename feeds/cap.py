@@ -12,7 +12,7 @@ China, the ``adcode``). ``Update`` and ``Cancel`` messages name the messages the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -511,8 +511,3 @@ class CapBook:
             if not expiries or any(e is None or e > now for e in expiries):
                 out.append(alert)
         return out
-
-
-def references_of(alert: CapAlert) -> Mapping[tuple[str, str], datetime]:
-    """The (sender, identifier) → sent map of the messages an alert refers to."""
-    return {r.key: r.sent for r in alert.references}

@@ -15,7 +15,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -142,19 +141,3 @@ class OutlineDistance:
         i = int(self._tree.query_nearest(p, all_matches=False)[0])
         foot = shapely.shortest_line(p, self.geoms[i]).coords[1]
         return i, haversine_m(lon, lat, foot[0], foot[1])
-
-    def nearest_many(
-        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """:meth:`nearest` for each point of an array (a loop: batches rarely need it).
-
-        Examples
-        --------
-        >>> from shapely.geometry import box
-        >>> od = OutlineDistance([box(0, 0, 1, 1)])
-        >>> od.nearest_many(np.array([1.01]), np.array([0.5]))[0].tolist()
-        [0]
-        """
-        res = [self.nearest(float(x), float(y)) for x, y in zip(lon, lat, strict=True)]
-        owners = np.array([o for o, _ in res], dtype=np.int64)
-        return owners, np.array([d for _, d in res], dtype=np.float64)

@@ -7,7 +7,6 @@ which schedules holiday mode for it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -106,8 +105,3 @@ def propose_windows(
         day += timedelta(days=1)
     close()
     return windows
-
-
-def window_names(windows: Iterable[HolidayWindow]) -> list[str]:
-    """Names of the windows, for messages."""
-    return [w.name_zh for w in windows]

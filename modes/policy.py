@@ -16,41 +16,35 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
 from dispatch_center.core.deadlines import Duration, LimitUnit, TimeLimit, Urgency
+from modes.names import EmergencyType, ModeName, TriggerKind
+from modes.policy_doc import SCHEMA_VERSION, DurationDoc, PolicyDoc
 
-SCHEMA_VERSION = 1
+# The names a policy speaks in live in modes.names; they are part of this module's API.
+__all__ = [
+    "PLACEHOLDERS",
+    "RANK",
+    "SCHEMA_VERSION",
+    "CoDispatchRule",
+    "EmergencyType",
+    "ModeDecision",
+    "ModeName",
+    "ModePolicy",
+    "OrderContext",
+    "PolicyError",
+    "TriggerKind",
+    "UrgencyRule",
+    "default_policy",
+    "example_policy",
+    "matches",
+    "parse_policy",
+]
+
 PLACEHOLDERS = frozenset({"{township}", "{scenic_committee}"})
-
-
-class ModeName(StrEnum):
-    """The three dispatch modes (常规、假日、应急)."""
-
-    normal = "normal"
-    holiday = "holiday"
-    emergency = "emergency"
-
-
-class EmergencyType(StrEnum):
-    """What kind of emergency a declaration is."""
-
-    flood = "flood"  # 防汛
-    geohazard = "geohazard"  # 地质灾害
-    public_health = "public_health"  # 公共卫生
-    major_accident = "major_accident"  # 重大事故
-    other = "other"
-
-
-class TriggerKind(StrEnum):
-    """Feed conditions that may suggest a switch (see :mod:`modes.triggers`)."""
-
-    cap_alert = "cap_alert"
-    river_gauge = "river_gauge"
-    scenic_capacity = "scenic_capacity"
 
 
 # Emergency outranks holiday outranks normal where scopes overlap.
@@ -88,80 +82,6 @@ def matches(pattern: str, category: str | None) -> bool:
 def _specificity(pattern: str) -> int:
     # An exact code beats any wildcard; a longer stem beats a shorter one.
     return 1000 if not pattern.endswith(".*") else len(pattern)
-
-
-# -- the document schema (pydantic is validation, not I/O) ---------------------------------
-
-
-class _Doc(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _DurationDoc(_Doc):
-    value: int = Field(ge=0, le=100_000)
-    unit: LimitUnit
-
-
-class _UrgencyRule(_Doc):
-    categories: list[str] = Field(min_length=1)
-    urgency: Literal["urgent", "general"]
-    emergency_types: list[EmergencyType] = Field(default_factory=list)
-
-
-class _TimeLimitRule(_Doc):
-    urgency: Urgency
-    category: str | None = None
-    respond: _DurationDoc
-    reply: _DurationDoc
-
-
-class _CoDispatchRule(_Doc):
-    categories: list[str] = Field(min_length=1)
-    units: list[str] = Field(min_length=1)
-    at: Literal["anywhere", "scenic_area"] = "anywhere"
-    emergency_types: list[EmergencyType] = Field(default_factory=list)
-
-
-class _Escalation(_Doc):
-    due_soon_minutes: int = Field(ge=0, le=10_000)
-    overdue_escalate_minutes: int = Field(ge=0, le=100_000)
-    leader_after_overdue: int = Field(ge=1, le=10_000)
-
-
-class _Wallboard(_Doc):
-    theme: str = Field(min_length=1, max_length=40)
-    layers: list[str] = Field(min_length=1)
-    panels: list[str] = Field(min_length=1)
-    emphasised_feeds: list[str] = Field(default_factory=list)
-
-
-class _Seats(_Doc):
-    minimum: int = Field(ge=1, le=1000)
-    expert: int = Field(ge=0, le=100)
-
-
-class _PolicyDoc(_Doc):
-    schema_: int = Field(alias="schema")
-    mode: ModeName
-    version: str = Field(min_length=1, max_length=40)
-    title: dict[Literal["zh", "en"], str]
-    urgency_overrides: list[_UrgencyRule] = Field(default_factory=list)
-    time_limits: list[_TimeLimitRule] = Field(default_factory=list)
-    tighten_open: list[str] = Field(default_factory=list)
-    co_dispatch: list[_CoDispatchRule] = Field(default_factory=list)
-    scenic_committees: dict[str, str] = Field(default_factory=dict)
-    escalation: _Escalation
-    wallboard: _Wallboard
-    alert_thresholds: dict[str, dict[str, float]] = Field(default_factory=dict)
-    seats_on_duty: _Seats
-    auto_switch: list[TriggerKind] = Field(default_factory=list)
-
-    @field_validator("schema_")
-    @classmethod
-    def _known_schema(cls, v: int) -> int:
-        if v != SCHEMA_VERSION:
-            raise ValueError(f"schema {v} is not supported (expected {SCHEMA_VERSION})")
-        return v
 
 
 # -- the policy the services use -------------------------------------------------------------
@@ -390,7 +310,7 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 
 
 def _check_codes(
-    doc: _PolicyDoc,
+    doc: PolicyDoc,
     source: str,
     categories: Collection[str] | None,
     units: Collection[str] | None,
@@ -434,7 +354,7 @@ def _check_codes(
             raise PolicyError(source, f"time_limits[{i}]", f"a second limit for {key}")
         seen.add(key)
         for part in ("respond", "reply"):
-            d: _DurationDoc = getattr(t, part)
+            d: DurationDoc = getattr(t, part)
             if d.unit is LimitUnit.immediate and d.value != 0:
                 raise PolicyError(
                     source, f"time_limits[{i}].{part}.value", "immediate takes value 0"
@@ -482,7 +402,7 @@ def parse_policy(
     if not isinstance(document, Mapping):
         raise PolicyError(source, "(document)", "must be a JSON object")
     try:
-        doc = _PolicyDoc.model_validate(dict(document))
+        doc = PolicyDoc.model_validate(dict(document))
     except ValidationError as exc:
         first = exc.errors()[0]
         raise PolicyError(source, _field_path(tuple(first["loc"])), first["msg"]) from exc

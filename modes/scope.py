@@ -13,7 +13,7 @@ effects (history, change log, open orders) of each start and end, once.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -318,11 +318,6 @@ def plan_switch(
                 )
             )
     return SwitchPlan(at, tuple(create), tuple(ends))
-
-
-def with_end(d: Declaration, ends_at: datetime) -> Declaration:
-    """``d`` ending at ``ends_at`` (or earlier, if it already did)."""
-    return replace(d, ends_at=ends_at if d.ends_at is None else min(d.ends_at, ends_at))
 
 
 def describe_scope(scope: Collection[str] | None, names: Mapping[str, str] | None = None) -> str:

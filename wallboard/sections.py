@@ -69,16 +69,11 @@ def register_section(name: str, provider: Provider, empty: Any = None) -> None:
     >>> async def duty_roster(ctx):
     ...     return []
     >>> register_section("duty_roster", duty_roster, empty=[])
-    >>> "duty_roster" in section_names()
+    >>> "duty_roster" in _SECTIONS
     True
     >>> del _SECTIONS["duty_roster"]  # the example leaves the wall's sections as they were
     """
     _SECTIONS[name] = Section(name, provider, {} if empty is None else empty)
-
-
-def section_names() -> list[str]:
-    """Names of the registered sections, in registration order."""
-    return list(_SECTIONS)
 
 
 async def build_snapshot(center: Center) -> tuple[int, dict[str, Any]]:

@@ -173,9 +173,3 @@ class MemoryStreams:
             pending.deliveries += 1
             claimed.append((entry_id, dict(fields)))
         return claimed
-
-    def pending_count(self, name: str, group_name: str) -> int:
-        """Entries delivered to ``group_name`` and not acknowledged yet."""
-        stream = self._streams.get(name)
-        group = stream.groups.get(group_name) if stream else None
-        return len(group.pending) if group else 0

@@ -32,17 +32,13 @@ class OutboundMessage:
     body: str
 
 
-class DeliveryError(Exception):
-    """The adapter could not hand the message over (it stays pending for a retry)."""
-
-
 class ChannelAdapter(Protocol):
     """Hands messages of one channel to the outside system."""
 
     channel: str
 
     async def deliver(self, message: OutboundMessage) -> None:
-        """Deliver or raise :class:`DeliveryError`."""
+        """Deliver, or raise (the message stays pending for a retry)."""
 
 
 class LoggingAdapter:
@@ -56,27 +52,34 @@ class LoggingAdapter:
         log.info("[%s → %s] %s", message.channel, message.recipient, message.body)
 
 
-# Adapters by channel; an SMS gateway adapter registers itself here at start-up.
-_ADAPTERS: dict[str, ChannelAdapter] = {"console": LoggingAdapter("console")}
-
 MAX_ATTEMPTS = 5
 
 
-def register_adapter(adapter: ChannelAdapter) -> None:
-    """Use ``adapter`` for its channel from now on.
+class OutboundChannels:
+    """The adapters of this process by channel: a runtime held on the center
+    (``center.runtimes``); an SMS gateway's adapter is added when one is configured.
 
     Examples
     --------
-    >>> register_adapter(LoggingAdapter("console"))
-    >>> "console" in adapters()
-    True
+    >>> channels = OutboundChannels()
+    >>> sorted(channels.adapters)
+    ['console']
+    >>> channels.add(LoggingAdapter("test"))
+    >>> sorted(channels.adapters)
+    ['console', 'test']
     """
-    _ADAPTERS[adapter.channel] = adapter
+
+    def __init__(self) -> None:
+        self.adapters: dict[str, ChannelAdapter] = {"console": LoggingAdapter("console")}
+
+    def add(self, adapter: ChannelAdapter) -> None:
+        """Deliver the messages of ``adapter.channel`` through ``adapter`` from now on."""
+        self.adapters[adapter.channel] = adapter
 
 
-def adapters() -> dict[str, ChannelAdapter]:
-    """The registered adapters by channel."""
-    return dict(_ADAPTERS)
+def channels_of(center: Center) -> OutboundChannels:
+    """The center's outbound channels (attached on first use: the console channel)."""
+    return center.runtimes.find(OutboundChannels) or center.runtimes.attach(OutboundChannels())
 
 
 async def deliver_pending(center: Center, limit: int = 50) -> dict[str, int]:
@@ -85,12 +88,13 @@ async def deliver_pending(center: Center, limit: int = 50) -> dict[str, int]:
     Each message is claimed with ``FOR UPDATE SKIP LOCKED``, so workers never send one
     twice. A failure leaves it pending until ``MAX_ATTEMPTS``, then marks it failed.
     """
+    adapters = channels_of(center).adapters
     sent = failed = 0
     async with center.db.connection() as conn, conn.transaction():
-        for row in await outbox_store.claim_pending(conn, list(_ADAPTERS), limit):
+        for row in await outbox_store.claim_pending(conn, list(adapters), limit):
             msg = OutboundMessage(row["id"], row["channel"], row["recipient"], row["body"])
             try:
-                await _ADAPTERS[row["channel"]].deliver(msg)
+                await adapters[row["channel"]].deliver(msg)
             except Exception as exc:  # an outside system's failure, kept on the row
                 status = "failed" if row["attempts"] + 1 >= MAX_ATTEMPTS else "pending"
                 await outbox_store.mark_outbox(

@@ -95,13 +95,6 @@ def _dim_sql(dims: Sequence[str], table: str) -> list[sql.Composable]:
 # --------------------------------------------------------------------------- the worker
 
 
-async def cursor_position(conn: Conn) -> int:
-    """The last change-log sequence number the rollups include."""
-    cur = await conn.execute("SELECT last_seq FROM rollup_cursor")
-    row = await cur.fetchone()
-    return int(row["last_seq"]) if row else 0
-
-
 async def claim_changes(conn: Conn, limit: int, *, wait: bool = True) -> tuple[int, list[Row]]:
     """Lock the cursor (inside the caller's transaction) and read the changes after it.
 

@@ -89,16 +89,6 @@ async def linkage_transferred(conn: Conn, number: str) -> Row | None:
     return await cur.fetchone()
 
 
-async def linkage_by_ref(conn: Conn, ref_no: str, msg_type: str) -> Row | None:
-    """The newest message of ``msg_type`` carrying ``ref_no``."""
-    cur = await conn.execute(
-        "SELECT * FROM linkage_messages WHERE ref_no = %s AND msg_type = %s ORDER BY id DESC"
-        " LIMIT 1",
-        (ref_no, msg_type),
-    )
-    return await cur.fetchone()
-
-
 # -- intake channels ----------------------------------------------------------------------
 
 
@@ -121,14 +111,6 @@ async def attachment_insert(
         " ON CONFLICT (source, source_id, filename) DO NOTHING",
         (source, source_id, order_id, filename, content_type, path, url, size),
     )
-
-
-async def attachments_of(conn: Conn, order_id: int) -> list[Row]:
-    """Attachments of an order."""
-    cur = await conn.execute(
-        "SELECT * FROM intake_attachments WHERE order_id = %s ORDER BY id", (order_id,)
-    )
-    return await cur.fetchall()
 
 
 async def voice_merge(conn: Conn, values: Mapping[str, Any]) -> Row:

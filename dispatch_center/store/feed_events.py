@@ -101,16 +101,6 @@ async def layer_state(conn: Conn, since: datetime | None = None) -> list[Row]:
     return await cur.fetchall()
 
 
-async def count_events(conn: Conn, system: str | None = None) -> int:
-    """Stored feed events (of one system)."""
-    cur = await conn.execute(
-        "SELECT count(*) AS n FROM feed_events WHERE %(s)s::text IS NULL OR system = %(s)s",
-        {"s": system},
-    )
-    row = await cur.fetchone()
-    return int(row["n"]) if row else 0
-
-
 # -- CAP ----------------------------------------------------------------------------------
 
 

@@ -108,18 +108,6 @@ async def intake_max_id(conn: Conn) -> int:
     return int(row["m"]) if row else 0
 
 
-async def intake_get(conn: Conn, intake_id: int) -> Row | None:
-    """One intake row."""
-    cur = await conn.execute("SELECT * FROM intake WHERE id = %s", (intake_id,))
-    return await cur.fetchone()
-
-
-async def intake_counts(conn: Conn) -> dict[str, int]:
-    """Rows per status."""
-    cur = await conn.execute("SELECT status, count(*) AS n FROM intake GROUP BY status")
-    return {r["status"]: int(r["n"]) for r in await cur.fetchall()}
-
-
 # -- dead letters -------------------------------------------------------------------------
 
 

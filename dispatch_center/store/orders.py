@@ -250,12 +250,6 @@ async def get_order(conn: psycopg.AsyncConnection[Row], order_id: int) -> Row | 
     return await cur.fetchone()
 
 
-async def get_order_by_number(conn: psycopg.AsyncConnection[Row], number: str) -> Row | None:
-    """One order by its readable number."""
-    cur = await conn.execute("SELECT * FROM orders WHERE number = %s", (number,))
-    return await cur.fetchone()
-
-
 async def get_by_source(
     conn: psycopg.AsyncConnection[Row], source: str, source_id: str
 ) -> Row | None:

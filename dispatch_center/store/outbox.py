@@ -45,11 +45,3 @@ async def mark_outbox(
         " sent_at = CASE WHEN %s = 'sent' THEN %s ELSE sent_at END WHERE id = %s",
         (status, error, status, at, message_id),
     )
-
-
-async def outbox_for(conn: Conn, ref_kind: str, ref_id: str) -> list[Row]:
-    """Messages queued about one thing (a reminder, a callback task)."""
-    cur = await conn.execute(
-        "SELECT * FROM outbox WHERE ref_kind = %s AND ref_id = %s ORDER BY id", (ref_kind, ref_id)
-    )
-    return await cur.fetchall()

@@ -67,12 +67,6 @@ async def list_units(conn: psycopg.AsyncConnection[Row], tier: int | None = None
     return await cur.fetchall()
 
 
-async def get_unit(conn: psycopg.AsyncConnection[Row], code: str) -> Row | None:
-    """One unit by code."""
-    cur = await conn.execute("SELECT * FROM units WHERE code = %s", (code,))
-    return await cur.fetchone()
-
-
 async def upsert_taxonomy(
     conn: psycopg.AsyncConnection[Row], rows: Iterable[tuple[str, str, str, str | None]]
 ) -> None:
@@ -90,12 +84,6 @@ async def list_taxonomy(conn: psycopg.AsyncConnection[Row]) -> list[Row]:
     """Every active category."""
     cur = await conn.execute("SELECT * FROM taxonomy WHERE active ORDER BY code")
     return await cur.fetchall()
-
-
-async def category_codes(conn: psycopg.AsyncConnection[Row]) -> set[str]:
-    """Codes of active categories."""
-    cur = await conn.execute("SELECT code FROM taxonomy WHERE active")
-    return {r["code"] for r in await cur.fetchall()}
 
 
 async def calendar_rows(conn: psycopg.AsyncConnection[Row]) -> tuple[list[Row], list[int]]:
