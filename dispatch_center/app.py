@@ -119,6 +119,13 @@ async def start_center(settings: Settings, *, demo_password: str | None = None) 
     secret = settings.secret_key or demo_secret(settings.data_dir)
     log.info("database ready after %.1f s", time.perf_counter() - started)
     geography = await geography_task
+    if geography.city.code != settings.city_code:
+        # Routing, unit codes and the demo's accounts all start from the city's code: a
+        # center configured for one city must not route with another city's boundaries.
+        raise ValueError(
+            f"DISPATCH_CITY_CODE is {settings.city_code}, but the geography is of"
+            f" {geography.city.name} ({geography.city.code})"
+        )
     center = Center(
         settings=settings, db=db, bus=bus, storage_path=path, secret_key=secret, geography=geography
     )

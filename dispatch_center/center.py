@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from dispatch_center.bus.base import Bus
-from dispatch_center.core.calendar import CalendarDay, DayKind, WorkingCalendar
+from dispatch_center.core.calendar import TIME_ZONE, CalendarDay, DayKind, WorkingCalendar
 from dispatch_center.core.deadlines import Duration, LimitUnit, TimeLimit, Urgency
 from dispatch_center.errors import Unavailable
 from dispatch_center.geography.model import Geography
@@ -121,7 +121,7 @@ class Center:
     secret_key: str
     geography: Geography
     ref: ReferenceData | None = None
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(ZoneInfo("Asia/Shanghai")))
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(ZoneInfo(TIME_ZONE)))
     # Policies and declarations of the dispatch modes, swapped whole on every change
     # (dispatch_center.modeswitch.state keeps it current in each worker).
     modes: ModeState = field(default_factory=ModeState)
@@ -133,11 +133,11 @@ class Center:
         return self.modes.active(None, self.now()).mode.value
 
     def now(self) -> datetime:
-        """The current time in Asia/Shanghai."""
+        """The current time in Beijing time (:data:`~dispatch_center.core.calendar.TIME_ZONE`)."""
         return self.clock()
 
     def today(self) -> date:
-        """Today's date in Asia/Shanghai."""
+        """Today's date in Beijing time."""
         return self.now().date()
 
     @property

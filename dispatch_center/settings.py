@@ -79,7 +79,6 @@ class Settings(BaseSettings):
     db_pool_max: int = Field(default=16, alias="DISPATCH_DB_POOL_MAX", ge=1)
     order_prefix: str = Field(default="LS", alias="DISPATCH_ORDER_PREFIX", min_length=1)
     city_code: str = Field(default="511100", alias="DISPATCH_CITY_CODE")
-    timezone: str = Field(default="Asia/Shanghai", alias="DISPATCH_TIMEZONE")
     max_body_bytes: int = Field(default=1_000_000, alias="DISPATCH_MAX_BODY_BYTES", ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", alias="DISPATCH_LOG_LEVEL"

@@ -28,6 +28,8 @@ class ModeState:
     policies: Mapping[ModeName, ModePolicy] = field(default_factory=_defaults)
     declarations: tuple[Declaration, ...] = ()
     counties: tuple[str, ...] = tuple(sorted(LESHAN_COUNTIES))
+    #: The counties' names for views (``scope_label``), from the center's geography.
+    county_names: Mapping[str, str] = field(default_factory=dict)
     version: int = 0  # newest mode-history id this state reflects
 
     def active(self, county: str | None, now: datetime) -> ActiveMode:

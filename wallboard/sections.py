@@ -12,13 +12,10 @@ sequence number, so the snapshot is the state exactly at that ``seq``.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
-import pkgutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 import psycopg
@@ -29,6 +26,7 @@ from dispatch_center.modeswitch import state as mode_state
 from dispatch_center.store import changes as change_store
 from dispatch_center.store import wallboard as store
 from dispatch_center.supervision.sessions import live_sessions_snapshot
+from feeds.registry import Catalogue
 from wallboard.protocol import mask, order_brief
 
 log = logging.getLogger(__name__)
@@ -152,36 +150,17 @@ async def mode_section(ctx: SnapshotContext) -> dict[str, Any]:
     return view
 
 
-@lru_cache(maxsize=1)
-def feed_catalogue() -> tuple[dict[str, Any], ...]:
-    """Every connected system's descriptor, found in ``feeds`` and ``feeds.systems``."""
-    found: dict[str, dict[str, Any]] = {}
-    names: list[str] = []
-    for pkg_name in ("feeds", "feeds.systems"):
-        try:
-            pkg = importlib.import_module(pkg_name)
-        except Exception:  # feeds not installed yet
-            continue
-        names += [f"{pkg_name}.{m.name}" for m in pkgutil.iter_modules(pkg.__path__) if not m.ispkg]
-    for name in names:
-        try:
-            module = importlib.import_module(name)
-        except Exception as exc:  # one broken adapter must not hide the others
-            log.warning("feed module %s not importable: %s", name, exc)
-            continue
-        desc = getattr(module, "DESCRIPTOR", None)
-        if desc is not None and hasattr(desc, "to_dict"):
-            d = desc.to_dict()
-            found.setdefault(d["system"], d)
-    return tuple(sorted(found.values(), key=lambda d: d["system"]))
-
-
 async def feeds_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
-    """The health of every connected system (``unknown`` until its runner reports)."""
+    """The health of every connected system, by system id (``unknown`` until its runner
+    reports). The systems are the running intake's catalogue, else the default one
+    (:class:`feeds.registry.Catalogue`)."""
     got = await feeds_view(ctx.center)
-    health = {str(f.get("system")): dict(f) for f in got.get("feeds", [])}
+    health = {str(f["system"]): f for f in got.get("feeds", [])}
+    systems = [d.to_dict() for d in Catalogue.default().descriptors()]
+    if health:
+        systems = list(health.values())
     rows = []
-    for d in feed_catalogue():
+    for d in sorted(systems, key=lambda d: str(d["system"])):
         h = health.get(d["system"], {})
         rows.append(
             {
@@ -190,8 +169,8 @@ async def feeds_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
                 "name_en": d.get("name_en"),
                 "owner": d.get("owner"),
                 "mode": d.get("mode"),
-                "status": h.get("status") or h.get("health") or "unknown",
-                "last_seen_at": h.get("last_seen_at") or h.get("last_event_at"),
+                "status": h.get("status") or "unknown",
+                "last_seen_at": h.get("last_seen_at"),
             }
         )
     return rows
@@ -203,13 +182,11 @@ async def feed_layers_section(ctx: SnapshotContext) -> dict[str, list[dict[str, 
 
 
 async def geography_section(ctx: SnapshotContext) -> dict[str, Any]:
-    """The counties (code, name) for filters and labels."""
-    idx = ctx.center.geography.index
+    """The city and its counties (code, name) for filters and labels."""
+    geo = ctx.center.geography
     return {
-        "city": {"code": "511100", "name": "乐山市"},
-        "counties": [
-            {"code": a.code, "name": a.name} for a in sorted(idx.areas(2), key=lambda a: a.code)
-        ],
+        "city": {"code": geo.city.code, "name": geo.city.name},
+        "counties": [{"code": a.code, "name": a.name} for a in geo.counties],
     }
 
 

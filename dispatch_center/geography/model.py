@@ -30,8 +30,6 @@ from geo.catalogue import DutyCatalogue, catalogue_from_rows
 from geo.locate import AreaIndex
 from geo.synthetic import subdivide
 
-CITY_CODE = "511100"
-
 
 @dataclass(frozen=True)
 class Geography:
@@ -79,6 +77,19 @@ class Geography:
             self._areas_json[key] = orjson.dumps(self.index.feature_collection(tier, simplify_deg))
         return self._areas_json[key]
 
+    @cached_property
+    def city(self) -> Area:
+        """The city the center serves: the one tier-1 area of the index."""
+        cities = self.index.areas(Tier.CITY)
+        if len(cities) != 1:
+            raise ValueError(f"the geography holds {len(cities)} cities; it must hold one")
+        return cities[0]
+
+    @cached_property
+    def counties(self) -> tuple[Area, ...]:
+        """The city's county-level units, by code."""
+        return tuple(sorted(self.index.areas(Tier.COUNTY), key=lambda a: a.code))
+
     def units(self) -> list[dict[str, Any]]:
         """Units implied by the areas (townships, villages) and the catalogue (departments)."""
         out: dict[str, dict[str, Any]] = {}
@@ -94,10 +105,11 @@ class Geography:
                     "synthetic": a.synthetic,
                 }
         for r in self.catalogue.rows:
-            if r.unit_code in out or r.unit_code.startswith(CITY_CODE + "."):
+            city = self.city.code
+            if r.unit_code in out or r.unit_code.startswith(city + "."):
                 continue
-            parent = r.area_code if r.area_code and r.area_code in self.index else CITY_CODE
-            county = parent[:6] if parent != CITY_CODE else None
+            parent = r.area_code if r.area_code and r.area_code in self.index else city
+            county = parent[:6] if parent != city else None
             out[r.unit_code] = {
                 "code": r.unit_code,
                 "name": r.unit_name,

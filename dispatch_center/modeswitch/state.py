@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,6 @@ from typing import Any
 from dispatch_center.center import Center, publish_changes
 from dispatch_center.modeswitch.common import KEEP_ENDED, declaration_of, iso
 from dispatch_center.modeswitch.policies import load_policies_at_start, read_configured_policies
-from dispatch_center.reference.seed import COUNTIES
 from dispatch_center.store import modes as store
 from dispatch_center.store.changes import Change
 from modes.policy import PolicyError
@@ -57,7 +57,12 @@ async def refresh(center: Center, *, force: bool = False) -> bool:
 async def start_modes(center: Center) -> None:
     """Load the policies and declarations into ``center.modes`` (after reference data)."""
     policies = await asyncio.to_thread(load_policies_at_start, center)
-    center.modes = ModeState(policies=policies, counties=tuple(sorted(COUNTIES)))
+    counties = center.geography.counties
+    center.modes = ModeState(
+        policies=policies,
+        counties=tuple(a.code for a in counties),
+        county_names={a.code: a.name for a in counties},
+    )
     await refresh(center, force=True)
 
 
@@ -81,14 +86,14 @@ def seen_history(center: Center, history_id: int) -> None:
 # -- views -----------------------------------------------------------------------------------
 
 
-def _declaration_view(d: Declaration) -> dict[str, Any]:
+def _declaration_view(d: Declaration, names: Mapping[str, str]) -> dict[str, Any]:
     """One declaration as the API shows it."""
     return {
         "id": str(d.id),
         "mode": d.mode.value,
         "emergency_type": d.emergency_type.value if d.emergency_type else None,
         "scope": sorted(d.scope) if d.scope is not None else None,
-        "scope_label": describe_scope(d.scope, COUNTIES),
+        "scope_label": describe_scope(d.scope, names),
         "starts_at": iso(d.starts_at),
         "ends_at": iso(d.ends_at),
         "by": d.declared_by,
@@ -146,12 +151,14 @@ def state_view(state: ModeState, now: datetime) -> dict[str, Any]:
         "policy_version": policy.version,
         "city_wide": _active_view(per[None]),
         "scopes": [
-            {"county": c, "name": COUNTIES.get(c, c), **_active_view(a)}
+            {"county": c, "name": state.county_names.get(c, c), **_active_view(a)}
             for c, a in per.items()
             if c is not None
         ],
-        "in_force": [_declaration_view(x) for x in state.declarations if x.in_force(now)],
-        "scheduled": [_declaration_view(x) for x in upcoming],
+        "in_force": [
+            _declaration_view(x, state.county_names) for x in state.declarations if x.in_force(now)
+        ],
+        "scheduled": [_declaration_view(x, state.county_names) for x in upcoming],
         "next_change": (
             {"at": iso(nxt.at), "kind": nxt.kind, "declaration_id": str(nxt.declaration.id)}
             if nxt

@@ -19,7 +19,6 @@ from dispatch_center.errors import Forbidden, Invalid, NotFound
 from dispatch_center.modeswitch.common import Row, iso, suggestion_conflict
 from dispatch_center.modeswitch.state import seen_history
 from dispatch_center.modeswitch.switching import switch
-from dispatch_center.reference.seed import COUNTIES
 from dispatch_center.store import changes
 from dispatch_center.store import modes as store
 from dispatch_center.store.changes import Change
@@ -34,7 +33,7 @@ SYSTEM = Principal("system", Role.admin)
 CAP_SOURCE = "feed:weather_cap"
 
 
-def _suggestion_view(row: Row) -> dict[str, Any]:
+def _suggestion_view(row: Row, names: Mapping[str, str]) -> dict[str, Any]:
     return {
         "id": str(row["id"]),
         "kind": row["kind"],
@@ -42,7 +41,7 @@ def _suggestion_view(row: Row) -> dict[str, Any]:
         "mode": row["mode"],
         "emergency_type": row["emergency_type"],
         "scope": list(row["scope"]),
-        "scope_label": describe_scope(row["scope"], COUNTIES),
+        "scope_label": describe_scope(row["scope"], names),
         "reason": row["reason"],
         "evidence": row["evidence"],
         "status": row["status"],
@@ -115,10 +114,14 @@ async def submit_trigger(
                 },
             )
             change = await changes.append_change(
-                conn, now, "mode.suggestion", str(row["id"]), {"suggestion": _suggestion_view(row)}
+                conn,
+                now,
+                "mode.suggestion",
+                str(row["id"]),
+                {"suggestion": _suggestion_view(row, center.modes.county_names)},
             )
     await publish_changes(center, [change])
-    view = {**_suggestion_view(row), "created": created}
+    view = {**_suggestion_view(row, center.modes.county_names), "created": created}
     if created and suggestion.kind in policy.auto_switch:
         result = await accept_suggestion(
             center, SYSTEM, str(row["id"]), note="auto_switch", authorised=True
@@ -164,7 +167,7 @@ async def end_condition(center: Center, source: str, *, by: str, why: str) -> li
                     "data": {"source": source},
                 },
             )
-            view = _suggestion_view(row)
+            view = _suggestion_view(row, center.modes.county_names)
             label = "建议已撤回" if withdrawn else "已采纳的模式保持，请值班领导决定是否结束"
             change = await changes.append_change(
                 conn,
@@ -177,7 +180,7 @@ async def end_condition(center: Center, source: str, *, by: str, why: str) -> li
     for _row, entry, change in done:
         seen_history(center, entry["id"])
         await publish_changes(center, [change])
-    return [_suggestion_view(row) for row, _, _ in done]
+    return [_suggestion_view(row, center.modes.county_names) for row, _, _ in done]
 
 
 async def end_expired_warnings(center: Center) -> int:
@@ -235,7 +238,7 @@ async def accept_suggestion(
     async with center.db.connection() as conn:
         fresh = await store.get_suggestion(conn, sid)
     assert fresh is not None
-    return {"suggestion": _suggestion_view(fresh), **result}
+    return {"suggestion": _suggestion_view(fresh, center.modes.county_names), **result}
 
 
 async def dismiss_suggestion(
@@ -270,15 +273,19 @@ async def dismiss_suggestion(
             },
         )
         change = await changes.append_change(
-            conn, now, "mode.suggestion", str(sid), {"suggestion": _suggestion_view(decided)}
+            conn,
+            now,
+            "mode.suggestion",
+            str(sid),
+            {"suggestion": _suggestion_view(decided, center.modes.county_names)},
         )
     seen_history(center, entry["id"])
     await publish_changes(center, [change])
-    return {"suggestion": _suggestion_view(decided)}
+    return {"suggestion": _suggestion_view(decided, center.modes.county_names)}
 
 
 async def list_suggestions(center: Center, status: str | None) -> dict[str, Any]:
     """Suggestions, newest first."""
     async with center.db.connection() as conn:
         rows = await store.list_suggestions(conn, status)
-    return {"suggestions": [_suggestion_view(r) for r in rows]}
+    return {"suggestions": [_suggestion_view(r, center.modes.county_names) for r in rows]}

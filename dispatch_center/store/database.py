@@ -14,6 +14,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool
 
+from dispatch_center.core.calendar import TIME_ZONE
 from dispatch_center.settings import Settings
 from dispatch_center.store.embedded import start_embedded
 from dispatch_center.store.migrate import migrate
@@ -60,7 +61,7 @@ class Database:
                 "autocommit": True,
                 "row_factory": dict_row,
                 # Timestamps come back in Beijing time, the zone of every deadline.
-                "options": "-c timezone=Asia/Shanghai",
+                "options": f"-c timezone={TIME_ZONE}",
             },
         )
 
