@@ -21,6 +21,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dispatch_center.accounts.security import decode_token
 from dispatch_center.api.deps import AnyUser, CenterDep, Intake
+from dispatch_center.api.responses import PublicRouter
+from dispatch_center.api.schemas.common import SIGNED_IN, errors
+from dispatch_center.api.schemas.wallboard import CandidatesPublic, SectionPublic
 from dispatch_center.center import Center
 from dispatch_center.core.lifecycle import OPEN_UNREPLIED, WAITING_FOR_DISPATCH
 from dispatch_center.errors import NotFound, Unauthorized
@@ -34,7 +37,7 @@ from wallboard.protocol import mask
 from wallboard.sections import _SECTIONS, SnapshotContext, _run
 
 router = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1", tags=["wallboard"])
+api = PublicRouter(prefix="/api/v1", tags=["wallboard"])
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -152,18 +155,18 @@ async def dispatch_page(request: Request) -> Response:
     return _page(request, "dispatch")
 
 
-@api.get("/wallboard/sections/{name}")
-async def section(center: CenterDep, who: AnyUser, name: str) -> dict[str, Any]:
+@api.get("/wallboard/sections/{name}", responses=errors(*SIGNED_IN, 404, 422))
+async def section(center: CenterDep, who: AnyUser, name: str) -> SectionPublic:
     """One snapshot section, fresh (KPI and feeds health refresh without a reconnect)."""
     sec = _SECTIONS.get(name)
     if sec is None:
         raise NotFound(f"no section {name!r}")
     async with center.db.connection() as conn:
         value = await _run(sec, SnapshotContext(center, conn, center.now()))
-    return {"name": name, "value": mask(value)}
+    return SectionPublic.model_validate({"name": name, "value": mask(value)})
 
 
-@api.get("/dispatch/orders/{order_id}/candidates")
-async def order_candidates(center: CenterDep, who: Intake, order_id: str) -> dict[str, Any]:
+@api.get("/dispatch/orders/{order_id}/candidates", responses=errors(*SIGNED_IN, 404, 422))
+async def order_candidates(center: CenterDep, who: Intake, order_id: str) -> CandidatesPublic:
     """The order, its suggested unit and alternatives with distance and open load."""
-    return await cand.candidates(center, who, order_id)
+    return CandidatesPublic.model_validate(await cand.candidates(center, who, order_id))

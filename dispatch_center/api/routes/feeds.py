@@ -11,13 +11,29 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from dispatch_center.accounts.security import Principal, decode_token
 from dispatch_center.api.deps import Admin, AnyUser, CenterDep, Intake
 from dispatch_center.api.errors import error_body
+from dispatch_center.api.responses import PublicRouter, model_response
+from dispatch_center.api.schemas.common import SIGNED_IN, Public, errors, json_errors
+from dispatch_center.api.schemas.feeds import (
+    AcceptedPublic,
+    CapAlertList,
+    CapChainPublic,
+    CapReceipt,
+    DeadLetterList,
+    FeedList,
+    LayersPublic,
+    LinkageMessageList,
+    LinkageMessagePublic,
+    MarkedSent,
+    ReplayPublic,
+    TransferPublic,
+)
 from dispatch_center.center import Center
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Invalid, Unauthorized
@@ -31,8 +47,12 @@ from dispatch_center.intake.runtime import IntakeRuntime, feeds_view, live_layer
 from feeds.base import PayloadError
 from feeds.channels import wechat
 
-router = APIRouter(prefix="/api/v1/feeds", tags=["feeds"])
-intake = APIRouter(prefix="/api/v1/intake", tags=["intake"])
+router = PublicRouter(prefix="/api/v1/feeds", tags=["feeds"])
+intake = PublicRouter(prefix="/api/v1/intake", tags=["intake"])
+
+# An intake route authenticates the source itself (X-Api-Key, X-Signature or an admin's
+# bearer token), so its errors are the source's, not a signed-in user's.
+INTAKE_ERRORS = errors(401, 403, 404, 413, 422, 429, 503)
 
 STAFF = frozenset({Role.duty_officer, Role.dispatcher})
 
@@ -49,8 +69,10 @@ def _principal(request: Request) -> Principal | None:
     return None
 
 
-async def _answer(call: Callable[[], Awaitable[Any]], status: int = 202) -> Response:
-    """Run an intake call; 429 carries ``Retry-After``."""
+async def _answer(
+    call: Callable[[], Awaitable[Any]], model: type[Public], status: int = 202
+) -> Response:
+    """Run an intake call and answer its view as ``model``; 429 carries ``Retry-After``."""
     try:
         got = await call()
     except RateLimited as exc:
@@ -61,7 +83,7 @@ async def _answer(call: Callable[[], Awaitable[Any]], status: int = 202) -> Resp
         )
     if isinstance(got, Response):
         return got
-    return JSONResponse(status_code=status, content=got)
+    return model_response(model.model_validate(got), status)
 
 
 async def _source(
@@ -77,19 +99,19 @@ async def _source(
 # -- catalogue, health, push intake ---------------------------------------------------------
 
 
-@router.get("")
-async def list_feeds(center: CenterDep, who: AnyUser) -> dict[str, Any]:
+@router.get("", responses=errors(*SIGNED_IN))
+async def list_feeds(center: CenterDep, who: AnyUser) -> FeedList:
     """Every connected system with its descriptor and health (up / degraded / down)."""
-    return await feeds_view(center)
+    return FeedList.model_validate(await feeds_view(center))
 
 
-@router.get("/layers")
-async def layers(center: CenterDep, who: AnyUser) -> dict[str, Any]:
+@router.get("/layers", responses=errors(*SIGNED_IN))
+async def layers(center: CenterDep, who: AnyUser) -> LayersPublic:
     """The live layers: newest gauge, rain, crowd, camera values and warnings."""
-    return {"layers": live_layers(center)}
+    return LayersPublic.model_validate({"layers": live_layers(center)})
 
 
-@router.get("/dead-letters")
+@router.get("/dead-letters", responses=errors(*SIGNED_IN, 422))
 async def dead_letters(
     center: CenterDep,
     who: Admin,
@@ -97,45 +119,64 @@ async def dead_letters(
     include_replayed: bool = False,
     before_id: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> dict[str, Any]:
+) -> DeadLetterList:
     """Payloads that could not be understood, newest first."""
-    return await list_dead_letters(
-        center, system=system, include_replayed=include_replayed, before_id=before_id, limit=limit
+    return DeadLetterList.model_validate(
+        await list_dead_letters(
+            center,
+            system=system,
+            include_replayed=include_replayed,
+            before_id=before_id,
+            limit=limit,
+        )
     )
 
 
-@router.post("/dead-letters/{dead_id}/replay", status_code=202, response_model=None)
+@router.post(
+    "/dead-letters/{dead_id}/replay",
+    status_code=202,
+    response_model=ReplayPublic,
+    responses=errors(*SIGNED_IN, 404, 409, 422, 429),
+)
 async def replay(center: CenterDep, who: Admin, dead_id: int, request: Request) -> Response:
     """Replay a dead letter; a request body, when given, is the corrected payload."""
     fixed = await request.body()
     ingest = _ingest(center)
-    return await _answer(lambda: replay_dead_letter(ingest, dead_id, fixed or None))
+    return await _answer(lambda: replay_dead_letter(ingest, dead_id, fixed or None), ReplayPublic)
 
 
-@router.post("/cap", status_code=202, response_model=None)
+@router.post(
+    "/cap",
+    status_code=202,
+    response_model=CapReceipt,
+    responses={
+        200: {"model": CapReceipt, "description": "Seen before: the same id"},
+        **INTAKE_ERRORS,
+    },
+)
 async def post_cap(center: CenterDep, request: Request) -> Response:
     """A CAP 1.2 message (XML body): 202 with the alert's ``id``; a repeat: 200, same ``id``."""
 
     async def run() -> Response:
         ingest, body = await _source(request, center, cap_service.SYSTEM)
         got, new = await cap_service.post_cap(ingest, body, request.headers.get("content-type", ""))
-        return JSONResponse(status_code=202 if new else 200, content=got)
+        return model_response(CapReceipt.model_validate(got), 202 if new else 200)
 
-    return await _answer(run)
+    return await _answer(run, CapReceipt)
 
 
-@router.get("/cap/active")
-async def cap_active(center: CenterDep, who: AnyUser) -> dict[str, Any]:
+@router.get("/cap/active", responses=errors(*SIGNED_IN))
+async def cap_active(center: CenterDep, who: AnyUser) -> CapAlertList:
     """CAP warnings in force (current version of each chain, not cancelled or expired)."""
-    return await cap_service.active_alerts(center)
+    return CapAlertList.model_validate(await cap_service.active_alerts(center))
 
 
-@router.get("/cap/{sender}/{identifier}")
+@router.get("/cap/{sender}/{identifier}", responses=errors(*SIGNED_IN, 404, 422))
 async def cap_alert(
     center: CenterDep, who: AnyUser, sender: str, identifier: str
-) -> dict[str, Any]:
+) -> CapChainPublic:
     """One CAP message with its whole chain (Alert, Updates, Cancel)."""
-    return await cap_service.alert_chain(center, sender, identifier)
+    return CapChainPublic.model_validate(await cap_service.alert_chain(center, sender, identifier))
 
 
 # -- 12345 ↔ 110 ------------------------------------------------------------------------------
@@ -173,7 +214,12 @@ class SentBody(BaseModel):
     ids: list[str] = Field(max_length=1000)
 
 
-@router.post("/police110/messages", status_code=202, response_model=None)
+@router.post(
+    "/police110/messages",
+    status_code=202,
+    response_model=AcceptedPublic,
+    responses=INTAKE_ERRORS,
+)
 async def police110_in(center: CenterDep, request: Request) -> Response:
     """A message from 110 (TRANSFER, ACK, STATUS, CALL), authenticated as the police110 source."""
 
@@ -181,51 +227,61 @@ async def police110_in(center: CenterDep, request: Request) -> Response:
         ingest, body = await _source(request, center, "police110")
         return await ingest.accept("police110", body, request.headers.get("content-type", ""))
 
-    return await _answer(run)
+    return await _answer(run, AcceptedPublic)
 
 
-@router.post("/police110/transfers", status_code=201)
-async def police110_transfer(center: CenterDep, who: Intake, body: TransferBody) -> dict[str, Any]:
+@router.post("/police110/transfers", status_code=201, responses=errors(*SIGNED_IN, 404, 409, 422))
+async def police110_transfer(center: CenterDep, who: Intake, body: TransferBody) -> TransferPublic:
     """Transfer an order to 110 (lifecycle ``transfer_to_110`` + an outgoing TRANSFER)."""
-    return await linkage.transfer_to_110(center, who, body.order_id, body.reason)
-
-
-@router.post("/police110/status", status_code=201)
-async def police110_status(center: CenterDep, who: Intake, body: StatusBody) -> dict[str, Any]:
-    """Tell 110 how a case it transferred to us stands."""
-    return await linkage.send_status(center, who, body.order_id, body.status, body.note)
-
-
-@router.post("/police110/calls", status_code=201)
-async def police110_call(center: CenterDep, who: Intake, body: CallBody) -> dict[str, Any]:
-    """Record a three-way call and send its record to 110."""
-    if body.start.tzinfo is None or body.end.tzinfo is None:
-        raise Invalid("times need a UTC offset", fields={"start": "must carry an offset"})
-    return await linkage.record_call(
-        center,
-        who,
-        call_id=body.call_id,
-        start=body.start,
-        end=body.end,
-        ref_no=body.ref_no,
-        recording_url=body.recording_url,
-        order_id=body.order_id,
+    return TransferPublic.model_validate(
+        await linkage.transfer_to_110(center, who, body.order_id, body.reason)
     )
 
 
-@router.get("/police110/messages")
+@router.post("/police110/status", status_code=201, responses=errors(*SIGNED_IN, 404, 422))
+async def police110_status(
+    center: CenterDep, who: Intake, body: StatusBody
+) -> LinkageMessagePublic:
+    """Tell 110 how a case it transferred to us stands."""
+    return LinkageMessagePublic.model_validate(
+        await linkage.send_status(center, who, body.order_id, body.status, body.note)
+    )
+
+
+@router.post("/police110/calls", status_code=201, responses=errors(*SIGNED_IN, 404, 422))
+async def police110_call(center: CenterDep, who: Intake, body: CallBody) -> LinkageMessagePublic:
+    """Record a three-way call and send its record to 110."""
+    if body.start.tzinfo is None or body.end.tzinfo is None:
+        raise Invalid("times need a UTC offset", fields={"start": "must carry an offset"})
+    return LinkageMessagePublic.model_validate(
+        await linkage.record_call(
+            center,
+            who,
+            call_id=body.call_id,
+            start=body.start,
+            end=body.end,
+            ref_no=body.ref_no,
+            recording_url=body.recording_url,
+            order_id=body.order_id,
+        )
+    )
+
+
+@router.get("/police110/messages", responses=errors(*SIGNED_IN, 422))
 async def police110_messages(
     center: CenterDep,
     who: AnyUser,
     direction: Annotated[str | None, Query(pattern="^(in|out)$")] = None,
     order_id: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> dict[str, Any]:
+) -> LinkageMessageList:
     """Linkage messages both ways, newest first."""
-    return await linkage.messages(center, direction=direction, order_id=order_id, limit=limit)
+    return LinkageMessageList.model_validate(
+        await linkage.messages(center, direction=direction, order_id=order_id, limit=limit)
+    )
 
 
-@router.get("/police110/outbox", response_model=None)
+@router.get("/police110/outbox", response_model=LinkageMessageList, responses=INTAKE_ERRORS)
 async def police110_outbox(center: CenterDep, request: Request) -> Response:
     """Outgoing messages not yet handed over (for the 110 platform's connector)."""
 
@@ -233,10 +289,10 @@ async def police110_outbox(center: CenterDep, request: Request) -> Response:
         await _source(request, center, "police110")
         return await linkage.messages(center, direction="out", pending=True)
 
-    return await _answer(run, 200)
+    return await _answer(run, LinkageMessageList, 200)
 
 
-@router.post("/police110/outbox/sent", response_model=None)
+@router.post("/police110/outbox/sent", response_model=MarkedSent, responses=INTAKE_ERRORS)
 async def police110_sent(center: CenterDep, request: Request) -> Response:
     """Mark outgoing messages handed over."""
 
@@ -245,10 +301,12 @@ async def police110_sent(center: CenterDep, request: Request) -> Response:
         body = SentBody.model_validate_json(raw or b"{}")
         return await linkage.mark_sent(center, body.ids)
 
-    return await _answer(run, 200)
+    return await _answer(run, MarkedSent, 200)
 
 
-@router.post("/{system}/events", status_code=202, response_model=None)
+@router.post(
+    "/{system}/events", status_code=202, response_model=AcceptedPublic, responses=INTAKE_ERRORS
+)
 async def push_events(center: CenterDep, system: str, request: Request) -> Response:
     """A connected system's payload (its own format): 202 once durable, 422 naming the field."""
 
@@ -260,7 +318,7 @@ async def push_events(center: CenterDep, system: str, request: Request) -> Respo
             )
         return await ingest.accept(system, body, request.headers.get("content-type", ""))
 
-    return await _answer(run)
+    return await _answer(run, AcceptedPublic)
 
 
 # -- intake channels --------------------------------------------------------------------------
@@ -272,7 +330,7 @@ def _channel(name: str, staff: frozenset[Role] = frozenset()) -> Callable[..., A
             ingest, body = await _source(request, center, name, staff)
             return await ingest.accept(name, body, request.headers.get("content-type", ""))
 
-        return await _answer(run)
+        return await _answer(run, AcceptedPublic)
 
     handler.__name__ = f"intake_{name}"
     return handler
@@ -283,6 +341,8 @@ intake.add_api_route(
     _channel("voice"),
     methods=["POST"],
     status_code=202,
+    response_model=AcceptedPublic,
+    responses=INTAKE_ERRORS,
     summary="Call-centre (CTI) event: RING, ANSWER, HANGUP",
 )
 intake.add_api_route(
@@ -290,6 +350,8 @@ intake.add_api_route(
     _channel("voice_form", STAFF),
     methods=["POST"],
     status_code=202,
+    response_model=AcceptedPublic,
+    responses=INTAKE_ERRORS,
     summary="The seat's form for a call (becomes a phone order)",
 )
 intake.add_api_route(
@@ -297,6 +359,8 @@ intake.add_api_route(
     _channel("email"),
     methods=["POST"],
     status_code=202,
+    response_model=AcceptedPublic,
+    responses=INTAKE_ERRORS,
     summary="Inbound e-mail webhook: the raw RFC 5322 message as the body",
 )
 intake.add_api_route(
@@ -304,6 +368,8 @@ intake.add_api_route(
     _channel("sms"),
     methods=["POST"],
     status_code=202,
+    response_model=AcceptedPublic,
+    responses=INTAKE_ERRORS,
     summary="SMS gateway uplink webhook (one call per part; long messages reassembled)",
 )
 
@@ -316,7 +382,14 @@ def _wechat_token(center: Center) -> str:
     return token
 
 
-@intake.get("/wechat", response_class=PlainTextResponse)
+PLAIN = {"content": {"text/plain": {"schema": {"type": "string"}}}}
+
+
+@intake.get(
+    "/wechat",
+    response_class=PlainTextResponse,
+    responses={200: {**PLAIN, "description": "echostr"}, **json_errors(401, 422)},
+)
 async def wechat_verify(
     center: CenterDep,
     signature: str = "",
@@ -330,7 +403,15 @@ async def wechat_verify(
     return echostr
 
 
-@intake.post("/wechat", response_model=None)
+@intake.post(
+    "/wechat",
+    response_class=PlainTextResponse,
+    response_model=None,
+    responses={
+        200: {**PLAIN, "description": "success"},
+        **json_errors(401, 403, 404, 413, 422, 429, 503),
+    },
+)
 async def wechat_message(
     center: CenterDep,
     request: Request,
@@ -349,10 +430,15 @@ async def wechat_message(
         await ingest.accept("wechat", body, request.headers.get("content-type", ""))
         return PlainTextResponse("success")
 
-    return await _answer(run)
+    return await _answer(run, AcceptedPublic)
 
 
-@intake.post("/letters", status_code=202, response_model=None)
+@intake.post(
+    "/letters",
+    status_code=202,
+    response_model=AcceptedPublic,
+    responses=errors(*SIGNED_IN, 413, 422, 429),
+)
 async def letters(
     center: CenterDep,
     who: Intake,
@@ -396,4 +482,4 @@ async def letters(
         ingest.check_limits("letter", len(payload))
         return await ingest.accept("letter", payload, "application/json")
 
-    return await _answer(run)
+    return await _answer(run, AcceptedPublic)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import Response
 from pydantic import Field
 
 from dispatch_center.api.deps import AnyUser, CenterDep
+from dispatch_center.api.responses import PublicRouter
+from dispatch_center.api.schemas.common import SIGNED_IN, errors
+from dispatch_center.api.schemas.geo import CataloguePublic, LocateBatchPublic, LocatePublic
 from dispatch_center.geography import locate as geo_api
 from dispatch_center.models import Datum, Strict
 
-router = APIRouter(prefix="/api/v1/geo", tags=["geo"])
+router = PublicRouter(prefix="/api/v1/geo", tags=["geo"])
 
 
 class Point(Strict):
@@ -29,27 +32,37 @@ class LocateBatch(Strict):
     crs: Datum = Datum.wgs84
 
 
-@router.get("/locate")
+@router.get("/locate", responses=errors(*SIGNED_IN, 422))
 async def locate(
     center: CenterDep,
     who: AnyUser,
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
     crs: Datum = Datum.wgs84,
-) -> dict[str, Any]:
+) -> LocatePublic:
     """The tier path city → county → township → village of a point; outside Leshan, the
     nearest area, the distance to it and the neighbouring city."""
-    return geo_api.locate(center, lon, lat, crs)
+    return LocatePublic.model_validate(geo_api.locate(center, lon, lat, crs))
 
 
-@router.post("/locate/batch")
-async def locate_batch(center: CenterDep, who: AnyUser, body: LocateBatch) -> dict[str, Any]:
+@router.post("/locate/batch", responses=errors(*SIGNED_IN, 422))
+async def locate_batch(center: CenterDep, who: AnyUser, body: LocateBatch) -> LocateBatchPublic:
     """Locate up to 10,000 points at once."""
     results = geo_api.locate_batch(center, [(p.lon, p.lat) for p in body.points], body.crs)
-    return {"results": results}
+    return LocateBatchPublic.model_validate({"results": results})
 
 
-@router.get("/areas", response_class=Response)
+GEOJSON = {"content": {"application/geo+json": {"schema": {"type": "object"}}}}
+
+
+@router.get(
+    "/areas",
+    response_class=Response,
+    responses={
+        200: {**GEOJSON, "description": "A GeoJSON FeatureCollection"},
+        **errors(*SIGNED_IN, 422),
+    },
+)
 async def areas(
     center: CenterDep,
     who: AnyUser,
@@ -61,17 +74,24 @@ async def areas(
     return Response(body, media_type="application/geo+json")
 
 
-@router.get("/assets", response_class=Response)
+@router.get(
+    "/assets",
+    response_class=Response,
+    responses={
+        200: {**GEOJSON, "description": "A GeoJSON FeatureCollection"},
+        **errors(*SIGNED_IN),
+    },
+)
 async def assets(center: CenterDep, who: AnyUser) -> Response:
     """Asset layers that override the area answer (rivers, scenic areas, national roads)."""
     return Response(center.geography.assets_json, media_type="application/geo+json")
 
 
-@router.get("/catalogue")
+@router.get("/catalogue", responses=errors(*SIGNED_IN, 422))
 async def catalogue(
     center: CenterDep, who: AnyUser, category: Annotated[str | None, Query(max_length=64)] = None
-) -> dict[str, Any]:
+) -> CataloguePublic:
     """The duty catalogue (权责清单) in force, optionally for one category."""
     cat = center.geography.catalogue
     rows = [r.as_dict() for r in cat.rows if category is None or r.category_code == category]
-    return {"version": cat.version, "rows": rows}
+    return CataloguePublic.model_validate({"version": cat.version, "rows": rows})

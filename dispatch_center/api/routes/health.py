@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from dispatch_center.api.deps import CenterDep
+from dispatch_center.api.responses import PublicRouter, model_response
+from dispatch_center.api.schemas.health import HealthPublic, ReadinessPublic
 from dispatch_center.health import readiness
 
-router = APIRouter(tags=["health"])
+router = PublicRouter(tags=["health"])
 
 
 @router.get("/healthz")
-async def healthz() -> dict[str, str]:
+async def healthz() -> HealthPublic:
     """The process is up."""
-    return {"status": "ok"}
+    return HealthPublic.model_validate({"status": "ok"})
 
 
-@router.get("/readyz", response_model=None)
-async def readyz(center: CenterDep) -> JSONResponse:
+@router.get(
+    "/readyz",
+    response_model=ReadinessPublic,
+    responses={503: {"model": ReadinessPublic, "description": "Not ready: what is down"}},
+)
+async def readyz(center: CenterDep) -> Response:
     """200 only when the database and the bus answer; else 503 naming what is down."""
     report: dict[str, Any] = await readiness(center)
-    return JSONResponse(status_code=200 if report["status"] == "ready" else 503, content=report)
+    status = 200 if report["status"] == "ready" else 503
+    return model_response(ReadinessPublic.model_validate(report), status)

@@ -5,11 +5,25 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import Body, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import Admin, AnyUser, CenterDep, CenterStaff, require
+from dispatch_center.api.responses import PublicRouter
+from dispatch_center.api.schemas.common import SIGNED_IN, errors
+from dispatch_center.api.schemas.mode import (
+    HolidayWindowList,
+    ModeHistoryList,
+    ModePublic,
+    ModeSwitchPublic,
+    PoliciesPublic,
+    ScheduleCancelled,
+    ScheduleView,
+    SuggestionDecided,
+    SuggestionList,
+    TriggerPublic,
+)
 from dispatch_center.core.roles import Role
 from dispatch_center.modeswitch import (
     history,
@@ -22,7 +36,7 @@ from dispatch_center.modeswitch import (
 from modes.policy import EmergencyType, ModeName
 from modes.scope import SwitchRequest
 
-router = APIRouter(prefix="/api/v1/mode", tags=["mode"])
+router = PublicRouter(prefix="/api/v1/mode", tags=["mode"])
 
 Switcher = Annotated[Principal, Depends(require(Role.admin, Role.flood_hq, Role.holiday_hq))]
 HolidayHQ = Annotated[Principal, Depends(require(Role.admin, Role.holiday_hq))]
@@ -68,119 +82,127 @@ class Decision(BaseModel):
     note: str | None = Field(default=None, max_length=1000)
 
 
-@router.get("")
-async def get_mode(center: CenterDep, who: AnyUser) -> dict[str, Any]:
+@router.get("", responses=errors(*SIGNED_IN))
+async def get_mode(center: CenterDep, who: AnyUser) -> ModePublic:
     """The mode in force: ``mode``, ``since``, ``by``, ``reason``, per county, schedule."""
-    return state.mode_view(center)
+    return ModePublic.model_validate(state.mode_view(center))
 
 
-@router.post("")
-async def set_mode(center: CenterDep, who: Switcher, body: ModeSwitchCreate) -> dict[str, Any]:
+@router.post("", responses=errors(*SIGNED_IN, 409, 422))
+async def set_mode(center: CenterDep, who: Switcher, body: ModeSwitchCreate) -> ModeSwitchPublic:
     """Switch (or schedule); asking for the mode already in force is a no-op."""
-    return await switching.switch(center, who, body.request())
+    return ModeSwitchPublic.model_validate(await switching.switch(center, who, body.request()))
 
 
-@router.get("/history")
+@router.get("/history", responses=errors(*SIGNED_IN, 422))
 async def get_history(
     center: CenterDep,
     who: CenterStaff,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before_id: Annotated[int | None, Query(ge=1)] = None,
-) -> dict[str, Any]:
+) -> ModeHistoryList:
     """Every switch, schedule, start, end and suggestion decision, newest first."""
-    return await history.history(center, limit, before_id)
+    return ModeHistoryList.model_validate(await history.history(center, limit, before_id))
 
 
-@router.get("/schedule")
-async def get_schedule(center: CenterDep, who: CenterStaff) -> dict[str, Any]:
+@router.get("/schedule", responses=errors(*SIGNED_IN))
+async def get_schedule(center: CenterDep, who: CenterStaff) -> ScheduleView:
     """Declarations in force and still to start, and the next start or end."""
-    return schedule.schedule_view(center)
+    return ScheduleView.model_validate(schedule.schedule_view(center))
 
 
-@router.post("/schedule")
+@router.post("/schedule", responses=errors(*SIGNED_IN, 409, 422))
 async def schedule_mode(
     center: CenterDep, who: Switcher, body: ModeScheduleCreate
-) -> dict[str, Any]:
+) -> ModeSwitchPublic:
     """Schedule a switch for ``starts_at`` (optionally ending at ``ends_at``)."""
-    return await switching.switch(center, who, body.request())
+    return ModeSwitchPublic.model_validate(await switching.switch(center, who, body.request()))
 
 
-@router.delete("/schedule/{declaration_id}")
-async def cancel_schedule(center: CenterDep, who: Switcher, declaration_id: str) -> dict[str, Any]:
+@router.delete("/schedule/{declaration_id}", responses=errors(*SIGNED_IN, 404, 409, 422))
+async def cancel_schedule(
+    center: CenterDep, who: Switcher, declaration_id: str
+) -> ScheduleCancelled:
     """Cancel a declaration that has not started."""
-    return await switching.cancel_scheduled(center, who, declaration_id)
+    return ScheduleCancelled.model_validate(
+        await switching.cancel_scheduled(center, who, declaration_id)
+    )
 
 
-@router.get("/suggestions")
+@router.get("/suggestions", responses=errors(*SIGNED_IN, 422))
 async def get_suggestions(
     center: CenterDep,
     who: CenterStaff,
     status: Annotated[str | None, Query(pattern="^(open|accepted|dismissed|withdrawn)$")] = None,
-) -> dict[str, Any]:
+) -> SuggestionList:
     """Suggestions raised by feed triggers, newest first."""
-    return await suggestions.list_suggestions(center, status)
+    return SuggestionList.model_validate(await suggestions.list_suggestions(center, status))
 
 
-@router.post("/suggestions/{suggestion_id}/accept")
+@router.post("/suggestions/{suggestion_id}/accept", responses=errors(*SIGNED_IN, 404, 409, 422))
 async def accept_suggestion(
     center: CenterDep,
     who: Switcher,
     suggestion_id: str,
     body: Annotated[Decision | None, Body()] = None,
-) -> dict[str, Any]:
+) -> SuggestionDecided:
     """One click: switch as suggested (recorded with who accepted)."""
-    return await suggestions.accept_suggestion(
-        center, who, suggestion_id, (body or Decision()).note
+    return SuggestionDecided.model_validate(
+        await suggestions.accept_suggestion(center, who, suggestion_id, (body or Decision()).note)
     )
 
 
-@router.post("/suggestions/{suggestion_id}/dismiss")
+@router.post("/suggestions/{suggestion_id}/dismiss", responses=errors(*SIGNED_IN, 404, 409, 422))
 async def dismiss_suggestion(
     center: CenterDep,
     who: Switcher,
     suggestion_id: str,
     body: Annotated[Decision | None, Body()] = None,
-) -> dict[str, Any]:
+) -> SuggestionDecided:
     """One click: dismiss (recorded with who dismissed and why)."""
-    return await suggestions.dismiss_suggestion(
-        center, who, suggestion_id, (body or Decision()).note
+    return SuggestionDecided.model_validate(
+        await suggestions.dismiss_suggestion(center, who, suggestion_id, (body or Decision()).note)
     )
 
 
-@router.post("/triggers")
+@router.post("/triggers", responses=errors(*SIGNED_IN, 422))
 async def submit_trigger(
     center: CenterDep, who: Admin, event: Annotated[dict[str, Any], Body()]
-) -> dict[str, Any]:
+) -> TriggerPublic:
     """Evaluate a feed event by hand (feeds call the service in-process)."""
-    return {"suggestion": await suggestions.submit_trigger(center, event)}
+    return TriggerPublic.model_validate(
+        {"suggestion": await suggestions.submit_trigger(center, event)}
+    )
 
 
-@router.get("/policies")
-async def get_policies(center: CenterDep, who: AnyUser) -> dict[str, Any]:
+@router.get("/policies", responses=errors(*SIGNED_IN))
+async def get_policies(center: CenterDep, who: AnyUser) -> PoliciesPublic:
     """The policies in force (the wallboard reads its layout here)."""
-    return policies.policies_view(center)
+    return PoliciesPublic.model_validate(policies.policies_view(center))
 
 
-@router.post("/policies/reload")
-async def reload_policies(center: CenterDep, who: Admin) -> dict[str, Any]:
+@router.post("/policies/reload", responses=errors(*SIGNED_IN, 422))
+async def reload_policies(center: CenterDep, who: Admin) -> PoliciesPublic:
     """Re-read the policy files; a bad one is refused (422) and the running policies stay."""
-    return await policies.reload_policies(center, who)
+    return PoliciesPublic.model_validate(await policies.reload_policies(center, who))
 
 
-@router.get("/holiday-windows")
+@router.get("/holiday-windows", responses=errors(*SIGNED_IN, 422))
 async def get_holiday_windows(
     center: CenterDep,
     who: CenterStaff,
     start: date | None = None,
     days: Annotated[int, Query(ge=1, le=800)] = 366,
-) -> dict[str, Any]:
+) -> HolidayWindowList:
     """Holiday-mode windows proposed from the statutory calendar."""
-    return schedule.holiday_windows(center, start, days)
+    return HolidayWindowList.model_validate(schedule.holiday_windows(center, start, days))
 
 
-@router.post("/holiday-windows/{key}/confirm")
+@router.post("/holiday-windows/{key}/confirm", responses=errors(*SIGNED_IN, 404, 409, 422))
 async def confirm_holiday_window(
     center: CenterDep, who: HolidayHQ, key: str, body: Annotated[Decision | None, Body()] = None
-) -> dict[str, Any]:
+) -> ModeSwitchPublic:
     """The holiday HQ confirms a proposed window: holiday mode is scheduled for it."""
-    return await schedule.confirm_holiday_window(center, who, key, (body or Decision()).note)
+    return ModeSwitchPublic.model_validate(
+        await schedule.confirm_holiday_window(center, who, key, (body or Decision()).note)
+    )

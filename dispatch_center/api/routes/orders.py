@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import Body, Query, Response
 
 from dispatch_center.api.deps import AnyUser, CenterDep, Intake
-from dispatch_center.api.responses import FastJSONResponse
+from dispatch_center.api.responses import PublicRouter
+from dispatch_center.api.schemas.common import SIGNED_IN, errors
+from dispatch_center.api.schemas.orders import OrderList, OrderPublic
 from dispatch_center.models import OrderAction, OrderCreate
 from dispatch_center.orders import service as orders
 from dispatch_center.store.orders import OrderFilter
 
-router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+router = PublicRouter(prefix="/api/v1/orders", tags=["orders"])
 
 
-@router.post("", status_code=201, response_model=None)
-async def create_order(center: CenterDep, who: Intake, data: OrderCreate) -> FastJSONResponse:
+@router.post(
+    "",
+    status_code=201,
+    responses={
+        200: {"model": OrderPublic, "description": "The order already made from this source"},
+        **errors(*SIGNED_IN, 413, 422),
+    },
+)
+async def create_order(
+    center: CenterDep, who: Intake, data: OrderCreate, response: Response
+) -> OrderPublic:
     """Create a work order; the same source + source_id returns the existing one (200)."""
     view, created = await orders.create_order(center, who, data)
-    # Views are JSON-native already: skip the generic encoder on the hot path.
-    return FastJSONResponse(view, status_code=201 if created else 200)
+    if not created:
+        response.status_code = 200
+    return OrderPublic.model_validate(view)
 
 
-@router.get("")
+@router.get("", responses=errors(*SIGNED_IN, 422))
 async def list_orders(
     center: CenterDep,
     who: AnyUser,
@@ -36,7 +48,7 @@ async def list_orders(
     overdue: bool = False,
     before_id: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> dict[str, Any]:
+) -> OrderList:
     """Orders, newest first; page with ``before_id`` = the last id seen.
 
     ``queue=manual`` is the city center's manual-dispatch queue: orders that routed to
@@ -55,22 +67,26 @@ async def list_orders(
         limit=limit,
     )
     items = await orders.list_orders(center, who, f, overdue)
-    return {"orders": items, "next_before_id": items[-1]["id"] if len(items) == limit else None}
+    return OrderList.model_validate(
+        {"orders": items, "next_before_id": items[-1]["id"] if len(items) == limit else None}
+    )
 
 
-@router.get("/{order_id}")
-async def get_order(center: CenterDep, who: AnyUser, order_id: str) -> dict[str, Any]:
+@router.get("/{order_id}", responses=errors(*SIGNED_IN, 404, 422))
+async def get_order(center: CenterDep, who: AnyUser, order_id: str) -> OrderPublic:
     """One order with its append-only timeline."""
-    return await orders.get_order(center, who, order_id)
+    return OrderPublic.model_validate(await orders.get_order(center, who, order_id))
 
 
-@router.post("/{order_id}/actions/{action}")
+@router.post("/{order_id}/actions/{action}", responses=errors(*SIGNED_IN, 404, 409, 422))
 async def act(
     center: CenterDep,
     who: AnyUser,
     order_id: str,
     action: str,
     body: Annotated[OrderAction | None, Body()] = None,
-) -> dict[str, Any]:
+) -> OrderPublic:
     """Take a lifecycle action; 409 names the current state and the allowed actions."""
-    return await orders.act(center, who, order_id, action, body or OrderAction())
+    return OrderPublic.model_validate(
+        await orders.act(center, who, order_id, action, body or OrderAction())
+    )

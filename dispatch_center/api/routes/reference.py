@@ -2,60 +2,70 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from dispatch_center.accounts import users as accounts
 from dispatch_center.api.deps import Admin, AnyUser, CenterDep
+from dispatch_center.api.responses import PublicRouter
+from dispatch_center.api.schemas.accounts import (
+    AuditList,
+    CategoryList,
+    UnitList,
+    UserList,
+    UserPublic,
+)
+from dispatch_center.api.schemas.calendar import TimeLimitList, TimeLimitPublic
+from dispatch_center.api.schemas.common import SIGNED_IN, errors
 from dispatch_center.models import TimeLimitUpdate, UserCreate
 from dispatch_center.reference import calendar
 
-router = APIRouter(prefix="/api/v1", tags=["reference"])
+router = PublicRouter(prefix="/api/v1", tags=["reference"])
 
 
-@router.get("/categories")
-async def categories(center: CenterDep, who: AnyUser) -> dict[str, Any]:
+@router.get("/categories", responses=errors(*SIGNED_IN))
+async def categories(center: CenterDep, who: AnyUser) -> CategoryList:
     """The request taxonomy (domain and sub-category)."""
-    return {"categories": list(center.reference.categories.values())}
+    return CategoryList.model_validate({"categories": list(center.reference.categories.values())})
 
 
-@router.get("/units")
+@router.get("/units", responses=errors(*SIGNED_IN, 422))
 async def units(
     center: CenterDep, who: AnyUser, tier: Annotated[int | None, Query(ge=1, le=4)] = None
-) -> dict[str, Any]:
+) -> UnitList:
     """Responsible units of the four tiers."""
     items = [u for u in center.reference.units.values() if tier is None or u["tier"] == tier]
-    return {"units": items}
+    return UnitList.model_validate({"units": items})
 
 
-@router.get("/time-limits")
-async def time_limits(center: CenterDep, who: AnyUser) -> dict[str, Any]:
+@router.get("/time-limits", responses=errors(*SIGNED_IN))
+async def time_limits(center: CenterDep, who: AnyUser) -> TimeLimitList:
     """The time limits in force (data, overridable per category and mode)."""
-    return await calendar.time_limits(center)
+    return TimeLimitList.model_validate(await calendar.time_limits(center))
 
 
-@router.put("/time-limits")
-async def set_time_limit(center: CenterDep, who: Admin, body: TimeLimitUpdate) -> dict[str, Any]:
+@router.put("/time-limits", responses=errors(*SIGNED_IN, 422))
+async def set_time_limit(center: CenterDep, who: Admin, body: TimeLimitUpdate) -> TimeLimitPublic:
     """Set one time limit (admin); applies to orders created from now on."""
-    return await calendar.set_time_limit(center, who, body)
+    return TimeLimitPublic.model_validate(await calendar.set_time_limit(center, who, body))
 
 
-@router.get("/users")
-async def users(center: CenterDep, who: Admin) -> dict[str, Any]:
+@router.get("/users", responses=errors(*SIGNED_IN))
+async def users(center: CenterDep, who: Admin) -> UserList:
     """Every account (admin)."""
-    return {"users": await accounts.list_users(center)}
+    return UserList.model_validate({"users": await accounts.list_users(center)})
 
 
-@router.post("/users", status_code=201)
-async def create_user(center: CenterDep, who: Admin, body: UserCreate) -> dict[str, Any]:
+@router.post("/users", status_code=201, responses=errors(*SIGNED_IN, 409, 422))
+async def create_user(center: CenterDep, who: Admin, body: UserCreate) -> UserPublic:
     """Create an account (admin)."""
-    return await accounts.create_user(center, who, body)
+    return UserPublic.model_validate(await accounts.create_user(center, who, body))
 
 
-@router.get("/audit")
+@router.get("/audit", responses=errors(*SIGNED_IN, 422))
 async def audit(
     center: CenterDep, who: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 200
-) -> dict[str, Any]:
+) -> AuditList:
     """The newest audit entries (admin)."""
-    return {"entries": await accounts.audit_entries(center, limit)}
+    return AuditList.model_validate({"entries": await accounts.audit_entries(center, limit)})

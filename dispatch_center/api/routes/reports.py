@@ -6,11 +6,21 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import Body, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from dispatch_center.api.deps import AnyUser, CenterDep, CenterStaff
+from dispatch_center.api.responses import PublicRouter, model_response
+from dispatch_center.api.schemas.common import SIGNED_IN, errors
+from dispatch_center.api.schemas.reports import (
+    FollowupList,
+    FollowupPublic,
+    KeptReportList,
+    RankingPublic,
+    ReportPublic,
+    SpecialReportPublic,
+)
 from dispatch_center.core.analysis.periods import Period, PeriodKind
 from dispatch_center.errors import Invalid, NotFound
 from dispatch_center.reporting import reports
@@ -24,7 +34,14 @@ from dispatch_center.reporting.render import FORMATS, MEDIA_TYPES
 from dispatch_center.reporting.report_data import default_report_day
 from dispatch_center.store import analysis as store
 
-router = APIRouter(tags=["reports"])
+router = PublicRouter(tags=["reports"])
+
+DOCUMENTS: dict[str, dict[str, Any]] = {
+    "text/html": {},
+    "application/pdf": {},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+    "text/csv": {},
+}
 
 Kind = Literal["daily", "weekly", "monthly", "quarterly", "annual"]
 Format = Literal["json", "html", "pdf", "xlsx", "csv"]
@@ -68,10 +85,10 @@ def _document(fmt: str, body: bytes, name: str) -> Response:
 
 async def _respond(
     center: Any, who: Any, request: Request, period: Period, fmt: Format | None
-) -> Any:
+) -> Response:
     wanted = _wanted(request, fmt)
     if wanted == "json":
-        return await reports.report_for(center, period)
+        return model_response(ReportPublic.model_validate(await reports.report_for(center, period)))
     rec = await reports.generate(
         center, period, trigger="demand", by=who.username, formats=[wanted]
     )
@@ -80,17 +97,17 @@ async def _respond(
     )
 
 
-@router.get("/api/v1/reports")
+@router.get("/api/v1/reports", responses=errors(*SIGNED_IN, 422))
 async def list_reports(
     center: CenterDep,
     who: AnyUser,
     kind: Annotated[PeriodKind | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> dict[str, Any]:
+) -> KeptReportList:
     """Kept reports, newest first, with their files."""
     async with center.db.connection() as conn:
         rows = await store.list_reports(conn, kind.value if kind else None, limit)
-    return {
+    view = {
         "reports": [
             {
                 **{
@@ -107,32 +124,40 @@ async def list_reports(
             for r in rows
         ]
     }
+    return KeptReportList.model_validate(view)
 
 
-@router.get("/api/v1/reports/archive/{report_id}", response_model=None)
+@router.get(
+    "/api/v1/reports/archive/{report_id}",
+    response_model=ReportPublic,
+    responses={
+        200: {"description": "Its data (JSON) as kept, or one of its files", "content": DOCUMENTS},
+        **errors(*SIGNED_IN, 404, 422),
+    },
+)
 async def kept_report(
     center: CenterDep,
     who: AnyUser,
     report_id: int,
     format: Format = "json",
-) -> Any:
+) -> Response:
     """A kept report: its data as it was, or one of its files."""
     async with center.db.connection() as conn:
         row = await store.get_report(conn, report_id)
     if row is None:
         raise NotFound(f"no report {report_id}")
     if format == "json":
-        return row["data"]
+        return model_response(ReportPublic.model_validate(row["data"]))
     path = (row["files"] or {}).get(format)
     if not path or not Path(path).exists():
         raise NotFound(f"report {report_id} has no {format} file")
     return _document(format, Path(path).read_bytes(), f"{row['kind']}-{report_id}")
 
 
-@router.post("/api/v1/reports/special", status_code=201)
+@router.post("/api/v1/reports/special", status_code=201, responses=errors(*SIGNED_IN, 422))
 async def special_report(
     center: CenterDep, who: CenterStaff, body: SpecialReport
-) -> dict[str, Any]:
+) -> SpecialReportPublic:
     """Make and keep a special report (专报) over ``start``..``end`` in every format."""
     if body.end < body.start or (body.end - body.start).days > 731:
         raise Invalid(
@@ -140,15 +165,24 @@ async def special_report(
         )
     period = Period(PeriodKind.special, body.start, body.end + timedelta(days=1))
     rec = await reports.generate(center, period, trigger="demand", by=who.username, formats=FORMATS)
-    return {
-        "id": str(rec["id"]),
-        "title": rec["data"]["title"],
-        "files": sorted(rec["files"]),
-        "data": rec["data"],
-    }
+    return SpecialReportPublic.model_validate(
+        {
+            "id": str(rec["id"]),
+            "title": rec["data"]["title"],
+            "files": sorted(rec["files"]),
+            "data": rec["data"],
+        }
+    )
 
 
-@router.get("/api/v1/reports/{kind}", response_model=None)
+@router.get(
+    "/api/v1/reports/{kind}",
+    response_model=ReportPublic,
+    responses={
+        200: {"description": "The report's data, or a document of it", "content": DOCUMENTS},
+        **errors(*SIGNED_IN, 422),
+    },
+)
 async def report(
     center: CenterDep,
     who: AnyUser,
@@ -156,14 +190,14 @@ async def report(
     kind: Kind,
     date_: Annotated[date | None, Query(alias="date")] = None,
     format: Format | None = None,
-) -> Any:
+) -> Response:
     """The report of the period containing ``date`` (default: yesterday). JSON, or a document
     with ``Accept: text/html`` or ``?format=html|pdf|xlsx|csv`` (kept and listed)."""
     day = date_ or default_report_day(center.today())
     return await _respond(center, who, request, reports.period_of(kind, day), format)
 
 
-@router.get("/api/v1/rankings")
+@router.get("/api/v1/rankings", responses=errors(*SIGNED_IN, 422))
 async def rankings(
     center: CenterDep,
     who: AnyUser,
@@ -172,23 +206,26 @@ async def rankings(
     weights: Annotated[
         str | None, Query(max_length=200, description="e.g. satisfaction=0.4,on_time=0.2")
     ] = None,
-) -> dict[str, Any]:
+) -> RankingPublic:
     """人民群众最满意区县、部门: the composite score per county (by adcode) or department."""
-    return await ranking_view(center, quarter.upper(), kind, weights)
+    return RankingPublic.model_validate(await ranking_view(center, quarter.upper(), kind, weights))
 
 
-@router.get("/api/v1/rankings/followups")
+@router.get("/api/v1/rankings/followups", responses=errors(*SIGNED_IN, 422))
 async def followups(
     center: CenterDep,
     who: AnyUser,
     quarter: Annotated[str | None, Query(pattern=r"^\d{4}Q[1-4]$")] = None,
     kind: Literal["county", "department"] | None = None,
-) -> dict[str, Any]:
+) -> FollowupList:
     """Bottom-rank follow-ups and how far each has come."""
-    return {"followups": await list_followups(center, quarter, kind)}
+    return FollowupList.model_validate({"followups": await list_followups(center, quarter, kind)})
 
 
-@router.post("/api/v1/rankings/{quarter}/{kind}/{code}/explanation")
+@router.post(
+    "/api/v1/rankings/{quarter}/{kind}/{code}/explanation",
+    responses=errors(*SIGNED_IN, 404, 409, 422),
+)
 async def explanation(
     center: CenterDep,
     who: AnyUser,
@@ -196,12 +233,17 @@ async def explanation(
     kind: Literal["county", "department"],
     code: str,
     body: Annotated[Explanation, Body()],
-) -> dict[str, Any]:
+) -> FollowupPublic:
     """The bottom-ranked unit's handler submits its written explanation (书面说明)."""
-    return await submit_explanation(center, who, quarter.upper(), kind, code, body.text)
+    return FollowupPublic.model_validate(
+        await submit_explanation(center, who, quarter.upper(), kind, code, body.text)
+    )
 
 
-@router.post("/api/v1/rankings/{quarter}/{kind}/{code}/interview")
+@router.post(
+    "/api/v1/rankings/{quarter}/{kind}/{code}/interview",
+    responses=errors(*SIGNED_IN, 404, 409, 422),
+)
 async def interview(
     center: CenterDep,
     who: AnyUser,
@@ -209,8 +251,8 @@ async def interview(
     kind: Literal["county", "department"],
     code: str,
     body: Annotated[Interview, Body()],
-) -> dict[str, Any]:
+) -> FollowupPublic:
     """A leader or the duty officer records the interview (组织约谈); the follow-up is done."""
-    return await record_interview(
-        center, who, quarter.upper(), kind, code, body.record, body.held_at
+    return FollowupPublic.model_validate(
+        await record_interview(center, who, quarter.upper(), kind, code, body.record, body.held_at)
     )

@@ -12,6 +12,27 @@ from pydantic import Field
 
 from dispatch_center.accounts.security import decode_token
 from dispatch_center.api.deps import AnyUser, CenterDep
+from dispatch_center.api.responses import PublicRouter, model_response
+from dispatch_center.api.schemas.common import SIGNED_IN, errors
+from dispatch_center.api.schemas.supervision import (
+    AmendmentPublic,
+    AttachmentPublic,
+    CallbackList,
+    CallbackPublic,
+    EscalationStepPublic,
+    InstructionPublic,
+    LadderPublic,
+    MinutesPublic,
+    MyWorkPublic,
+    PresencePublic,
+    RatesPublic,
+    SessionList,
+    SessionPublic,
+    SupervisionOrderPublic,
+    TaskList,
+    TaskPublic,
+    TickPublic,
+)
 from dispatch_center.core.lifecycle import Rating
 from dispatch_center.core.supervision import EscalationStep, SupervisionLevel
 from dispatch_center.models import Location, Strict
@@ -29,7 +50,7 @@ from dispatch_center.supervision import minutes as minutes_doc
 from dispatch_center.supervision import orders as supervision_orders
 from dispatch_center.supervision import rates as unit_rates
 
-router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
+router = PublicRouter(prefix="/api/v1/supervision", tags=["supervision"])
 pages = APIRouter(tags=["pages"], include_in_schema=False)
 
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
@@ -123,124 +144,168 @@ class TaskFinish(Strict):
 # -- 督: supervision orders and the ladder -------------------------------------------------------
 
 
-@router.post("/orders/{order_id}/supervision-orders", status_code=201)
+@router.post(
+    "/orders/{order_id}/supervision-orders",
+    status_code=201,
+    responses=errors(*SIGNED_IN, 404, 409, 422),
+)
 async def issue_supervision_order(
     center: CenterDep, who: AnyUser, order_id: str, body: SupervisionOrderCreate
-) -> dict[str, Any]:
+) -> SupervisionOrderPublic:
     """Issue a 督办单 (duty officers, leaders)."""
-    return await supervision_orders.issue_supervision_order(
-        center, who, order_id, body.level.value, body.requirement, body.answer_by
+    return SupervisionOrderPublic.model_validate(
+        await supervision_orders.issue_supervision_order(
+            center, who, order_id, body.level.value, body.requirement, body.answer_by
+        )
     )
 
 
-@router.post("/supervision-orders/{sid}/answer")
+@router.post("/supervision-orders/{sid}/answer", responses=errors(*SIGNED_IN, 404, 409, 422))
 async def answer_supervision_order(
     center: CenterDep, who: AnyUser, sid: str, body: SupervisionAnswer
-) -> dict[str, Any]:
+) -> SupervisionOrderPublic:
     """The handling unit answers a 督办单."""
-    return await supervision_orders.answer_supervision_order(center, who, sid, body.answer)
+    return SupervisionOrderPublic.model_validate(
+        await supervision_orders.answer_supervision_order(center, who, sid, body.answer)
+    )
 
 
-@router.post("/orders/{order_id}/escalations", status_code=201)
+@router.post(
+    "/orders/{order_id}/escalations", status_code=201, responses=errors(*SIGNED_IN, 404, 409, 422)
+)
 async def escalate(
     center: CenterDep, who: AnyUser, order_id: str, body: EscalationCreate
-) -> dict[str, Any]:
+) -> EscalationStepPublic:
     """Record a step of the ladder: 领导研究, 部门会商, 现场/视频督办, 电台直播."""
-    return await ladder.escalate(center, who, order_id, body.step.value, body.details, body.note)
+    return EscalationStepPublic.model_validate(
+        await ladder.escalate(center, who, order_id, body.step.value, body.details, body.note)
+    )
 
 
-@router.get("/orders/{order_id}")
-async def order_supervision(center: CenterDep, who: AnyUser, order_id: str) -> dict[str, Any]:
+@router.get("/orders/{order_id}", responses=errors(*SIGNED_IN, 404, 422))
+async def order_supervision(center: CenterDep, who: AnyUser, order_id: str) -> LadderPublic:
     """The ladder, the steps taken, supervision orders, reminders and sessions of an order."""
-    return await ladder.ladder(center, who, order_id)
+    return LadderPublic.model_validate(await ladder.ladder(center, who, order_id))
 
 
-@router.post("/tick")
-async def tick(center: CenterDep, who: AnyUser) -> dict[str, Any]:
+@router.post("/tick", responses=errors(*SIGNED_IN))
+async def tick(center: CenterDep, who: AnyUser) -> TickPublic:
     """Run the reminder timer's pass now (admins, duty officers)."""
-    return await reminders.tick_now(center, who)
+    return TickPublic.model_validate(await reminders.tick_now(center, who))
 
 
 # -- video supervision sessions ----------------------------------------------------------------
 
 
-@router.post("/sessions", status_code=201)
-async def create_session(center: CenterDep, who: AnyUser, body: SessionCreate) -> dict[str, Any]:
+@router.post("/sessions", status_code=201, responses=errors(*SIGNED_IN, 404, 422))
+async def create_session(center: CenterDep, who: AnyUser, body: SessionCreate) -> SessionPublic:
     """Open a session (duty officers); each linked order's timeline records it."""
-    return await sessions.create_session(center, who, body.model_dump(mode="python"))
+    return SessionPublic.model_validate(
+        await sessions.create_session(center, who, body.model_dump(mode="python"))
+    )
 
 
-@router.get("/sessions")
+@router.get("/sessions", responses=errors(*SIGNED_IN, 422))
 async def list_sessions(
     center: CenterDep,
     who: AnyUser,
     status: Annotated[Literal["open", "closed"] | None, Query()] = None,
-) -> dict[str, Any]:
+) -> SessionList:
     """Sessions, newest first."""
-    return {"sessions": await sessions.list_sessions(center, who, status)}
-
-
-@router.get("/sessions/{session_id}")
-async def get_session(center: CenterDep, who: AnyUser, session_id: str) -> dict[str, Any]:
-    """A session with participants (joined_at/left_at), instructions and, closed, the minutes."""
-    return await sessions.get_session(center, who, session_id)
-
-
-@router.post("/sessions/{session_id}/join")
-async def join(center: CenterDep, who: AnyUser, session_id: str) -> dict[str, Any]:
-    """The caller joins (any signed-in user)."""
-    return await sessions.join_session(center, who, session_id)
-
-
-@router.post("/sessions/{session_id}/leave")
-async def leave(center: CenterDep, who: AnyUser, session_id: str) -> dict[str, Any]:
-    """The caller leaves."""
-    return await sessions.leave_session(center, who, session_id)
-
-
-@router.post("/sessions/{session_id}/instructions", status_code=201)
-async def add_instruction(
-    center: CenterDep, who: AnyUser, session_id: str, body: InstructionCreate
-) -> dict[str, Any]:
-    """A leader's instruction: a tracked task, or a work order when it names a unit/place."""
-    return await instructions.add_instruction(
-        center, who, session_id, body.model_dump(mode="json") | {"due": body.due}
+    return SessionList.model_validate(
+        {"sessions": await sessions.list_sessions(center, who, status)}
     )
 
 
-@router.post("/sessions/{session_id}/attachments", status_code=201)
+@router.get("/sessions/{session_id}", responses=errors(*SIGNED_IN, 404, 422))
+async def get_session(center: CenterDep, who: AnyUser, session_id: str) -> SessionPublic:
+    """A session with participants (joined_at/left_at), instructions and, closed, the minutes."""
+    return SessionPublic.model_validate(await sessions.get_session(center, who, session_id))
+
+
+@router.post("/sessions/{session_id}/join", responses=errors(*SIGNED_IN, 404, 409, 422))
+async def join(center: CenterDep, who: AnyUser, session_id: str) -> PresencePublic:
+    """The caller joins (any signed-in user)."""
+    return PresencePublic.model_validate(await sessions.join_session(center, who, session_id))
+
+
+@router.post("/sessions/{session_id}/leave", responses=errors(*SIGNED_IN, 404, 409, 422))
+async def leave(center: CenterDep, who: AnyUser, session_id: str) -> PresencePublic:
+    """The caller leaves."""
+    return PresencePublic.model_validate(await sessions.leave_session(center, who, session_id))
+
+
+@router.post(
+    "/sessions/{session_id}/instructions",
+    status_code=201,
+    responses=errors(*SIGNED_IN, 404, 409, 422),
+)
+async def add_instruction(
+    center: CenterDep, who: AnyUser, session_id: str, body: InstructionCreate
+) -> InstructionPublic:
+    """A leader's instruction: a tracked task, or a work order when it names a unit/place."""
+    return InstructionPublic.model_validate(
+        await instructions.add_instruction(
+            center, who, session_id, body.model_dump(mode="json") | {"due": body.due}
+        )
+    )
+
+
+@router.post(
+    "/sessions/{session_id}/attachments",
+    status_code=201,
+    responses=errors(*SIGNED_IN, 404, 409, 422),
+)
 async def add_attachment(
     center: CenterDep, who: AnyUser, session_id: str, body: AttachmentCreate
-) -> dict[str, Any]:
+) -> AttachmentPublic:
     """Attach a recording link or a document by URL."""
-    return await instructions.add_attachment(center, who, session_id, body.model_dump())
+    return AttachmentPublic.model_validate(
+        await instructions.add_attachment(center, who, session_id, body.model_dump())
+    )
 
 
-@router.post("/sessions/{session_id}/close")
-async def close_session(center: CenterDep, who: AnyUser, session_id: str) -> dict[str, Any]:
+@router.post("/sessions/{session_id}/close", responses=errors(*SIGNED_IN, 404, 409, 422))
+async def close_session(center: CenterDep, who: AnyUser, session_id: str) -> SessionPublic:
     """End the session; the minutes are frozen, later changes answer 409."""
-    return await sessions.close_session(center, who, session_id)
+    return SessionPublic.model_validate(await sessions.close_session(center, who, session_id))
 
 
-@router.post("/sessions/{session_id}/amendments", status_code=201)
+@router.post(
+    "/sessions/{session_id}/amendments",
+    status_code=201,
+    responses=errors(*SIGNED_IN, 404, 409, 422),
+)
 async def add_amendment(
     center: CenterDep, who: AnyUser, session_id: str, body: AmendmentCreate
-) -> dict[str, Any]:
+) -> AmendmentPublic:
     """Append a correction to the record."""
-    return await sessions.add_amendment(center, who, session_id, body.text)
+    return AmendmentPublic.model_validate(
+        await sessions.add_amendment(center, who, session_id, body.text)
+    )
 
 
-@router.get("/sessions/{session_id}/minutes", response_model=None)
+@router.get(
+    "/sessions/{session_id}/minutes",
+    response_model=MinutesPublic,
+    responses={
+        200: {
+            "description": "The minutes: HTML (default), PDF, or JSON with ``format=json``",
+            "content": {"text/html": {}, "application/pdf": {}},
+        },
+        **errors(*SIGNED_IN, 404, 409, 422),
+    },
+)
 async def minutes(
     center: CenterDep,
     who: AnyUser,
     session_id: str,
     format: Annotated[Literal["json", "html", "pdf"], Query()] = "html",
-) -> Response | dict[str, Any]:
+) -> Response:
     """The minutes (纪要) of a closed session as HTML, PDF or JSON."""
     data = await sessions.minutes_data(center, who, session_id)
     if format == "json":
-        return data
+        return model_response(MinutesPublic.model_validate(data))
     areas = {code: u["name"] for code, u in center.reference.units.items()}
     if format == "html":
         return HTMLResponse(minutes_doc.render_html(data, areas))
@@ -253,76 +318,84 @@ async def minutes(
     )
 
 
-@router.post("/webhooks/video")
+@router.post("/webhooks/video", responses=errors(401, 404, 409, 422))
 async def video_webhook(
     request: Request,
     center: CenterDep,
     x_signature: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> PresencePublic:
     """Joins and leaves from the city's video-conference system (HMAC-signed, no token)."""
-    return await webhook.video_webhook(center, await request.body(), x_signature)
+    return PresencePublic.model_validate(
+        await webhook.video_webhook(center, await request.body(), x_signature)
+    )
 
 
 # -- tasks, callbacks, rates, consoles -----------------------------------------------------------
 
 
-@router.get("/tasks")
+@router.get("/tasks", responses=errors(*SIGNED_IN, 422))
 async def list_tasks(
     center: CenterDep,
     who: AnyUser,
     owner: Annotated[str | None, Query(max_length=200)] = None,
     status: Annotated[Literal["open", "done", "cancelled"] | None, Query()] = None,
-) -> dict[str, Any]:
+) -> TaskList:
     """Tracked tasks (leaders' instructions)."""
-    return {"tasks": await tasks.list_tasks(center, who, owner, status)}
+    return TaskList.model_validate({"tasks": await tasks.list_tasks(center, who, owner, status)})
 
 
-@router.post("/tasks/{task_id}/finish")
+@router.post("/tasks/{task_id}/finish", responses=errors(*SIGNED_IN, 404, 409, 422))
 async def finish_task(
     center: CenterDep, who: AnyUser, task_id: str, body: TaskFinish
-) -> dict[str, Any]:
+) -> TaskPublic:
     """Mark a task done or cancelled."""
-    return await tasks.finish_task(center, who, task_id, body.status, body.result)
-
-
-@router.get("/callbacks")
-async def list_callbacks(center: CenterDep, who: AnyUser) -> dict[str, Any]:
-    """Callback tasks waiting for a call."""
-    return {"callbacks": await callbacks.list_callbacks(center, who)}
-
-
-@router.post("/orders/{order_id}/callback", status_code=201)
-async def open_callback(center: CenterDep, who: AnyUser, order_id: str) -> dict[str, Any]:
-    """The callback task of a replied order (made now if the timer has not yet)."""
-    return await callbacks.open_callback(center, who, order_id)
-
-
-@router.post("/callbacks/{callback_id}")
-async def record_callback(
-    center: CenterDep, who: AnyUser, callback_id: str, body: CallbackResult
-) -> dict[str, Any]:
-    """Record the citizen's rating and whether it was solved; close or reopen (重办)."""
-    return await callbacks.record_callback(
-        center, who, callback_id, body.rating.value, body.solved, body.note
+    return TaskPublic.model_validate(
+        await tasks.finish_task(center, who, task_id, body.status, body.result)
     )
 
 
-@router.get("/rates")
+@router.get("/callbacks", responses=errors(*SIGNED_IN))
+async def list_callbacks(center: CenterDep, who: AnyUser) -> CallbackList:
+    """Callback tasks waiting for a call."""
+    return CallbackList.model_validate({"callbacks": await callbacks.list_callbacks(center, who)})
+
+
+@router.post(
+    "/orders/{order_id}/callback", status_code=201, responses=errors(*SIGNED_IN, 404, 409, 422)
+)
+async def open_callback(center: CenterDep, who: AnyUser, order_id: str) -> CallbackPublic:
+    """The callback task of a replied order (made now if the timer has not yet)."""
+    return CallbackPublic.model_validate(await callbacks.open_callback(center, who, order_id))
+
+
+@router.post("/callbacks/{callback_id}", responses=errors(*SIGNED_IN, 404, 409, 422))
+async def record_callback(
+    center: CenterDep, who: AnyUser, callback_id: str, body: CallbackResult
+) -> CallbackPublic:
+    """Record the citizen's rating and whether it was solved; close or reopen (重办)."""
+    return CallbackPublic.model_validate(
+        await callbacks.record_callback(
+            center, who, callback_id, body.rating.value, body.solved, body.note
+        )
+    )
+
+
+@router.get("/rates", responses=errors(*SIGNED_IN, 422))
 async def rates(
     center: CenterDep,
     who: AnyUser,
     unit: Annotated[str | None, Query(max_length=64)] = None,
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: Annotated[datetime | None, Query()] = None,
-) -> dict[str, Any]:
+) -> RatesPublic:
     """Response, resolution, satisfaction, on-time, return and reopen rates per unit."""
-    return await unit_rates.rates(center, who, unit, from_, to)
+    return RatesPublic.model_validate(await unit_rates.rates(center, who, unit, from_, to))
 
 
-@router.get("/my")
-async def my(center: CenterDep, who: AnyUser) -> dict[str, Any]:
+@router.get("/my", responses=errors(*SIGNED_IN))
+async def my(center: CenterDep, who: AnyUser) -> MyWorkPublic:
     """A handler's orders and supervision items; a leader's sessions and instructions."""
-    return await consoles.my_view(center, who)
+    return MyWorkPublic.model_validate(await consoles.my_view(center, who))
 
 
 @pages.get("/supervision", response_class=HTMLResponse)
