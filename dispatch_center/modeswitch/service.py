@@ -21,8 +21,9 @@ from dispatch_center.background import BackgroundLoop
 from dispatch_center.center import Center, publish_changes
 from dispatch_center.core import lifecycle as lc
 from dispatch_center.core.calendar import to_shanghai
-from dispatch_center.core.deadlines import TimeLimit, Urgency, compute_deadlines
+from dispatch_center.core.deadlines import Urgency, compute_deadlines
 from dispatch_center.core.roles import Role
+from dispatch_center.core.routing import time_limit_for
 from dispatch_center.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch_center.reference.seed import COUNTIES
 from dispatch_center.store import changes
@@ -310,71 +311,6 @@ def mode_view(center: Center, now: datetime | None = None) -> dict[str, Any]:
     }
 
 
-# -- new orders ------------------------------------------------------------------------------
-
-
-def time_limit_for(
-    center: Center, active: ActiveMode, policy: ModePolicy, urgency: Urgency, category: str | None
-) -> TimeLimit:
-    """The limit an order gets: an admin's row for this mode and category, else the
-    policy's, else the reference table (mode, then statutory)."""
-    ref = center.reference
-    explicit = ref.time_limits.get((urgency.value, category, active.mode.value))
-    if explicit is not None:
-        return explicit
-    return policy.time_limit(urgency, category) or ref.time_limit(
-        urgency.value, category, active.mode.value
-    )
-
-
-def apply_to_new_order(
-    center: Center, urgency: Urgency, category: str | None, routing: dict[str, Any]
-) -> tuple[Urgency, TimeLimit, dict[str, Any]]:
-    """Urgency, time limit and routing (with the mode's co-dispatch) for a new order.
-
-    The mode is the one in force in the order's county now (city-wide when the routing
-    names no county).
-    """
-    active, policy, decision = center.modes.decide(urgency, category, routing, center.now())
-    limit = time_limit_for(center, active, policy, decision.urgency, category)
-    mode_info: dict[str, Any] = {
-        "mode": active.mode.value,
-        "emergency_type": active.emergency_type.value if active.emergency_type else None,
-        "declaration_id": str(active.declaration.id) if active.declaration else None,
-        "policy_version": policy.version,
-    }
-    if decision.raised_from is not None:
-        mode_info["urgency_raised_from"] = decision.raised_from.value
-    routed = dict(routing)
-    if decision.co_units:
-        units = center.reference.units
-        co = list(routed.get("co") or [])
-        have = {c.get("code") for c in co if isinstance(c, Mapping)}
-        lead = (
-            (routed.get("lead") or {}).get("code")
-            if isinstance(routed.get("lead"), Mapping)
-            else None
-        )
-        for code in decision.co_units:
-            if code in have or code == lead:
-                continue
-            co.append(
-                {"code": code, "name": (units.get(code) or {}).get("name", code), "by": "mode"}
-            )
-        routed["co"] = co
-        mode_info["co_dispatch"] = list(decision.co_units)
-    routed["mode"] = mode_info
-    return decision.urgency, limit, routed
-
-
-def reopen_limit(center: Center, row: Mapping[str, Any]) -> TimeLimit:
-    """The limit a reopened order gets under the mode in force where it is now."""
-    active, policy, _ = center.modes.decide(
-        Urgency(row["urgency"]), row["category_code"], row.get("routing"), center.now()
-    )
-    return time_limit_for(center, active, policy, Urgency(row["urgency"]), row["category_code"])
-
-
 # -- switching -------------------------------------------------------------------------------
 
 
@@ -651,7 +587,7 @@ async def apply_to_open_orders(
         category = row["category_code"]
         if new.mode is not ModeName.normal and policy.tightens(category):
             urgency = policy.urgency_for(Urgency(row["urgency"]), category, new.emergency_type)
-            limit = time_limit_for(center, new, policy, urgency, category)
+            limit = time_limit_for(center.reference, new, policy, urgency, category)
             fresh = compute_deadlines(row["received_at"], limit, ref.calendar)
             respond_by = min(row["respond_by"], fresh.respond_by)
             reply_by = min(row["reply_by"], fresh.reply_by)
