@@ -96,7 +96,14 @@ async def create_order(center: Center, who: Principal, data: OrderCreate) -> tup
         action="receive",
         at=center.now(),
         note=routed.routing.reason,
-        data={"routing": routing, "channel": data.channel, "time_limit": _limit_json(limit)},
+        # county_code beside the routing: what the TimescaleDB intake aggregate groups by
+        # (it reads this history entry, not the order row; migration 014).
+        data={
+            "routing": routing,
+            "county_code": routed.routing.county_code,
+            "channel": data.channel,
+            "time_limit": _limit_json(limit),
+        },
     )
     async with center.db.connection() as conn:
         row = await store.insert_order(
