@@ -8,6 +8,7 @@ from typing import Any
 
 from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center
+from dispatch_center.core.routing import Routing
 from dispatch_center.orders.service import get_order
 from dispatch_center.store import wallboard as store
 
@@ -60,8 +61,7 @@ async def candidates(center: Center, who: Principal, order_id: str) -> dict[str,
     order = await get_order(center, who, order_id, with_timeline=False)
     routing = order.get("routing") or {}
     loc = order.get("location") or {}
-    path = routing.get("path") or []
-    county = next((s["code"] for s in path if s.get("tier") == 2), None)
+    county = Routing.from_json(routing).county_code if routing else None
     category = (order.get("category") or {}).get("code")
     lead = routing.get("lead")
     units = center.reference.units

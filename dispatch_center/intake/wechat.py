@@ -21,7 +21,6 @@ from pydantic import ValidationError
 from dispatch_center.center import Center, publish_changes
 from dispatch_center.intake.payloads import CreateOrder
 from dispatch_center.models import OrderCreate
-from dispatch_center.modeswitch import new_orders as modes
 from dispatch_center.orders.routing import route_new_order
 from dispatch_center.store import channels as channel_store
 from dispatch_center.store import orders as order_store
@@ -141,11 +140,8 @@ def _folded_values(center: Center, order: Row, msg: WeChatMessage) -> dict[str, 
         except ValidationError as exc:  # keep what the order had; the fold is still noted
             log.info("wechat location %s not usable: %s", msg.msg_id, exc)
             return values
-        _, _, routing = modes.apply_to_new_order(
-            center, data.urgency, data.category_code, route_new_order(center, data)
-        )
-        point = routing.get("location") or {}
-        if point.get("lon") is not None:
-            values.update(lon=point["lon"], lat=point["lat"], datum="gcj02")
-        values.update(routing=routing, address=msg.label or order["address"])
+        routing = route_new_order(center, data).routing
+        if routing.location is not None:
+            values.update(lon=routing.location.lon, lat=routing.location.lat, datum="gcj02")
+        values.update(routing=routing.to_json(), address=msg.label or order["address"])
     return values

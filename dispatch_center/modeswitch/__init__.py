@@ -10,7 +10,6 @@ Modules, each importing only those above it:
 - ``common``: the small pieces the others share (declaration rows, times, mode maps).
 - ``policies``: the bundled and the operator's policy files, loading at start, reload.
 - ``state``: ``center.modes`` refreshed from the database and after a commit; the mode view.
-- ``new_orders``: what the mode decides for a new or reopened order.
 - ``effects``: what a switch changes on the orders still being worked.
 - ``switching``: validating and making a switch, cancelling a scheduled one.
 - ``suggestions``: feed triggers, conditions ending, accepting and dismissing.
@@ -19,6 +18,6 @@ Modules, each importing only those above it:
 - ``history``: the append-only history.
 
 May import: ``dispatch_center.core``, ``errors``, ``background``, ``store``, ``center``,
-``accounts``, ``reference`` and the pure ``modes`` package. Imported by ``orders``,
-``intake``, the app, the HTTP layer, the CLI and the wall.
+``accounts``, ``reference`` and the pure ``modes`` package. Imported by ``intake``,
+the app, the HTTP layer, the CLI and the wall.
 """

@@ -14,8 +14,8 @@ from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center, publish_changes
 from dispatch_center.core import lifecycle as lc
 from dispatch_center.core.deadlines import Urgency, compute_deadlines
+from dispatch_center.core.routing import time_limit_for
 from dispatch_center.modeswitch.common import Modes, Row, changed_counties, iso
-from dispatch_center.modeswitch.new_orders import time_limit_for
 from dispatch_center.store import modes as store
 from dispatch_center.store import orders as order_store
 from dispatch_center.store.orders import TimelineEntry
@@ -72,7 +72,7 @@ async def _tighten(
     if new.mode is ModeName.normal or not policy.tightens(category):
         return False
     urgency = policy.urgency_for(Urgency(row["urgency"]), category, new.emergency_type)
-    limit = time_limit_for(center, new, policy, urgency, category)
+    limit = time_limit_for(center.reference, new, policy, urgency, category)
     fresh = compute_deadlines(row["received_at"], limit, center.reference.calendar)
     respond_by = min(row["respond_by"], fresh.respond_by)
     reply_by = min(row["reply_by"], fresh.reply_by)

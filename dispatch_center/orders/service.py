@@ -20,8 +20,7 @@ from dispatch_center.core.privacy import phone_for_role
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch_center.models import OrderAction, OrderCreate
-from dispatch_center.modeswitch import new_orders as modes
-from dispatch_center.orders.routing import route_new_order
+from dispatch_center.orders.routing import reopen_limit, route_new_order
 from dispatch_center.store import orders as store
 from dispatch_center.store.orders import OrderFilter, TimelineEntry
 
@@ -63,20 +62,19 @@ async def create_order(center: Center, who: Principal, data: OrderCreate) -> tup
         )
     received_at = data.received_at or center.now()
     # The mode in force where the order is may raise its urgency, set its limits and
-    # add co-dispatched units (services/modes.py).
-    urgency, limit, routing = modes.apply_to_new_order(
-        center, data.urgency, code, route_new_order(center, data)
-    )
+    # add co-dispatched units (dispatch_center.core.routing).
+    routed = route_new_order(center, data)
+    urgency, limit, routing = routed.urgency, routed.time_limit, routed.routing.to_json()
     deadlines = compute_deadlines(received_at, limit, ref.calendar)
-    loc = routing.get("location") or {}
+    point = routed.routing.location
     values: dict[str, Any] = {
         "channel": data.channel,
         "request_type": data.request_type.value,
         "category_code": code,
         "urgency": urgency.value,
         "description": data.description,
-        "lon": loc.get("lon"),
-        "lat": loc.get("lat"),
+        "lon": point.lon if point else None,
+        "lat": point.lat if point else None,
         "datum": data.location.crs.value if data.location else None,
         "address": data.address,
         "reporter_name": data.reporter.name if data.reporter else None,
@@ -97,8 +95,15 @@ async def create_order(center: Center, who: Principal, data: OrderCreate) -> tup
         role=who.role.value,
         action="receive",
         at=center.now(),
-        note=routing.get("reason"),
-        data={"routing": routing, "channel": data.channel, "time_limit": _limit_json(limit)},
+        note=routed.routing.reason,
+        # county_code beside the routing: what the TimescaleDB intake aggregate groups by
+        # (it reads this history entry, not the order row; migration 014).
+        data={
+            "routing": routing,
+            "county_code": routed.routing.county_code,
+            "channel": data.channel,
+            "time_limit": _limit_json(limit),
+        },
     )
     async with center.db.connection() as conn:
         row = await store.insert_order(
@@ -304,7 +309,7 @@ async def _effects(
         updates["closed_at"] = now
     elif action is A.reopen:
         # A reopened order gets a fresh reply window under today's limits.
-        limit = modes.reopen_limit(center, row)
+        limit = reopen_limit(center, row)
         fresh = compute_deadlines(now, limit, ref.calendar)
         updates.update(
             last_rating=None,

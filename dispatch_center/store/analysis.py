@@ -52,7 +52,7 @@ _ORDER_DIM = {
     "month": "date_trunc('month', o.received_at AT TIME ZONE 'Asia/Shanghai')::date",
     "channel": "o.channel",
     "category_code": "coalesce(o.category_code, '')",
-    "county_code": "coalesce(o.routing -> 'path' -> 1 ->> 'code', '')",
+    "county_code": "coalesce(o.county_code, '')",
     "unit_code": "coalesce(o.assigned_unit, '')",
 }
 
@@ -230,7 +230,7 @@ async def overdue_open(conn: Conn, as_of: datetime, limit: int) -> tuple[list[Ro
     """Open orders past ``reply_by`` at ``as_of``: the most overdue ones, and counts per unit."""
     cur = await conn.execute(
         "SELECT o.id, o.number, o.category_code, o.assigned_unit,"
-        " o.routing -> 'path' -> 1 ->> 'code' AS county_code, o.status, o.received_at, o.reply_by"
+        " o.county_code, o.status, o.received_at, o.reply_by"
         " FROM orders o WHERE o.status = ANY(%s) AND o.replied_at IS NULL AND o.reply_by < %s"
         " ORDER BY o.reply_by, o.id LIMIT %s",
         (list(OPEN_UNREPLIED), as_of, limit),
@@ -238,7 +238,7 @@ async def overdue_open(conn: Conn, as_of: datetime, limit: int) -> tuple[list[Ro
     items = await cur.fetchall()
     cur = await conn.execute(
         "SELECT coalesce(o.assigned_unit, '') AS unit_code,"
-        " coalesce(o.routing -> 'path' -> 1 ->> 'code', '') AS county_code, count(*)::bigint AS n"
+        " coalesce(o.county_code, '') AS county_code, count(*)::bigint AS n"
         " FROM orders o WHERE o.status = ANY(%s) AND o.replied_at IS NULL AND o.reply_by < %s"
         " GROUP BY 1, 2",
         (list(OPEN_UNREPLIED), as_of),

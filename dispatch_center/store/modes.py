@@ -289,8 +289,6 @@ async def link_suggestion(conn: Conn, suggestion_id: int, declaration_id: int) -
 
 # -- open orders affected by a switch ----------------------------------------------------
 
-_COUNTY = "routing -> 'path' -> 1 ->> 'code'"
-
 
 async def open_orders_in(
     conn: Conn, counties: Iterable[str], include_no_county: bool, open_statuses: Sequence[str]
@@ -298,9 +296,9 @@ async def open_orders_in(
     """Open orders located in ``counties`` (and, if asked, those with no county)."""
     cur = await conn.execute(
         "SELECT id, version, status, urgency, category_code, received_at, respond_by, reply_by,"
-        f" deadlines_provisional, responded_at, {_COUNTY} AS county FROM orders"
-        f" WHERE status = ANY(%(open)s) AND ({_COUNTY} = ANY(%(counties)s)"
-        f" OR (%(none)s AND {_COUNTY} IS NULL)) ORDER BY id",
+        " deadlines_provisional, responded_at, county_code AS county FROM orders"
+        " WHERE status = ANY(%(open)s) AND (county_code = ANY(%(counties)s)"
+        " OR (%(none)s AND county_code IS NULL)) ORDER BY id",
         {"open": list(open_statuses), "counties": list(counties), "none": include_no_county},
     )
     return await cur.fetchall()

@@ -310,7 +310,7 @@ async def list_orders(conn: psycopg.AsyncConnection[Row], f: OrderFilter) -> lis
         where.append(sql.SQL("assigned_unit = %(unit)s"))
         params["unit"] = f.unit
     if f.county:
-        where.append(sql.SQL("routing -> 'path' -> 1 ->> 'code' = %(county)s"))
+        where.append(sql.SQL("county_code = %(county)s"))
         params["county"] = f.county
     if f.category:
         where.append(sql.SQL("category_code = %(category)s"))

@@ -120,8 +120,7 @@ def may_see(center: Center, who: Principal, row: Row) -> bool:
 
 
 def _county(row: Mapping[str, Any]) -> str | None:
-    path = (row.get("routing") or {}).get("path") or []
-    return path[1].get("code") if len(path) > 1 and isinstance(path[1], Mapping) else None
+    return row.get("county_code")  # the orders column (migration 014)
 
 
 def policy_for(center: Center, row: Mapping[str, Any] | None = None) -> Any:

@@ -36,7 +36,7 @@ async def reminder_candidates(
     reminder kinds already sent for the current ``reply_by``."""
     cur = await conn.execute(
         "SELECT o.id, o.number, o.assigned_unit, o.received_at, o.respond_by, o.reply_by,"
-        " o.urgency, o.category_code, o.routing,"
+        " o.urgency, o.category_code, o.routing, o.county_code,"
         " COALESCE((SELECT array_agg(r.kind) FROM supervision_reminders r"
         "           WHERE r.order_id = o.id AND r.reply_by = o.reply_by), '{}') AS sent"
         " FROM orders o"
