@@ -30,156 +30,26 @@ import psycopg
 
 from dispatch_center.core.calendar import DayKind, WorkingCalendar, china_calendar
 from dispatch_center.core.deadlines import STATUTORY_TIME_LIMITS, Urgency, compute_deadlines
+from dispatch_center.demo.backfill_data import (
+    CATEGORY_WEIGHTS,
+    CHANNELS,
+    COUNTY_WEIGHTS,
+    FLOOD_COUNTIES,
+    HOUR_WEIGHTS,
+    PHRASES,
+    PLACES,
+    REQUEST_TYPES,
+    TOURISM_COUNTIES,
+)
 from dispatch_center.geography.model import Geography, default_geography
 from dispatch_center.reporting.words import count_words
 from dispatch_center.store import backfill as store
 from dispatch_center.store.analysis import SHANGHAI
-from geo.areas import Tier
+from geo.areas import PathStep, Tier
 from geo.catalogue import Unroutable
 
 log = logging.getLogger(__name__)
 
-FLOOD_COUNTIES = ("511111", "511132", "511113")  # 沙湾区, 峨边彝族自治县, 金口河区
-TOURISM_COUNTIES = ("511181", "511102")  # 峨眉山市, 市中区
-COUNTY_WEIGHTS = {
-    "511102": 26,
-    "511111": 7,
-    "511112": 8,
-    "511113": 2,
-    "511123": 12,
-    "511124": 8,
-    "511126": 8,
-    "511129": 5,
-    "511132": 3,
-    "511133": 4,
-    "511181": 17,
-}
-CATEGORY_WEIGHTS = {
-    "urban.sanitation": 8,
-    "urban.illegal_building": 4,
-    "urban.street_vendor": 5,
-    "urban.greening": 2,
-    "urban.streetlight": 3,
-    "traffic.road": 5,
-    "traffic.congestion": 3,
-    "traffic.public_transport": 4,
-    "water.supply": 5,
-    "water.drainage": 3,
-    "flood.waterlogging": 0.6,
-    "flood.landslide": 0.3,
-    "flood.rescue": 0.2,
-    "flood.river": 0.3,
-    "tourism.scenic": 2,
-    "tourism.complaint": 2,
-    "tourism.crowd": 1,
-    "market.food": 3,
-    "market.price": 2,
-    "market.consumer": 5,
-    "environment.noise": 6,
-    "environment.air": 2,
-    "environment.water": 1.5,
-    "housing.property": 6,
-    "housing.lift": 1.5,
-    "housing.construction": 2.5,
-    "social.pension": 4,
-    "social.employment": 2,
-    "social.wages": 3,
-    "health.hospital": 3,
-    "health.epidemic": 1,
-    "education.school": 3,
-    "police.household": 3,
-    "police.public_order": 2,
-    "utility.power": 3,
-    "utility.gas": 2,
-    "agriculture.rural": 2,
-    "government.service": 4,
-    "other": 2,
-}
-PHRASES = {
-    "urban": [
-        "垃圾堆积无人清运",
-        "占道经营影响通行",
-        "违章搭建遮挡采光",
-        "绿化带树木倒伏",
-        "路灯不亮夜间出行不便",
-    ],
-    "traffic": [
-        "道路破损坑洼积水",
-        "早晚高峰交通拥堵",
-        "公交车班次太少等车时间长",
-        "出租车拒载绕路",
-    ],
-    "water": ["小区停水未提前通知", "自来水浑浊有异味", "下水道堵塞污水外溢", "排水管网破损"],
-    "flood": [
-        "暴雨后道路严重积水",
-        "山体滑坡堵塞道路",
-        "河道水位上涨堤防渗水",
-        "山洪冲毁农田房屋需要救援",
-    ],
-    "tourism": ["景区排队时间过长", "导游强制购物", "景区门票价格不合理", "节假日景区人流拥挤"],
-    "market": ["餐馆食品卫生堪忧", "商家哄抬物价", "网购商品质量差退款难", "预付卡商家跑路"],
-    "environment": [
-        "夜间施工噪音扰民",
-        "工厂废气异味刺鼻",
-        "河流水体发黑发臭",
-        "广场舞音响声音过大",
-    ],
-    "housing": ["物业服务差乱收费", "电梯频繁故障困人", "建筑工地扬尘严重", "房屋漏水开发商不维修"],
-    "social": ["养老保险待遇咨询", "社保卡办理进度", "工地拖欠农民工工资", "就业创业补贴申请"],
-    "health": ["医院挂号难排队久", "医疗收费不透明", "疫苗接种时间咨询"],
-    "education": ["学校周边交通安全隐患", "学校乱收费", "入学政策咨询"],
-    "police": ["户口迁移办理流程", "身份证补办咨询", "夜间酒吧斗殴治安差"],
-    "utility": ["频繁停电影响生活", "燃气费用异常偏高", "燃气管道老化漏气"],
-    "agriculture": ["农村道路年久失修", "农业补贴未发放", "村内饮水困难"],
-    "government": ["办事窗口排队时间长", "网上办事系统无法登录", "证件办理材料反复要求"],
-    "other": ["其他事项咨询", "对政府工作的建议"],
-}
-PLACES = [
-    "小区门口",
-    "菜市场旁",
-    "学校附近",
-    "滨江路",
-    "老城区",
-    "新区",
-    "街道",
-    "村委会旁",
-    "高速路口",
-    "广场",
-]
-CHANNELS = ("phone", "wechat", "web", "sms", "email", "letter", "open311")
-REQUEST_TYPES = (
-    ("consultation", 0.33),
-    ("help", 0.15),
-    ("complaint", 0.36),
-    ("report", 0.05),
-    ("suggestion", 0.11),
-)
-HOUR_WEIGHTS = [
-    1,
-    0.6,
-    0.4,
-    0.3,
-    0.3,
-    0.5,
-    1.5,
-    3.5,
-    7,
-    9,
-    9.5,
-    8.5,
-    6,
-    6.5,
-    8.5,
-    9,
-    8.5,
-    7.5,
-    5.5,
-    4.5,
-    4,
-    3.5,
-    2.5,
-    1.5,
-]
 TIMELINE_COLUMNS = (
     "order_id",
     "at",
@@ -305,8 +175,6 @@ class _Places:
     def lead(self, county: str, category: str, path: list[dict[str, Any]]) -> dict[str, str] | None:
         key = (county, category)
         if key not in self._leads:
-            from geo.areas import PathStep
-
             steps = tuple(PathStep(Tier(s["tier"]), s["code"], s["name"]) for s in path)
             try:
                 self._leads[key] = self.geo.catalogue.resolve(category, steps).as_dict()["lead"]
