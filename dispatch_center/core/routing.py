@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from modes.state import ModeState
 
 __all__ = [
-    "CITY_STEP",
     "CoUnit",
     "ModeInfo",
     "Point",
@@ -48,13 +47,26 @@ __all__ = [
     "Routing",
     "RoutingGeography",
     "apply_mode",
+    "city_step",
     "locate_and_resolve",
     "route",
     "time_limit_for",
 ]
 
-#: The path of an order that could not be placed: the city, whose center decides.
-CITY_STEP = PathStep(Tier.CITY, "511100", "乐山市")
+
+def city_step(index: AreaIndex) -> PathStep:
+    """The path of an order that could not be placed: the city, whose center decides.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> from geo.areas import Area
+    >>> from geo.locate import AreaIndex
+    >>> city_step(AreaIndex([Area("511100", "乐山市", Tier.CITY, None, box(0, 0, 1, 1))]))
+    PathStep(tier=<Tier.CITY: 1>, code='511100', name='乐山市')
+    """
+    (city,) = index.areas(Tier.CITY)
+    return PathStep(Tier.CITY, city.code, city.name)
 
 
 class Queue(StrEnum):
@@ -153,7 +165,8 @@ class Routing:
     Examples
     --------
     >>> county = PathStep(Tier.COUNTY, "511102", "市中区")
-    >>> r = Routing(Queue.manual, "no category", inside=True, path=(CITY_STEP, county),
+    >>> city = PathStep(Tier.CITY, "511100", "乐山市")
+    >>> r = Routing(Queue.manual, "no category", inside=True, path=(city, county),
     ...             location=Point(103.77, 29.55), catalogue_version="v1", area_version="a1")
     >>> r.county_code
     '511102'
@@ -356,7 +369,7 @@ def locate_and_resolve(
         Queue.manual,
         "no location given: the dispatcher places the address on the map",
         inside=None,
-        path=(CITY_STEP,),
+        path=(city_step(geography.index),),
         catalogue_version=geography.catalogue.version,
         area_version=geography.area_version,
     )
@@ -374,7 +387,8 @@ def locate_and_resolve(
         location=Point(round(lon, 7), round(lat, 7)),
     )
     if not where.inside:
-        where_name = where.neighbour.name if where.neighbour else "乐山市外"
+        city = city_step(geography.index).name
+        where_name = where.neighbour.name if where.neighbour else f"{city}外"
         return replace(
             located,
             queue=Queue.transfer,

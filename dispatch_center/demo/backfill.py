@@ -28,7 +28,13 @@ from typing import Any
 import orjson
 import psycopg
 
-from dispatch_center.core.calendar import DayKind, WorkingCalendar, china_calendar
+from dispatch_center.core.calendar import (
+    SHANGHAI,
+    TIME_ZONE,
+    DayKind,
+    WorkingCalendar,
+    china_calendar,
+)
 from dispatch_center.core.deadlines import STATUTORY_TIME_LIMITS, Urgency, compute_deadlines
 from dispatch_center.demo.backfill_data import (
     CATEGORY_WEIGHTS,
@@ -44,7 +50,6 @@ from dispatch_center.demo.backfill_data import (
 from dispatch_center.geography.model import Geography, default_geography
 from dispatch_center.reporting.words import count_words
 from dispatch_center.store import backfill as store
-from dispatch_center.store.analysis import SHANGHAI
 from geo.areas import PathStep, Tier
 from geo.catalogue import Unroutable
 
@@ -431,7 +436,7 @@ def run_backfill(
     geography = geography or default_geography()
     calendar = calendar or china_calendar()
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("SET timezone = 'Asia/Shanghai'")
+        conn.execute(f"SET timezone = '{TIME_ZONE}'")
         done = store.start_run(
             conn,
             plan.run_id,

@@ -16,19 +16,18 @@ import math
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg import sql
 
 from dispatch_center.core import lifecycle
+from dispatch_center.core.calendar import SHANGHAI, TIME_ZONE
 from dispatch_center.store.locks import AdvisoryLock
 
 Row = dict[str, Any]
 Conn = psycopg.AsyncConnection[Row]
 Source = Literal["rollup", "plain"]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MEASURES = (
     "received",
     "responded_in_time",
@@ -48,8 +47,8 @@ OPEN_UNREPLIED = tuple(s.value for s in lifecycle.OPEN_UNREPLIED)
 
 # The same dimension on the raw orders table (alias o), for the live queries.
 _ORDER_DIM = {
-    "day": "(o.received_at AT TIME ZONE 'Asia/Shanghai')::date",
-    "month": "date_trunc('month', o.received_at AT TIME ZONE 'Asia/Shanghai')::date",
+    "day": f"(o.received_at AT TIME ZONE '{TIME_ZONE}')::date",
+    "month": f"date_trunc('month', o.received_at AT TIME ZONE '{TIME_ZONE}')::date",
     "channel": "o.channel",
     "category_code": "coalesce(o.category_code, '')",
     "county_code": "coalesce(o.county_code, '')",
@@ -70,7 +69,7 @@ _SINGLE: dict[tuple[str, ...], tuple[str, str]] = {
 
 
 def local_midnight(d: date) -> datetime:
-    """Start of a local (Asia/Shanghai) day as an aware datetime."""
+    """Start of a local (Beijing time) day as an aware datetime."""
     return datetime.combine(d, time(0), SHANGHAI)
 
 
@@ -129,7 +128,7 @@ async def apply_orders(
 async def descriptions_of(conn: Conn, ids: Sequence[int]) -> list[Row]:
     """Local day and description of the given orders (for the word rollup)."""
     cur = await conn.execute(
-        "SELECT (received_at AT TIME ZONE 'Asia/Shanghai')::date AS day, description"
+        f"SELECT (received_at AT TIME ZONE '{TIME_ZONE}')::date AS day, description"
         " FROM orders WHERE id = ANY(%s::bigint[])",
         (list(ids),),
     )
@@ -256,7 +255,7 @@ async def hourly(conn: Conn, start: date, end: date, source: Source) -> list[Row
         params: tuple[Any, ...] = (datetime.combine(start, time(0)), datetime.combine(end, time(0)))
     else:
         q = (
-            "SELECT date_trunc('hour', received_at AT TIME ZONE 'Asia/Shanghai') AS hour, channel,"
+            f"SELECT date_trunc('hour', received_at AT TIME ZONE '{TIME_ZONE}') AS hour, channel,"
             " count(*)::bigint AS received FROM orders WHERE received_at >= %s AND received_at < %s"
             " GROUP BY 1, 2 ORDER BY 1, 2"
         )

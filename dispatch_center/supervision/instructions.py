@@ -124,7 +124,9 @@ async def _instruction_order(
             "category": category,
             "urgency": "urgent",
             "description": f"【视频督办指示】{body['text']}（责任：{body['owner']}）",
-            "address": body.get("address") or (first or {}).get("address") or "乐山市",
+            "address": body.get("address")
+            or (first or {}).get("address")
+            or center.geography.city.name,
             "location": body.get("location")
             or (
                 {"lon": first["lon"], "lat": first["lat"]}
