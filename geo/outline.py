@@ -18,24 +18,9 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-__all__ = ["OutlineDistance", "haversine_m"]
+from geo.distance import haversine_m
 
-_EARTH_RADIUS_M = 6_371_008.8
-
-
-def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in metres.
-
-    Examples
-    --------
-    >>> round(haversine_m(103.0, 29.0, 103.0, 30.0))
-    111195
-    """
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp = p2 - p1
-    dl = math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+__all__ = ["OutlineDistance"]
 
 
 class OutlineDistance:

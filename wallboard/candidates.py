@@ -3,7 +3,6 @@ the same county or category, with their distance from the order and their open l
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from dispatch_center.accounts.security import Principal
@@ -11,6 +10,7 @@ from dispatch_center.center import Center
 from dispatch_center.core.routing import Routing
 from dispatch_center.orders.service import get_order
 from dispatch_center.store import wallboard as store
+from geo.distance import haversine_m
 
 MAX_ALTERNATIVES = 8
 
@@ -23,11 +23,7 @@ def distance_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     >>> round(distance_km(103.76, 29.55, 103.48, 29.60), 1)
     27.6
     """
-    r = 6371.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
+    return haversine_m(lon1, lat1, lon2, lat2) / 1000
 
 
 def _unit_point(center: Center, code: str) -> tuple[float, float] | None:

@@ -17,11 +17,12 @@ from dispatch_center.core.analysis.periods import (
     previous_period,
     same_period_last_year,
 )
-from dispatch_center.core.analysis.places import distance_m, grid_cell, hex_cell, top_hotspots
+from dispatch_center.core.analysis.places import grid_cell, hex_cell, top_hotspots
 from dispatch_center.core.analysis.ranking import RankingWeights, composite_score, rank_units
 from dispatch_center.core.analysis.rates import Change, Measures, Rates, rates
 from dispatch_center.core.analysis.repeats import RepeatRule, RequestPoint, find_repeats
 from dispatch_center.core.analysis.topics import HardArea, hard_areas, rising_terms
+from geo.distance import haversine_m as distance_m
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -14,7 +14,7 @@ from geo.datum import (
     wgs84_to_gcj02,
     wgs84_to_gcj02_many,
 )
-from geo.outline import haversine_m
+from geo.distance import haversine_m
 
 LONS = np.linspace(102.9, 104.3, 15)
 LATS = np.linspace(28.4, 29.95, 15)

@@ -8,23 +8,10 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-EARTH_RADIUS_M = 6_371_008.8
+from geo.distance import EARTH_RADIUS_M
+
 #: Side of the rollup's hotspot grid cells in degrees (about 1 km in Leshan).
 GRID_DEG = 0.01
-
-
-def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in metres (haversine).
-
-    Examples
-    --------
-    >>> round(distance_m(103.76, 29.55, 103.76, 29.56))
-    1112
-    """
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 def grid_cell(lon: float, lat: float, size_deg: float = GRID_DEG) -> tuple[int, int]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from dispatch_center.core.analysis.places import distance_m
+from geo.distance import haversine_m
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def find_repeats(
             for e in group[:i]:
                 if e.received_at >= p.received_at or p.received_at - e.received_at > window:
                     continue
-                d = distance_m(p.lon, p.lat, e.lon, e.lat)
+                d = haversine_m(p.lon, p.lat, e.lon, e.lat)
                 if d <= rule.metres:
                     gap = (p.received_at - e.received_at).total_seconds() / 86400
                     out.append(RepeatLink(p.order_id, e.order_id, round(d, 1), round(gap, 2)))
