@@ -7,9 +7,9 @@ import gc
 import logging
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI
 from starlette.exceptions import HTTPException
@@ -33,15 +33,15 @@ from dispatch_center.api.routes import (
     supervision,
 )
 from dispatch_center.api.routes.docs import mount_docs
+from dispatch_center.background import BackgroundLoop
 from dispatch_center.bus.factory import bus_from_url
 from dispatch_center.center import Center
-from dispatch_center.demo.story import seed_flood_supervision, seed_story
 from dispatch_center.geography import geofences as geofence_versions
 from dispatch_center.geography.model import default_geography
 from dispatch_center.intake.runtime import start_intake, stop_intake
 from dispatch_center.modeswitch.schedule import ModeScheduler
 from dispatch_center.modeswitch.state import start_modes
-from dispatch_center.reference.seed import ensure_demo_accounts, seed_reference
+from dispatch_center.reference.seed import seed_reference
 from dispatch_center.reporting.reports import stop_renderer
 from dispatch_center.reporting.rollups import RollupWorker
 from dispatch_center.reporting.schedule import DailyReportScheduler
@@ -102,7 +102,7 @@ async def _send_413(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def start_center(settings: Settings, *, demo_password: str | None = None) -> Center:
+async def start_center(settings: Settings) -> Center:
     """Connect the database and bus, migrate, seed and load reference data."""
     started = time.perf_counter()
     # The geography index (about a second of shapely work) builds while the database
@@ -130,15 +130,9 @@ async def start_center(settings: Settings, *, demo_password: str | None = None) 
         settings=settings, db=db, bus=bus, storage_path=path, secret_key=secret, geography=geography
     )
     await seed_reference(center)
-    if settings.demo and demo_password:
-        await ensure_demo_accounts(center, demo_password)
     await center.reload_reference()
     # Imported geofences and the catalogue in force replace the built-in defaults.
     await geofence_versions.load_active_geography(center)
-    if settings.demo and settings.demo_story:
-        await seed_story(center)
-        if settings.scenario == "flood":
-            await seed_flood_supervision(center)
     log.info(
         "center ready after %.1f s: database %s (%s), bus %s",
         time.perf_counter() - started,
@@ -189,6 +183,16 @@ def api_routers() -> list[APIRouter]:
     ]
 
 
+L = TypeVar("L", bound=BackgroundLoop)
+
+
+def _start(stack: AsyncExitStack, loop: L) -> L:
+    """Start a background loop and have ``stack`` stop it."""
+    loop.start()
+    stack.push_async_callback(loop.stop)
+    return loop
+
+
 def create_app(settings: Settings | None = None, *, demo_password: str | None = None) -> FastAPI:
     """Build the ASGI app; the center starts in its lifespan.
 
@@ -200,53 +204,44 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
-        center = await start_center(settings, demo_password=demo_password)
-        await start_modes(center)
-        scheduler = ModeScheduler(center)
-        scheduler.start()
-        app.state.center = center
-        app.state.secret_key = center.secret_key
-        app.state.mode_scheduler = scheduler
-        # Other workers' imports and rollbacks arrive on the bus; reload when they do.
-        follower = geofence_versions.GeographyFollower(center)
-        follower.start()
-        # Reminders and callback tasks; a database lock keeps it to one worker per pass.
-        supervision_timer = SupervisionTimer(center, settings.supervision_tick_seconds)
-        supervision_timer.start()
-        app.state.supervision_timer = supervision_timer
-        await start_hub(app, center)
-        # Analysis: rollups follow the change log; the daily report is made at 08:00.
-        rollups = RollupWorker(center.db)
-        rollups.start()
-        daily_reports = DailyReportScheduler(center)
-        daily_reports.start()
-        app.state.rollup_worker = rollups
-        # Feeds: the intake consumers, the health runner and, in the demo, the outside world.
-        intake = await start_intake(center)
-        simulator = None
-        # Only `dispatch-center demo` (or DISPATCH_SIMULATOR=1) plays the outside world: a
-        # demo-mode center in the tests must stay quiet.
-        if settings.simulator:
-            from dispatch_center.demo.simulator import Simulator
+        # Every part registers how it stops as it starts: a failure half way stops what
+        # had started, and shutdown runs in the reverse order of start-up.
+        async with AsyncExitStack() as stack:
+            center = await start_center(settings)
+            stack.push_async_callback(stop_center, center)
+            app.state.center = center
+            app.state.secret_key = center.secret_key
+            if settings.demo:
+                # The demo's accounts and story; nothing in production imports the demo.
+                from dispatch_center.demo.startup import prepare_demo
 
-            simulator = Simulator(center, intake.ingest, settings.scenario)
-            simulator.start()
-        app.state.simulator = simulator
-        settle_heap()
-        try:
+                await prepare_demo(center, demo_password)
+            await start_modes(center)
+            app.state.mode_scheduler = _start(stack, ModeScheduler(center))
+            # Other workers' imports and rollbacks arrive on the bus; reload when they do.
+            _start(stack, geofence_versions.GeographyFollower(center))
+            # Reminders and callback tasks; a database lock keeps it to one worker per pass.
+            app.state.supervision_timer = _start(
+                stack, SupervisionTimer(center, settings.supervision_tick_seconds)
+            )
+            await start_hub(app, center)
+            stack.push_async_callback(stop_hub, app)
+            # Analysis: rollups follow the change log; the daily report is made at 08:00.
+            app.state.rollup_worker = _start(stack, RollupWorker(center.db))
+            stack.callback(stop_renderer)
+            _start(stack, DailyReportScheduler(center))
+            # Feeds: the intake consumers, the health runner and the live layers.
+            intake = await start_intake(center)
+            stack.push_async_callback(stop_intake, center)
+            app.state.simulator = None
+            # Only `dispatch-center demo` (or DISPATCH_SIMULATOR=1) plays the outside
+            # world: a demo-mode center in the tests must stay quiet.
+            if settings.simulator:
+                from dispatch_center.demo.startup import play_outside_world
+
+                app.state.simulator = await play_outside_world(center, intake.ingest, stack)
+            settle_heap()
             yield {}
-        finally:
-            if simulator is not None:
-                await simulator.stop()
-            await stop_intake(center)
-            await daily_reports.stop()
-            stop_renderer()
-            await rollups.stop()
-            await stop_hub(app)
-            await supervision_timer.stop()
-            await follower.stop()
-            await scheduler.stop()
-            await stop_center(center)
 
     app = FastAPI(
         title="乐山12345心连心 指挥调度中心 API",

@@ -46,7 +46,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import uvicorn
 
     from dispatch_center.app import create_app
-    from dispatch_center.reference.seed import DEMO_ACCOUNTS
+    from dispatch_center.demo.accounts import DEMO_ACCOUNTS
     from dispatch_center.settings import Settings, configure_logging
 
     if not _is_loopback(args.host) and not args.allow_remote:

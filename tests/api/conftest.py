@@ -14,7 +14,7 @@ import pytest
 import uvicorn
 
 from dispatch_center.app import create_app
-from dispatch_center.reference.seed import DEMO_ACCOUNTS
+from dispatch_center.demo.accounts import DEMO_ACCOUNTS
 from dispatch_center.settings import Settings
 
 PASSWORD = "test-password-123"

@@ -1,0 +1,34 @@
+"""What the demo adds to a running center, and nothing else does: its accounts, the story of
+a working day (and the flood morning's supervision session), and the simulated outside world.
+
+The app factory imports this module only when the settings say ``demo`` or ``simulator``.
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+
+from dispatch_center.center import Center
+from dispatch_center.demo.accounts import ensure_demo_accounts
+from dispatch_center.demo.simulator import Simulator
+from dispatch_center.demo.story import seed_flood_supervision, seed_story
+from dispatch_center.intake.ingest import Ingest
+
+
+async def prepare_demo(center: Center, password: str | None) -> None:
+    """The demo accounts (with ``password``) and, once per database, the story."""
+    settings = center.settings
+    if password:
+        await ensure_demo_accounts(center, password)
+    if settings.demo_story:
+        await seed_story(center)
+        if settings.scenario == "flood":
+            await seed_flood_supervision(center)
+
+
+async def play_outside_world(center: Center, ingest: Ingest, stack: AsyncExitStack) -> Simulator:
+    """Start the simulated connected systems (stopped when ``stack`` closes)."""
+    simulator = Simulator(center, ingest, center.settings.scenario)
+    simulator.start()
+    stack.push_async_callback(simulator.stop)
+    return simulator
