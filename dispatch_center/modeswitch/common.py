@@ -8,9 +8,11 @@ store and the pure ``modes`` package.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from dispatch_center.center import Center
 from dispatch_center.core.calendar import to_shanghai
 from dispatch_center.errors import Conflict, NotFound
 from dispatch_center.store import modes as store
@@ -84,3 +86,24 @@ async def suggestion_conflict(conn: Conn, sid: int) -> Exception:
         current_status=row["status"],
         changed_by=row["decided_by"],
     )
+
+
+def seen_history(center: Center, history_id: int) -> None:
+    """After a commit that wrote history entry ``history_id`` but no declaration: this
+    worker's state already reflects it, so :func:`refresh` need not reload for it.
+
+    Only the very next entry counts as seen: an entry of another worker with a lower id
+    that this worker has not loaded (a switch) must still make the next refresh reload.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from modes.state import ModeState
+    >>> c = SimpleNamespace(modes=ModeState(version=4))
+    >>> seen_history(c, 5); c.modes.version
+    5
+    >>> seen_history(c, 7); c.modes.version
+    5
+    """
+    if history_id == center.modes.version + 1:
+        center.modes = replace(center.modes, version=history_id)

@@ -19,6 +19,7 @@ from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center, publish_changes
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Forbidden, Invalid
+from dispatch_center.modeswitch.common import seen_history
 from dispatch_center.store import changes
 from dispatch_center.store import modes as store
 from modes.policy import ModeName, ModePolicy, PolicyError, parse_policy
@@ -124,10 +125,10 @@ async def reload_policies(center: Center, who: Principal) -> dict[str, Any]:
         change = await changes.append_change(
             conn, now, "mode.policies", str(entry["id"]), {"versions": versions}
         )
-    # Committed: only now do this worker's policies change.
-    center.modes = replace(
-        center.modes, policies=policies, version=max(center.modes.version, entry["id"])
-    )
+    # Committed: only now do this worker's policies change (and, if nothing else was
+    # written meanwhile, it has seen its own history entry).
+    center.modes = replace(center.modes, policies=policies)
+    seen_history(center, entry["id"])
     await publish_changes(center, [change])
     return policies_view(center)
 

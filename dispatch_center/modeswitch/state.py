@@ -45,10 +45,10 @@ async def refresh(center: Center, *, force: bool = False) -> bool:
             policies = await read_configured_policies(center)
         except PolicyError as exc:
             log.error("policy reload seen from another worker refused here: %s", exc)
-    center.modes = ModeState(
+    center.modes = replace(
+        center.modes,
         policies=policies,
         declarations=tuple(declaration_of(r) for r in rows),
-        counties=center.modes.counties,
         version=latest,
     )
     return True
@@ -75,12 +75,6 @@ async def after_commit(
         center.modes = replace(center.modes, declarations=declarations)
     await refresh(center, force=True)
     await publish_changes(center, [change])
-
-
-def seen_history(center: Center, history_id: int) -> None:
-    """After a commit that wrote history entry ``history_id`` but no declaration: this
-    worker's state already reflects it, so :func:`refresh` need not reload for it."""
-    center.modes = replace(center.modes, version=max(center.modes.version, history_id))
 
 
 # -- views -----------------------------------------------------------------------------------

@@ -16,8 +16,7 @@ from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center, publish_changes
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Forbidden, Invalid, NotFound
-from dispatch_center.modeswitch.common import Row, iso, suggestion_conflict
-from dispatch_center.modeswitch.state import seen_history
+from dispatch_center.modeswitch.common import Row, iso, seen_history, suggestion_conflict
 from dispatch_center.modeswitch.switching import switch
 from dispatch_center.store import changes
 from dispatch_center.store import modes as store

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from dispatch_center.errors import Conflict, Forbidden
-from dispatch_center.modeswitch import state, suggestions
-from modes.policy import ModeName
+from dispatch_center.modeswitch import state, suggestions, switching
+from modes.policy import EmergencyType, ModeName
+from modes.scope import SwitchRequest
 from modes.triggers import GaugeReading
 from tests.modeswitch.conftest import FLOOD_HQ, HOLIDAY_HQ
 
@@ -71,3 +72,29 @@ async def test_auto_switch_only_where_the_policy_says(world: Any) -> None:
     gauge = GaugeReading("g", "沙湾", "511111", 11, 10)
     flood = await suggestions.submit_trigger(center, gauge)
     assert flood is not None and flood["status"] == "open"  # not listed: people decide
+
+
+async def test_a_worker_that_records_history_still_loads_a_switch_it_has_not_seen(
+    world: Any,
+) -> None:
+    # Worker A raises a suggestion; worker B switches a county to emergency (a history
+    # entry A has not loaded); then A dismisses the suggestion, writing a newer entry.
+    # A's next refresh must still load B's switch, not take its own entry as "up to date".
+    make, _clock, _ = world
+    a, b = await make(), await make()
+    reading = GaugeReading("wtq-1", "五通桥水文站", "511112", 362.4, 361.0)
+    raised = await suggestions.submit_trigger(a, reading)
+    assert raised is not None
+    await switching.switch(
+        b,
+        FLOOD_HQ,
+        SwitchRequest(
+            ModeName.emergency, "暴雨红色预警", EmergencyType.flood, frozenset({"511111"})
+        ),
+    )
+    await suggestions.dismiss_suggestion(a, FLOOD_HQ, raised["id"], note="水位已回落")
+    await state.refresh(a)
+    assert a.modes.active("511111", a.now()).mode is ModeName.emergency
+    assert b.modes.active("511111", b.now()).mode is ModeName.emergency
+    # and the refreshed state keeps the counties' names for the views
+    assert a.modes.county_names["511111"] == "沙湾区"
