@@ -22,6 +22,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     from dispatch_center.app import start_center, stop_center
     from dispatch_center.demo import backfill
     from dispatch_center.reporting.rollups import catch_up
+    from dispatch_center.store import backfill as backfill_store
 
     async def run() -> dict[str, Any]:
         center = await start_center(_settings(args.demo))
@@ -51,9 +52,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
                 )
             async with center.db.connection() as conn:
                 result["rollup_changes_applied"] = await catch_up(conn)
-                # Index-only repeat probes need the visibility map a vacuum sets.
-            await conn.execute("VACUUM ANALYZE rollup_order_state")
-            await conn.execute("ANALYZE")
+                await backfill_store.refresh_statistics(conn)
             return result
         finally:
             await stop_center(center)
