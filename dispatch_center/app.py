@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import date
+from datetime import datetime
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI
@@ -36,6 +36,7 @@ from dispatch_center.api.routes.docs import mount_docs
 from dispatch_center.background import BackgroundLoop
 from dispatch_center.bus.factory import bus_from_url
 from dispatch_center.center import Center
+from dispatch_center.core.calendar import SHANGHAI
 from dispatch_center.geography import geofences as geofence_versions
 from dispatch_center.geography.model import default_geography
 from dispatch_center.intake.runtime import start_intake, stop_intake
@@ -62,6 +63,7 @@ class BodyLimit:
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, counting its body as it is read."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -110,7 +112,7 @@ async def start_center(settings: Settings) -> Center:
     geography_task = asyncio.ensure_future(asyncio.to_thread(default_geography))
     url, embedded = await asyncio.to_thread(resolve_database_url, settings)
     path = await asyncio.to_thread(
-        prepare_database, url, date.today(), settings.partition_months_ahead
+        prepare_database, url, datetime.now(SHANGHAI).date(), settings.partition_months_ahead
     )
     db = Database(url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
     await db.open()
@@ -171,7 +173,8 @@ def settle_heap() -> None:
 
 def api_routers() -> list[APIRouter]:
     """The API's routers, in the order their routes are matched (the wall's and the docs'
-    are registered by :func:`wallboard.install` and :func:`mount_docs`)."""
+    are registered by :func:`wallboard.install` and :func:`mount_docs`).
+    """
     return [
         *(m.router for m in (health, auth, orders, calendar, reference, geo, geofences, mode)),
         reports.router,

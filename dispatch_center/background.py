@@ -1,7 +1,8 @@
 """One shape for the center's background loops (mode scheduler, supervision timer,
 rollups, the daily report): start, stop, a step repeated after a pause, and a failure
 logged once with its recovery logged once, so a loop that dies is never silent and a
-flapping one never floods the log."""
+flapping one never floods the log.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ class BackgroundLoop(ABC):
     @abstractmethod
     async def step(self) -> float | None:
         """Do one round of work; return how long to wait before the next, or ``None``
-        when there is nothing more to do (e.g. the bus it listens to closed)."""
+        when there is nothing more to do (e.g. the bus it listens to closed).
+        """
 
     async def prepare(self) -> None:  # noqa: B027  (optional hook, empty by default)
         """Run once before the first step (e.g. warm a cache off the hot path)."""

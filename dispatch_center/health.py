@@ -11,7 +11,8 @@ from dispatch_center.center import Center
 class ReadinessProbe(Protocol):
     """A runtime object (see :class:`~dispatch_center.center.Runtimes`) that reports on
     ``/readyz``: its checks join the answer, and any check that says ``"down"`` makes the
-    process unready."""
+    process unready.
+    """
 
     def readiness_checks(self) -> dict[str, Any]:
         """Named checks: ``"ok"``/``"down"``, or details shown as they are."""

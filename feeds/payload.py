@@ -149,7 +149,8 @@ def parse_time(raw: Any, field: str) -> datetime:
         except ValueError:
             for fmt in _LOCAL_FORMATS:
                 try:
-                    value = datetime.strptime(s, fmt)
+                    # A local time without an offset is Beijing time.
+                    value = datetime.strptime(s, fmt).replace(tzinfo=SHANGHAI)
                     break
                 except ValueError:
                     continue

@@ -132,7 +132,8 @@ def camera_orders(event: FeedEvent) -> RuleOutcome:
 def gauge_alert(event: FeedEvent) -> RuleOutcome:
     """A river gauge at or above its warning level: a flood alert and a trigger input; back
     under it after being over (``below_after_above``): the alert's end and the end of the
-    condition."""
+    condition.
+    """
     level = event.values.get("level_m")
     warning = event.values.get("warning_level_m")
     station = str(event.values.get("station_code", event.source_id))

@@ -146,19 +146,32 @@ class HealthFacts(Protocol):
     """What a status is computed from: one runner's :class:`FeedHealth` or a merged view."""
 
     @property
-    def mode(self) -> str: ...
+    def mode(self) -> str:
+        """``push`` or ``poll``."""
+
     @property
-    def interval_s(self) -> float: ...
+    def interval_s(self) -> float:
+        """Seconds between the system's reports (or polls)."""
+
     @property
-    def watched_since(self) -> datetime: ...
+    def watched_since(self) -> datetime:
+        """When the runner started watching the system."""
+
     @property
-    def last_seen(self) -> datetime | None: ...
+    def last_seen(self) -> datetime | None:
+        """When the system last delivered a payload."""
+
     @property
-    def lag_s(self) -> float | None: ...
+    def lag_s(self) -> float | None:
+        """Seconds since ``last_seen``."""
+
     @property
-    def consecutive_failures(self) -> int: ...
+    def consecutive_failures(self) -> int:
+        """Failed polls (or refused payloads) in a row."""
+
     @property
-    def error_rate(self) -> float: ...
+    def error_rate(self) -> float:
+        """Share of recent attempts that failed."""
 
 
 def assess(h: HealthFacts, now: datetime, policy: HealthPolicy) -> Status:

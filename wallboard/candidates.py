@@ -1,5 +1,6 @@
 """Who could take an order: the suggested lead from the duty catalogue and alternatives of
-the same county or category, with their distance from the order and their open load."""
+the same county or category, with their distance from the order and their open load.
+"""
 
 from __future__ import annotations
 

@@ -283,7 +283,8 @@ class LiveHub:
     def nudge(self, now: float) -> None:
         """Wake every connection's writer once, so an idle one sends its heartbeat when
         due and notices a silent client; give up on a connection whose send has been
-        stuck for more than ``send_timeout_s`` (the client stopped reading)."""
+        stuck for more than ``send_timeout_s`` (the client stopped reading).
+        """
         for box in list(self.outboxes):
             if box.overflowed:
                 continue  # already being closed
@@ -396,7 +397,8 @@ class LiveHub:
 
     def fan_out(self, items: list[Pending]) -> None:
         """Offer ``items`` (consecutive seqs) to every outbox; no await in here, so a
-        connection registering meanwhile sees all or none of them."""
+        connection registering meanwhile sees all or none of them.
+        """
         shared = SharedFrames(items)
         for item in items:
             item.shared = shared

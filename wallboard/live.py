@@ -201,7 +201,8 @@ class LiveSession:
 @router.websocket("/ws/wallboard")
 async def wallboard_socket(ws: WebSocket) -> None:
     """The live protocol: token in ``?token=`` or the ``dc_session`` cookie; ``?since=N``
-    resumes; ``?batch=1`` lets the server put several messages in one frame (a JSON array)."""
+    resumes; ``?batch=1`` lets the server put several messages in one frame (a JSON array).
+    """
     await ws.accept()
     token = ws.query_params.get("token") or ws.cookies.get(COOKIE) or ""
     try:

@@ -51,7 +51,8 @@ def page_config(center: Center, page: str, lang: str) -> dict[str, Any]:
     """What the page's script needs from the server: its strings, and the facts it would
     otherwise copy (which statuses are live on the map and which wait for a dispatcher,
     how close under its warning level a river is "near", the layout of a mode whose
-    policy names none: normal mode's)."""
+    policy names none: normal mode's).
+    """
     normal = center.modes.policies.get(ModeName.normal)
     return {
         "page": page,

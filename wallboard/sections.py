@@ -95,7 +95,8 @@ _SNAPSHOTS = asyncio.Semaphore(4)
 
 async def _prepare(center: Center) -> None:
     """Bring in-memory state current *before* the snapshot holds its connection (a
-    provider taking a second pool connection inside it could deadlock the pool)."""
+    provider taking a second pool connection inside it could deadlock the pool).
+    """
     try:
         await mode_state.refresh(center)
     except Exception as exc:  # modes not available: the mode section says so
@@ -153,7 +154,8 @@ async def mode_section(ctx: SnapshotContext) -> dict[str, Any]:
 async def feeds_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
     """The health of every connected system, by system id (``unknown`` until its runner
     reports). The systems are the running intake's catalogue, else the default one
-    (:class:`feeds.registry.Catalogue`)."""
+    (:class:`feeds.registry.Catalogue`).
+    """
     got = await feeds_view(ctx.center)
     health = {str(f["system"]): f for f in got.get("feeds", [])}
     systems = [d.to_dict() for d in Catalogue.default().descriptors()]

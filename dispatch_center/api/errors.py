@@ -1,5 +1,6 @@
 """One JSON error shape everywhere under /api/v1:
-``{"error": {"code": ..., "message": ..., "fields": {...}}}``."""
+``{"error": {"code": ..., "message": ..., "fields": {...}}}``.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """JSON responses: orjson for plain content, and routers whose response models answer
-exactly the keys the service's view has."""
+exactly the keys the service's view has.
+"""
 
 from __future__ import annotations
 

@@ -61,7 +61,9 @@ class Subscription(Protocol):
 
     def __aiter__(self) -> AsyncIterator[dict[str, Any]]: ...
 
-    async def get(self, timeout: float | None = None) -> dict[str, Any] | None:
+    # The timeout is part of the contract: each backend waits its own way (get(timeout=0)
+    # polls), so callers need not wrap it in asyncio.timeout.
+    async def get(self, timeout: float | None = None) -> dict[str, Any] | None:  # noqa: ASYNC109
         """Next message, or ``None`` when ``timeout`` seconds pass without one.
 
         Raises :class:`SubscriptionLost` when messages may have been missed.

@@ -78,7 +78,7 @@ class LocalSubscription:
             self._queue.get_nowait()
         self._queue.put_nowait(_Failed(error))
 
-    async def get(self, timeout: float | None = None) -> dict[str, Any] | None:
+    async def get(self, timeout: float | None = None) -> dict[str, Any] | None:  # noqa: ASYNC109
         """Next message, ``None`` after ``timeout`` seconds; raises once the subscription ended."""
         try:
             async with asyncio.timeout(timeout):

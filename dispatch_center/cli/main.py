@@ -11,7 +11,7 @@ import os
 import secrets
 import signal
 import sys
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 from dispatch_center.settings import LOG_FORMAT
@@ -132,12 +132,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Apply migrations and create partitions."""
+    from dispatch_center.core.calendar import SHANGHAI
     from dispatch_center.settings import Settings
     from dispatch_center.store.database import prepare_database, resolve_database_url
 
     settings = Settings(demo=args.demo) if args.demo else Settings()
     url, _ = resolve_database_url(settings)
-    path = prepare_database(url, date.today(), settings.partition_months_ahead)
+    path = prepare_database(url, datetime.now(SHANGHAI).date(), settings.partition_months_ahead)
     print(f"migrated ({path} storage)")
     return 0
 

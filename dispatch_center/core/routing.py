@@ -71,7 +71,8 @@ def city_step(index: AreaIndex) -> PathStep:
 
 class Queue(StrEnum):
     """Where a new order waits: a suggested lead (one click to dispatch), the city center's
-    manual desk, or a transfer to the neighbouring city's hotline."""
+    manual desk, or a transfer to the neighbouring city's hotline.
+    """
 
     dispatch = "dispatch"
     manual = "manual"
@@ -347,7 +348,8 @@ class RouteRequest:
 @dataclass(frozen=True, slots=True)
 class RoutedOrder:
     """The decision for a new order: its urgency and time limit under the mode in force,
-    and its routing."""
+    and its routing.
+    """
 
     urgency: Urgency
     time_limit: TimeLimit
@@ -421,7 +423,8 @@ def time_limit_for(
     category: str | None,
 ) -> TimeLimit:
     """The limit an order gets: an admin's row for this mode and category, else the
-    policy's, else the reference table (mode, then statutory)."""
+    policy's, else the reference table (mode, then statutory).
+    """
     explicit = reference.time_limits.get((urgency.value, category, active.mode.value))
     if explicit is not None:
         return explicit
@@ -439,7 +442,8 @@ def apply_mode(
     reference: ReferenceTables,
 ) -> RoutedOrder:
     """Urgency, time limit and co-dispatched units under the mode in force where the order
-    is at ``now`` (the city-wide mode when the routing names no county)."""
+    is at ``now`` (the city-wide mode when the routing names no county).
+    """
     active = modes.active(routing.county_code, now)
     policy = modes.policy(active)
     decision = policy.decide(urgency, category, routing.order_context(), active.emergency_type)

@@ -1,5 +1,6 @@
 """The demo's accounts (``../shared/contracts.md``): one per role of the center, two more
-leaders for the flood story's video session, and one handler per Leshan county."""
+leaders for the flood story's video session, and one handler per Leshan county.
+"""
 
 from __future__ import annotations
 

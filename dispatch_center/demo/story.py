@@ -130,7 +130,8 @@ def _instruction(text: str, owner: str, due: datetime) -> dict[str, Any]:
 async def seed_flood_supervision(center: Center) -> str | None:
     """An overdue waterlogging order in 沙湾区 climbs the escalation ladder to a video
     supervision session that three leaders join; two instructions come out of it and
-    the minutes are kept. Returns the session id (None when already told)."""
+    the minutes are kept. Returns the session id (None when already told).
+    """
     now = center.now()
     body = OrderCreate.model_validate(
         {

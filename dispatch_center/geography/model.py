@@ -1,6 +1,7 @@
 """The geography the center routes with: the area index, the duty catalogue and the
 asset layers, held per process and swapped whole when an import or a rollback
-changes them (orders keep the versions they were routed with)."""
+changes them (orders keep the versions they were routed with).
+"""
 
 from __future__ import annotations
 
@@ -195,7 +196,8 @@ def _remainder(parent: Area, children: Sequence[Area], tier: Tier) -> Area | Non
 
 def _grid_villages(township: Area) -> list[Area]:
     """A synthetic village grid over one township (the townships tier of ``subdivide``
-    run on the township with a finer cell, moved one tier down)."""
+    run on the township with a finer cell, moved one tier down).
+    """
     return [
         Area(a.code, a.name, Tier.VILLAGE, township.code, a.geometry, synthetic=True)
         for a in subdivide([township], township_deg=VILLAGE_GRID_DEG, village_split=1)

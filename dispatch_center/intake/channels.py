@@ -215,7 +215,8 @@ async def sms_sweep(center: Center, create: CreateOrder) -> int:
 
 class SmsSweep(BackgroundLoop):
     """Every :data:`SWEEP_EVERY_S` seconds, release long messages whose parts stopped
-    arriving (:func:`sms_sweep`)."""
+    arriving (:func:`sms_sweep`).
+    """
 
     name = "feeds-sweep"
     retry_after = SWEEP_EVERY_S

@@ -1,5 +1,6 @@
 """Why the intake refuses a payload: too large (413), too fast or a full queue (429), or not
-understood (422, the payload kept as a dead letter)."""
+understood (422, the payload kept as a dead letter).
+"""
 
 from __future__ import annotations
 

@@ -42,7 +42,8 @@ class FeedHealth:
 
     async def write(self, *, force: bool = False) -> int:
         """Write this worker's health rows that changed (all of them on a heartbeat); how
-        many."""
+        many.
+        """
         now = self.center.now()
         runner = self.ingest.runner
         beat = self.written_all_at is None or (now - self.written_all_at).total_seconds() >= (
@@ -79,7 +80,8 @@ class FeedHealth:
 
     async def publish(self) -> int | None:
         """Write one ``feed.health`` change row when any feed's merged status changed; its
-        seq."""
+        seq.
+        """
         center = self.center
         merged = await self.merged()
         runner = self.ingest.runner

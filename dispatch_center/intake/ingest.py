@@ -135,7 +135,8 @@ class Ingest:
         """Stop the consumers; anything unfinished stays pending and is redone at start."""
         await self.queue.stop()
 
-    async def drain(self, timeout: float = 30.0) -> None:
+    # A deadline for tests and the benchmark; processing itself never waits on it.
+    async def drain(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Wait until everything queued in this process is processed (tests, benchmark)."""
         await self.queue.drain(timeout)
 
@@ -153,7 +154,8 @@ class Ingest:
         staff: frozenset[Role] = frozenset(),
     ) -> str:
         """Check the source's credentials; how it authenticated (see
-        :meth:`~dispatch_center.intake.sources.Sources.authenticate`)."""
+        :meth:`~dispatch_center.intake.sources.Sources.authenticate`).
+        """
         return self.sources.authenticate(system, headers, body, principal, staff)
 
     def check_limits(self, system: str, size: int) -> None:

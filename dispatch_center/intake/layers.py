@@ -90,7 +90,8 @@ class LiveLayers:
 
     def live(self, now: datetime) -> dict[str, list[Row]]:
         """The live entries by layer name, newest first, :data:`LAYER_LIMIT` a layer (a
-        cancelled or expired CAP warning is not live)."""
+        cancelled or expired CAP warning is not live).
+        """
         out: dict[str, list[Row]] = {}
         for entry in sorted(self.entries.values(), key=lambda e: e["at"], reverse=True):
             if not _live(entry, now):
@@ -103,7 +104,8 @@ class LiveLayers:
 
 class LayerRefresh(BackgroundLoop):
     """Reload the live layers every :data:`LAYER_REFRESH_S` seconds: other workers process
-    other queue entries, and their layer updates arrive through here."""
+    other queue entries, and their layer updates arrive through here.
+    """
 
     name = "feeds-layers"
     retry_after = LAYER_REFRESH_S

@@ -178,7 +178,7 @@ class IntakeQueue:
                 conn, [(i.system, i.received_at, i.content_type, i.payload) for i in items]
             )
 
-    async def drain(self, timeout: float = 30.0) -> None:
+    async def drain(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Wait until everything queued in this process is processed (tests, benchmark)."""
         async with asyncio.timeout(timeout):
             while True:

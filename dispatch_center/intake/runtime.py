@@ -189,7 +189,8 @@ async def stop_intake(center: Center) -> None:
 
 async def feeds_view(center: Center) -> dict[str, Any]:
     """``GET /api/v1/feeds``: every connected system, its descriptor and merged health
-    (no feeds when the intake is not running in this process)."""
+    (no feeds when the intake is not running in this process).
+    """
     runtime = center.runtimes.find(IntakeRuntime)
     if runtime is None:
         return {"feeds": []}

@@ -43,7 +43,8 @@ async def apply_to_open_orders(
     at: datetime,
 ) -> dict[str, int]:
     """Tighten the deadlines the new policy names and note the switch on every other open
-    order in the counties whose mode changed."""
+    order in the counties whose mode changed.
+    """
     changed = changed_counties(before, after)
     if not changed:
         return {"tightened": 0, "noted": 0}

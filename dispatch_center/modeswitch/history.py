@@ -1,5 +1,6 @@
 """The append-only history of the modes: every switch, schedule, start, end, cancel, policy
-reload and suggestion decision, newest first."""
+reload and suggestion decision, newest first.
+"""
 
 from __future__ import annotations
 

@@ -156,7 +156,8 @@ def schedule_view(center: Center) -> dict[str, Any]:
 
 def holiday_windows(center: Center, start: date | None = None, days: int = 366) -> dict[str, Any]:
     """Holiday-mode windows proposed from the statutory calendar, with whether each is
-    already scheduled."""
+    already scheduled.
+    """
     start = start or center.today()
     windows = propose_windows(center.reference.calendar, start, start + timedelta(days=days))
     decls = [d for d in center.modes.declarations if d.mode is ModeName.holiday and not d.cancelled]

@@ -70,7 +70,8 @@ async def after_commit(
     center: Center, change: Change, declarations: tuple[Declaration, ...] | None = None
 ) -> None:
     """After a commit that changed the declarations: install them (when the writer knows
-    them), reload from the database, and announce ``change``."""
+    them), reload from the database, and announce ``change``.
+    """
     if declarations is not None:
         center.modes = replace(center.modes, declarations=declarations)
     await refresh(center, force=True)

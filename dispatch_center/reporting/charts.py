@@ -14,7 +14,7 @@ from dispatch_center.reporting.fonts import CJK_FONT, register_cjk_fonts
 
 @lru_cache(maxsize=1)
 def pyplot() -> Any:
-    """matplotlib's pyplot, set up once per process: no display, Chinese fonts, text as paths."""
+    """Matplotlib's pyplot, set up once per process: no display, Chinese fonts, text as paths."""
     # Heavy: imported by the process that draws, on first use.
     import matplotlib
 

@@ -124,3 +124,12 @@ async def write_files(
 def period_of(kind: str, day: date) -> Period:
     """The period of ``kind`` containing ``day``."""
     return period_for(PeriodKind(kind), day)
+
+
+async def read_file(path: str | None) -> bytes | None:
+    """The bytes of a kept report file, read off the event loop; None when it is gone."""
+
+    def read() -> bytes | None:
+        return Path(path).read_bytes() if path and Path(path).is_file() else None
+
+    return await asyncio.to_thread(read)

@@ -83,7 +83,8 @@ class RollupWorker(BackgroundLoop):
 
     async def prepare(self) -> None:
         """Load jieba's dictionary now, in a thread, rather than on the first order after
-        start-up (a second of CPU in the middle of serving requests)."""
+        start-up (a second of CPU in the middle of serving requests).
+        """
         await asyncio.to_thread(load_tokenizer)
 
     async def step(self) -> float:

@@ -39,7 +39,7 @@ _WORDLIKE = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,}$")
 
 @lru_cache(maxsize=1)
 def load_tokenizer() -> Any:
-    """jieba with its dictionary loaded (a second of CPU, once per process)."""
+    """Jieba with its dictionary loaded (a second of CPU, once per process)."""
     # Heavy: imported on first use, so that processes that never tokenise never pay.
     import jieba
 

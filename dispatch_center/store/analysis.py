@@ -310,7 +310,8 @@ async def repeats(
 ) -> tuple[int, list[Row]]:
     """Orders received in ``[start, end)`` that repeat an earlier one (重复反映): same category,
     within ``metres`` and ``days``; each is linked to the earliest such order. Returns the
-    count and the first ``limit`` links."""
+    count and the first ``limit`` links.
+    """
     # Cells are about 970 m wide at Leshan's latitude; widen by enough to never miss.
     k = max(1, math.ceil(metres / 780))
     pts = "rollup_order_state" if source == "rollup" else _PLAIN_POINTS

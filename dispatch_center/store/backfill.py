@@ -170,6 +170,7 @@ def finish_batch(conn: psycopg.Connection, run_id: str, done: int, finished: boo
 
 async def refresh_statistics(conn: psycopg.AsyncConnection[dict[str, Any]]) -> None:
     """After a bulk load: vacuum the rollups' order state (index-only repeat probes need the
-    visibility map a vacuum sets) and analyse every table for the planner."""
+    visibility map a vacuum sets) and analyse every table for the planner.
+    """
     await conn.execute("VACUUM ANALYZE rollup_order_state")
     await conn.execute("ANALYZE")

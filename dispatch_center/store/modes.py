@@ -75,7 +75,8 @@ async def lock_switches(conn: Conn) -> None:
 
 async def live_declarations(conn: Conn, since: datetime) -> list[Row]:
     """Declarations not cancelled that are in force, scheduled, ended after ``since``, or
-    whose start/end effects are still pending."""
+    whose start/end effects are still pending.
+    """
     cur = await conn.execute(
         "SELECT * FROM mode_declarations WHERE cancelled_at IS NULL"
         " AND (ends_at IS NULL OR ends_at > %s OR NOT start_applied OR NOT end_applied)"

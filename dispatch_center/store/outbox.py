@@ -1,5 +1,6 @@
 """SQL of the outbound notification queue (``outbox``): queued by supervision, delivered
-by :mod:`dispatch_center.messaging.outbox`."""
+by :mod:`dispatch_center.messaging.outbox`.
+"""
 
 from __future__ import annotations
 

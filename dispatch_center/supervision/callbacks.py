@@ -1,5 +1,6 @@
 """Callback and evaluation (回、评): the citizen's answer closes the order, or reopens it
-(重办) under the policy's limit."""
+(重办) under the policy's limit.
+"""
 
 from __future__ import annotations
 
@@ -61,7 +62,8 @@ async def record_callback(
     center: Center, who: Principal, callback_id: str, rating: str, solved: bool, note: str | None
 ) -> Row:
     """The citizen's answer: callback and evaluation on the order, then close it, or
-    reopen it (重办) under the policy's limit."""
+    reopen it (重办) under the policy's limit.
+    """
     need(who, CALLBACK_STAFF, "record callbacks")
     cid = parse_id(callback_id, "callback")
     async with center.db.connection() as conn:

@@ -1,6 +1,7 @@
 """What every part of supervision shares: who may do what, ids, access to an order, the
 timeline entry, the mode policy where an order is, and the views of rows that more than
-one part shows (reminders, tasks, callbacks, instructions, attachments)."""
+one part shows (reminders, tasks, callbacks, instructions, attachments).
+"""
 
 from __future__ import annotations
 
@@ -110,7 +111,8 @@ async def order_or_404(center: Center, who: Principal, order_id: str) -> Row:
 
 def may_see(center: Center, who: Principal, row: Row) -> bool:
     """Whether ``who`` may see the order ``row``: anyone but a handler, or the handler of
-    its unit or of a unit above it."""
+    its unit or of a unit above it.
+    """
     if who.role is not Role.handler:
         return True
     return who.unit_code in center.reference.unit_chain(row.get("assigned_unit"))
@@ -134,7 +136,8 @@ def policy_for(center: Center, row: Mapping[str, Any] | None = None) -> Any:
 
 async def open_session(conn: Any, session_id: int) -> Row:
     """The session, if open: 404 when there is none, 409 when it is closed (its record
-    then takes amendments only)."""
+    then takes amendments only).
+    """
     s = await session_store.get_session(conn, session_id)
     if s is None:
         raise NotFound(f"no session {session_id}")

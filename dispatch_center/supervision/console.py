@@ -1,5 +1,6 @@
 """What a person's supervision console shows: a handler's orders, reminders, supervision
-orders and tasks; a leader's or duty officer's sessions, instructions, tasks and callbacks."""
+orders and tasks; a leader's or duty officer's sessions, instructions, tasks and callbacks.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ from dispatch_center.supervision.orders import supervision_order_view
 
 async def my_view(center: Center, who: Principal) -> Row:
     """A handler's orders, reminders, supervision orders and tasks; a leader's sessions,
-    instructions and tasks; the others' open supervision work."""
+    instructions and tasks; the others' open supervision work.
+    """
     async with center.db.connection() as conn:
         if who.role is Role.handler and who.unit_code:
             units = [

@@ -1,5 +1,6 @@
 """A leader's instructions in a session (a tracked task, or a new work order when it
-names a unit or a place) and the session's attachments."""
+names a unit or a place) and the session's attachments.
+"""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ async def add_instruction(
     center: Center, who: Principal, session_id: str, body: Mapping[str, Any]
 ) -> Row:
     """A leader's instruction or decision: a tracked task, or a new work order when it
-    names a unit (``unit_code``) or a place (``address`` / ``location``)."""
+    names a unit (``unit_code``) or a place (``address`` / ``location``).
+    """
     need(who, INSTRUCTING, "issue instructions")
     sid = parse_id(session_id, "session")
     due = aware(body.get("due"), "due")

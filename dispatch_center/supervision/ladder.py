@@ -1,5 +1,6 @@
 """The escalation ladder (领导研究 → 部门会商 → 视频督办 → 电台直播): steps recorded on the
-order's timeline, never down the ladder, and the ladder of one order as data."""
+order's timeline, never down the ladder, and the ladder of one order as data.
+"""
 
 from __future__ import annotations
 
@@ -62,7 +63,8 @@ async def record_step(
     center: Center, conn: Any, who: Principal, row: Row, decision: sv.StepDecision, note: str | None
 ) -> Row:
     """Put the step ``decision`` allows on the order's timeline and announce it; the step as
-    the API shows it (also used by a session opened on the order: the 视频督办 rung)."""
+    the API shows it (also used by a session opened on the order: the 视频督办 rung).
+    """
     now = center.now()
     data = {
         "step": decision.spec.step.value,

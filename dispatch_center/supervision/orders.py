@@ -1,5 +1,6 @@
 """Supervision orders (督办单): a duty officer or leader issues one on a work order with a
-level, a requirement and an answer deadline; the handling unit answers it once."""
+level, a requirement and an answer deadline; the handling unit answers it once.
+"""
 
 from __future__ import annotations
 

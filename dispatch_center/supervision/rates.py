@@ -24,7 +24,8 @@ async def rates(
     center: Center, who: Principal, unit: str | None, start: datetime | None, end: datetime | None
 ) -> Row:
     """Response, resolution, satisfaction, on-time, return and reopen rates per unit over
-    orders received in [start, end) (default: the last 30 days)."""
+    orders received in [start, end) (default: the last 30 days).
+    """
     if who.role is Role.handler:
         unit = unit or who.unit_code
         if unit is None or who.unit_code not in center.reference.unit_chain(unit):

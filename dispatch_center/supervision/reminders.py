@@ -1,6 +1,7 @@
 """The reminder timer (督): each pass reminds the units of due-soon and overdue orders,
 opens the callback tasks of replied orders and delivers the outbox. It runs in every
-worker as :class:`SupervisionTimer`; a database lock keeps each pass to one worker."""
+worker as :class:`SupervisionTimer`; a database lock keeps each pass to one worker.
+"""
 
 from __future__ import annotations
 

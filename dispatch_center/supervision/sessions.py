@@ -1,6 +1,7 @@
 """Video supervision sessions: opening one on orders (the ladder's 视频督办 rung), joining
 and leaving, closing with frozen minutes, amendments, and the views of a session, the
-list and the wall's live sessions."""
+list and the wall's live sessions.
+"""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ async def _display_name(center: Center, who: Principal) -> str:
 
 async def create_session(center: Center, who: Principal, body: Mapping[str, Any]) -> Row:
     """Open a video supervision session; each linked order's timeline records it (as the
-    ladder's video-supervision step where the ladder allows)."""
+    ladder's video-supervision step where the ladder allows).
+    """
     need(who, SESSION_RUNNERS, "run supervision sessions")
     ids = [order_service.parse_order_id(str(i)) for i in body.get("order_ids") or []]
     if not ids and not body.get("emergency"):
@@ -126,7 +128,8 @@ async def record_presence(
 ) -> Row:
     """Open (``what="join"``) or close (``"leave"``) the participant's presence interval in
     an open session, by button or by the video webhook (``via``); a repeat changes
-    nothing and says so (``changed``)."""
+    nothing and says so (``changed``).
+    """
     async with center.db.connection() as conn:
         await open_session(conn, sid)
         values = {

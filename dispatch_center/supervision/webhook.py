@@ -1,5 +1,6 @@
 """The city video-conference system's webhook: an HMAC-signed join or leave of a session,
-recorded as the same presence a button join makes."""
+recorded as the same presence a button join makes.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,3 @@
+"""One router per resource; a handler parses, calls one service function and returns a
+response model.
+"""

@@ -18,7 +18,8 @@ router = PublicRouter(prefix="/api/v1/auth", tags=["auth"])
 
 def _whole(token: TokenPublic) -> TokenPublic:
     """The token with every field set: the service leaves ``token_type`` at its default,
-    and a PublicRouter leaves unset fields out."""
+    and a PublicRouter leaves unset fields out.
+    """
     return TokenPublic.model_validate(token.model_dump())
 
 

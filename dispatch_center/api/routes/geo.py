@@ -41,7 +41,8 @@ async def locate(
     crs: Datum = Datum.wgs84,
 ) -> LocatePublic:
     """The tier path city → county → township → village of a point; outside Leshan, the
-    nearest area, the distance to it and the neighbouring city."""
+    nearest area, the distance to it and the neighbouring city.
+    """
     return LocatePublic.model_validate(geo_api.locate(center, lon, lat, crs))
 
 

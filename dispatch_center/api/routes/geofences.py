@@ -54,7 +54,8 @@ async def import_geofences(
 
     Returns the validation report (repairs, overlaps, gaps, strays) with the stored
     version; a refused import (duplicate codes, unknown parents, unusable geometry) is
-    422 with the same report and stores nothing."""
+    422 with the same report and stores nothing.
+    """
     spec = geofences.ImportSpec(
         tier, code_field, name_field, parent_field, layer or None, crs or None, datum, note
     )
@@ -143,7 +144,8 @@ async def import_catalogue(
     note: Annotated[str, Query(max_length=500)] = "",
 ) -> CatalogueVersionPublic:
     """A new catalogue version from a CSV body (``text/csv``) or JSON ``{"rows": [...]}``;
-    it is in force at once. Bad rows are 422 naming the row and column."""
+    it is in force at once. Bad rows are 422 naming the row and column.
+    """
     body = await request.body()
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind in ("text/csv", "text/plain", "application/csv"):

@@ -53,7 +53,8 @@ async def list_orders(
 
     ``queue=manual`` is the city center's manual-dispatch queue: orders that routed to
     no unit (the reason is in ``routing.reason``), still waiting (status ``received``
-    unless ``status`` says otherwise)."""
+    unless ``status`` says otherwise).
+    """
     if queue == "manual" and not status:
         status = ["received"]
     f = OrderFilter(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, Query, Request
@@ -92,9 +91,10 @@ async def _respond(
     rec = await reports.generate(
         center, period, trigger="demand", by=who.username, formats=[wanted]
     )
-    return _document(
-        wanted, Path(rec["files"][wanted]).read_bytes(), f"{period.kind.value}-{period.key}"
-    )
+    content = await reports.read_file(rec["files"][wanted])
+    if content is None:
+        raise NotFound(f"the {wanted} file of this report is gone")
+    return _document(wanted, content, f"{period.kind.value}-{period.key}")
 
 
 @router.get("/api/v1/reports", responses=errors(*SIGNED_IN, 422))
@@ -148,10 +148,10 @@ async def kept_report(
         raise NotFound(f"no report {report_id}")
     if format == "json":
         return model_response(ReportPublic.model_validate(row["data"]))
-    path = (row["files"] or {}).get(format)
-    if not path or not Path(path).exists():
+    content = await reports.read_file((row["files"] or {}).get(format))
+    if content is None:
         raise NotFound(f"report {report_id} has no {format} file")
-    return _document(format, Path(path).read_bytes(), f"{row['kind']}-{report_id}")
+    return _document(format, content, f"{row['kind']}-{report_id}")
 
 
 @router.post("/api/v1/reports/special", status_code=201, responses=errors(*SIGNED_IN, 422))
@@ -192,7 +192,8 @@ async def report(
     format: Format | None = None,
 ) -> Response:
     """The report of the period containing ``date`` (default: yesterday). JSON, or a document
-    with ``Accept: text/html`` or ``?format=html|pdf|xlsx|csv`` (kept and listed)."""
+    with ``Accept: text/html`` or ``?format=html|pdf|xlsx|csv`` (kept and listed).
+    """
     day = date_ or default_report_day(center.today())
     return await _respond(center, who, request, reports.period_of(kind, day), format)
 

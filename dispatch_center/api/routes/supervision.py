@@ -405,7 +405,8 @@ async def console(
     token: Annotated[str | None, Query(max_length=4000)] = None,
 ) -> HTMLResponse:
     """The supervision console (zh-CN): a handler's orders, reminders and 督办单; a
-    leader's or duty officer's sessions and instructions. No outside assets."""
+    leader's or duty officer's sessions and instructions. No outside assets.
+    """
     raw = token or request.cookies.get("dc_session")
     if not raw:
         return HTMLResponse("<p>请先登录：/supervision?token=…</p>", status_code=401)

@@ -1,5 +1,6 @@
 """Feeds and intake: connected systems and their health, live layers, push intake, CAP,
-dead letters and the 12345 ↔ 110 linkage."""
+dead letters and the 12345 ↔ 110 linkage.
+"""
 
 from __future__ import annotations
 
@@ -59,7 +60,8 @@ class FeedList(Public):
 
 class LayerItemPublic(Public):
     """The newest state of one thing on a live layer (a gauge, a camera alarm, a warning);
-    ``values`` is the source's own reading, ``area`` a GeoJSON geometry when it has one."""
+    ``values`` is the source's own reading, ``area`` a GeoJSON geometry when it has one.
+    """
 
     system: str
     key: str
@@ -82,7 +84,8 @@ class LayersPublic(Public):
 
 class AcceptedPublic(Public):
     """A payload taken in: durable before this answer (``intake_id`` names it in the queue:
-    a number, or a stream entry id with Redis)."""
+    a number, or a stream entry id with Redis).
+    """
 
     accepted: bool
     system: str

@@ -19,7 +19,8 @@ class PathStepPublic(Public):
 
 class LocatePublic(Public):
     """Where a point is; outside Leshan also the nearest area, the distance to it
-    (metres, 0.1 m) and the neighbouring city."""
+    (metres, 0.1 m) and the neighbouring city.
+    """
 
     inside: bool
     path: list[PathStepPublic]

@@ -17,7 +17,8 @@ class HealthPublic(Public):
 
 class ReadinessPublic(Public):
     """``ready`` (200) only when the database and the bus answer, else 503 naming what is
-    ``down``; each check says how it went."""
+    ``down``; each check says how it went.
+    """
 
     status: str = Field(examples=["ready"])
     down: list[str] | None = None

@@ -71,7 +71,8 @@ class WallboardLayoutPublic(Public):
 
 class ModePublic(Public):
     """``GET /api/v1/mode``: the headline mode (``mode``, ``since``, ``by``, ``reason``),
-    per county, in force and scheduled declarations, and the wall's layout."""
+    per county, in force and scheduled declarations, and the wall's layout.
+    """
 
     mode: str = Field(examples=["normal"])
     emergency_type: str | None

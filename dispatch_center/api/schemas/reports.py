@@ -11,7 +11,8 @@ class ReportPublic(Public):
     """A report's data: its period and comparisons, then one section per table or chart
     (volume, measures, rates, trend, channels, categories, hot words, counties,
     hotspots, overdue, repeated requests, hard areas). The sections' inner shape
-    follows the report templates and is left open here."""
+    follows the report templates and is left open here.
+    """
 
     kind: str = Field(examples=["daily"])
     key: str = Field(examples=["2026-11-27"])
@@ -90,7 +91,8 @@ class RankedUnit(Public):
 
 class FollowupPublic(Public):
     """A bottom-ranked unit's follow-up: written explanation (书面说明), then interview
-    (组织约谈)."""
+    (组织约谈).
+    """
 
     quarter: str = Field(examples=["2026Q3"])
     kind: str

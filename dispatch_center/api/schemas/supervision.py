@@ -1,5 +1,6 @@
 """Supervision (督): 督办单, the escalation ladder, reminders, video supervision sessions,
-instructions and tasks, callbacks (回) and rates (评)."""
+instructions and tasks, callbacks (回) and rates (评).
+"""
 
 from __future__ import annotations
 
@@ -78,7 +79,8 @@ class ReminderPublic(Public):
 
 class LadderPublic(Public):
     """The ladder, the steps taken on an order, what may come next, its 督办单,
-    reminders and sessions."""
+    reminders and sessions.
+    """
 
     order_id: str
     ladder: list[LadderStep]
@@ -165,7 +167,8 @@ class AmendmentPublic(Public):
 
 class MinutesPublic(Public):
     """The minutes (纪要), frozen at closing (keys in the stored record's order), with
-    later amendments and links to the documents."""
+    later amendments and links to the documents.
+    """
 
     mode: str | None = None
     topic: str | None = None
@@ -332,7 +335,8 @@ class RatesPublic(Public):
 
 class MyWorkPublic(Public):
     """A handler's orders, reminders, 督办单 and tasks; a leader's or duty officer's
-    sessions, instructions, tasks and callbacks."""
+    sessions, instructions, tasks and callbacks.
+    """
 
     role: str
     unit: str | None = None

@@ -14,7 +14,8 @@ __all__ = ["CandidatesPublic", "SectionPublic"]
 
 class SectionPublic(Public):
     """One snapshot section, fresh; ``value`` has the shape the wall's snapshot gives it
-    (phone numbers masked)."""
+    (phone numbers masked).
+    """
 
     name: str = Field(examples=["kpi"])
     value: Any

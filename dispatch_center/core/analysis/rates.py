@@ -117,7 +117,7 @@ class Change:
 
     @property
     def delta(self) -> int:
-        """current − reference."""
+        """Current − reference."""
         return self.current - self.reference
 
     @property

@@ -12,7 +12,8 @@ async def rate_rows(
     conn: Conn, units: Sequence[str] | None, start: datetime, end: datetime
 ) -> list[Row]:
     """Per order received in [start, end) and assigned to one of ``units`` (all when None):
-    its deadlines, response and reply times, newest rating, returns and reopens."""
+    its deadlines, response and reply times, newest rating, returns and reopens.
+    """
     cur = await conn.execute(
         "SELECT o.assigned_unit AS unit, o.respond_by, o.reply_by, o.responded_at, o.replied_at,"
         " (SELECT t.data ->> 'rating' FROM timeline t WHERE t.order_id = o.id"

@@ -1,5 +1,6 @@
 """The reminder timer's SQL (督): its lock, the orders near or past their deadline, and
-the reminders sent."""
+the reminders sent.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ async def reminder_candidates(
     conn: Conn, statuses: Sequence[str], now: datetime, horizon_minutes: int, fraction: float
 ) -> list[Row]:
     """Unreplied assigned orders that are overdue or near their reply deadline, with the
-    reminder kinds already sent for the current ``reply_by``."""
+    reminder kinds already sent for the current ``reply_by``.
+    """
     cur = await conn.execute(
         "SELECT o.id, o.number, o.assigned_unit, o.received_at, o.respond_by, o.reply_by,"
         " o.urgency, o.category_code, o.routing, o.county_code,"

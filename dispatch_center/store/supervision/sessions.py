@@ -1,6 +1,7 @@
 """Video supervision sessions: the session and its orders, presence, the webhook's
 deliveries, instructions, attachments, closing with frozen minutes, amendments, and the
-wall's live view."""
+wall's live view.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Supervision on an order's timeline: entries appended without changing the order, and
-the escalation steps and actions read back from it."""
+the escalation steps and actions read back from it.
+"""
 
 from __future__ import annotations
 
