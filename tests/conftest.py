@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -92,3 +93,31 @@ def redis_url() -> Iterator[str]:
 def free_port() -> object:
     """Factory of free TCP ports on loopback."""
     return _free_port
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Screenshots go to artifacts/ (ignored) so a test run leaves the tree clean; set
+# DISPATCH_SCREENSHOTS_DIR=docs/screenshots to refresh the ones the README shows.
+SCREENSHOTS = Path(
+    os.environ.get("DISPATCH_SCREENSHOTS_DIR")
+    or Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+)
+
+
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it
+# is open, and asyncio.run() in the protocol tests cannot start beside it.
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, through Playwright."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is not installed: apt-get install chromium (scripts/test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield b
+        b.close()

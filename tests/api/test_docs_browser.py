@@ -3,38 +3,19 @@ with every file from our own server."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from tests.api.conftest import LiveCenter
-from tests.wallboard.conftest import CHROMIUM, SCREENSHOTS
+from tests.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    """Debian's Chromium, headless, through Playwright (as the wallboard's tests use it)."""
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is not installed: apt-get install chromium (scripts/test does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield b
-        b.close()
-
-
-def test_docs_render_the_operations_from_our_own_origin(chromium: Any, live: LiveCenter) -> None:
-    ctx = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+def test_docs_render_the_operations_from_our_own_origin(browser: Any, live: LiveCenter) -> None:
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     try:
         page = ctx.new_page()
         requests: list[str] = []

@@ -3,7 +3,6 @@ headless Debian Chromium that records every request the pages make."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,14 +13,7 @@ import pytest
 
 from dispatch_center.settings import Settings
 from tests.api.conftest import PASSWORD, LiveCenter, new_order, start_live
-
-CHROMIUM = "/usr/bin/chromium"
-# Screenshots go to artifacts/ (ignored) so a test run leaves the tree clean; set
-# DISPATCH_SCREENSHOTS_DIR=docs/screenshots to refresh the ones the README shows.
-SCREENSHOTS = Path(
-    os.environ.get("DISPATCH_SCREENSHOTS_DIR")
-    or Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-)
+from tests.conftest import SCREENSHOTS
 
 
 @dataclass
@@ -77,25 +69,6 @@ def wall(
     )
     yield center
     center.stop()
-
-
-# Module scope: Playwright's sync API keeps an event loop running in this thread while it
-# is open, and asyncio.run() in the protocol tests cannot start beside it.
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, through Playwright."""
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is not installed: apt-get install chromium (scripts/test does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield b
-        b.close()
 
 
 @dataclass
