@@ -1,51 +1,34 @@
-"""Accounts: sign-in, creation, listing and the audit trail."""
+"""Accounts: creation, deactivation, listing and the audit trail."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from dispatch_center.accounts.security import Principal, hash_password, issue_token, verify_password
+from dispatch_center.accounts.ledger import Standing, announce_revocation
+from dispatch_center.accounts.passwords import password_work
+from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center
-from dispatch_center.core.roles import Role
-from dispatch_center.errors import Conflict, Invalid, Unauthorized
-from dispatch_center.models import TokenPublic, UserCreate
+from dispatch_center.core.credentials import password_problem
+from dispatch_center.errors import Conflict, Invalid, NotFound
+from dispatch_center.models import UserCreate
 from dispatch_center.store import accounts as store
 
 
-async def sign_in(center: Center, username: str, password: str) -> TokenPublic:
-    """A bearer token for valid credentials; one vague 401 otherwise."""
-    async with center.db.connection() as conn:
-        user = await store.get_user(conn, username)
-    ok = verify_password(user["password_hash"] if user else None, password)
-    if not user or not ok or not user["active"]:
-        raise Unauthorized("wrong username or password")
-    ttl = timedelta(minutes=center.settings.token_ttl_minutes)
-    who = Principal(user["username"], Role(user["role"]), user["unit_code"])
-    return TokenPublic(
-        access_token=issue_token(who, center.secret_key, ttl),
-        expires_in=int(ttl.total_seconds()),
-        role=who.role.value,
-    )
-
-
-def wall_token(center: Center, who: Principal) -> TokenPublic:
-    """A read-only token for a wall screen, valid for DISPATCH_WALL_TOKEN_TTL_DAYS."""
-    ttl = timedelta(days=center.settings.wall_token_ttl_days)
-    wall = Principal(who.username, who.role, who.unit_code, scope="wall")
-    return TokenPublic(
-        access_token=issue_token(wall, center.secret_key, ttl),
-        expires_in=int(ttl.total_seconds()),
-        role=who.role.value,
-    )
-
-
 async def create_user(center: Center, who: Principal, body: UserCreate) -> dict[str, Any]:
-    """Create an account; a handler must name a known unit."""
+    """Create an account; a handler must name a known unit, and the password must pass
+    :func:`~dispatch_center.core.credentials.password_problem`.
+    """
     if body.role == "handler" and not body.unit_code:
         raise Invalid("a handler is bound to a unit", fields={"unit_code": "required for handler"})
     if body.unit_code and body.unit_code not in center.reference.units:
         raise Invalid(f"unknown unit {body.unit_code!r}", fields={"unit_code": "not a known unit"})
+    weak = password_problem(body.password, body.username)
+    if weak is not None:
+        raise Invalid(f"the password {weak}", fields={"password": f"too weak: it {weak}"})
+    async with center.db.connection() as conn:
+        if await store.get_user(conn, body.username):
+            raise Conflict(f"user {body.username!r} exists", fields={"username": "taken"})
+    hashed = await password_work(center).hash(body.password)
     async with center.db.connection() as conn:
         if await store.get_user(conn, body.username):
             raise Conflict(f"user {body.username!r} exists", fields={"username": "taken"})
@@ -54,7 +37,7 @@ async def create_user(center: Center, who: Principal, body: UserCreate) -> dict[
                 conn,
                 username=body.username,
                 display_name=body.display_name,
-                password_hash=hash_password(body.password),
+                password_hash=hashed,
                 role=body.role,
                 unit_code=body.unit_code,
             )
@@ -66,6 +49,28 @@ async def create_user(center: Center, who: Principal, body: UserCreate) -> dict[
                 entity=f"user:{body.username}",
                 data={"role": body.role, "unit_code": body.unit_code},
             )
+    return _public(row)
+
+
+async def deactivate_user(center: Center, who: Principal, username: str) -> dict[str, Any]:
+    """Deactivate an account: it can no longer sign in, and every token it holds ends at
+    once (wall screens it opened included).
+    """
+    if username == who.username:
+        raise Conflict("you cannot deactivate your own account", fields={"username": "yourself"})
+    async with center.db.connection() as conn, conn.transaction():
+        row = await store.revoke_tokens(conn, username, deactivate=True)
+        if row is None:
+            raise NotFound(f"no user {username!r}")
+        await store.audit(
+            conn,
+            actor=who.username,
+            role=who.role.value,
+            action="user.deactivate",
+            entity=f"user:{username}",
+            data={},
+        )
+    await announce_revocation(center, username, Standing(row["token_generation"], False))
     return _public(row)
 
 

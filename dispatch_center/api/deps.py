@@ -1,19 +1,43 @@
-"""Typed dependencies: the running center and the authenticated, role-checked caller."""
+"""Typed dependencies: the running center and the authenticated, role-checked caller.
+
+Every route that acts for someone declares one gate here, and the gate is the only code
+that turns a request's token into a :class:`Principal` (through
+:func:`dispatch_center.accounts.identity.identify`, which checks the signature, expiry
+and revocation). Where the token comes from differs by kind of route:
+
+- API routes (:func:`require`, :class:`SourceOrStaff`): ``Authorization: Bearer`` or the
+  ``dc_session`` cookie;
+- pages (:class:`PageGate`): a ``?token=`` once, moved into the cookie by a redirect so it
+  stays in neither the address bar nor the history, then the cookie;
+- the live socket (:class:`SocketGate`): ``?token=`` or the cookie.
+
+A gate refuses a wall screen's token unless it was made with ``wall=True``. The route ×
+role test (``tests/api/test_route_matrix.py``) reads these gates from the route table.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+import html
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, WebSocket
+from fastapi.responses import RedirectResponse, Response
 from fastapi.security import OAuth2PasswordBearer
 
-from dispatch_center.accounts.security import Principal, decode_token
+from dispatch_center.accounts.identity import Gate, identify, still_valid, verify
+from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center
 from dispatch_center.core.roles import Role
-from dispatch_center.errors import Forbidden, Unauthorized
+from dispatch_center.errors import ServiceError, Unauthorized
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+#: The session cookie of the pages (HttpOnly, SameSite=Strict).
+COOKIE = "dc_session"
 
 
 async def get_center(request: Request) -> Center:
@@ -29,49 +53,168 @@ async def get_center(request: Request) -> Center:
 CenterDep = Annotated[Center, Depends(get_center)]
 
 
-async def current_principal(
-    request: Request, center: CenterDep, token: Annotated[str | None, Depends(oauth2)]
-) -> Principal:
-    """The caller named by the bearer token (or the session cookie of a page)."""
-    token = token or request.cookies.get("dc_session")
-    if not token:
-        raise Unauthorized("sign in: Authorization: Bearer <token> is required")
-    who = decode_token(token, request.app.state.secret_key)
-    if who.scope == "wall" and request.method not in ("GET", "HEAD", "OPTIONS"):
-        # A wall screen's token lives for weeks on a kiosk: it may watch, not act.
-        raise Forbidden("a wall-screen token is read-only")
-    return who
+def session_cookie(response: Response, request: Request, token: str, max_age: int) -> None:
+    """Set the session cookie: HttpOnly, SameSite=Strict, Secure over https, and no longer
+    lived than the token it carries.
+    """
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=max(1, max_age),
+        httponly=True,
+        samesite="strict",
+        path="/",
+        secure=request.url.scheme == "https",
+    )
 
 
-def require(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
-    """A dependency admitting only ``roles`` (all roles when none are given)."""
-    allowed = frozenset(roles)
+class RoleGate:
+    """An API route's gate: the caller named by the bearer token or the session cookie,
+    admitted by :class:`~dispatch_center.accounts.identity.Gate`.
+    """
 
-    async def _check(who: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if allowed and who.role not in allowed:
-            raise Forbidden(
-                f"role {who.role.value!r} may not do this; allowed: {', '.join(sorted(allowed))}"
-            )
-        return who
+    def __init__(self, gate: Gate) -> None:
+        self.gate = gate
 
-    return _check
+    async def __call__(
+        self, request: Request, token: Annotated[str | None, Depends(oauth2)]
+    ) -> Principal:
+        """Resolve and admit the caller (401 without a valid token, 403 when refused)."""
+        raw = token or request.cookies.get(COOKIE)
+        if not raw:
+            raise Unauthorized("sign in: Authorization: Bearer <token> is required")
+        return self.gate.admit(await identify(request.app.state.center, raw))
 
+
+def require(*roles: Role, wall: bool = False) -> RoleGate:
+    """A dependency admitting only ``roles`` (all roles when none are given); a wall
+    screen's token only when ``wall`` is true.
+    """
+    return RoleGate(Gate(frozenset(roles), wall))
+
+
+class SourceOrStaff(RoleGate):
+    """The gate of an intake route, where an outside *source* authenticates itself (its
+    key or signature, checked by the intake) or a signed-in member of staff posts for it.
+
+    Without a token the caller is ``None`` and the intake asks for the source's
+    credentials; with one, the token is resolved and admitted here like any other.
+    """
+
+    async def __call__(  # type: ignore[override]
+        self, request: Request, token: Annotated[str | None, Depends(oauth2)]
+    ) -> Principal | None:
+        """The admitted staff member, or ``None`` when the request carries no token."""
+        raw = token or request.cookies.get(COOKIE)
+        if not raw:
+            return None
+        return self.gate.admit(await identify(request.app.state.center, raw))
+
+
+def source_or_staff(*roles: Role) -> SourceOrStaff:
+    """An intake route's gate admitting a token of ``roles`` (never a wall screen's)."""
+    return SourceOrStaff(Gate(frozenset(roles)))
+
+
+#: ``deny(request, error)`` → the page shown instead (401 or 403 with the error's words).
+Denial = Callable[[Request, ServiceError], Response]
+
+
+def plain_denial(request: Request, error: ServiceError) -> Response:
+    """A bare refusal page (status of ``error``)."""
+    return Response(
+        f"<!DOCTYPE html><p>{error.status}: {html.escape(error.message)}</p>".encode(),
+        status_code=error.status,
+        media_type="text/html; charset=utf-8",
+    )
+
+
+@dataclass(frozen=True)
+class PageVisit:
+    """The outcome of a page's gate: who is looking, or the answer to send instead (the
+    redirect that moves ``?token=`` into the cookie, or a refusal).
+    """
+
+    who: Principal | None = None
+    answer: Response | None = None
+
+
+class PageGate:
+    """A page's gate: ``?token=`` once (checked, set as the cookie, then a 303 to the
+    same URL without it), else the session cookie.
+    """
+
+    def __init__(self, gate: Gate, deny: Denial = plain_denial) -> None:
+        self.gate = gate
+        self.deny = deny
+
+    async def __call__(self, request: Request) -> PageVisit:
+        """Resolve and admit the visitor."""
+        center: Center = request.app.state.center
+        token = request.query_params.get("token")
+        try:
+            if token is not None:
+                claims = await verify(center, token)
+                self.gate.admit(claims.principal)
+                kept = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+                target = request.url.path + (f"?{urlencode(kept)}" if kept else "")
+                answer = RedirectResponse(target, status_code=303)
+                session_cookie(answer, request, token, int(claims.expires_at - time.time()))
+                return PageVisit(answer=answer)
+            who = await identify(center, request.cookies.get(COOKIE) or "")
+            return PageVisit(who=self.gate.admit(who))
+        except ServiceError as exc:
+            return PageVisit(answer=self.deny(request, exc))
+
+
+def _never() -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class SocketVisit:
+    """The outcome of a socket's gate: who is connecting, or why not."""
+
+    who: Principal | None = None
+    refusal: ServiceError | None = None
+    #: True while the token is still good (not expired, not revoked); asked while connected.
+    still_valid: Callable[[], bool] = _never
+
+
+class SocketGate:
+    """A WebSocket's gate: ``?token=`` or the session cookie. Returns the refusal instead
+    of raising it, so the socket can be accepted and closed with the protocol's code.
+    """
+
+    def __init__(self, gate: Gate) -> None:
+        self.gate = gate
+
+    async def __call__(self, websocket: WebSocket) -> SocketVisit:
+        """Resolve and admit the connecting client."""
+        token = websocket.query_params.get("token") or websocket.cookies.get(COOKIE) or ""
+        center: Center = websocket.app.state.center
+        try:
+            claims = await verify(center, token)
+            who = self.gate.admit(claims.principal)
+        except ServiceError as exc:
+            return SocketVisit(refusal=exc)
+        return SocketVisit(who, None, still_valid(center, claims))
+
+
+CENTER_STAFF = (
+    Role.admin,
+    Role.duty_officer,
+    Role.dispatcher,
+    Role.leader,
+    Role.auditor,
+    Role.flood_hq,
+    Role.holiday_hq,
+)
 
 AnyUser = Annotated[Principal, Depends(require())]
+#: Any signed-in user, or a wall screen (only for what the wall page reads).
+WallOrUser = Annotated[Principal, Depends(require(wall=True))]
 Admin = Annotated[Principal, Depends(require(Role.admin))]
-CenterStaff = Annotated[
-    Principal,
-    Depends(
-        require(
-            Role.admin,
-            Role.duty_officer,
-            Role.dispatcher,
-            Role.leader,
-            Role.auditor,
-            Role.flood_hq,
-            Role.holiday_hq,
-        )
-    ),
-]
+CenterStaff = Annotated[Principal, Depends(require(*CENTER_STAFF))]
 Intake = Annotated[Principal, Depends(require(Role.admin, Role.duty_officer, Role.dispatcher))]
 WallIssuer = Annotated[Principal, Depends(require(Role.admin, Role.duty_officer))]

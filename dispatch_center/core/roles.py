@@ -42,6 +42,15 @@ ROLES_SEEING_FULL_PHONE: frozenset[Role] = frozenset(
 )
 
 
+# The seats that run the 12345 <-> 110 linkage read a 110 caller's name and number: they
+# accept or refuse 110's transfers, report back to 110 and set up the three-way call with the
+# caller, and under the first-receiver rule (首接负责) they may have to call the caller back.
+# Not the admin (who runs the system, not the linkage: an admin who needs a number reads it
+# on the order), nor leaders, HQs, auditors or handlers (a handler reads the number on an
+# order of their own, not in the city-wide list of linkage messages).
+ROLES_HANDLING_110: frozenset[Role] = frozenset({Role.duty_officer, Role.dispatcher})
+
+
 def parse_role(role: Role | str) -> Role:
     """Return ``role`` as a :class:`Role`.
 

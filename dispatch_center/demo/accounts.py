@@ -4,7 +4,7 @@ leaders for the flood story's video session, and one handler per Leshan county.
 
 from __future__ import annotations
 
-from dispatch_center.accounts.security import hash_password
+from dispatch_center.accounts.passwords import password_work
 from dispatch_center.center import Center
 from dispatch_center.store import accounts
 
@@ -40,7 +40,7 @@ DEMO_ACCOUNTS: dict[str, tuple[str, str | None, str]] = {
 
 async def ensure_demo_accounts(center: Center, password: str) -> list[str]:
     """Create or reset the demo accounts with ``password``; return their usernames."""
-    hashed = hash_password(password)
+    hashed = await password_work(center).hash(password)
     async with center.db.connection() as conn, conn.transaction():
         for username, (role, unit, display) in DEMO_ACCOUNTS.items():
             await accounts.upsert_user(

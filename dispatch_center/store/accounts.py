@@ -1,4 +1,10 @@
-"""SQL for user accounts and the audit log."""
+"""SQL for user accounts, their token generations and the audit log.
+
+A user's ``token_generation`` rises whenever their tokens must end (logout, a new password,
+deactivation, a new role or unit). Every statement that draws a generation first takes
+:attr:`~dispatch_center.store.locks.AdvisoryLock.TOKEN_GENERATION`, so generations commit in
+the order they were drawn and :func:`token_generations` after N misses none.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,11 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from dispatch_center.store.locks import AdvisoryLock
+
 Row = dict[str, Any]
+
+_LOCK = "SELECT pg_advisory_xact_lock(%s)"
 
 
 async def get_user(conn: psycopg.AsyncConnection[Row], username: str) -> Row | None:
@@ -34,19 +44,78 @@ async def upsert_user(
     role: str,
     unit_code: str | None,
 ) -> Row:
-    """Create an account, or reset its password, role and unit."""
-    cur = await conn.execute(
-        "INSERT INTO users (username, display_name, password_hash, role, unit_code)"
-        " VALUES (%s, %s, %s, %s, %s)"
-        " ON CONFLICT (username) DO UPDATE SET display_name = EXCLUDED.display_name,"
-        " password_hash = EXCLUDED.password_hash, role = EXCLUDED.role,"
-        " unit_code = EXCLUDED.unit_code, active = true"
-        " RETURNING id, username, display_name, role, unit_code, active, created_at",
-        (username, display_name, password_hash, role, unit_code),
-    )
-    row = await cur.fetchone()
+    """Create an account, or reset its password, role and unit.
+
+    A reset that changes the role or the unit, or reactivates the account, ends its tokens
+    (they carry the old role and unit); one that changes nothing else keeps them, so the
+    demo, which resets its accounts at every start, does not sign everyone out.
+    """
+    async with conn.transaction():
+        await conn.execute(_LOCK, (int(AdvisoryLock.TOKEN_GENERATION),))
+        cur = await conn.execute(
+            "INSERT INTO users (username, display_name, password_hash, role, unit_code)"
+            " VALUES (%s, %s, %s, %s, %s)"
+            " ON CONFLICT (username) DO UPDATE SET display_name = EXCLUDED.display_name,"
+            " password_hash = EXCLUDED.password_hash, role = EXCLUDED.role,"
+            " unit_code = EXCLUDED.unit_code, active = true,"
+            " token_generation = CASE"
+            "  WHEN (users.role, users.unit_code, users.active)"
+            "   IS DISTINCT FROM (EXCLUDED.role, EXCLUDED.unit_code, true)"
+            "  THEN nextval('user_token_generation') ELSE users.token_generation END"
+            " RETURNING id, username, display_name, role, unit_code, active, created_at,"
+            " token_generation",
+            (username, display_name, password_hash, role, unit_code),
+        )
+        row = await cur.fetchone()
     assert row is not None
     return row
+
+
+async def token_generations(conn: psycopg.AsyncConnection[Row], after: int) -> list[Row]:
+    """``username``, ``token_generation`` and ``active`` of every user whose generation is
+    above ``after`` (all users for ``after`` = -1), lowest first.
+    """
+    cur = await conn.execute(
+        "SELECT username, token_generation, active FROM users"
+        " WHERE token_generation > %s ORDER BY token_generation",
+        (after,),
+    )
+    return await cur.fetchall()
+
+
+async def token_standing(conn: psycopg.AsyncConnection[Row], username: str) -> Row | None:
+    """One user's ``token_generation`` and ``active``."""
+    cur = await conn.execute(
+        "SELECT username, token_generation, active FROM users WHERE username = %s",
+        (username,),
+    )
+    return await cur.fetchone()
+
+
+async def revoke_tokens(
+    conn: psycopg.AsyncConnection[Row],
+    username: str,
+    *,
+    deactivate: bool = False,
+    password_hash: str | None = None,
+) -> Row | None:
+    """Give ``username`` a new token generation (ending every token issued before), and
+    optionally deactivate the account or set a new password in the same statement.
+
+    Returns the account's public fields with its new ``token_generation``; None when
+    there is no such user.
+    """
+    async with conn.transaction():
+        await conn.execute(_LOCK, (int(AdvisoryLock.TOKEN_GENERATION),))
+        cur = await conn.execute(
+            "UPDATE users SET token_generation = nextval('user_token_generation'),"
+            " active = active AND NOT %s, password_hash = coalesce(%s, password_hash)"
+            " WHERE username = %s"
+            " RETURNING id, username, display_name, role, unit_code, active, created_at,"
+            " token_generation",
+            (deactivate, password_hash, username),
+        )
+        return await cur.fetchone()
 
 
 async def audit(

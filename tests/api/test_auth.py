@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import jwt
+import psycopg
 import pytest
 
 from dispatch_center.accounts.security import Principal, issue_token
@@ -16,18 +17,20 @@ from dispatch_center.core.roles import Role
 from tests.api.conftest import ALL_ACCOUNTS, PASSWORD, LiveCenter, new_order
 
 TOKEN_ROUTE = "/api/v1/auth/token"
+# The two sign-in routes (a bearer token; a session cookie) are the only ones without one.
+SIGN_IN_ROUTES = {TOKEN_ROUTE, "/api/v1/auth/session"}
 PATH_VALUES = {"order_id": "1", "action": "dispatch", "day": "2026-10-01", "id": "1"}
 
 
 def api_routes(live: LiveCenter) -> list[tuple[str, str]]:
-    """(method, concrete path) of every /api/v1 route but sign-in.
+    """(method, concrete path) of every /api/v1 route but the sign-in routes.
 
     Read from the app's OpenAPI schema: FastAPI >= 0.16x keeps included routers lazily in
     ``app.routes``, so the schema is the public, complete list of the API's routes.
     """
     out: list[tuple[str, str]] = []
     for path, ops in live.app.openapi()["paths"].items():
-        if not path.startswith("/api/v1") or path == TOKEN_ROUTE:
+        if not path.startswith("/api/v1") or path in SIGN_IN_ROUTES:
             continue
         concrete = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: PATH_VALUES.get(m.group(1), "x"), path)
         for method in sorted(ops):
@@ -74,11 +77,22 @@ def test_garbage_tokens_are_401(live: LiveCenter, header: str) -> None:
             _assert_401(c.get(path, headers={"Authorization": header}))
 
 
+def _generation(live: LiveCenter, username: str) -> int:
+    """The user's token generation now (a token of another one is revoked)."""
+    with psycopg.connect(live.center.db.url) as conn:
+        row = conn.execute(
+            "SELECT token_generation FROM users WHERE username = %s", (username,)
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 def _forged(live: LiveCenter, **claims: Any) -> str:
     now = datetime.now(UTC)
     base: dict[str, Any] = {
         "sub": "admin",
         "role": "admin",
+        "gen": _generation(live, "admin"),
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(minutes=5)).timestamp()),
     }

@@ -1,19 +1,25 @@
-"""Sign-in: OAuth2 password form to a bearer token."""
+"""Signing in and out: a bearer token or a session cookie, the wall screen's token, logout
+and a new password (both end every token of the user at once).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Form
+from fastapi import Form, Request
+from fastapi.responses import Response
 
-from dispatch_center.accounts import users as accounts
-from dispatch_center.api.deps import AnyUser, CenterDep, WallIssuer
+from dispatch_center.accounts import sessions
+from dispatch_center.api.deps import COOKIE, AnyUser, CenterDep, WallIssuer, session_cookie
 from dispatch_center.api.responses import PublicRouter
-from dispatch_center.api.schemas.accounts import MePublic
+from dispatch_center.api.schemas.accounts import MePublic, SessionPublic, SignedOutPublic
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
 from dispatch_center.models import TokenPublic
 
 router = PublicRouter(prefix="/api/v1/auth", tags=["auth"])
+
+Username = Annotated[str, Form(min_length=1, max_length=64)]
+Password = Annotated[str, Form(min_length=1, max_length=200)]
 
 
 def _whole(token: TokenPublic) -> TokenPublic:
@@ -23,20 +29,74 @@ def _whole(token: TokenPublic) -> TokenPublic:
     return TokenPublic.model_validate(token.model_dump())
 
 
+def _address(request: Request) -> str | None:
+    """The client's address (the proxy's X-Forwarded-For when uvicorn trusts the proxy)."""
+    return request.client.host if request.client else None
+
+
 @router.post("/token", responses=errors(401, 422, 429))
 async def token(
-    center: CenterDep,
-    username: Annotated[str, Form(min_length=1, max_length=64)],
-    password: Annotated[str, Form(min_length=1, max_length=200)],
+    request: Request, center: CenterDep, username: Username, password: Password
 ) -> TokenPublic:
-    """Exchange a username and password for a bearer token."""
-    return _whole(await accounts.sign_in(center, username, password))
+    """Exchange a username and password for a bearer token (429 with ``Retry-After``
+    after too many wrong passwords for the user or from the address).
+    """
+    return _whole((await sessions.sign_in(center, username, password, _address(request))).token)
+
+
+@router.post("/session", responses=errors(401, 422, 429))
+async def session(
+    request: Request, response: Response, center: CenterDep, username: Username, password: Password
+) -> SessionPublic:
+    """Sign in with a session cookie (HttpOnly, SameSite=Strict, Secure over https), as the
+    pages do; the token stays in the cookie, out of reach of the page's scripts.
+    """
+    got = await sessions.sign_in(center, username, password, _address(request))
+    session_cookie(response, request, got.token.access_token, got.token.expires_in)
+    return SessionPublic.model_validate(
+        {
+            "username": got.who.username,
+            "role": got.who.role.value,
+            "unit_code": got.who.unit_code,
+            "expires_in": got.token.expires_in,
+        }
+    )
+
+
+@router.post("/logout", responses=errors(*SIGNED_IN))
+async def logout(response: Response, center: CenterDep, who: AnyUser) -> SignedOutPublic:
+    """End every token of the caller's account at once (every device and every wall screen
+    it opened), in every worker; the session cookie is cleared.
+    """
+    await sessions.sign_out(center, who)
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+    return SignedOutPublic.model_validate({"username": who.username, "signed_out": True})
+
+
+@router.post("/password", responses=errors(*SIGNED_IN, 422, 429))
+async def password(
+    request: Request,
+    response: Response,
+    center: CenterDep,
+    who: AnyUser,
+    old_password: Password,
+    new_password: Annotated[str, Form(min_length=1, max_length=200)],
+) -> TokenPublic:
+    """Change the caller's password (the current one is required). Every token of the
+    account ends; the answer is a fresh token (and a fresh cookie when one was used).
+    """
+    got = await sessions.change_password(center, who, old_password, new_password, _address(request))
+    if request.cookies.get(COOKIE):
+        session_cookie(response, request, got.token.access_token, got.token.expires_in)
+    return _whole(got.token)
 
 
 @router.post("/wall-token", responses=errors(*SIGNED_IN))
 async def wall_token(center: CenterDep, who: WallIssuer) -> TokenPublic:
-    """A long-lived, read-only token to open /wallboard?token=… on a wall screen."""
-    return _whole(accounts.wall_token(center, who))
+    """A long-lived token for a wall screen, to open /wallboard?token=… once: it reads the
+    wall and nothing else, and ends when its issuer logs out or changes password.
+    """
+    return _whole(sessions.wall_token(center, who))
 
 
 @router.get("/me", responses=errors(*SIGNED_IN))

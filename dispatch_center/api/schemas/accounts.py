@@ -20,6 +20,22 @@ class MePublic(Public):
     unit_code: str | None
 
 
+class SessionPublic(Public):
+    """A signed-in session: its token is in the HttpOnly cookie, never in the body."""
+
+    username: str
+    role: str = Field(examples=["dispatcher"])
+    unit_code: str | None
+    expires_in: int = Field(description="Seconds until the session cookie expires")
+
+
+class SignedOutPublic(Public):
+    """Every token of the account has ended."""
+
+    username: str
+    signed_out: bool
+
+
 class UserPublic(Public):
     """An account (never its password)."""
 
