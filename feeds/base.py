@@ -7,7 +7,9 @@ An adapter is one module under ``feeds/systems/`` with the same small shape:
 - ``normalize(payload, *, received_at) -> list[FeedEvent | OrderDraft]``: pure, bytes or an
   already-decoded dict in, events and order drafts out, :class:`PayloadError` naming the exact
   field when the payload is bad;
-- ``simulate(ctx) -> list[dict | bytes]``: payloads in the same format, for the demo.
+- ``simulate(ctx) -> list[dict | bytes]``: payloads in the same format, for the demo;
+- ``PUBLIC_VALUES``: for each event kind it makes, the values that may leave the center
+  (:data:`PublicValues`; ``dispatch_center.core.disclosure`` applies it).
 
 Events are not all orders: a :class:`FeedEvent` updates a live map layer; an
 :class:`OrderDraft` is the body of ``POST /api/v1/orders``. ``feeds.rules`` turns some events
@@ -37,6 +39,7 @@ __all__ = [
     "OrderDraft",
     "PayloadError",
     "Point",
+    "PublicValues",
     "Severity",
 ]
 
@@ -322,10 +325,16 @@ class OrderDraft:
 
 Normalized = list[FeedEvent | OrderDraft]
 
+#: An adapter's allow-list: for each event kind it makes, the ``values`` keys that may be
+#: shown outside the center's own handlers (the wall, the live layers). A key not listed
+#: stays in the stored event and goes nowhere else.
+PublicValues = Mapping[str, frozenset[str]]
+
 
 class FeedAdapter(Protocol):
     """What the registry expects of a system module (checked by the registry test)."""
 
     DESCRIPTOR: FeedDescriptor
+    PUBLIC_VALUES: PublicValues
     normalize: Callable[..., Normalized]
     simulate: Callable[..., list[Any]]

@@ -22,6 +22,7 @@ from feeds.base import Area, FeedEvent, Layer, PayloadError, Severity
 from feeds.xmlsafe import child_text, children, local, parse_xml
 
 __all__ = [
+    "CAP_PUBLIC_VALUES",
     "CapAlert",
     "CapArea",
     "CapBook",
@@ -64,6 +65,32 @@ RESPONSE_TYPES = (
     "None",
 )
 ADCODE_NAMES = ("adcode", "ADCODE", "行政区划代码", "areaCode", "GB2260")
+#: The values of a ``cap.alert`` event that may leave the center: a warning is meant for
+#: the public, so all of those :func:`alert_events` sets.
+CAP_PUBLIC_VALUES = frozenset(
+    {
+        "sender",
+        "identifier",
+        "sent",
+        "status",
+        "msg_type",
+        "chain_key",
+        "references",
+        "headlines",
+        "language",
+        "event",
+        "headline",
+        "description",
+        "instruction",
+        "categories",
+        "urgency",
+        "certainty",
+        "expires",
+        "area_desc",
+        "adcodes",
+        "parameters",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,10 @@ carry attributes (service definitions). A POST request's form fields map to an
 (``[{"code": 400, "description": "..."}]``) for what is wrong; an order maps back to a
 ``service_request`` (status open/closed, the reply deadline as ``expected_datetime``). Every
 response type serialises to JSON and to XML with the spec's element names.
+
+A POST may say ``private=true`` (or ``privacy=private``) when the citizen asks that the
+request not be published: an extension, GeoReport v2 has no such field. What is published
+is decided by the server (``dispatch_center.intake.open311``).
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ MAX_DESCRIPTION = 4000
 DEFAULT_WINDOW = timedelta(days=90)
 DEFAULT_LIMIT = 1000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PRIVATE = {"true": True, "1": True, "yes": True, "private": True}
+_PUBLIC = {"false": False, "0": False, "no": False, "public": False}
 _ATTR = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 
 
@@ -344,6 +350,7 @@ def request_to_draft(
     if phone and not re.match(r"^[0-9+\-() ]{3,40}$", phone):
         errors.append((400, "phone is not a telephone number"))
     attrs = _attributes(f, service, errors) if service is not None else {}
+    private = _private(f, errors)
     if errors:
         raise Open311Error(errors)
     assert service is not None
@@ -356,7 +363,9 @@ def request_to_draft(
         text += "（" + "；".join(f"{k}={v}" for k, v in attrs.items()) + "）"
     return OrderDraft(
         channel="open311",
-        category=DraftCategory("report", service.service_code),
+        # A request about a public place asks the city to act (求助); it is no 举报 of a
+        # person (a category that is one by nature is simply not published).
+        category=DraftCategory("help", service.service_code),
         urgency="urgent" if urgent else "general",
         description=text,
         location=location,
@@ -370,8 +379,18 @@ def request_to_draft(
             "account_id": _one(f, "account_id"),
             "attributes": attrs,
             "address_id": _one(f, "address_id"),
+            "private": private,
         },
     )
+
+
+def _private(f: dict[str, list[str]], errors: list[tuple[int, str]]) -> bool:
+    """Whether the citizen asked not to publish the request; any "private" value wins."""
+    given = [v.strip().lower() for k in ("private", "privacy") for v in f.get(k, []) if v.strip()]
+    bad = [v for v in given if v not in _PRIVATE and v not in _PUBLIC]
+    if bad:
+        errors.append((400, "private must be true or false (privacy: private or public)"))
+    return any(_PRIVATE.get(v, False) for v in given)
 
 
 def _iso(v: Any) -> str | None:
@@ -380,17 +399,22 @@ def _iso(v: Any) -> str | None:
     return v.isoformat() if isinstance(v, datetime) else str(v)
 
 
-def order_to_request(order: Mapping[str, Any], services: Iterable[Service] = ()) -> dict[str, Any]:
-    """An order (as the orders API shows it) → a ``service_request``.
+def order_to_request(
+    order: Mapping[str, Any], services: Iterable[Service] = (), *, request_id: str
+) -> dict[str, Any]:
+    """An order (as the orders API shows it) → a ``service_request`` known as ``request_id``.
+
+    ``request_id`` is the request's public id, never the order's own.
 
     Examples
     --------
     >>> r = order_to_request({"id": "42", "status": "in_progress", "category": {"code":
     ...     "urban.sanitation"}, "description": "垃圾", "location": {"lon": 103.76, "lat": 29.55},
     ...     "received_at": "2026-11-27T09:00:00+08:00", "deadlines": {"reply_by":
-    ...     "2026-12-04T09:00:00+08:00"}, "assigned_unit": {"code": "U1", "name": "市中区城管局"}})
+    ...     "2026-12-04T09:00:00+08:00"}, "assigned_unit": {"code": "U1", "name": "市中区城管局"}},
+    ...     request_id="k3V9xQ")
     >>> (r["service_request_id"], r["status"], r["expected_datetime"], r["agency_responsible"])
-    ('42', 'open', '2026-12-04T09:00:00+08:00', '市中区城管局')
+    ('k3V9xQ', 'open', '2026-12-04T09:00:00+08:00', '市中区城管局')
     """
     names = {s.service_code: s.service_name for s in services}
     status = str(order.get("status", ""))
@@ -408,12 +432,13 @@ def order_to_request(order: Mapping[str, Any], services: Iterable[Service] = ())
     )
     closed = status in CLOSED_STATUSES
     notes = order.get("status_label") or status
-    if status == "merged" and order.get("merged_into"):
-        notes = f"已并入工单 {order['merged_into']}（duplicate）"
+    if status == "merged":
+        # Not the other order's id: that one is internal, and may not be public at all.
+        notes = "已并入其他工单（duplicate）"
     elif status == "transferred_110":
         notes = "已转110处置"
     return {
-        "service_request_id": str(order["id"]),
+        "service_request_id": request_id,
         "status": "closed" if closed else "open",
         "status_notes": notes,
         "service_name": category.get("name") or names.get(code or "") or code,

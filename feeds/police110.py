@@ -45,6 +45,11 @@ Responsibility = Literal["police", "non_police", "unclear"]
 MSG_TYPES = ("TRANSFER", "ACK", "STATUS", "CALL")
 STATUSES = ("已受理", "处理中", "已办结", "已退回")
 
+#: The caller in a TRANSFER body: their name and their number.
+CALLER_NAME, CALLER_PHONE = "bjr", "bjdh"
+#: A CALL body's link to the recorded conversation with the citizen.
+RECORDING = "recordingUrl"
+
 POLICE_WORDS = (
     "打架",
     "斗殴",

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import cast
 
-from feeds.base import FeedAdapter, FeedDescriptor
+from feeds import rules
+from feeds.base import FeedAdapter, FeedDescriptor, PublicValues
 from feeds.systems import (
     city_management,
     duty_room,
@@ -38,7 +39,7 @@ from feeds.systems import (
     weather_cap,
 )
 
-__all__ = ["DEFAULT_ADAPTERS", "Catalogue", "adapter", "default_catalogue"]
+__all__ = ["DEFAULT_ADAPTERS", "PUBLIC_VALUES", "Catalogue", "adapter", "default_catalogue"]
 
 # The order is the wallboard's order: the article's named systems first.
 DEFAULT_ADAPTERS: tuple[ModuleType, ...] = (
@@ -105,6 +106,24 @@ class Catalogue:
         keep = set(systems)
         return Catalogue({k: v for k, v in self.adapters.items() if k in keep})
 
+    def public_values(self) -> dict[str, frozenset[str]]:
+        """Every event kind's allow-list: each adapter's ``PUBLIC_VALUES`` and the rules'.
+
+        An adapter that declares none contributes none: its events leave with no values.
+
+        Examples
+        --------
+        >>> table = Catalogue.default().public_values()
+        >>> "bjdh" in table["police110.transfer"], "level_m" in table["flood.alert"]
+        (False, True)
+        """
+        table: dict[str, frozenset[str]] = dict(rules.PUBLIC_VALUES)
+        for a in self.adapters.values():
+            declared: PublicValues = getattr(a, "PUBLIC_VALUES", {})
+            for kind, fields in declared.items():
+                table[kind] = table.get(kind, frozenset()) | fields
+        return table
+
     def descriptors(self) -> list[FeedDescriptor]:
         """The descriptors, in catalogue order."""
         return [a.DESCRIPTOR for a in self.adapters.values()]
@@ -136,3 +155,7 @@ def default_catalogue() -> list[FeedDescriptor]:
 def adapter(system: str) -> FeedAdapter:
     """The default adapter for ``system`` (KeyError when unknown)."""
     return Catalogue.default()[system]
+
+
+#: The default catalogue's allow-lists (:meth:`Catalogue.public_values`).
+PUBLIC_VALUES: PublicValues = Catalogue.default().public_values()

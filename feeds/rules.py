@@ -26,10 +26,11 @@ from feeds.base import (
     FeedEvent,
     Layer,
     OrderDraft,
+    PublicValues,
     Severity,
 )
 
-__all__ = ["DEFAULT_RULES", "RuleOutcome", "TriggerInput", "apply_rules"]
+__all__ = ["DEFAULT_RULES", "PUBLIC_VALUES", "RuleOutcome", "TriggerInput", "apply_rules"]
 
 TriggerKind = Literal["cap", "gauge", "crowd"]
 
@@ -290,6 +291,23 @@ def lift_orders(event: FeedEvent) -> RuleOutcome:
         drafts=[_draft_from(event, "lift-order", "housing.lift", "help", "urgent", "电梯困人报警")]
     )
 
+
+#: The events the rules make, like an adapter's (``feeds.base.PublicValues``): a flood alert
+#: is a river's reading against its marks, all of it public.
+PUBLIC_VALUES: PublicValues = {
+    "flood.alert": frozenset(
+        {
+            "station_code",
+            "station",
+            "river",
+            "level_m",
+            "warning_level_m",
+            "guarantee_level_m",
+            "over_warning_m",
+            "ended",
+        }
+    ),
+}
 
 DEFAULT_RULES: Mapping[str, tuple[Rule, ...]] = {
     "camera.alarm": (camera_orders,),

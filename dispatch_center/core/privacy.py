@@ -115,6 +115,20 @@ def _mask_odd(country: str, national: str) -> str:
     return prefix + "*" * max(len(digits) - 2, 1) + digits[-2:]
 
 
+def mask_name(name: str | None) -> str | None:
+    """A person's name with only its first character shown (the surname, in Chinese).
+
+    Examples
+    --------
+    >>> mask_name("刘女士"), mask_name("张三"), mask_name(" "), mask_name(None)
+    ('刘**', '张*', '', None)
+    """
+    if name is None:
+        return None
+    text = name.strip()
+    return text[:1] + "*" * (len(text) - 1) if text else ""
+
+
 def phone_for_role(phone: str | None, role: Role | str) -> str | None:
     """Return the number as ``role`` may see it: in full or masked.
 

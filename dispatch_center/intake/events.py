@@ -1,6 +1,10 @@
 """Feed events as the center keeps and announces them: their live-layer key, their stored
 row, and the change-log entries that tell the wall about new ones.
 
+The stored row keeps every value the source sent; the change-log entry, which fans out to
+every wall, carries only the values declared public for the event's kind
+(``dispatch_center.core.disclosure.public_event``).
+
 Pure: no I/O here (processing stores the rows and appends the changes).
 """
 
@@ -10,8 +14,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from dispatch_center.core.disclosure import public_event
 from dispatch_center.store.feed_events import EventRow
-from feeds.base import FeedEvent, Layer
+from feeds.base import FeedEvent, Layer, PublicValues
+from feeds.registry import PUBLIC_VALUES
 
 # Layers whose entries are "the current value of a thing" (a gauge, a camera, a crowd count):
 # the live layer keeps one entry per thing, keyed by these values.
@@ -28,6 +34,8 @@ STATE_KEYS = (
 MOVE = "unit.position"
 # The most events one feed.event change lists (a batch of more makes several changes).
 CHANGE_EVENTS = 100
+#: The change kinds that announce feed events (their payload lists them under ``events``).
+EVENT_CHANGE_KINDS = frozenset({"feed.event", "cap.alert", MOVE})
 
 
 def state_key(event: FeedEvent) -> str:
@@ -92,9 +100,20 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-def change_view(r: EventRow) -> dict[str, Any]:
-    """The wall's view of a new event (change-log payload)."""
-    return {
+def change_view(r: EventRow, public_values: PublicValues = PUBLIC_VALUES) -> dict[str, Any]:
+    """The wall's view of a new event (change-log payload): the values ``public_values``
+    allows for its kind, text redacted.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> r = EventRow("police110", "M1", "linkage:M1", datetime(2026, 7, 1, tzinfo=timezone.utc),
+    ...     "police110.transfer", "linkage", "minor", "110转办：噪音", None, None, None,
+    ...     {"jjdbh": "J1", "bjr": "刘女士", "bjdh": "13881390021"})
+    >>> change_view(r)["values"]
+    {'jjdbh': 'J1'}
+    """
+    view = {
         "system": r.system,
         "source_id": r.source_id,
         "key": r.key,
@@ -108,9 +127,12 @@ def change_view(r: EventRow) -> dict[str, Any]:
         "area": r.area,
         "values": r.data,
     }
+    return public_event(view, public_values)
 
 
-def event_changes(fresh: Sequence[EventRow]) -> list[tuple[str, str, dict[str, Any]]]:
+def event_changes(
+    fresh: Sequence[EventRow], public_values: PublicValues = PUBLIC_VALUES
+) -> list[tuple[str, str, dict[str, Any]]]:
     """The change-log entries (kind, entity, payload) that announce newly stored events.
 
     Per system: each moving unit's newest position as a change of its own, keyed by the
@@ -136,7 +158,8 @@ def event_changes(fresh: Sequence[EventRow]) -> list[tuple[str, str, dict[str, A
         moves = {e.key: e for e in sorted(evs, key=lambda e: e.at) if e.kind == MOVE}
         evs = [e for e in evs if e.kind != MOVE]
         for key, e in moves.items():
-            out.append((MOVE, key, {"system": system, "count": 1, "events": [change_view(e)]}))
+            view = change_view(e, public_values)
+            out.append((MOVE, key, {"system": system, "count": 1, "events": [view]}))
         # Every new event is listed in some change: the wall draws what the deltas carry,
         # so an event left out of a change would only appear at the next snapshot. Chunks
         # keep each delta a reasonable size for the wall.
@@ -146,7 +169,7 @@ def event_changes(fresh: Sequence[EventRow]) -> list[tuple[str, str, dict[str, A
             payload = {
                 "system": system,
                 "count": len(chunk),
-                "events": [change_view(e) for e in chunk],
+                "events": [change_view(e, public_values) for e in chunk],
             }
             out.append((kind, system, payload))
     return out

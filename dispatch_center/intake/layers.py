@@ -3,7 +3,9 @@
 Each process keeps a copy in memory (the wall's snapshot must not take a pool connection
 for it): processing folds in what this process stored (:meth:`LiveLayers.changed`), and
 :class:`LayerRefresh` reloads the table every :data:`LAYER_REFRESH_S` seconds for what other
-workers stored.
+workers stored. The copy holds every value (the intake's own rules read them); what leaves
+(:meth:`LiveLayers.live`: the wall's snapshot, ``GET /api/v1/feeds/layers``) carries only
+the values declared public for each kind, text redacted.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from typing import Any
 
 from dispatch_center.background import BackgroundLoop
 from dispatch_center.center import Center
+from dispatch_center.core.disclosure import public_event
 from dispatch_center.store import feed_events
 from dispatch_center.store.feed_events import EventRow
+from feeds.base import PublicValues
+from feeds.registry import PUBLIC_VALUES
 
 LAYER_REFRESH_S = 10.0
 LAYER_WINDOW = timedelta(hours=24)
@@ -55,10 +60,15 @@ def _live(entry: Row, now: datetime) -> bool:
 
 
 class LiveLayers:
-    """This process's copy of the live layers: the newest entry per (system, key)."""
+    """This process's copy of the live layers: the newest entry per (system, key).
 
-    def __init__(self) -> None:
+    ``public_values`` is what of each event kind :meth:`live` shows (the catalogue's
+    allow-lists).
+    """
+
+    def __init__(self, public_values: PublicValues = PUBLIC_VALUES) -> None:
         self.entries: dict[tuple[str, str], Row] = {}
+        self.public_values = public_values
 
     async def refresh(self, center: Center) -> None:
         """Reload the entries of the last :data:`LAYER_WINDOW` from the database."""
@@ -90,7 +100,8 @@ class LiveLayers:
 
     def live(self, now: datetime) -> dict[str, list[Row]]:
         """The live entries by layer name, newest first, :data:`LAYER_LIMIT` a layer (a
-        cancelled or expired CAP warning is not live).
+        cancelled or expired CAP warning is not live), as they may be shown: the values
+        public for their kind, text redacted.
         """
         out: dict[str, list[Row]] = {}
         for entry in sorted(self.entries.values(), key=lambda e: e["at"], reverse=True):
@@ -98,7 +109,7 @@ class LiveLayers:
                 continue
             bucket = out.setdefault(entry["layer"], [])
             if len(bucket) < LAYER_LIMIT:
-                bucket.append(entry)
+                bucket.append(public_event(entry, self.public_values))
         return out
 
 

@@ -4,6 +4,19 @@ Services are the taxonomy's sub-categories (``feeds.open311``); ``POST requests`
 work order at once (channel ``open311``), so the answer carries the ``service_request_id``
 and a token that ``GET tokens/{token}`` resolves. Errors are :class:`feeds.open311.Open311Error`
 (the route renders the spec's ``errors`` document with the right HTTP status).
+
+``GET requests`` answers anyone, so it shows only what is public by policy:
+
+- requests that came in through Open311, whose citizen did not ask to keep them private
+  (the POST's ``private`` field). Not the web channel: orders of channel ``web`` include
+  leaders' instructions from supervision sessions, and a web form carries no consent to
+  publish; no other channel (phone, 110, e-mail, WeChat, petitions ...) ever;
+- in a category marked public in the taxonomy (``taxonomy.csv`` says which and why: public
+  places, nothing that points at a person), never a 举报 and never once handed to 110;
+- known by a random public id, the same every time (``open311_requests``), never the
+  order's sequential id; anything else answers 404 as if unknown;
+- the description and address with phone and ID-card numbers redacted, the position
+  rounded to :data:`PUBLIC_DECIMALS` (about 100 m), and no reporter.
 """
 
 from __future__ import annotations
@@ -18,6 +31,7 @@ from pydantic import ValidationError
 from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center
 from dispatch_center.core import lifecycle as lc
+from dispatch_center.core.disclosure import redact_text
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Invalid
 from dispatch_center.intake.ingest import Ingest
@@ -25,12 +39,21 @@ from dispatch_center.intake.sources import key_hash
 from dispatch_center.models import OrderCreate
 from dispatch_center.orders import service as order_service
 from dispatch_center.store import channels as channel_store
-from dispatch_center.store import orders as order_store
 from feeds import open311 as spec
 
 SOURCE = "open311"
-_READER = Principal("open311", Role.auditor)  # masked phones: requests are public
+_READER = Principal("open311", Role.auditor)  # masked phones (none is published anyway)
 _WRITER = Principal("open311", Role.dispatcher)
+Row = dict[str, Any]
+
+#: Request types never published: a 举报 (report of wrongdoing) protects who made it.
+UNPUBLISHED_TYPES = ("report",)
+#: States never published: a request handed to the police is a police matter now.
+UNPUBLISHED_STATUSES = ("transferred_110",)
+#: Decimal places of a published latitude and longitude: 0.001° is about 111 m north-south
+#: and 97 m east-west in Leshan (29.5°N). Enough to find the pothole's block, not to single
+#: out the door of the citizen who stood in front of it.
+PUBLIC_DECIMALS = 3
 
 
 def services(center: Center) -> list[spec.Service]:
@@ -78,13 +101,20 @@ async def post_request(
         view, _ = await order_service.create_order(center, _WRITER, data)
     except (ValidationError, Invalid) as exc:
         raise spec.Open311Error([(400, f"request refused: {exc}")]) from exc
-    token = secrets.token_urlsafe(12)
-    async with center.db.connection() as conn:
-        await channel_store.open311_token_insert(conn, token, int(view["id"]))
+    # 16 random bytes: no one lists the requests by trying ids.
+    public_id = secrets.token_urlsafe(16)
+    async with center.db.connection() as conn, conn.transaction():
+        await channel_store.open311_request_insert(
+            conn,
+            order_id=int(view["id"]),
+            public_id=public_id,
+            token=secrets.token_urlsafe(12),
+            private=bool(draft.extra.get("private")),
+        )
     reply_by = (view.get("deadlines") or {}).get("reply_by")
     notice = f"工单 {view['number']} 已受理，将于 {reply_by} 前答复" if reply_by else None
     return spec.post_response(
-        view["id"], service_notice=notice, account_id=draft.extra.get("account_id")
+        public_id, service_notice=notice, account_id=draft.extra.get("account_id")
     )
 
 
@@ -97,19 +127,39 @@ def _status_filter(statuses: tuple[str, ...]) -> list[str] | None:
     return sorted(want)
 
 
-async def get_requests(center: Center, params: Mapping[str, str]) -> list[dict[str, Any]]:
-    """``GET requests`` with the spec's filters (90 days and 1,000 results by default)."""
-    q = spec.parse_query(params, now=center.now())
-    ids = []
-    for raw in q.service_request_ids:
-        if raw.isdigit() and len(raw) < 19:
-            ids.append(int(raw))
-    if q.service_request_ids and not ids:
-        return []
+def _published(center: Center, row: Row, known: list[spec.Service]) -> dict[str, Any]:
+    """An order ``open311_published`` found, as the public reads it."""
+    view = order_service.order_view(center, _READER, row)
+    for key in ("description", "address"):
+        if isinstance(view.get(key), str):
+            view[key] = redact_text(view[key])
+    published = spec.order_to_request(view, known, request_id=str(row["public_id"]))
+    for key in ("lat", "long"):
+        if published[key] is not None:
+            published[key] = round(float(published[key]), PUBLIC_DECIMALS)
+    return published
+
+
+async def _find(center: Center, **query: Any) -> list[Row]:
     async with center.db.connection() as conn:
-        rows = await channel_store.open311_orders(
+        return await channel_store.open311_published(
             conn,
-            ids=ids,
+            hidden_types=UNPUBLISHED_TYPES,
+            hidden_statuses=UNPUBLISHED_STATUSES,
+            **query,
+        )
+
+
+async def get_requests(center: Center, params: Mapping[str, str]) -> list[dict[str, Any]]:
+    """``GET requests`` with the spec's filters (90 days and 1,000 results by default), of
+    the published requests only.
+    """
+    q = spec.parse_query(params, now=center.now())
+    if q.service_request_ids:
+        rows = await _find(center, public_ids=q.service_request_ids)
+    else:
+        rows = await _find(
+            center,
             codes=q.service_codes,
             statuses=_status_filter(q.status),
             start=q.start,
@@ -117,20 +167,17 @@ async def get_requests(center: Center, params: Mapping[str, str]) -> list[dict[s
             limit=q.limit,
         )
     known = services(center)
-    return [
-        spec.order_to_request(order_service.order_view(center, _READER, r), known) for r in rows
-    ]
+    return [_published(center, r, known) for r in rows]
 
 
 async def get_request(center: Center, request_id: str) -> list[dict[str, Any]]:
-    """``GET requests/{id}`` (a one-element list, as the spec answers)."""
-    if not (request_id.isdigit() and len(request_id) < 19):
+    """``GET requests/{id}`` (a one-element list, as the spec answers); 404 for anything
+    not published, the same as for an id that never existed.
+    """
+    rows = await _find(center, public_ids=[request_id]) if len(request_id) <= 64 else []
+    if not rows:
         raise spec.Open311Error([(404, f"service_request_id {request_id} was not found")])
-    async with center.db.connection() as conn:
-        row = await order_store.get_order(conn, int(request_id))
-    if row is None:
-        raise spec.Open311Error([(404, f"service_request_id {request_id} was not found")])
-    return [spec.order_to_request(order_service.order_view(center, _READER, row), services(center))]
+    return [_published(center, rows[0], services(center))]
 
 
 async def get_token(center: Center, token: str) -> list[dict[str, Any]]:
@@ -139,4 +186,4 @@ async def get_token(center: Center, token: str) -> list[dict[str, Any]]:
         row = await channel_store.open311_token(conn, token)
     if row is None:
         raise spec.Open311Error([(404, f"token {token} was not found")])
-    return spec.token_response(token, str(row["order_id"]))
+    return spec.token_response(token, row["public_id"])

@@ -6,16 +6,25 @@ ours (first-receiver rule) and this module records the message and answers with 
 Outgoing messages (our transfers, ACKs, status of cases 110 handed us, three-way call
 records) are kept in ``linkage_messages`` as an outbox the 110 platform's connector drains
 (``GET .../outbox?pending=true`` then ``POST .../outbox/sent``).
+
+The messages name the caller: the platform's connector reads them whole, and so do the
+seats that run the linkage (``core.roles.ROLES_HANDLING_110``); every other reader gets the
+caller's name and number masked, numbers in the text redacted and no call recording
+(:func:`message_for`).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center, publish_changes
+from dispatch_center.core.disclosure import redact_value
+from dispatch_center.core.privacy import mask_name, mask_phone
+from dispatch_center.core.roles import ROLES_HANDLING_110
 from dispatch_center.errors import Invalid, NotFound
 from dispatch_center.models import OrderAction
 from dispatch_center.orders import service as order_service
@@ -34,7 +43,53 @@ def _msg_id() -> str:
     return f"12345-{uuid.uuid4().hex[:16]}"
 
 
-def _view(r: Row) -> Row:
+def reads_callers(reader: Principal | None) -> bool:
+    """Whether ``reader`` reads a 110 caller's name and number (``None``: the 110 platform's
+    connector, which sent them). A wall-screen token never does, whoever issued it.
+
+    Examples
+    --------
+    >>> from dispatch_center.core.roles import Role
+    >>> reads_callers(Principal("d", Role.dispatcher)), reads_callers(Principal("l", Role.leader))
+    (True, False)
+    >>> reads_callers(Principal("w", Role.duty_officer, scope="wall"))
+    False
+    """
+    if reader is None:
+        return True
+    return reader.role in ROLES_HANDLING_110 and reader.scope != "wall"
+
+
+def message_for(message: Mapping[str, Any], reader: Principal | None) -> dict[str, Any]:
+    """A linkage message as ``reader`` may read it: whole for those :func:`reads_callers`
+    admits; else the caller's name and number masked, phone and ID-card numbers in any text
+    redacted, and no link to a call recording.
+
+    Examples
+    --------
+    >>> from dispatch_center.core.roles import Role
+    >>> m = {"msgType": "TRANSFER", "body": {"bjr": "刘女士", "bjdh": "13881390021",
+    ...      "bjnr": "噪音扰民，回电15912345678"}}
+    >>> message_for(m, Principal("l", Role.leader))["body"]
+    {'bjr': '刘**', 'bjdh': '138****0021', 'bjnr': '噪音扰民，回电159****5678'}
+    """
+    if reads_callers(reader):
+        return dict(message)
+    shown: dict[str, Any] = redact_value(message)
+    body = shown.get("body")
+    if isinstance(body, dict):
+        if isinstance(body.get(link.CALLER_NAME), str):
+            body[link.CALLER_NAME] = mask_name(body[link.CALLER_NAME])
+        # Masked as a number whatever its shape (a local number without its area code is
+        # no phone number to the text's redaction).
+        phone = (message.get("body") or {}).get(link.CALLER_PHONE)
+        if phone is not None:
+            body[link.CALLER_PHONE] = mask_phone(str(phone))
+        body.pop(link.RECORDING, None)
+    return shown
+
+
+def _view(r: Row, reader: Principal | None) -> Row:
     return {
         "id": str(r["id"]),
         "direction": r["direction"],
@@ -42,7 +97,7 @@ def _view(r: Row) -> Row:
         "msg_type": r["msg_type"],
         "order_id": str(r["order_id"]) if r["order_id"] else None,
         "ref_no": r["ref_no"],
-        "message": r["body"],
+        "message": message_for(r["body"], reader),
         "created_at": r["created_at"].isoformat(),
         "sent_at": r["sent_at"].isoformat() if r["sent_at"] else None,
         "acked": r["acked"],
@@ -50,8 +105,14 @@ def _view(r: Row) -> Row:
 
 
 async def _outgoing(
-    center: Center, message: dict[str, Any], *, order_id: int | None, ref_no: str | None
+    center: Center,
+    message: dict[str, Any],
+    *,
+    order_id: int | None,
+    ref_no: str | None,
+    reader: Principal | None,
 ) -> Row:
+    """Keep an outgoing message for the connector; the view of it ``reader`` may read."""
     async with center.db.connection() as conn:
         row = await channel_store.linkage_insert(
             conn,
@@ -63,7 +124,7 @@ async def _outgoing(
             ref_no=ref_no,
         )
     assert row is not None
-    return _view(row)
+    return _view(row, reader)
 
 
 async def check_incoming(center: Center, payload: bytes) -> None:
@@ -187,7 +248,13 @@ async def after_incoming(
             receiver=receiver,
             reason=reason,
         )
-        await _outgoing(center, answer, order_id=int(order["id"]) if order else None, ref_no=ref_no)
+        await _outgoing(
+            center,
+            answer,
+            order_id=int(order["id"]) if order else None,
+            ref_no=ref_no,
+            reader=None,
+        )
 
 
 async def transfer_to_110(
@@ -199,7 +266,9 @@ async def transfer_to_110(
     )
     full = await order_service.get_order(center, who, order_id, with_timeline=False)
     message = link.transfer_to_110(full, msg_id=_msg_id(), sent_at=center.now(), reason=reason)
-    out = await _outgoing(center, message, order_id=int(view["id"]), ref_no=view["number"])
+    out = await _outgoing(
+        center, message, order_id=int(view["id"]), ref_no=view["number"], reader=who
+    )
     return {"order": view, "message": out}
 
 
@@ -225,7 +294,7 @@ async def send_status(
         )
     except ValueError as exc:
         raise Invalid(str(exc), fields={"status": str(exc)}) from exc
-    return await _outgoing(center, message, order_id=oid, ref_no=row["source_id"])
+    return await _outgoing(center, message, order_id=oid, ref_no=row["source_id"], reader=who)
 
 
 async def record_call(
@@ -255,24 +324,27 @@ async def record_call(
         link.parse_message(message)  # the same checks as for 110's own records
     except PayloadError as exc:
         raise Invalid(str(exc), fields={exc.field: exc.message}) from exc
-    return await _outgoing(center, message, order_id=oid, ref_no=ref_no)
+    return await _outgoing(center, message, order_id=oid, ref_no=ref_no, reader=who)
 
 
 async def messages(
     center: Center,
     *,
+    reader: Principal | None,
     direction: str | None = None,
     order_id: str | None = None,
     pending: bool = False,
     limit: int = 100,
 ) -> dict[str, Any]:
-    """Linkage messages (the outbox with ``direction="out", pending=True``)."""
+    """Linkage messages (the outbox with ``direction="out", pending=True``), as ``reader``
+    may read them (``None``: the 110 platform's connector, see :func:`message_for`).
+    """
     oid = order_service.parse_order_id(order_id) if order_id else None
     async with center.db.connection() as conn:
         rows = await channel_store.linkage_list(
             conn, direction=direction, order_id=oid, pending=pending, limit=limit
         )
-    return {"messages": [_view(r) for r in rows]}
+    return {"messages": [_view(r, reader) for r in rows]}
 
 
 async def mark_sent(center: Center, ids: list[str]) -> dict[str, Any]:

@@ -94,6 +94,8 @@ class Processor:
         self.layers = layers
         self.stats = stats
         self.dead_letter = dead_letter
+        # What of each event kind the wall's deltas may carry (the catalogue's allow-lists).
+        self.public_values = catalogue.public_values()
 
     async def decode(self, item: QueueItem) -> Decoded:
         """Normalize one queued payload (catalogue adapter or channel decoder)."""
@@ -133,7 +135,7 @@ class Processor:
             fresh = await feed_events.record_events(conn, rows, received)
             self.stats.events_new += len(fresh)
             self.stats.events_duplicate += len(rows) - len(fresh)
-            for kind, entity, payload in event_changes(fresh):
+            for kind, entity, payload in event_changes(fresh, self.public_values):
                 logged.append(await changes.append_change(conn, now, kind, entity, payload))
         await publish_changes(self.center, logged)
         if self.layers is not None:

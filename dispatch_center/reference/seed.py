@@ -48,7 +48,15 @@ async def seed_reference(center: Center) -> None:
         await reference.upsert_taxonomy(
             conn,
             [
-                (r["code"], r["name_zh"], r["name_en"], r["parent_code"] or None)
+                (
+                    r["code"],
+                    r["name_zh"],
+                    r["name_en"],
+                    r["parent_code"] or None,
+                    # Whether Open311 may publish requests of the category (the reason
+                    # for each is the next column).
+                    r["public"] == "true",
+                )
                 for r in _csv("taxonomy.csv")
             ],
         )

@@ -1,5 +1,5 @@
 """The documents of a report: HTML (charts inline as SVG), PDF (A4, charts as PNG), and
-the data as XLSX (a sheet per section) or CSV.
+the data as XLSX (a sheet per section) or CSV, where no text cell can start a formula.
 """
 
 from __future__ import annotations
@@ -24,6 +24,25 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP, "CSV
+# injection"): =HYPERLINK to leak a sheet, or DDE to run a program on the reader's machine.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    """``value`` as a spreadsheet cell may hold it: text that would start a formula gets a
+    leading ``'`` and is shown as the text it is; numbers and other text are left alone.
+
+    Examples
+    --------
+    >>> cell("=1+1"), cell("@SUM(A1)"), cell("-2+3"), cell(-12.5), cell("市中区")
+    ("'=1+1", "'@SUM(A1)", "'-2+3", -12.5, '市中区')
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _rate(v: float | None) -> str:
@@ -243,7 +262,7 @@ def render_xlsx(d: Mapping[str, Any]) -> bytes:
     for title, rows in _table_rows(d).items():
         ws = wb.create_sheet(title)
         for row in rows:
-            ws.append(row)
+            ws.append([cell(v) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -255,7 +274,7 @@ def render_csv(d: Mapping[str, Any]) -> bytes:
     w = csv.writer(buf)
     for title, rows in _table_rows(d).items():
         for i, row in enumerate(rows):
-            w.writerow([title if i else f"#{title}", *row])
+            w.writerow([title if i else f"#{title}", *(cell(v) for v in row)])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

@@ -1,5 +1,6 @@
 """SQL for the state of the intake channels and linked systems: attachments, voice calls,
-WeChat conversations, long SMS parts, the 110 linkage messages and Open311 tokens.
+WeChat conversations, long SMS parts, the 110 linkage messages and Open311 requests (their
+public ids, privacy and tokens).
 """
 
 from __future__ import annotations
@@ -210,8 +211,15 @@ async def sms_stale(conn: Conn, before: datetime) -> list[Row]:
 # -- Open311 ------------------------------------------------------------------------------
 
 
-async def open311_token_insert(conn: Conn, token: str, order_id: int) -> None:
-    """Remember the token of a POSTed request."""
+async def open311_request_insert(
+    conn: Conn, *, order_id: int, public_id: str, token: str, private: bool
+) -> None:
+    """Remember a POSTed request: its public id, whether to keep it private, its token."""
+    await conn.execute(
+        "INSERT INTO open311_requests (order_id, public_id, private) VALUES (%s, %s, %s)"
+        " ON CONFLICT (order_id) DO NOTHING",
+        (order_id, public_id, private),
+    )
     await conn.execute(
         "INSERT INTO open311_tokens (token, order_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
         (token, order_id),
@@ -219,27 +227,57 @@ async def open311_token_insert(conn: Conn, token: str, order_id: int) -> None:
 
 
 async def open311_token(conn: Conn, token: str) -> Row | None:
-    """The order a token stands for."""
-    cur = await conn.execute("SELECT * FROM open311_tokens WHERE token = %s", (token,))
+    """The request a token stands for: ``public_id`` (None for a request without one)."""
+    cur = await conn.execute(
+        "SELECT t.token, r.public_id FROM open311_tokens t"
+        " LEFT JOIN open311_requests r ON r.order_id = t.order_id WHERE t.token = %s",
+        (token,),
+    )
     return await cur.fetchone()
 
 
-async def open311_orders(
+async def open311_published(
     conn: Conn,
     *,
-    ids: Sequence[int],
-    codes: Sequence[str],
-    statuses: Sequence[str] | None,
-    start: datetime | None,
-    end: datetime | None,
-    limit: int,
+    hidden_types: Sequence[str],
+    hidden_statuses: Sequence[str],
+    public_ids: Sequence[str] = (),
+    codes: Sequence[str] = (),
+    statuses: Sequence[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 1000,
 ) -> list[Row]:
-    """Orders for ``GET requests``: by id, else by service code, status set and window."""
-    if ids:
-        cur = await conn.execute(
-            "SELECT * FROM orders WHERE id = ANY(%s) ORDER BY id", (list(ids),)
-        )
-        return await cur.fetchall()
+    """The orders ``GET requests`` may show, each with its ``public_id``: posted through
+    Open311, not asked to be kept private, in a category marked public, and of none of the
+    ``hidden_types`` or ``hidden_statuses``. By public id when ``public_ids`` are given,
+    else by service code, status set and window, newest first.
+    """
+    cur = await conn.execute(
+        "SELECT o.*, r.public_id FROM open311_requests r"
+        " JOIN orders o ON o.id = r.order_id"
+        " JOIN taxonomy t ON t.code = o.category_code"
+        " WHERE t.public AND NOT r.private AND o.channel = 'open311'"
+        " AND o.request_type <> ALL(%(hidden_types)s) AND o.status <> ALL(%(hidden_st)s)"
+        " AND (cardinality(%(pids)s::text[]) = 0 OR r.public_id = ANY(%(pids)s))"
+        " AND (cardinality(%(pids)s::text[]) > 0 OR ("
+        "  (cardinality(%(codes)s::text[]) = 0 OR o.category_code = ANY(%(codes)s))"
+        "  AND (%(st)s::text[] IS NULL OR o.status = ANY(%(st)s))"
+        "  AND (%(start)s::timestamptz IS NULL OR o.received_at >= %(start)s)"
+        "  AND (%(end)s::timestamptz IS NULL OR o.received_at <= %(end)s)))"
+        " ORDER BY o.received_at DESC, o.id DESC LIMIT %(limit)s",
+        {
+            "hidden_types": list(hidden_types),
+            "hidden_st": list(hidden_statuses),
+            "pids": list(public_ids),
+            "codes": list(codes),
+            "st": list(statuses) if statuses is not None else None,
+            "start": start,
+            "end": end,
+            "limit": limit,
+        },
+    )
+    return await cur.fetchall()
     cur = await conn.execute(
         "SELECT * FROM orders WHERE (cardinality(%(codes)s::text[]) = 0"
         " OR category_code = ANY(%(codes)s))"

@@ -68,14 +68,16 @@ async def list_units(conn: psycopg.AsyncConnection[Row], tier: int | None = None
 
 
 async def upsert_taxonomy(
-    conn: psycopg.AsyncConnection[Row], rows: Iterable[tuple[str, str, str, str | None]]
+    conn: psycopg.AsyncConnection[Row], rows: Iterable[tuple[str, str, str, str | None, bool]]
 ) -> None:
-    """Insert or refresh (code, name_zh, name_en, parent_code) rows, parents first."""
+    """Insert or refresh (code, name_zh, name_en, parent_code, public) rows, parents first."""
     async with conn.cursor() as cur:
         await cur.executemany(
-            "INSERT INTO taxonomy (code, name_zh, name_en, parent_code) VALUES (%s, %s, %s, %s)"
+            "INSERT INTO taxonomy (code, name_zh, name_en, parent_code, public)"
+            " VALUES (%s, %s, %s, %s, %s)"
             " ON CONFLICT (code) DO UPDATE SET name_zh = EXCLUDED.name_zh,"
-            " name_en = EXCLUDED.name_en, parent_code = EXCLUDED.parent_code",
+            " name_en = EXCLUDED.name_en, parent_code = EXCLUDED.parent_code,"
+            " public = EXCLUDED.public",
             list(rows),
         )
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, Severity
+from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, PublicValues, Severity
 from feeds.drafting import hotline_draft
 from feeds.payload import as_mapping, number, opt_text, point, text, time_field
 from feeds.simkit import PLACES, SimContext
@@ -33,6 +33,12 @@ DESCRIPTOR = FeedDescriptor(
     datum="gcj02",
     source_kind="workflow",
 )
+
+#: What of a case may leave the center: its category, state and place (the description stays
+#: with the order the case becomes).
+PUBLIC_VALUES: PublicValues = {
+    "city.case": frozenset({"major", "minor", "category_code", "status", "origin", "address"}),
+}
 
 # 小类名称 → taxonomy code
 SUBCLASSES = {

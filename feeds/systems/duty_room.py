@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, Severity
+from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, PublicValues, Severity
 from feeds.payload import as_mapping, choice, opt_point, opt_text, text, time_field
 from feeds.simkit import FLOOD_PLACES, PLACES, SimContext
 
@@ -28,6 +28,14 @@ DESCRIPTOR = FeedDescriptor(
     datum="wgs84",
     source_kind="workflow",
 )
+
+#: A duty report of a government office: its text, level and office. Not the name of the
+#: clerk who filed it.
+PUBLIC_VALUES: PublicValues = {
+    "duty.report": frozenset(
+        {"text", "reported_by", "level", "leader_instruction", "adcode", "address"}
+    ),
+}
 
 LEVELS = {
     "信息": Severity.minor,

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, Severity
+from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, PublicValues, Severity
 from feeds.payload import (
     as_mapping,
     choice,
@@ -54,6 +54,27 @@ DESCRIPTOR = FeedDescriptor(
     datum="wgs84",
     source_kind="workflow",
 )
+
+#: Incidents (type, grade, casualty counts, place) and the field units' positions.
+PUBLIC_VALUES: PublicValues = {
+    "emergency.incident": frozenset(
+        {"type", "grade", "deaths", "injured", "status", "adcode", "address"}
+    ),
+    "unit.position": frozenset(
+        {
+            "unit_code",
+            "name",
+            "unit_kind",
+            "unit_kind_zh",
+            "status",
+            "status_zh",
+            "heading_deg",
+            "speed_kmh",
+            "crew",
+            "adcode",
+        }
+    ),
+}
 
 # I 特别重大 … IV 一般
 GRADES = {

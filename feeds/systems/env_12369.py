@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, Normalized
+from feeds.base import FeedDescriptor, Normalized, PublicValues
 from feeds.drafting import hotline_draft
 from feeds.payload import as_mapping, choice, opt_point, opt_text, text, time_field
 from feeds.simkit import PLACES, SimContext
@@ -27,6 +27,9 @@ DESCRIPTOR = FeedDescriptor(
     datum="wgs84",
     source_kind="hotline",
 )
+
+#: No live-layer events: a citizen's request here becomes an order draft and nothing else.
+PUBLIC_VALUES: PublicValues = {}
 
 POLLUTION = {"噪声": "environment.noise", "大气": "environment.air", "水": "environment.water"}
 

@@ -13,7 +13,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, PayloadError, Severity
+from feeds.base import (
+    FeedDescriptor,
+    FeedEvent,
+    Layer,
+    Normalized,
+    PayloadError,
+    PublicValues,
+    Severity,
+)
 from feeds.payload import as_mapping, number, opt_text, point, text, time_field
 from feeds.simkit import PLACES, SimContext
 from geo.datum import wgs84_to_gcj02
@@ -28,6 +36,12 @@ DESCRIPTOR = FeedDescriptor(
     datum="gcj02",
     source_kind="sensor",
 )
+
+#: What of a detector alarm may leave the center: the alarm and the place. Not the gas
+#: account holder's name nor the meter number, which names a household.
+PUBLIC_VALUES: PublicValues = {
+    "gas.alarm": frozenset({"alarm_type", "lel_percent", "device_type", "address"}),
+}
 
 ALARMS = ("泄漏", "故障", "离线")
 # Detectors alarm low at 10 %LEL (GB 15322); 25 %LEL and above is a serious leak.

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, Severity
+from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, PublicValues, Severity
 from feeds.payload import as_mapping, choice, number, opt_text, point, text, time_field
 from feeds.simkit import FLOOD_PLACES, PLACES, SimContext
 
@@ -28,6 +28,23 @@ DESCRIPTOR = FeedDescriptor(
     datum="wgs84",
     source_kind="sensor",
 )
+
+#: Monitoring-point readings: every value may be shown.
+PUBLIC_VALUES: PublicValues = {
+    "geohazard.reading": frozenset(
+        {
+            "point_code",
+            "hazard",
+            "sensor",
+            "value",
+            "unit",
+            "warning_level",
+            "people_at_risk",
+            "adcode",
+            "address",
+        }
+    ),
+}
 
 LEVELS = {
     "无": Severity.minor,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, Severity
+from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, PublicValues, Severity
 from feeds.drafting import hotline_draft
 from feeds.payload import as_mapping, choice, number, opt_text, point, text, time_field
 from feeds.simkit import PLACES, SimContext
@@ -31,6 +31,11 @@ DESCRIPTOR = FeedDescriptor(
     datum="wgs84",
     source_kind="workflow",
 )
+
+#: What of a grid incident may leave the center: its type and grid. Not the grid worker's name.
+PUBLIC_VALUES: PublicValues = {
+    "grid.incident": frozenset({"type", "grid_code", "grid", "community", "address"}),
+}
 
 TYPES = {
     "矛盾纠纷": ("help", "other"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, Severity
+from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, PublicValues, Severity
 from feeds.drafting import hotline_draft, request_type
 from feeds.payload import as_mapping, number, opt_text, text, time_field
 from feeds.simkit import PLACES, SimContext
@@ -29,6 +29,9 @@ DESCRIPTOR = FeedDescriptor(
     datum="wgs84",
     source_kind="hotline",
 )
+
+#: An epidemic report: the count and the place (a school, a workplace), never a patient.
+PUBLIC_VALUES: PublicValues = {"health.report": frozenset({"cases", "address"})}
 
 EPIDEMIC = "疫情报告"
 

@@ -16,7 +16,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, PayloadError, Severity
+from feeds.base import (
+    FeedDescriptor,
+    FeedEvent,
+    Layer,
+    Normalized,
+    PayloadError,
+    PublicValues,
+    Severity,
+)
 from feeds.payload import as_mapping, choice, number, opt_text, point, text, time_field
 from feeds.simkit import PLACES, SimContext
 
@@ -30,6 +38,13 @@ DESCRIPTOR = FeedDescriptor(
     datum="wgs84",
     source_kind="sensor",
 )
+
+#: Lift alarms (register code, people trapped, the managing company) and building-site
+#: readings: every value may be shown.
+PUBLIC_VALUES: PublicValues = {
+    "lift.alarm": frozenset({"alarm_type", "register_code", "address", "use_unit", "trapped"}),
+    "site.reading": frozenset({"noise_db", "noise_limit_db", "pm10", "exceeded", "address"}),
+}
 
 LIFT_ALARMS = {
     "KR": ("trapped", "困人", Severity.severe),

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, Normalized
+from feeds.base import FeedDescriptor, Normalized, PublicValues
 from feeds.drafting import hotline_draft, request_type
 from feeds.payload import as_mapping, choice, number, opt_text, text, time_field
 from feeds.simkit import PLACES, SimContext
@@ -28,6 +28,9 @@ DESCRIPTOR = FeedDescriptor(
     datum="wgs84",
     source_kind="hotline",
 )
+
+#: No live-layer events: a citizen's request here becomes an order draft and nothing else.
+PUBLIC_VALUES: PublicValues = {}
 
 BUSINESS = {"欠薪": "social.wages", "社保": "social.pension", "就业": "social.employment"}
 # 10 or more workers owed wages together is treated as urgent (群体性欠薪, a stability risk).

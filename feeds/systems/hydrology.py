@@ -17,7 +17,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, PayloadError, Severity
+from feeds.base import (
+    FeedDescriptor,
+    FeedEvent,
+    Layer,
+    Normalized,
+    PayloadError,
+    PublicValues,
+    Severity,
+)
 from feeds.payload import as_mapping, items, number, opt_text, point, text, time_field
 from feeds.simkit import SimContext
 
@@ -31,6 +39,22 @@ DESCRIPTOR = FeedDescriptor(
     datum="wgs84",
     source_kind="sensor",
 )
+
+#: River and rain readings are public measurements: every value may be shown.
+PUBLIC_VALUES: PublicValues = {
+    "gauge.reading": frozenset(
+        {
+            "station_code",
+            "river",
+            "level_m",
+            "warning_level_m",
+            "guarantee_level_m",
+            "flow_m3s",
+            "adcode",
+        }
+    ),
+    "rain.reading": frozenset({"station_code", "rain_mm", "period_h", "adcode"}),
+}
 
 RIVER_TYPES = {"ZZ", "ZQ", "RR"}
 RAIN_TYPES = {"PP"}

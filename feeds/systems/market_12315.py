@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, Normalized
+from feeds.base import FeedDescriptor, Normalized, PublicValues
 from feeds.drafting import hotline_draft, request_type
 from feeds.payload import as_mapping, choice, opt_text, text, time_field
 from feeds.simkit import SimContext
@@ -27,6 +27,9 @@ DESCRIPTOR = FeedDescriptor(
     datum="wgs84",
     source_kind="hotline",
 )
+
+#: No live-layer events: a citizen's request here becomes an order draft and nothing else.
+PUBLIC_VALUES: PublicValues = {}
 
 CATEGORIES = {"食品": "market.food", "价格": "market.price", "消费": "market.consumer"}
 

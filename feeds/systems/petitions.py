@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, Normalized, PayloadError
+from feeds.base import FeedDescriptor, Normalized, PayloadError, PublicValues
 from feeds.drafting import hotline_draft
 from feeds.payload import as_mapping, number, opt_text, text, time_field
 from feeds.simkit import PLACES, SimContext
@@ -28,6 +28,9 @@ DESCRIPTOR = FeedDescriptor(
     datum="wgs84",
     source_kind="workflow",
 )
+
+#: No live-layer events: a citizen's request here becomes an order draft and nothing else.
+PUBLIC_VALUES: PublicValues = {}
 
 FORMS = ("来信", "来访", "网上信访")
 # 问题类别 (the petition system's own classes) → taxonomy code

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, Severity
+from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, PublicValues, Severity
 from feeds.police110 import assess, decide_transfer, parse_message, transfer_to_draft
 from feeds.simkit import PLACES, SimContext
 
@@ -25,6 +25,36 @@ DESCRIPTOR = FeedDescriptor(
     datum="wgs84",
     source_kind="linkage",
 )
+
+#: What of a linkage message may leave the center (the wall, the live layers): the case
+#: number, the place, the police category and the decision. Never the caller (``bjr``,
+#: ``bjdh``), what they said (``bjnr``: the title carries it, redacted), the position they
+#: called from or a call recording; the seats that run the linkage read those in
+#: ``GET /api/v1/feeds/police110/messages``.
+PUBLIC_VALUES: PublicValues = {
+    "police110.transfer": frozenset(
+        {
+            "msg_type",
+            "from",
+            "to",
+            "jjdbh",
+            "gdbh",
+            "fadz",
+            "bjsj",
+            "jqlb",
+            "zjyy",
+            "sfjj",
+            "accept",
+            "reason",
+            "responsibility",
+        }
+    ),
+    "police110.ack": frozenset({"msg_type", "from", "to", "refMsgId", "result", "reason"}),
+    "police110.status": frozenset({"msg_type", "from", "to", "refNo", "status", "note", "handler"}),
+    "police110.call": frozenset(
+        {"msg_type", "from", "to", "callId", "refNo", "startTime", "endTime", "parties"}
+    ),
+}
 
 KINDS = {
     "TRANSFER": "police110.transfer",

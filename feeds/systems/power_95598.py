@@ -14,7 +14,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, PayloadError, Severity
+from feeds.base import (
+    FeedDescriptor,
+    FeedEvent,
+    Layer,
+    Normalized,
+    PayloadError,
+    PublicValues,
+    Severity,
+)
 from feeds.drafting import hotline_draft, request_type
 from feeds.payload import as_mapping, number, opt_text, text, time_field
 from feeds.simkit import PLACES, SimContext
@@ -29,6 +37,13 @@ DESCRIPTOR = FeedDescriptor(
     datum="wgs84",
     source_kind="utility",
 )
+
+#: Outages are announced to the public: every value may be shown.
+PUBLIC_VALUES: PublicValues = {
+    "power.outage": frozenset(
+        {"kind", "affected", "line", "households", "restore_by", "adcode", "address"}
+    ),
+}
 
 
 def normalize(payload: bytes | dict[str, Any], *, received_at: datetime) -> Normalized:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, Severity
+from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, PublicValues, Severity
 from feeds.payload import as_mapping, items, number, opt_text, point, text, time_field
 from feeds.simkit import SimContext
 
@@ -29,6 +29,13 @@ DESCRIPTOR = FeedDescriptor(
     datum="wgs84",
     source_kind="sensor",
 )
+
+#: Head counts of scenic areas: every value may be shown.
+PUBLIC_VALUES: PublicValues = {
+    "crowd.count": frozenset(
+        {"scenic_code", "count", "capacity", "ratio", "today_total", "adcode"}
+    ),
+}
 
 
 def _severity(ratio: float) -> Severity:

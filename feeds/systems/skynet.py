@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, Severity
+from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, PublicValues, Severity
 from feeds.payload import as_mapping, choice, number, opt_text, point, text, time_field
 from feeds.simkit import FLOOD_PLACES, PLACES, SCENIC_PLACES, SimContext
 
@@ -30,6 +30,14 @@ DESCRIPTOR = FeedDescriptor(
     datum="wgs84",
     source_kind="video",
 )
+
+#: What of an alarm may leave the center (the wall, the live layers): the camera, what it saw
+#: and where. Not the snapshot's URL: a picture of whoever stood in the street.
+PUBLIC_VALUES: PublicValues = {
+    "camera.alarm": frozenset(
+        {"alarm_type", "alarm_name", "camera_code", "camera_name", "confidence", "address"}
+    ),
+}
 
 # vendor code -> (canonical alarm type, Chinese name, severity)
 ALARM_TYPES: dict[str, tuple[str, str, Severity]] = {

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, Normalized
+from feeds.base import FeedDescriptor, Normalized, PublicValues
 from feeds.drafting import hotline_draft, request_type
 from feeds.payload import as_mapping, number, opt_point, opt_text, text, time_field
 from feeds.simkit import SCENIC_PLACES, SimContext
@@ -28,6 +28,9 @@ DESCRIPTOR = FeedDescriptor(
     datum="wgs84",
     source_kind="hotline",
 )
+
+#: No live-layer events: a citizen's request here becomes an order draft and nothing else.
+PUBLIC_VALUES: PublicValues = {}
 
 
 def normalize(payload: bytes | dict[str, Any], *, received_at: datetime) -> Normalized:

@@ -15,7 +15,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from feeds.base import FeedDescriptor, FeedEvent, Layer, Normalized, PayloadError, Severity
+from feeds.base import (
+    FeedDescriptor,
+    FeedEvent,
+    Layer,
+    Normalized,
+    PayloadError,
+    PublicValues,
+    Severity,
+)
 from feeds.payload import (
     as_mapping,
     choice,
@@ -38,6 +46,13 @@ DESCRIPTOR = FeedDescriptor(
     datum="wgs84",
     source_kind="utility",
 )
+
+#: Outages are announced to the public: every value may be shown.
+PUBLIC_VALUES: PublicValues = {
+    "water.outage": frozenset(
+        {"kind", "affected", "households", "restore_by", "reason", "adcode", "address"}
+    ),
+}
 
 KINDS = {"计划停水": "planned", "抢修停水": "repair", "爆管": "burst"}
 

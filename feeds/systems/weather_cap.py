@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from feeds.base import FeedDescriptor, Normalized, PayloadError
-from feeds.cap import alert_events, parse_cap
+from feeds.base import FeedDescriptor, Normalized, PayloadError, PublicValues
+from feeds.cap import CAP_PUBLIC_VALUES, alert_events, parse_cap
 from feeds.payload import SHANGHAI
 from feeds.simkit import SimContext
 
@@ -26,6 +26,9 @@ DESCRIPTOR = FeedDescriptor(
     datum="wgs84",
     source_kind="warning",
 )
+
+#: A CAP warning is published to the public by its sender (see ``feeds.cap``).
+PUBLIC_VALUES: PublicValues = {"cap.alert": CAP_PUBLIC_VALUES}
 
 SENDER = "lsqxt@sc.cma.gov.cn"
 # lat,lon pairs (CAP order) around 沙湾区, 峨边彝族自治县 and 金口河区

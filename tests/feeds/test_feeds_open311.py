@@ -109,7 +109,9 @@ def test_requests_document_matches_the_spec_sample() -> None:
     docs = [{c.tag: (c.text or "").strip() or None for c in req} for req in spec]
     _same_xml(o.to_xml("service_requests", docs), fixture_bytes("open311", "requests.xml"))
     # and our mapping of an order yields exactly the spec's elements, in order
-    ours = o.order_to_request({"id": 1, "status": "closed", "received_at": "x"}, SERVICES)
+    ours = o.order_to_request(
+        {"id": 1, "status": "closed", "received_at": "x"}, SERVICES, request_id="p1"
+    )
     assert list(ours) == [c.tag for c in spec[0]]
 
 
@@ -180,7 +182,37 @@ def test_post_maps_to_an_order_draft_the_api_accepts() -> None:
     assert d.attachments[0].url == "http://img.example/1.jpg"
     assert d.extra["attributes"] == {"DEPTH": "knee", "TRAPPED": "yes"}
     assert d.extra["device_id"] == "dev-1" and d.extra["email"] == "ma@example.cn"
+    assert d.extra["private"] is False and d.category.type == "help"
     OrderCreate.model_validate(d.to_order_body())
+
+
+@pytest.mark.parametrize(
+    ("fields", "private"),
+    [
+        ({}, False),
+        ({"private": "true"}, True),
+        ({"private": "1"}, True),
+        ({"private": "false"}, False),
+        ({"privacy": "private"}, True),
+        ({"privacy": "public"}, False),
+        ({"private": "no", "privacy": "private"}, True),  # any "private" wins
+    ],
+)
+def test_the_citizen_may_ask_to_keep_a_request_private(
+    fields: dict[str, str], private: bool
+) -> None:
+    form = {"service_code": "urban.sanitation", "address_string": "滨江路", **fields}
+    assert o.request_to_draft(form, SERVICES, received_at=NOW).extra["private"] is private
+
+
+def test_an_unclear_privacy_wish_is_refused() -> None:
+    with pytest.raises(o.Open311Error) as err:
+        o.request_to_draft(
+            {"service_code": "urban.sanitation", "address_string": "滨江路", "private": "maybe"},
+            SERVICES,
+            received_at=NOW,
+        )
+    assert err.value.errors == [(400, "private must be true or false (privacy: private or public)")]
 
 
 def test_multivaluelist_attribute() -> None:
@@ -290,25 +322,31 @@ ORDER = {
     ],
 )
 def test_order_status_maps_to_open_or_closed(status: str, open_closed: str) -> None:
-    r = o.order_to_request({**ORDER, "status": status}, SERVICES)
+    r = o.order_to_request({**ORDER, "status": status}, SERVICES, request_id="p1")
     assert r["status"] == open_closed
 
 
 def test_order_to_service_request_fields() -> None:
-    r = o.order_to_request(ORDER, SERVICES)
-    assert r["service_request_id"] == "1042"
+    r = o.order_to_request(ORDER, SERVICES, request_id="Qz3-public")
+    # known by its public id, never the order's own
+    assert r["service_request_id"] == "Qz3-public" and "1042" not in str(r)
     assert r["expected_datetime"] == "2026-12-04T08:40:12+08:00"
     assert r["agency_responsible"] == "市中区综合行政执法局"
     assert r["service_name"] == "市容环卫" and r["service_code"] == "urban.sanitation"
     assert (r["lat"], r["long"]) == (29.571, 103.756)
     assert "2026-12-04" in r["service_notice"]
-    merged = o.order_to_request({**ORDER, "status": "merged", "merged_into": "1001"})
-    assert "1001" in merged["status_notes"] and merged["service_notice"] is None
+    merged = o.order_to_request(
+        {**ORDER, "status": "merged", "merged_into": "1001"}, request_id="p1"
+    )
+    # the order it went into is internal (and perhaps not public): not named
+    assert "1001" not in merged["status_notes"] and "duplicate" in merged["status_notes"]
+    assert merged["service_notice"] is None
     routed = o.order_to_request(
         {
             **{k: v for k, v in ORDER.items() if k != "assigned_unit"},
             "routing": {"lead": {"name": "沙湾区城管局"}},
-        }
+        },
+        request_id="p1",
     )
     assert routed["agency_responsible"] == "沙湾区城管局"
 
