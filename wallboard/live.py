@@ -4,6 +4,10 @@ The connection registers its outbox with the hub *before* it reads the snapshot 
 replay, so every change committed after that read reaches it; deltas at or below what
 was already sent are skipped and a hole (if the hub ever ran behind) is filled from the
 change log. Sequence numbers therefore reach the client contiguous and unique.
+
+Each connection receives what its reader may read (:mod:`wallboard.audience`): a handler's
+snapshot holds its units' orders, and of the stream only their deltas, the rest withheld
+as bare seq numbers. The center's connections take the shared path untouched.
 """
 
 from __future__ import annotations
@@ -12,17 +16,24 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 
-from dispatch_center.accounts.security import decode_token
+from dispatch_center.accounts.identity import Gate
+from dispatch_center.accounts.scope import reading_scope
+from dispatch_center.api.browser import origin_allowed
+from dispatch_center.api.deps import SocketGate, SocketVisit
 from dispatch_center.center import Center
-from dispatch_center.errors import Unauthorized
+from dispatch_center.core.visibility import CITY, Scope
+from dispatch_center.errors import Forbidden
 from dispatch_center.store import changes as change_store
+from wallboard.audience import Audience
 from wallboard.hub import LiveHub, Pending, pending_for
 from wallboard.protocol import (
+    CLOSE_FORBIDDEN,
     CLOSE_NO_HEARTBEAT,
     CLOSE_TOO_SLOW,
     CLOSE_UNAUTHORIZED,
@@ -36,7 +47,6 @@ log = logging.getLogger(__name__)
 
 router = APIRouter()
 
-COOKIE = "dc_session"
 #: Messages per frame when the client asked for batched frames (``?batch=1``).
 FRAME_MAX = 500
 
@@ -48,11 +58,24 @@ class TooSlow(Exception):
 class LiveSession:
     """One client: snapshot or replay, then deltas and heartbeats until it goes away."""
 
-    def __init__(self, ws: WebSocket, hub: LiveHub, center: Center, *, batch: bool) -> None:
+    def __init__(
+        self,
+        ws: WebSocket,
+        hub: LiveHub,
+        center: Center,
+        *,
+        batch: bool,
+        scope: Scope = CITY,
+        still_valid: Callable[[], bool] | None = None,
+    ) -> None:
         self.ws = ws
+        # Asked at every wake-up (the hub nudges each connection about once a second): a
+        # token revoked or expired while connected ends the connection.
+        self.still_valid = still_valid
         self.hub = hub
         self.center = center
         self.batch = batch
+        self.audience = Audience(scope)
         self.sent = 0
         self.skip: set[int] = set()
         self.last_heard = time.monotonic()
@@ -99,6 +122,9 @@ class LiveSession:
             items = await box.take()
             if box.overflowed:
                 raise TooSlow()
+            if self.still_valid is not None and not self.still_valid():
+                await self._close(CLOSE_UNAUTHORIZED, "token expired or revoked")
+                return
             beat = self.hub.heartbeat_s
             now = time.monotonic()
             if now - self.last_heard > 3 * beat + 5:
@@ -113,8 +139,12 @@ class LiveSession:
         async with self.center.db.connection() as conn:
             newest = await change_store.last_seq(conn)
             oldest = await change_store.oldest_seq(conn)
-        if needs_snapshot(since, oldest, newest, self.hub.replay_window):
-            seq, sections = await build_snapshot(self.center)
+        # A scoped reader starts from a snapshot even when resuming: the connection must know
+        # which orders its client holds to withdraw one that leaves the scope.
+        fresh = not self.audience.everything
+        if fresh or needs_snapshot(since, oldest, newest, self.hub.replay_window):
+            seq, sections = await build_snapshot(self.center, self.audience.scope)
+            self.audience.shown_orders(sections.get("orders") or ())
             msg: dict[str, Any] = {
                 "type": "snapshot",
                 "seq": seq,
@@ -142,6 +172,10 @@ class LiveSession:
             await self._deliver([pending_for(r) for r in rows], fill=False)
 
     async def _deliver(self, items: list[Pending], *, fill: bool = True) -> None:
+        if not self.audience.everything:
+            items = self.audience.screen(
+                [i for i in items if i.seq > self.sent and i.seq not in self.skip]
+            )
         shared = items[0].shared if items else None
         if (
             self.batch
@@ -198,18 +232,32 @@ class LiveSession:
             self.box.sending_since = 0.0
 
 
+WallReader = Annotated[SocketVisit, Depends(SocketGate(Gate(wall=True)))]
+
+
 @router.websocket("/ws/wallboard")
-async def wallboard_socket(ws: WebSocket) -> None:
+async def wallboard_socket(ws: WebSocket, visit: WallReader) -> None:
     """The live protocol: token in ``?token=`` or the ``dc_session`` cookie; ``?since=N``
     resumes; ``?batch=1`` lets the server put several messages in one frame (a JSON array).
+    A browser page of another origin is refused before the handshake (HTTP 403).
     """
+    if not origin_allowed(ws.headers, ws.app.state.center.settings.allowed_origin_set):
+        await ws.close(code=1008, reason="origin not allowed")
+        return
     await ws.accept()
-    token = ws.query_params.get("token") or ws.cookies.get(COOKIE) or ""
-    try:
-        decode_token(token, ws.app.state.secret_key)
-    except Unauthorized as exc:
-        await ws.close(CLOSE_UNAUTHORIZED, str(exc))
+    if visit.refusal is not None:
+        code = CLOSE_FORBIDDEN if isinstance(visit.refusal, Forbidden) else CLOSE_UNAUTHORIZED
+        await ws.close(code, visit.refusal.message)
         return
     hub: LiveHub = ws.app.state.wallboard_hub
-    session = LiveSession(ws, hub, ws.app.state.center, batch=ws.query_params.get("batch") == "1")
+    center: Center = ws.app.state.center
+    assert visit.who is not None  # no refusal: the gate named the caller
+    session = LiveSession(
+        ws,
+        hub,
+        center,
+        batch=ws.query_params.get("batch") == "1",
+        scope=reading_scope(center, visit.who),
+        still_valid=visit.still_valid,
+    )
     await session.run(parse_since(ws.query_params.get("since")))

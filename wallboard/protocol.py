@@ -1,7 +1,11 @@
 """The live protocol's messages: snapshot, numbered deltas and heartbeats.
 
 Pure functions over plain data (rows of the change log, order rows): what a wall screen
-is sent, never the reporter's name or phone, and which updates may be coalesced.
+is sent, and which updates may be coalesced. A screen is read by whoever walks past it, so
+what it is sent is decided here, by allow-list: an order is its brief (never the reporter),
+its free text redacted of phone and ID-card numbers; a feed event carries only the values
+declared public for its kind (``dispatch_center.core.disclosure``), whatever the change log
+holds; anything else loses every personal key, at any depth.
 
 Messages
 --------
@@ -25,6 +29,10 @@ from typing import Any
 
 import orjson
 
+from dispatch_center.core.disclosure import public_event, redact_text, redact_value
+from dispatch_center.intake.events import EVENT_CHANGE_KINDS
+from feeds.registry import PUBLIC_VALUES
+
 #: Keys that identify a person; removed from anything sent to a screen, at any depth.
 # ("phone" alone is also a channel name, a key of the intake figures: not personal.)
 PERSONAL_KEYS = frozenset(
@@ -37,6 +45,7 @@ COALESCIBLE_SUFFIXES = frozenset({"position", "count", "level", "reading"})
 
 #: WebSocket close codes of the protocol.
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_SLOW = 4008
 CLOSE_NO_HEARTBEAT = 4000
 
@@ -85,12 +94,16 @@ def order_brief(row: Mapping[str, Any]) -> dict[str, Any]:
     ...                 "queue": "dispatch", "lead": {"code": "u1", "name": "城管"}}})
     >>> b["id"], b["county"], b["lead"]["code"], "reporter_phone" in b
     ('7', '511102', 'u1', False)
+    >>> order_brief({"id": 8, "description": "请回电13812345678"})["description"]
+    '请回电138****5678'
     """
     routing = row.get("routing") or {}
     path = routing.get("path") or []
     county = next((s for s in path if s.get("tier") == 2), None)
     township = next((s for s in path if s.get("tier") == 3), None)
-    description = str(row.get("description") or "")
+    # Redacted before it is cut: a number cut in half would no longer be recognised.
+    description = redact_text(str(row.get("description") or ""))
+    address = row.get("address")
     return {
         "id": str(row["id"]),
         "number": row.get("number"),
@@ -105,7 +118,7 @@ def order_brief(row: Mapping[str, Any]) -> dict[str, Any]:
         "county_name": county.get("name") if county else None,
         "township_name": township.get("name") if township else None,
         "description": description[:200],
-        "address": row.get("address"),
+        "address": redact_text(address) if isinstance(address, str) else address,
         "assigned_unit": row.get("assigned_unit"),
         "queue": routing.get("queue"),
         "lead": routing.get("lead"),
@@ -120,8 +133,10 @@ def order_brief(row: Mapping[str, Any]) -> dict[str, Any]:
 def delta(change: Mapping[str, Any]) -> dict[str, Any]:
     """The message for one change-log row (seq, at, kind, entity_id, payload).
 
-    Order changes carry an ``order`` brief; other kinds carry their payload as is,
-    minus personal keys.
+    Order changes carry an ``order`` brief; feed-event changes their events as
+    :func:`public_feed_events` shows them; other kinds (supervision, modes, health: rare)
+    carry their payload minus personal keys, phone and ID-card numbers redacted from its
+    text (a callback's outcome, a supervision order's answer).
 
     Examples
     --------
@@ -130,6 +145,9 @@ def delta(change: Mapping[str, Any]) -> dict[str, Any]:
     ...                        "action": "dispatch", "actor": "dispatcher"}})
     >>> d["type"], d["seq"], d["order"]["status"], d["actor"]
     ('order.updated', 5, 'dispatched', 'dispatcher')
+    >>> delta({"seq": 6, "at": None, "kind": "supervision.callback", "entity_id": "3",
+    ...        "payload": {"outcome": "市民说可打13812345678再联系"}})["outcome"]
+    '市民说可打138****5678再联系'
     """
     payload = dict(change.get("payload") or {})
     kind = str(change["kind"])
@@ -141,9 +159,28 @@ def delta(change: Mapping[str, Any]) -> dict[str, Any]:
     }
     if kind.startswith("order.") and isinstance(payload.get("order"), Mapping):
         msg["order"] = order_brief(payload.pop("order"))
+    elif kind in EVENT_CHANGE_KINDS and isinstance(payload.get("events"), list):
+        payload["events"] = public_feed_events(payload["events"])
+    else:
+        payload = redact_value(payload)
     for key, value in mask_fast(payload).items():
         msg.setdefault(key, value)
     return msg
+
+
+def public_feed_events(events: list[Any]) -> list[Any]:
+    """Feed events as a screen may show them: the values public for their kind.
+
+    The intake logs them so already (``intake.events.change_view``); this holds for a change
+    logged before that rule, or by a writer that forgot it.
+
+    Examples
+    --------
+    >>> public_feed_events([{"kind": "police110.transfer", "title": "110转办",
+    ...     "values": {"jjdbh": "J1", "bjdh": "13881390021"}}])
+    [{'kind': 'police110.transfer', 'title': '110转办', 'values': {'jjdbh': 'J1'}}]
+    """
+    return [public_event(e, PUBLIC_VALUES) if isinstance(e, Mapping) else e for e in events]
 
 
 def mask_fast(payload: dict[str, Any]) -> dict[str, Any]:

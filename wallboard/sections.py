@@ -21,12 +21,14 @@ from typing import Any
 import psycopg
 
 from dispatch_center.center import Center
+from dispatch_center.core.visibility import CITY, Scope
 from dispatch_center.intake.runtime import feeds_view, live_layers
 from dispatch_center.modeswitch import state as mode_state
 from dispatch_center.store import changes as change_store
 from dispatch_center.store import wallboard as store
 from dispatch_center.supervision.sessions import live_sessions_snapshot
 from feeds.registry import Catalogue
+from wallboard.audience import CASE_LAYERS
 from wallboard.protocol import mask, order_brief
 
 log = logging.getLogger(__name__)
@@ -36,11 +38,15 @@ Row = dict[str, Any]
 
 @dataclass(frozen=True)
 class SnapshotContext:
-    """What a provider may read: the center, the snapshot's connection and the time."""
+    """What a provider may read: the center, the snapshot's connection, the time, and who
+    reads (a provider yields only what ``scope`` may see: :mod:`dispatch_center.core.
+    visibility`).
+    """
 
     center: Center
     conn: psycopg.AsyncConnection[Row]
     now: datetime
+    scope: Scope = CITY
 
 
 Provider = Callable[[SnapshotContext], Awaitable[Any]]
@@ -74,8 +80,8 @@ def register_section(name: str, provider: Provider, empty: Any = None) -> None:
     _SECTIONS[name] = Section(name, provider, {} if empty is None else empty)
 
 
-async def build_snapshot(center: Center) -> tuple[int, dict[str, Any]]:
-    """The sequence number and every section, read consistently.
+async def build_snapshot(center: Center, scope: Scope = CITY) -> tuple[int, dict[str, Any]]:
+    """The sequence number and every section as ``scope`` may see it, read consistently.
 
     Examples
     --------
@@ -85,7 +91,7 @@ async def build_snapshot(center: Center) -> tuple[int, dict[str, Any]]:
     """
     async with _SNAPSHOTS:
         await _prepare(center)
-        return await _read_sections(center)
+        return await _read_sections(center, scope)
 
 
 # Snapshots at once per process: a reconnect storm (every wall after a restart) must
@@ -103,13 +109,13 @@ async def _prepare(center: Center) -> None:
         log.debug("modes refresh before snapshot failed: %s", exc)
 
 
-async def _read_sections(center: Center) -> tuple[int, dict[str, Any]]:
+async def _read_sections(center: Center, scope: Scope) -> tuple[int, dict[str, Any]]:
     now = center.now()
     out: dict[str, Any] = {}
     async with center.db.connection() as conn, conn.transaction():
         await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         seq = await change_store.last_seq(conn)
-        ctx = SnapshotContext(center, conn, now)
+        ctx = SnapshotContext(center, conn, now, scope)
         for section in list(_SECTIONS.values()):
             out[section.name] = await _run(section, ctx)
     return seq, mask(out)
@@ -133,14 +139,16 @@ async def _run(section: Section, ctx: SnapshotContext) -> Any:
 
 
 async def orders_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
-    """Open orders as map markers / queue rows."""
-    return [order_brief(r) for r in await store.live_orders(ctx.conn)]
+    """Open orders (those the reader may see) as map markers / queue rows."""
+    return [order_brief(r) for r in await store.live_orders(ctx.conn, scope=ctx.scope)]
 
 
 async def kpi_section(ctx: SnapshotContext) -> dict[str, Any]:
     """Today's intake, open and overdue by tier, on-time and satisfaction rates (30 days)."""
     day_start = ctx.now.replace(hour=0, minute=0, second=0, microsecond=0)
-    figures = await store.kpi_figures(ctx.conn, day_start, ctx.now, ctx.now - timedelta(days=30))
+    figures = await store.kpi_figures(
+        ctx.conn, day_start, ctx.now, ctx.now - timedelta(days=30), ctx.scope
+    )
     return {**figures, "as_of": ctx.now.isoformat(), "window_days": 30}
 
 
@@ -179,8 +187,13 @@ async def feeds_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
 
 
 async def feed_layers_section(ctx: SnapshotContext) -> dict[str, list[dict[str, Any]]]:
-    """The live feed layers (gauges, cameras, crowds, CAP warnings), by layer name."""
-    return live_layers(ctx.center)
+    """The live feed layers (gauges, cameras, crowds, CAP warnings), by layer name; the
+    layers of citizens' cases only to the center's roles (:mod:`wallboard.audience`).
+    """
+    layers = live_layers(ctx.center)
+    if ctx.scope.city_wide:
+        return layers
+    return {name: items for name, items in layers.items() if name not in CASE_LAYERS}
 
 
 async def geography_section(ctx: SnapshotContext) -> dict[str, Any]:
@@ -201,8 +214,10 @@ register_section("geography", geography_section, empty={})
 
 
 async def supervision_section(ctx: SnapshotContext) -> list[dict[str, Any]]:
-    """Open video supervision sessions and who is in them (read at the snapshot's seq)."""
-    sessions: list[dict[str, Any]] = await live_sessions_snapshot(ctx.center, ctx.conn)
+    """Open video supervision sessions that concern the reader, and who is in them (read
+    at the snapshot's seq).
+    """
+    sessions: list[dict[str, Any]] = await live_sessions_snapshot(ctx.center, ctx.conn, ctx.scope)
     return sessions
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from dispatch_center.accounts.scope import reading_scope
 from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center, publish_changes
 from dispatch_center.core import lifecycle as lc
@@ -17,7 +18,6 @@ from dispatch_center.core.deadlines import (
     extend,
 )
 from dispatch_center.core.privacy import phone_for_role
-from dispatch_center.core.roles import Role
 from dispatch_center.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch_center.models import OrderAction, OrderCreate
 from dispatch_center.orders.routing import reopen_limit, route_new_order
@@ -136,7 +136,7 @@ async def get_order(
     oid = parse_order_id(order_id)
     async with center.db.connection() as conn:
         row = await store.get_order(conn, oid)
-        if row is None or not _may_see(center, who, row):
+        if row is None or not may_see(center, who, row):
             raise NotFound(f"no order {order_id!r}")
         view = order_view(center, who, row)
         if with_timeline:
@@ -145,9 +145,10 @@ async def get_order(
 
 
 async def list_orders(center: Center, who: Principal, f: OrderFilter, overdue: bool) -> list[Row]:
-    """Orders visible to ``who`` matching ``f``."""
-    if who.role is Role.handler:
-        f = OrderFilter(**{**f.__dict__, "unit": f.unit or who.unit_code})
+    """Orders visible to ``who`` matching ``f`` (filtered in the query: limits and pages
+    count only what ``who`` may see).
+    """
+    f = OrderFilter(**{**f.__dict__, "scope": reading_scope(center, who)})
     if overdue:
         f = OrderFilter(
             **{
@@ -158,15 +159,15 @@ async def list_orders(center: Center, who: Principal, f: OrderFilter, overdue: b
         )
     async with center.db.connection() as conn:
         rows = await store.list_orders(conn, f)
-    return [order_view(center, who, r) for r in rows if _may_see(center, who, r)]
+    return [order_view(center, who, r) for r in rows]
 
 
-def _may_see(center: Center, who: Principal, row: Row) -> bool:
-    # Handlers work their own unit's orders (and those of units below it); every other
-    # role in the center sees the whole city.
-    if who.role is not Role.handler:
-        return True
-    return who.unit_code in center.reference.unit_chain(row.get("assigned_unit"))
+def may_see(center: Center, who: Principal, row: Row) -> bool:
+    """Whether ``who`` may read the order ``row`` (:mod:`dispatch_center.core.visibility`:
+    the center's roles the whole city, a handler its unit's subtree). Callers answer 404,
+    never 403, for an order ``who`` may not see: it must not learn that the order exists.
+    """
+    return reading_scope(center, who).sees_order(row)
 
 
 async def act(center: Center, who: Principal, order_id: str, action: str, body: OrderAction) -> Row:
@@ -174,7 +175,7 @@ async def act(center: Center, who: Principal, order_id: str, action: str, body: 
     oid = parse_order_id(order_id)
     async with center.db.connection() as conn:
         row = await store.get_order(conn, oid)
-        if row is None or not _may_see(center, who, row):
+        if row is None or not may_see(center, who, row):
             raise NotFound(f"no order {order_id!r}")
         if body.version is not None and body.version != row["version"]:
             raise await _lost_race(conn, row)
@@ -330,7 +331,7 @@ async def _effects(
                 "an order cannot merge into itself", fields={"target_order_id": "same order"}
             )
         target = await store.get_order(conn, target_id)
-        if target is None:
+        if target is None or not may_see(center, who, target):
             raise Invalid("no such target order", fields={"target_order_id": "not found"})
         if not lc.is_open(lc.Status(target["status"])):
             raise Invalid("target order is not open", fields={"target_order_id": target["status"]})

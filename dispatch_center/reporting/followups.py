@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from dispatch_center.core.roles import Role
+from dispatch_center.core.visibility import CITY, Scope
 from dispatch_center.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch_center.store import analysis as store
 
@@ -26,11 +27,13 @@ def followup_view(f: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def list_followups(
-    center: Any, quarter: str | None, kind: str | None
+    center: Any, quarter: str | None, kind: str | None, scope: Scope = CITY
 ) -> list[dict[str, Any]]:
-    """Follow-ups of the bottom ranks (书面说明、组织约谈), newest quarter first."""
+    """Follow-ups of the bottom ranks (书面说明、组织约谈) of units within ``scope`` (a
+    handler reads its own units'), newest quarter first.
+    """
     async with center.db.connection() as conn:
-        return [followup_view(f) for f in await store.followups(conn, quarter, kind)]
+        return [followup_view(f) for f in await store.followups(conn, quarter, kind, scope)]
 
 
 async def submit_explanation(

@@ -126,6 +126,15 @@ def period_of(kind: str, day: date) -> Period:
     return period_for(PeriodKind(kind), day)
 
 
+async def kept_document(center: Any, period: Period, fmt: str) -> bytes | None:
+    """The newest kept ``fmt`` document of ``period``; ``None`` when none was made (a read:
+    it makes nothing, :func:`generate` does).
+    """
+    async with center.db.connection() as conn:
+        row = await store.kept_file(conn, period.kind.value, period.start, period.end, fmt)
+    return await read_file((row["files"] or {}).get(fmt)) if row else None
+
+
 async def read_file(path: str | None) -> bytes | None:
     """The bytes of a kept report file, read off the event loop; None when it is gone."""
 

@@ -22,7 +22,9 @@ from psycopg import sql
 
 from dispatch_center.core import lifecycle
 from dispatch_center.core.calendar import SHANGHAI, TIME_ZONE
+from dispatch_center.core.visibility import CITY, Scope
 from dispatch_center.store.locks import AdvisoryLock
+from dispatch_center.store.scope import unit_clause
 
 Row = dict[str, Any]
 Conn = psycopg.AsyncConnection[Row]
@@ -464,6 +466,16 @@ async def get_report(conn: Conn, report_id: int) -> Row | None:
     return await cur.fetchone()
 
 
+async def kept_file(conn: Conn, kind: str, start: date, end: date, fmt: str) -> Row | None:
+    """The newest kept report of the period with a ``fmt`` file (``id``, ``files``)."""
+    cur = await conn.execute(
+        "SELECT id, files FROM reports WHERE kind = %s AND period_start = %s"
+        " AND period_end = %s AND files ? %s ORDER BY generated_at DESC, id DESC LIMIT 1",
+        (kind, start, end, fmt),
+    )
+    return await cur.fetchone()
+
+
 # Several workers run the daily report's schedule; this transaction-scoped lock lets one
 # make the report (a key of its own: a report being rendered must not hold up a switch).
 SCHEDULE_LOCK = int(AdvisoryLock.DAILY_REPORT)
@@ -493,12 +505,15 @@ async def ensure_followups(conn: Conn, quarter: str, kind: str, bottom: Sequence
         )
 
 
-async def followups(conn: Conn, quarter: str | None, kind: str | None) -> list[Row]:
-    """Follow-ups, optionally for one quarter and kind."""
+async def followups(
+    conn: Conn, quarter: str | None, kind: str | None, scope: Scope = CITY
+) -> list[Row]:
+    """Follow-ups of units within ``scope``, optionally for one quarter and kind."""
+    mine, params = unit_clause(scope, "unit_code")
     cur = await conn.execute(
         "SELECT * FROM ranking_followups WHERE (%(q)s::text IS NULL OR quarter = %(q)s)"
-        " AND (%(k)s::text IS NULL OR kind = %(k)s) ORDER BY quarter DESC, kind, rank",
-        {"q": quarter, "k": kind},
+        f" AND (%(k)s::text IS NULL OR kind = %(k)s) AND {mine} ORDER BY quarter DESC, kind, rank",
+        {**params, "q": quarter, "k": kind},
     )
     return await cur.fetchall()
 

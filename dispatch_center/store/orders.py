@@ -17,7 +17,9 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from dispatch_center.core.visibility import CITY, Scope
 from dispatch_center.store.changes import change_columns, change_ctes
+from dispatch_center.store.scope import unit_clause
 
 Row = dict[str, Any]
 
@@ -294,12 +296,18 @@ class OrderFilter:
     after_id: int | None = None
     limit: int = 50
     queue: str | None = None  # routing.queue: dispatch | manual | transfer
+    #: Who reads: the list holds only what that reader may see (core.visibility).
+    scope: Scope = CITY
 
 
 async def list_orders(conn: psycopg.AsyncConnection[Row], f: OrderFilter) -> list[Row]:
-    """Orders matching ``f``, newest first, keyset-paginated on id."""
+    """Orders matching ``f`` within its reader's scope, newest first, keyset-paginated on id."""
     where: list[sql.Composable] = []
     params: dict[str, Any] = {"limit": f.limit}
+    if not f.scope.city_wide:
+        condition, scoped = unit_clause(f.scope)
+        where.append(sql.SQL(condition))
+        params.update(scoped)
     if f.statuses:
         where.append(sql.SQL("status = ANY(%(statuses)s)"))
         params["statuses"] = list(f.statuses)

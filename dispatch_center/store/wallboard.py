@@ -14,6 +14,8 @@ from typing import Any
 import psycopg
 
 from dispatch_center.core.lifecycle import OPEN_UNREPLIED
+from dispatch_center.core.visibility import CITY, Scope
+from dispatch_center.store.scope import unit_clause
 
 Row = dict[str, Any]
 Conn = psycopg.AsyncConnection[Row]
@@ -28,25 +30,28 @@ _PUBLIC_COLUMNS = (
 )
 
 
-async def live_orders(conn: Conn, limit: int = 5000) -> list[Row]:
-    """Open orders, newest first, without the reporter's personal data.
+async def live_orders(conn: Conn, limit: int = 5000, scope: Scope = CITY) -> list[Row]:
+    """Open orders within ``scope``, newest first, without the reporter's personal data.
 
     Examples
     --------
     >>> rows = await live_orders(conn, limit=100)  # doctest: +SKIP
     """
+    mine, params = unit_clause(scope)
     cur = await conn.execute(
-        f"SELECT {_PUBLIC_COLUMNS} FROM orders WHERE status = ANY(%s) ORDER BY id DESC LIMIT %s",
-        (list(OPEN_STATUSES), limit),
+        f"SELECT {_PUBLIC_COLUMNS} FROM orders WHERE status = ANY(%(open)s) AND {mine}"
+        " ORDER BY id DESC LIMIT %(limit)s",
+        {**params, "open": list(OPEN_STATUSES), "limit": limit},
     )
     return await cur.fetchall()
 
 
 async def kpi_figures(
-    conn: Conn, day_start: datetime, now: datetime, window_start: datetime
+    conn: Conn, day_start: datetime, now: datetime, window_start: datetime, scope: Scope = CITY
 ) -> Row:
     """Today's intake by channel, open and overdue orders by tier of the responsible unit,
-    the on-time reply rate and the satisfaction rate over ``window_start``..``now``.
+    the on-time reply rate and the satisfaction rate over ``window_start``..``now``, of the
+    orders within ``scope`` (a handler's figures are its units').
 
     Rates are ``None`` when nothing was replied or rated in the window (the wall shows N/A).
 
@@ -56,18 +61,19 @@ async def kpi_figures(
     >>> sorted(k)  # doctest: +SKIP
     ['intake_by_channel', 'intake_today', 'on_time_rate', 'open_by_tier', ...]
     """
+    mine, scoped = unit_clause(scope, "o.assigned_unit")
     cur = await conn.execute(
-        "SELECT channel, count(*) AS n FROM orders WHERE received_at >= %s GROUP BY channel"
-        " ORDER BY n DESC",
-        (day_start,),
+        "SELECT channel, count(*) AS n FROM orders o WHERE received_at >= %(day)s"
+        f" AND {mine} GROUP BY channel ORDER BY n DESC",
+        {**scoped, "day": day_start},
     )
     by_channel = {r["channel"]: int(r["n"]) for r in await cur.fetchall()}
     cur = await conn.execute(
         "SELECT COALESCE(u.tier, 1) AS tier, count(*) AS open,"
-        " count(*) FILTER (WHERE o.reply_by < %s) AS overdue"
+        " count(*) FILTER (WHERE o.reply_by < %(now)s) AS overdue"
         " FROM orders o LEFT JOIN units u ON u.code = o.assigned_unit"
-        " WHERE o.status = ANY(%s) GROUP BY 1 ORDER BY 1",
-        (now, list(OPEN_STATUSES)),
+        f" WHERE o.status = ANY(%(open)s) AND {mine} GROUP BY 1 ORDER BY 1",
+        {**scoped, "now": now, "open": list(OPEN_STATUSES)},
     )
     tiers = {
         int(r["tier"]): {"open": int(r["open"]), "overdue": int(r["overdue"])}
@@ -75,15 +81,15 @@ async def kpi_figures(
     }
     cur = await conn.execute(
         "SELECT count(*) AS replied, count(*) FILTER (WHERE replied_at <= reply_by) AS on_time"
-        " FROM orders WHERE replied_at >= %s AND replied_at <= %s",
-        (window_start, now),
+        f" FROM orders o WHERE replied_at >= %(start)s AND replied_at <= %(now)s AND {mine}",
+        {**scoped, "start": window_start, "now": now},
     )
     rep = await cur.fetchone() or {"replied": 0, "on_time": 0}
     cur = await conn.execute(
         "SELECT count(*) AS rated,"
         " count(*) FILTER (WHERE last_rating IN ('satisfied', 'basically_satisfied')) AS content"
-        " FROM orders WHERE last_rating IS NOT NULL AND updated_at >= %s",
-        (window_start,),
+        f" FROM orders o WHERE last_rating IS NOT NULL AND updated_at >= %(start)s AND {mine}",
+        {**scoped, "start": window_start},
     )
     sat = await cur.fetchone() or {"rated": 0, "content": 0}
     replied, rated = int(rep["replied"]), int(sat["rated"])

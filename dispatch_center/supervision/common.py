@@ -13,6 +13,7 @@ from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center
 from dispatch_center.core import supervision as sv
 from dispatch_center.core.calendar import to_shanghai
+from dispatch_center.core.links import link_problem
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch_center.orders import service as order_service
@@ -90,6 +91,17 @@ def aware(value: datetime | None, field: str) -> datetime | None:
     return value
 
 
+def web_link(center: Center, url: str, field: str) -> str:
+    """``url`` unchanged when it may be stored as a link (https, or http to a host in
+    ``DISPATCH_HTTP_LINK_HOSTS``); else 422 naming ``field``. It becomes the ``href`` of
+    pages other people open, so a ``javascript:`` link must never get in.
+    """
+    problem = link_problem(url, center.settings.http_link_host_set)
+    if problem is not None:
+        raise Invalid(f"{field}: {problem}", fields={field: problem})
+    return url
+
+
 def timeline_entry(
     who: Principal, action: str, at: datetime, note: str | None, data: Mapping[str, Any]
 ) -> TimelineEntry:
@@ -110,12 +122,11 @@ async def order_or_404(center: Center, who: Principal, order_id: str) -> Row:
 
 
 def may_see(center: Center, who: Principal, row: Row) -> bool:
-    """Whether ``who`` may see the order ``row``: anyone but a handler, or the handler of
-    its unit or of a unit above it.
+    """Whether ``who`` may see the order ``row``: the one rule of
+    :mod:`dispatch_center.core.visibility` (the center's roles see the city, a handler
+    its unit's subtree).
     """
-    if who.role is not Role.handler:
-        return True
-    return who.unit_code in center.reference.unit_chain(row.get("assigned_unit"))
+    return order_service.may_see(center, who, row)
 
 
 # -- the mode policy where an order is -----------------------------------------------------------

@@ -4,6 +4,7 @@ orders and tasks; a leader's or duty officer's sessions, instructions, tasks and
 
 from __future__ import annotations
 
+from dispatch_center.accounts.scope import reading_scope
 from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center
 from dispatch_center.core.roles import Role
@@ -30,20 +31,14 @@ async def my_view(center: Center, who: Principal) -> Row:
     """A handler's orders, reminders, supervision orders and tasks; a leader's sessions,
     instructions and tasks; the others' open supervision work.
     """
+    scope = reading_scope(center, who)
     async with center.db.connection() as conn:
-        if who.role is Role.handler and who.unit_code:
-            units = [
-                c for c in center.reference.units if who.unit_code in center.reference.unit_chain(c)
-            ]
-            units = units or [who.unit_code]
+        if scope.units is not None:  # a handler: its units' work, read as such
+            units = sorted(scope.units)
             orders_ = await order_store.list_orders(
-                conn, order_store.OrderFilter(statuses=WORKING, limit=200)
+                conn, order_store.OrderFilter(statuses=WORKING, limit=200, scope=scope)
             )
-            mine = [
-                order_service.order_view(center, who, o)
-                for o in orders_
-                if o["assigned_unit"] in units
-            ]
+            mine = [order_service.order_view(center, who, o) for o in orders_]
             return {
                 "role": who.role.value,
                 "unit": who.unit_code,
@@ -55,8 +50,10 @@ async def my_view(center: Center, who: Principal) -> Row:
                     supervision_order_view(r)
                     for r in await supervision_order_store.supervision_orders_for(conn, units=units)
                 ],
-                "tasks": [task_view(t) for t in await task_store.tasks(conn, owner=who.unit_code)]
-                + [task_view(t) for t in await task_store.tasks(conn, owner=who.username)],
+                "tasks": [
+                    task_view(t)
+                    for t in await task_store.tasks(conn, owners=[*units, who.username])
+                ],
             }
         sessions = await session_store.list_sessions(conn, None, 50)
         instr = []

@@ -29,6 +29,7 @@ from dispatch_center.supervision.common import (
     open_session,
     parse_id,
     timeline_entry,
+    web_link,
 )
 
 
@@ -158,7 +159,8 @@ async def add_attachment(
     need(who, SESSION_RUNNERS | INSTRUCTING, "add attachments")
     sid = parse_id(session_id, "session")
     async with center.db.connection() as conn:
-        await open_session(conn, sid)
+        await open_session(conn, sid)  # a closed session answers 409 whatever the body
+        web_link(center, body["url"], "url")
         row = await session_store.insert_attachment(
             conn,
             {

@@ -22,6 +22,7 @@ from typing import Any
 from jinja2 import Environment, select_autoescape
 
 from dispatch_center.core.calendar import to_shanghai
+from dispatch_center.core.links import is_web_link
 from dispatch_center.core.roles import ROLE_LABELS_ZH, Role
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ def _when(value: Any) -> str:
 def _env() -> Environment:
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     env.filters["when"] = _when
+    # ``{% if url is web_link %}``: only http(s) links become an href (old rows included).
+    env.tests["web_link"] = is_web_link
     return env
 
 
@@ -274,13 +277,11 @@ def render_pdf(
     return buf.getvalue()
 
 
-def render_console(who: Any, my: Mapping[str, Any], token: str) -> str:
-    """The supervision console page for ``who`` (see ``templates/supervision_console.html``)."""
+def render_console(who: Any, my: Mapping[str, Any]) -> str:
+    """The supervision console page for ``who`` (see ``templates/supervision_console.html``);
+    its script signs in with the session cookie, so the page carries no token.
+    """
     text = (resources.files("dispatch_center.templates") / "supervision_console.html").read_text(
         "utf-8"
     )
-    return (
-        _env()
-        .from_string(text)
-        .render(who=who, my=my, token=token, role_label=_role_label(who.role.value))
-    )
+    return _env().from_string(text).render(who=who, my=my, role_label=_role_label(who.role.value))

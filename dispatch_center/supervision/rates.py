@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from dispatch_center.accounts.scope import reading_scope
 from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center
 from dispatch_center.core import supervision as sv
-from dispatch_center.core.roles import Role
 from dispatch_center.errors import Forbidden, Invalid
 from dispatch_center.store.supervision import rates as rate_store
 from dispatch_center.supervision.common import Row, aware, iso
@@ -26,10 +26,11 @@ async def rates(
     """Response, resolution, satisfaction, on-time, return and reopen rates per unit over
     orders received in [start, end) (default: the last 30 days).
     """
-    if who.role is Role.handler:
+    scope = reading_scope(center, who)
+    if not scope.city_wide:
         unit = unit or who.unit_code
-        if unit is None or who.unit_code not in center.reference.unit_chain(unit):
-            raise Forbidden("a handler sees its own unit's rates")
+        if unit is None or not scope.sees_unit(unit):
+            raise Forbidden("a handler sees its own units' rates")
     end = aware(end, "to") or center.now()
     start = aware(start, "from") or end - timedelta(days=30)
     if start >= end:

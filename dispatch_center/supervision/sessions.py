@@ -9,10 +9,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from dispatch_center.accounts.scope import reading_scope
 from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center, publish_changes
 from dispatch_center.core import lifecycle as lc
 from dispatch_center.core import supervision as sv
+from dispatch_center.core.visibility import CITY, Scope
 from dispatch_center.errors import Conflict, Invalid, NotFound
 from dispatch_center.orders import service as order_service
 from dispatch_center.store import accounts as account_store
@@ -30,6 +32,7 @@ from dispatch_center.supervision.common import (
     open_session,
     parse_id,
     timeline_entry,
+    web_link,
 )
 from dispatch_center.supervision.ladder import record_step
 
@@ -45,6 +48,7 @@ async def create_session(center: Center, who: Principal, body: Mapping[str, Any]
     ladder's video-supervision step where the ladder allows).
     """
     need(who, SESSION_RUNNERS, "run supervision sessions")
+    web_link(center, body["room_url"], "room_url")
     ids = [order_service.parse_order_id(str(i)) for i in body.get("order_ids") or []]
     if not ids and not body.get("emergency"):
         raise Invalid(
@@ -99,9 +103,31 @@ def _mode_now(center: Center) -> str | None:
         return None
 
 
-async def join_session(center: Center, who: Principal, session_id: str) -> Row:
-    """The caller joins (a second join while in changes nothing)."""
+async def concerning(center: Center, who: Principal, conn: Any, session_id: str) -> Row:
+    """The session, if it concerns ``who`` (:meth:`~dispatch_center.core.visibility.Scope.
+    sees_session`); else 404, as for a session that does not exist: a handler must not
+    learn that another county's session exists.
+    """
     sid = parse_id(session_id, "session")
+    s = await session_store.get_session(conn, sid)
+    scope = reading_scope(center, who)
+    if s is None or not (
+        scope.city_wide
+        or scope.sees_session(
+            await session_store.session_order_units(conn, sid),
+            s["affected_area"] or (),
+            s["invited"] or (),
+        )
+    ):
+        raise NotFound(f"no session {session_id!r}")
+    return s
+
+
+async def join_session(center: Center, who: Principal, session_id: str) -> Row:
+    """The caller joins (a second join while in changes nothing) a session it may see."""
+    sid = parse_id(session_id, "session")
+    async with center.db.connection() as conn:
+        await concerning(center, who, conn, session_id)
     name = await _display_name(center, who)
     return await record_presence(
         center, sid, "join", who.username, name, who.role.value, "button", center.now()
@@ -111,6 +137,8 @@ async def join_session(center: Center, who: Principal, session_id: str) -> Row:
 async def leave_session(center: Center, who: Principal, session_id: str) -> Row:
     """The caller leaves (leaving when not in changes nothing)."""
     sid = parse_id(session_id, "session")
+    async with center.db.connection() as conn:
+        await concerning(center, who, conn, session_id)
     return await record_presence(
         center, sid, "leave", who.username, who.username, who.role.value, "button", center.now()
     )
@@ -318,12 +346,12 @@ def _session_view(
 
 
 async def get_session(center: Center, who: Principal, session_id: str) -> Row:
-    """A session with its participants, instructions, attachments and (closed) minutes."""
+    """A session with its participants, instructions, attachments and (closed) minutes;
+    404 for one that does not concern ``who``.
+    """
     sid = parse_id(session_id, "session")
     async with center.db.connection() as conn:
-        s = await session_store.get_session(conn, sid)
-        if s is None:
-            raise NotFound(f"no session {session_id!r}")
+        s = await concerning(center, who, conn, session_id)
         return _session_view(
             s,
             await session_store.presence(conn, sid),
@@ -335,9 +363,9 @@ async def get_session(center: Center, who: Principal, session_id: str) -> Row:
 
 
 async def list_sessions(center: Center, who: Principal, status: str | None) -> list[Row]:
-    """Sessions, newest first (brief: no instructions or minutes)."""
+    """Sessions that concern ``who``, newest first (brief: no instructions or minutes)."""
     async with center.db.connection() as conn:
-        rows = await session_store.list_sessions(conn, status)
+        rows = await session_store.list_sessions(conn, status, scope=reading_scope(center, who))
         out = []
         for s in rows:
             people = _participants(await session_store.presence(conn, s["id"]))
@@ -356,8 +384,11 @@ async def list_sessions(center: Center, who: Principal, status: str | None) -> l
     return out
 
 
-async def live_sessions_snapshot(center: Center, conn: Any = None) -> list[Row]:
-    """Open sessions and who is in them now, for the wall's "live sessions" section.
+async def live_sessions_snapshot(
+    center: Center, conn: Any = None, scope: Scope = CITY
+) -> list[Row]:
+    """Open sessions that concern ``scope`` and who is in them now, for the wall's "live
+    sessions" section.
 
     Pass the snapshot's connection to read at the snapshot's ``seq``.
 
@@ -384,7 +415,7 @@ async def live_sessions_snapshot(center: Center, conn: Any = None) -> list[Row]:
                     for p in r["present"]
                 ],
             }
-            for r in await session_store.live_sessions(c)
+            for r in await session_store.live_sessions(c, scope)
         ]
 
     if conn is not None:

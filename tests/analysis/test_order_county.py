@@ -134,7 +134,9 @@ def test_migration_fills_the_county_of_existing_orders(
                 (made[0], at, Jsonb({"routing": routing, "channel": "phone"})),
             )
     monkeypatch.undo()
-    assert migrate.migrate(url) == (path, [14])
+    # 014 runs now (later migrations after it: they are not this test's concern).
+    again, applied = migrate.migrate(url)
+    assert again == path and applied[0] == 14
 
     expected = [county for _, county in OLD_ROUTINGS]
     with psycopg.connect(url, row_factory=dict_row) as conn:

@@ -66,6 +66,10 @@ def test_daily_report_json_and_documents(history: LiveCenter) -> None:
         }
         assert 0 <= d["rates"]["satisfaction_rate"] <= 1
 
+        # A GET reads; the documents are made first (issue 15: a GET never makes a report).
+        made = c.post("/api/v1/reports/daily", json={"date": day})
+        assert made.status_code == 201, made.text
+        assert made.json()["formats"] == ["csv", "html", "pdf", "xlsx"]
         html = c.get("/api/v1/reports/daily", params={"date": day}, headers={"Accept": "text/html"})
         assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
         assert html.text.count("<svg") >= 5 and "日报" in html.text
@@ -264,3 +268,40 @@ def test_ranking_weights_in_force_come_from_the_settings(
         monkeypatch.setattr(history.center.settings, "ranking_weights", "speed=1")
         bad = c.get("/api/v1/rankings", params={"quarter": quarter})
         assert bad.status_code == 422 and "weights" in bad.json()["error"]["fields"]
+
+
+def test_a_report_get_makes_nothing_and_a_post_makes_one(history: LiveCenter) -> None:
+    """``GET`` reads (computes the JSON, serves a kept document); ``POST`` makes (issue 15)."""
+    day = (history.center.today() - timedelta(days=3)).isoformat()
+    with history.client("duty") as c:
+        before = c.get("/api/v1/reports", params={"limit": 500}).json()["reports"]
+        csv_doc = c.get("/api/v1/reports/daily", params={"date": day, "format": "csv"})
+        assert csv_doc.status_code == 404, "a GET made a report"
+        assert "POST" in csv_doc.json()["error"]["message"]
+        assert c.get("/api/v1/reports/daily", params={"date": day}).status_code == 200
+        assert c.get("/api/v1/reports", params={"limit": 500}).json()["reports"] == before
+
+        made = c.post("/api/v1/reports/daily", json={"date": day, "formats": ["csv"]})
+        assert made.status_code == 201, made.text
+        kept = made.json()
+        assert kept["kind"] == "daily" and kept["formats"] == ["csv"]
+        assert kept["period"]["start"] == day
+        listed = c.get("/api/v1/reports", params={"limit": 500}).json()["reports"]
+        assert len(listed) == len(before) + 1
+        assert {"id", "kind", "period", "formats"} <= set(listed[0])
+        got = c.get("/api/v1/reports/daily", params={"date": day, "format": "csv"})
+        assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+        assert c.get("/api/v1/reports", params={"limit": 500}).json()["reports"] == listed
+        assert c.post("/api/v1/reports/daily", json={"formats": ["doc"]}).status_code == 422
+
+
+def test_reports_are_the_centers_and_rankings_everyones(history: LiveCenter) -> None:
+    """A handler reads the quarterly ranking it is assessed by, not the center's reports."""
+    with history.client("h_511102") as h:
+        assert h.get("/api/v1/reports/daily").status_code == 403
+        assert h.get("/api/v1/reports").status_code == 403
+        assert h.post("/api/v1/reports/daily", json={}).status_code == 403
+        r = h.get("/api/v1/rankings", params={"quarter": "2026Q3"})
+        assert r.status_code == 200
+        follow = h.get("/api/v1/rankings/followups").json()["followups"]
+        assert {f["unit_code"] for f in follow} <= {"511102"}

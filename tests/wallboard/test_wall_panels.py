@@ -46,11 +46,11 @@ def test_gauge_panel_shows_the_new_level_of_a_rising_river(
     post_hydrology(wall, _gauge(code, t0, 424.10))
     p = open_page("/wallboard", "duty")
     panel = "() => window.DC_APP.panels.river_gauges()"
-    p.page.wait_for_function(f"({panel})().includes('424.1m')", timeout=5000)
+    p.page.wait_for_function(f"() => ({panel})().includes('424.1m')", timeout=5000)
 
     # Above the warning level after the wall opened: only a delta can tell the panel.
     post_hydrology(wall, _gauge(code, t0 + timedelta(minutes=5), 425.35))
-    p.page.wait_for_function(f"({panel})().includes('425.35m')", timeout=5000)
+    p.page.wait_for_function(f"() => ({panel})().includes('425.35m')", timeout=5000)
     html = p.page.evaluate(panel)
     assert "424.1m" not in html  # replaced, not listed twice
     assert "沙湾测试" in html

@@ -6,6 +6,7 @@ import asyncio
 import json
 from typing import Any
 
+import psycopg
 import websockets
 
 from tests.wallboard.conftest import WallCenter
@@ -56,3 +57,28 @@ def test_session_and_participants_reach_the_wall(wall: WallCenter) -> None:
         value = duty.get("/api/v1/wallboard/sections/supervision").json()["value"]
     live = next(s for s in value if s["id"] == str(session["id"]))
     assert "leader" in {p.get("participant") for p in live["present"]}
+
+
+def test_an_old_session_with_a_script_link_shows_no_live_link(
+    open_page: Any, wall: WallCenter
+) -> None:
+    # Stored before links were checked: straight into the table, as an old row would be.
+    with psycopg.connect(wall.center.settings.database_url, autocommit=True) as conn:
+        row = conn.execute(
+            "INSERT INTO supervision_sessions (topic, room_url, emergency, created_by, created_at)"
+            " VALUES ('旧会议 脚本链接', 'javascript:alert(1)', 'flood', 'duty', now())"
+            " RETURNING id"
+        ).fetchone()
+    assert row is not None
+    try:
+        p = open_page("/wallboard", "duty")
+        panel = p.page.locator("[data-panel='live_sessions']")
+        p.page.wait_for_function(
+            "() => document.body.innerText.includes('旧会议 脚本链接')", timeout=5000
+        )
+        hrefs = p.page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
+        assert not [h for h in hrefs if h.lower().startswith("javascript:")], hrefs
+        assert panel.locator(".join.no-link").count() >= 1
+    finally:
+        with wall.client("duty") as duty:
+            duty.post(f"/api/v1/supervision/sessions/{row[0]}/close").raise_for_status()

@@ -39,7 +39,7 @@ def test_unit_marker_appears_and_moves_with_its_next_position(
     t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=4)
 
     _post(wall, "emergency_mgmt", unit_report(code, t0, 103.5490, 29.4140, "出动"))
-    p.page.wait_for_function(f"({MARKER})('{code}') === 1", timeout=5000)
+    p.page.wait_for_function(f"() => ({MARKER})('{code}') === 1", timeout=5000)
     label = p.page.locator(f".um[data-unit='{code}'] .um-label").text_content() or ""
     assert "沙湾区防汛抢险队一组" in label and "出动" in label
     assert p.page.evaluate(WHERE, code) == [103.5490, 29.4140]
@@ -50,7 +50,7 @@ def test_unit_marker_appears_and_moves_with_its_next_position(
         unit_report(code, t0 + timedelta(minutes=2), 103.5120, 29.3900, "到场"),
     )
     p.page.wait_for_function(
-        f"JSON.stringify(({WHERE})('{code}')) === '[103.512,29.39]'", timeout=5000
+        f"() => JSON.stringify(({WHERE})('{code}')) === '[103.512,29.39]'", timeout=5000
     )
     # Moved, not added: still one marker for the team, now showing its new state.
     assert p.page.evaluate(MARKER, code) == 1
@@ -63,7 +63,7 @@ def test_unit_marker_appears_and_moves_with_its_next_position(
 
     # A fresh wall (snapshot, not deltas) shows the team once, at its newest place.
     q = open_page("/wallboard", "duty")
-    q.page.wait_for_function(f"({MARKER})('{code}') === 1", timeout=5000)
+    q.page.wait_for_function(f"() => ({MARKER})('{code}') === 1", timeout=5000)
     assert q.page.evaluate(WHERE, code) == [103.5120, 29.3900]
 
 
@@ -99,20 +99,21 @@ def test_a_team_that_stopped_reporting_shows_as_out_of_contact(
         "emergency_mgmt",
         unit_report(code, now - timedelta(minutes=25), 103.08, 29.25, "出动", name),
     )
-    p.page.wait_for_function(f"({MARKER})('{code}') === 1", timeout=5000)
+    p.page.wait_for_function(f"() => ({MARKER})('{code}') === 1", timeout=5000)
     marker = p.page.locator(f".um[data-unit='{code}']")
     assert marker.get_attribute("data-stale") == "1"
     label = marker.locator(".um-label").text_content() or ""
     assert name in label and "失联 25 分钟" in label
     # The emergency layout's team list says the same, the silent team after the live ones.
     panel = "() => window.DC_APP.panels.rescue_units()"
-    p.page.wait_for_function(f"({panel})().includes('{code}')", timeout=5000)
+    p.page.wait_for_function(f"() => ({panel})().includes('{code}')", timeout=5000)
     html = p.page.evaluate(panel)
     assert "失联 25 分钟" in html and "失联 1" in html  # the count in the heading
 
     _post(wall, "emergency_mgmt", unit_report(code, now, 103.09, 29.26, "到场", name))
     p.page.wait_for_function(
-        f"document.querySelector(`.um[data-unit='{code}']`).dataset.stale === '0'", timeout=5000
+        f"() => document.querySelector(`.um[data-unit='{code}']`).dataset.stale === '0'",
+        timeout=5000,
     )
     assert "到场" in (marker.locator(".um-label").text_content() or "")
 

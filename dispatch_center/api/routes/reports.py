@@ -5,22 +5,26 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import Body, Query, Request
+from fastapi import Body, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from dispatch_center.api.deps import AnyUser, CenterDep, CenterStaff
+from dispatch_center.accounts.scope import reading_scope
+from dispatch_center.accounts.security import Principal
+from dispatch_center.api.deps import AnyUser, CenterDep, CenterStaff, require
 from dispatch_center.api.responses import PublicRouter, model_response
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
 from dispatch_center.api.schemas.reports import (
     FollowupList,
     FollowupPublic,
     KeptReportList,
+    KeptReportPublic,
     RankingPublic,
     ReportPublic,
     SpecialReportPublic,
 )
 from dispatch_center.core.analysis.periods import Period, PeriodKind
+from dispatch_center.core.roles import Role
 from dispatch_center.errors import Invalid, NotFound
 from dispatch_center.reporting import reports
 from dispatch_center.reporting.followups import (
@@ -35,6 +39,11 @@ from dispatch_center.store import analysis as store
 
 router = PublicRouter(tags=["reports"])
 
+# The follow-ups of a ranking: the ranked unit's handler explains (the service checks the
+# unit), a leader or the duty officer records the interview.
+RankedUnitHandler = Annotated[Principal, Depends(require(Role.handler))]
+Interviewer = Annotated[Principal, Depends(require(Role.leader, Role.duty_officer))]
+
 DOCUMENTS: dict[str, dict[str, Any]] = {
     "text/html": {},
     "application/pdf": {},
@@ -44,6 +53,19 @@ DOCUMENTS: dict[str, dict[str, Any]] = {
 
 Kind = Literal["daily", "weekly", "monthly", "quarterly", "annual"]
 Format = Literal["json", "html", "pdf", "xlsx", "csv"]
+DocumentFormat = Literal["html", "pdf", "xlsx", "csv"]
+DOCUMENT_FORMATS: tuple[DocumentFormat, ...] = ("html", "pdf", "xlsx", "csv")
+
+
+class ReportMake(BaseModel):
+    """What report to make: the period containing ``date`` (default: yesterday), in
+    ``formats`` (default: every document format).
+    """
+
+    day: date | None = Field(default=None, alias="date")
+    formats: list[DocumentFormat] = Field(
+        default_factory=lambda: list(DOCUMENT_FORMATS), min_length=1, max_length=4
+    )
 
 
 class SpecialReport(BaseModel):
@@ -82,49 +104,54 @@ def _document(fmt: str, body: bytes, name: str) -> Response:
     )
 
 
-async def _respond(
-    center: Any, who: Any, request: Request, period: Period, fmt: Format | None
-) -> Response:
+async def _respond(request: Request, center: Any, period: Period, fmt: Format | None) -> Response:
+    """A read: the data computed now (JSON), or the newest kept document of the period.
+    Nothing is made here (a GET never makes a report; ``POST`` does).
+    """
     wanted = _wanted(request, fmt)
     if wanted == "json":
         return model_response(ReportPublic.model_validate(await reports.report_for(center, period)))
-    rec = await reports.generate(
-        center, period, trigger="demand", by=who.username, formats=[wanted]
-    )
-    content = await reports.read_file(rec["files"][wanted])
+    content = await reports.kept_document(center, period, wanted)
     if content is None:
-        raise NotFound(f"the {wanted} file of this report is gone")
+        raise NotFound(
+            f"no {wanted} of the {period.kind.value} report {period.key} is kept:"
+            f" POST /api/v1/reports/{period.kind.value} makes one"
+        )
     return _document(wanted, content, f"{period.kind.value}-{period.key}")
+
+
+def _kept_view(r: dict[str, Any]) -> dict[str, Any]:
+    """A kept report in a list: its period, formats and links, never its data."""
+    plain = {
+        k: (v.isoformat() if isinstance(v, date | datetime) else v)
+        for k, v in r.items()
+        if k not in ("files", "data")
+    }
+    files = sorted(r.get("files") or {})
+    return {
+        **plain,
+        "id": str(r["id"]),
+        "period": {
+            "start": plain["period_start"],
+            "end": plain["period_end"],
+            "label": plain["label"],
+        },
+        "formats": files,
+        "links": {f: f"/api/v1/reports/archive/{r['id']}?format={f}" for f in files},
+    }
 
 
 @router.get("/api/v1/reports", responses=errors(*SIGNED_IN, 422))
 async def list_reports(
     center: CenterDep,
-    who: AnyUser,
+    who: CenterStaff,
     kind: Annotated[PeriodKind | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> KeptReportList:
-    """Kept reports, newest first, with their files."""
+    """Kept reports, newest first: ``id``, ``kind``, ``period``, ``formats`` and links."""
     async with center.db.connection() as conn:
         rows = await store.list_reports(conn, kind.value if kind else None, limit)
-    view = {
-        "reports": [
-            {
-                **{
-                    k: (v.isoformat() if isinstance(v, date | datetime) else v)
-                    for k, v in r.items()
-                    if k != "files"
-                },
-                "id": str(r["id"]),
-                "formats": sorted(r["files"]),
-                "links": {
-                    f: f"/api/v1/reports/archive/{r['id']}?format={f}" for f in sorted(r["files"])
-                },
-            }
-            for r in rows
-        ]
-    }
-    return KeptReportList.model_validate(view)
+    return KeptReportList.model_validate({"reports": [_kept_view(r) for r in rows]})
 
 
 @router.get(
@@ -137,7 +164,7 @@ async def list_reports(
 )
 async def kept_report(
     center: CenterDep,
-    who: AnyUser,
+    who: CenterStaff,
     report_id: int,
     format: Format = "json",
 ) -> Response:
@@ -185,17 +212,35 @@ async def special_report(
 )
 async def report(
     center: CenterDep,
-    who: AnyUser,
+    who: CenterStaff,
     request: Request,
     kind: Kind,
     date_: Annotated[date | None, Query(alias="date")] = None,
     format: Format | None = None,
 ) -> Response:
-    """The report of the period containing ``date`` (default: yesterday). JSON, or a document
-    with ``Accept: text/html`` or ``?format=html|pdf|xlsx|csv`` (kept and listed).
+    """The report of the period containing ``date`` (default: yesterday): its data computed
+    now (JSON), or with ``Accept: text/html`` or ``?format=html|pdf|xlsx|csv`` the newest
+    kept document of that period (404 when none is kept: ``POST`` makes one).
     """
     day = date_ or default_report_day(center.today())
-    return await _respond(center, who, request, reports.period_of(kind, day), format)
+    return await _respond(request, center, reports.period_of(kind, day), format)
+
+
+@router.post("/api/v1/reports/{kind}", status_code=201, responses=errors(*SIGNED_IN, 422))
+async def make_report(
+    center: CenterDep,
+    who: CenterStaff,
+    kind: Kind,
+    body: Annotated[ReportMake, Body()],
+) -> KeptReportPublic:
+    """Make and keep the report of the period containing ``date`` in ``formats``; ``GET``
+    then serves its documents.
+    """
+    period = reports.period_of(kind, body.day or default_report_day(center.today()))
+    rec = await reports.generate(
+        center, period, trigger="demand", by=who.username, formats=sorted(set(body.formats))
+    )
+    return KeptReportPublic.model_validate(_kept_view(rec))
 
 
 @router.get("/api/v1/rankings", responses=errors(*SIGNED_IN, 422))
@@ -219,8 +264,11 @@ async def followups(
     quarter: Annotated[str | None, Query(pattern=r"^\d{4}Q[1-4]$")] = None,
     kind: Literal["county", "department"] | None = None,
 ) -> FollowupList:
-    """Bottom-rank follow-ups and how far each has come."""
-    return FollowupList.model_validate({"followups": await list_followups(center, quarter, kind)})
+    """Bottom-rank follow-ups and how far each has come (a handler: its own units')."""
+    scope = reading_scope(center, who)
+    return FollowupList.model_validate(
+        {"followups": await list_followups(center, quarter, kind, scope)}
+    )
 
 
 @router.post(
@@ -229,7 +277,7 @@ async def followups(
 )
 async def explanation(
     center: CenterDep,
-    who: AnyUser,
+    who: RankedUnitHandler,
     quarter: str,
     kind: Literal["county", "department"],
     code: str,
@@ -247,7 +295,7 @@ async def explanation(
 )
 async def interview(
     center: CenterDep,
-    who: AnyUser,
+    who: Interviewer,
     quarter: str,
     kind: Literal["county", "department"],
     code: str,

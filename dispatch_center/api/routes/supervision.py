@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import html
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
-from dispatch_center.accounts.security import decode_token
-from dispatch_center.api.deps import AnyUser, CenterDep
+from dispatch_center.accounts.identity import Gate
+from dispatch_center.accounts.security import Principal
+from dispatch_center.api.deps import AnyUser, CenterDep, PageGate, PageVisit, require
 from dispatch_center.api.responses import PublicRouter, model_response
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
 from dispatch_center.api.schemas.supervision import (
@@ -34,7 +36,9 @@ from dispatch_center.api.schemas.supervision import (
     TickPublic,
 )
 from dispatch_center.core.lifecycle import Rating
+from dispatch_center.core.roles import Role
 from dispatch_center.core.supervision import EscalationStep, SupervisionLevel
+from dispatch_center.errors import ServiceError
 from dispatch_center.models import Location, Strict
 from dispatch_center.supervision import (
     callbacks,
@@ -49,9 +53,29 @@ from dispatch_center.supervision import console as consoles
 from dispatch_center.supervision import minutes as minutes_doc
 from dispatch_center.supervision import orders as supervision_orders
 from dispatch_center.supervision import rates as unit_rates
+from dispatch_center.supervision.common import (
+    CALLBACK_STAFF,
+    INSTRUCTING,
+    SESSION_RUNNERS,
+    SUPERVISORS,
+)
+from dispatch_center.supervision.reminders import TICK_RUNNERS
 
 router = PublicRouter(prefix="/api/v1/supervision", tags=["supervision"])
 pages = APIRouter(tags=["pages"], include_in_schema=False)
+
+# Who may call each route at all, declared on the route (the services check again, with
+# the conditions that need the record: whose order, whose session).
+Supervisor = Annotated[Principal, Depends(require(*SUPERVISORS))]
+Answerer = Annotated[Principal, Depends(require(Role.handler, Role.admin))]
+TickRunner = Annotated[Principal, Depends(require(*TICK_RUNNERS))]
+SessionRunner = Annotated[Principal, Depends(require(*SESSION_RUNNERS))]
+SessionRecorder = Annotated[Principal, Depends(require(*(SESSION_RUNNERS | INSTRUCTING)))]
+Instructing = Annotated[Principal, Depends(require(*INSTRUCTING))]
+CallbackStaff = Annotated[Principal, Depends(require(*CALLBACK_STAFF))]
+CallbackReader = Annotated[
+    Principal, Depends(require(*(CALLBACK_STAFF | {Role.leader, Role.auditor})))
+]
 
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -150,7 +174,7 @@ class TaskFinish(Strict):
     responses=errors(*SIGNED_IN, 404, 409, 422),
 )
 async def issue_supervision_order(
-    center: CenterDep, who: AnyUser, order_id: str, body: SupervisionOrderCreate
+    center: CenterDep, who: Supervisor, order_id: str, body: SupervisionOrderCreate
 ) -> SupervisionOrderPublic:
     """Issue a 督办单 (duty officers, leaders)."""
     return SupervisionOrderPublic.model_validate(
@@ -162,7 +186,7 @@ async def issue_supervision_order(
 
 @router.post("/supervision-orders/{sid}/answer", responses=errors(*SIGNED_IN, 404, 409, 422))
 async def answer_supervision_order(
-    center: CenterDep, who: AnyUser, sid: str, body: SupervisionAnswer
+    center: CenterDep, who: Answerer, sid: str, body: SupervisionAnswer
 ) -> SupervisionOrderPublic:
     """The handling unit answers a 督办单."""
     return SupervisionOrderPublic.model_validate(
@@ -174,7 +198,7 @@ async def answer_supervision_order(
     "/orders/{order_id}/escalations", status_code=201, responses=errors(*SIGNED_IN, 404, 409, 422)
 )
 async def escalate(
-    center: CenterDep, who: AnyUser, order_id: str, body: EscalationCreate
+    center: CenterDep, who: Supervisor, order_id: str, body: EscalationCreate
 ) -> EscalationStepPublic:
     """Record a step of the ladder: 领导研究, 部门会商, 现场/视频督办, 电台直播."""
     return EscalationStepPublic.model_validate(
@@ -189,7 +213,7 @@ async def order_supervision(center: CenterDep, who: AnyUser, order_id: str) -> L
 
 
 @router.post("/tick", responses=errors(*SIGNED_IN))
-async def tick(center: CenterDep, who: AnyUser) -> TickPublic:
+async def tick(center: CenterDep, who: TickRunner) -> TickPublic:
     """Run the reminder timer's pass now (admins, duty officers)."""
     return TickPublic.model_validate(await reminders.tick_now(center, who))
 
@@ -198,7 +222,9 @@ async def tick(center: CenterDep, who: AnyUser) -> TickPublic:
 
 
 @router.post("/sessions", status_code=201, responses=errors(*SIGNED_IN, 404, 422))
-async def create_session(center: CenterDep, who: AnyUser, body: SessionCreate) -> SessionPublic:
+async def create_session(
+    center: CenterDep, who: SessionRunner, body: SessionCreate
+) -> SessionPublic:
     """Open a session (duty officers); each linked order's timeline records it."""
     return SessionPublic.model_validate(
         await sessions.create_session(center, who, body.model_dump(mode="python"))
@@ -241,7 +267,7 @@ async def leave(center: CenterDep, who: AnyUser, session_id: str) -> PresencePub
     responses=errors(*SIGNED_IN, 404, 409, 422),
 )
 async def add_instruction(
-    center: CenterDep, who: AnyUser, session_id: str, body: InstructionCreate
+    center: CenterDep, who: Instructing, session_id: str, body: InstructionCreate
 ) -> InstructionPublic:
     """A leader's instruction: a tracked task, or a work order when it names a unit/place."""
     return InstructionPublic.model_validate(
@@ -257,7 +283,7 @@ async def add_instruction(
     responses=errors(*SIGNED_IN, 404, 409, 422),
 )
 async def add_attachment(
-    center: CenterDep, who: AnyUser, session_id: str, body: AttachmentCreate
+    center: CenterDep, who: SessionRecorder, session_id: str, body: AttachmentCreate
 ) -> AttachmentPublic:
     """Attach a recording link or a document by URL."""
     return AttachmentPublic.model_validate(
@@ -266,7 +292,7 @@ async def add_attachment(
 
 
 @router.post("/sessions/{session_id}/close", responses=errors(*SIGNED_IN, 404, 409, 422))
-async def close_session(center: CenterDep, who: AnyUser, session_id: str) -> SessionPublic:
+async def close_session(center: CenterDep, who: SessionRunner, session_id: str) -> SessionPublic:
     """End the session; the minutes are frozen, later changes answer 409."""
     return SessionPublic.model_validate(await sessions.close_session(center, who, session_id))
 
@@ -277,7 +303,7 @@ async def close_session(center: CenterDep, who: AnyUser, session_id: str) -> Ses
     responses=errors(*SIGNED_IN, 404, 409, 422),
 )
 async def add_amendment(
-    center: CenterDep, who: AnyUser, session_id: str, body: AmendmentCreate
+    center: CenterDep, who: SessionRecorder, session_id: str, body: AmendmentCreate
 ) -> AmendmentPublic:
     """Append a correction to the record."""
     return AmendmentPublic.model_validate(
@@ -355,7 +381,7 @@ async def finish_task(
 
 
 @router.get("/callbacks", responses=errors(*SIGNED_IN))
-async def list_callbacks(center: CenterDep, who: AnyUser) -> CallbackList:
+async def list_callbacks(center: CenterDep, who: CallbackReader) -> CallbackList:
     """Callback tasks waiting for a call."""
     return CallbackList.model_validate({"callbacks": await callbacks.list_callbacks(center, who)})
 
@@ -363,14 +389,14 @@ async def list_callbacks(center: CenterDep, who: AnyUser) -> CallbackList:
 @router.post(
     "/orders/{order_id}/callback", status_code=201, responses=errors(*SIGNED_IN, 404, 409, 422)
 )
-async def open_callback(center: CenterDep, who: AnyUser, order_id: str) -> CallbackPublic:
+async def open_callback(center: CenterDep, who: CallbackStaff, order_id: str) -> CallbackPublic:
     """The callback task of a replied order (made now if the timer has not yet)."""
     return CallbackPublic.model_validate(await callbacks.open_callback(center, who, order_id))
 
 
 @router.post("/callbacks/{callback_id}", responses=errors(*SIGNED_IN, 404, 409, 422))
 async def record_callback(
-    center: CenterDep, who: AnyUser, callback_id: str, body: CallbackResult
+    center: CenterDep, who: CallbackStaff, callback_id: str, body: CallbackResult
 ) -> CallbackPublic:
     """Record the citizen's rating and whether it was solved; close or reopen (重办)."""
     return CallbackPublic.model_validate(
@@ -398,22 +424,27 @@ async def my(center: CenterDep, who: AnyUser) -> MyWorkPublic:
     return MyWorkPublic.model_validate(await consoles.my_view(center, who))
 
 
+def _console_denied(request: Request, error: ServiceError) -> Response:
+    if error.status == 401:
+        text = f"<p>请先登录：/supervision?token=…（{html.escape(error.message)}）</p>"
+    else:
+        text = f"<p>无权访问督办工作台：{html.escape(error.message)}</p>"
+    return HTMLResponse(text, status_code=error.status)
+
+
+ConsoleVisit = Annotated[PageVisit, Depends(PageGate(Gate(), deny=_console_denied))]
+
+
 @pages.get("/supervision", response_class=HTMLResponse)
-async def console(
-    request: Request,
-    center: CenterDep,
-    token: Annotated[str | None, Query(max_length=4000)] = None,
-) -> HTMLResponse:
+async def console(request: Request, center: CenterDep, visit: ConsoleVisit) -> Response:
     """The supervision console (zh-CN): a handler's orders, reminders and 督办单; a
-    leader's or duty officer's sessions and instructions. No outside assets.
+    leader's or duty officer's sessions and instructions. Its script and data come from
+    our own server only. ``?token=`` once moves the token into the session cookie and
+    leaves the URL; the page and its script never see a token.
     """
-    raw = token or request.cookies.get("dc_session")
-    if not raw:
-        return HTMLResponse("<p>请先登录：/supervision?token=…</p>", status_code=401)
-    who = decode_token(raw, request.app.state.secret_key)
-    my = await consoles.my_view(center, who)
-    html = minutes_doc.render_console(who, my, raw)
-    response = HTMLResponse(html)
-    if token:  # later links on the page (minutes) carry the session cookie
-        response.set_cookie("dc_session", token, httponly=True, samesite="strict")
-    return response
+    if visit.answer is not None or visit.who is None:
+        return visit.answer or HTMLResponse("", status_code=401)
+    my = await consoles.my_view(center, visit.who)
+    return HTMLResponse(
+        minutes_doc.render_console(visit.who, my), headers={"Cache-Control": "no-store"}
+    )

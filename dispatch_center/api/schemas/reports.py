@@ -42,6 +42,7 @@ class KeptReportPublic(Public):
 
     id: str
     kind: str
+    period: Json = Field(description="start, end (exclusive) and label of the period")
     period_start: Day
     period_end: Day
     label: str

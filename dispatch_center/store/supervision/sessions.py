@@ -11,7 +11,36 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from dispatch_center.core.visibility import CITY, Scope
+from dispatch_center.store.scope import unit_clause
 from dispatch_center.store.supervision.common import Conn, Row, fetch_one, with_change
+
+
+def session_clause(scope: Scope, alias: str = "s") -> tuple[str, dict[str, Any]]:
+    """``(condition, params)`` keeping the sessions that concern ``scope``: the SQL of
+    :meth:`dispatch_center.core.visibility.Scope.sees_session` (an order of the session is
+    assigned within the scope, its affected area names a unit of the scope, or it invited
+    the reader by username or by a unit of the scope).
+
+    Examples
+    --------
+    >>> session_clause(Scope())
+    ('TRUE', {})
+    >>> cond, params = session_clause(Scope(frozenset({"511111"}), "h"))
+    >>> sorted(params), "affected_area ?|" in cond
+    (['scope_units', 'scope_user'], True)
+    """
+    if scope.city_wide:
+        return "TRUE", {}
+    assigned, params = unit_clause(scope, "o.assigned_unit")
+    cond = (
+        "(EXISTS (SELECT 1 FROM supervision_session_orders so JOIN orders o ON o.id = so.order_id"
+        f" WHERE so.session_id = {alias}.id AND {assigned})"
+        f" OR {alias}.affected_area ?| %(scope_units)s::text[]"
+        f" OR EXISTS (SELECT 1 FROM jsonb_array_elements({alias}.invited) i"
+        "  WHERE i ->> 'user' = %(scope_user)s OR i ->> 'unit' = ANY(%(scope_units)s)))"
+    )
+    return cond, {**params, "scope_user": scope.user}
 
 
 async def insert_session(conn: Conn, values: Mapping[str, Any]) -> Row:
@@ -47,14 +76,28 @@ async def get_session(conn: Conn, session_id: int) -> Row | None:
     )
 
 
-async def list_sessions(conn: Conn, status: str | None = None, limit: int = 100) -> list[Row]:
-    """Sessions, newest first."""
+async def list_sessions(
+    conn: Conn, status: str | None = None, limit: int = 100, scope: Scope = CITY
+) -> list[Row]:
+    """Sessions that concern ``scope``, newest first."""
+    mine, params = session_clause(scope)
     cur = await conn.execute(
-        "SELECT * FROM supervision_sessions WHERE (%(status)s::text IS NULL OR status = %(status)s)"
+        "SELECT * FROM supervision_sessions s"
+        f" WHERE (%(status)s::text IS NULL OR status = %(status)s) AND {mine}"
         " ORDER BY id DESC LIMIT %(limit)s",
-        {"status": status, "limit": limit},
+        {**params, "status": status, "limit": limit},
     )
     return await cur.fetchall()
+
+
+async def session_order_units(conn: Conn, session_id: int) -> list[str | None]:
+    """The assigned unit of each of the session's orders (whom the session concerns)."""
+    cur = await conn.execute(
+        "SELECT o.assigned_unit FROM supervision_session_orders so"
+        " JOIN orders o ON o.id = so.order_id WHERE so.session_id = %s",
+        (session_id,),
+    )
+    return [r["assigned_unit"] for r in await cur.fetchall()]
 
 
 async def session_order_ids(conn: Conn, session_id: int) -> list[int]:
@@ -244,8 +287,9 @@ async def amendments(conn: Conn, session_id: int) -> list[Row]:
     return await cur.fetchall()
 
 
-async def live_sessions(conn: Conn) -> list[Row]:
-    """Open sessions with who is in them now, oldest first."""
+async def live_sessions(conn: Conn, scope: Scope = CITY) -> list[Row]:
+    """Open sessions that concern ``scope``, with who is in them now, oldest first."""
+    mine, params = session_clause(scope)
     cur = await conn.execute(
         "SELECT s.id, s.topic, s.room_url, s.mode, s.emergency, s.affected_area, s.created_at,"
         " COALESCE((SELECT jsonb_agg(jsonb_build_object('participant', p.participant,"
@@ -254,6 +298,7 @@ async def live_sessions(conn: Conn) -> list[Row]:
         "   AS present,"
         " (SELECT array_agg(order_id ORDER BY order_id) FROM supervision_session_orders so"
         "   WHERE so.session_id = s.id) AS order_ids"
-        " FROM supervision_sessions s WHERE s.status = 'open' ORDER BY s.id"
+        f" FROM supervision_sessions s WHERE s.status = 'open' AND {mine} ORDER BY s.id",
+        params,
     )
     return await cur.fetchall()

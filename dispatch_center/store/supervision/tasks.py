@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -43,11 +43,20 @@ async def finish_task(
     )
 
 
-async def tasks(conn: Conn, *, owner: str | None = None, status: str | None = None) -> list[Row]:
-    """Tasks, optionally of one owner and status, oldest first."""
+async def tasks(
+    conn: Conn,
+    *,
+    owner: str | None = None,
+    status: str | None = None,
+    owners: Sequence[str] | None = None,
+) -> list[Row]:
+    """Tasks, optionally of one owner, of any of ``owners`` (a reader's units and name) and
+    of one status, oldest first.
+    """
     cur = await conn.execute(
         "SELECT * FROM supervision_tasks WHERE (%(owner)s::text IS NULL OR owner = %(owner)s)"
+        " AND (%(owners)s::text[] IS NULL OR owner = ANY(%(owners)s))"
         " AND (%(status)s::text IS NULL OR status = %(status)s) ORDER BY id",
-        {"owner": owner, "status": status},
+        {"owner": owner, "status": status, "owners": list(owners) if owners is not None else None},
     )
     return await cur.fetchall()
