@@ -15,8 +15,13 @@ from fastapi import APIRouter, FastAPI
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dispatch_center.accounts.ledger import start_ledger
+from dispatch_center.accounts.passwords import stop_password_work
+from dispatch_center.api.browser import install_browser_security
 from dispatch_center.api.errors import error_body, install_error_handlers
 from dispatch_center.api.flat_routes import include_flat
+from dispatch_center.api.logs import install_log_redaction
+from dispatch_center.api.pages import mount_page_scripts
 from dispatch_center.api.responses import FastJSONResponse
 from dispatch_center.api.routes import (
     auth,
@@ -204,12 +209,16 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
     >>> app = create_app(Settings(demo=True))  # doctest: +SKIP
     """
     settings = settings or Settings()
+    # No ?token= (nor Open311 api_key) in the server's request logs.
+    install_log_redaction()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         # Every part registers how it stops as it starts: a failure half way stops what
         # had started, and shutdown runs in the reverse order of start-up.
         async with AsyncExitStack() as stack:
+            # Again here: the server configured its logging after the app was created.
+            install_log_redaction()
             center = await start_center(settings)
             stack.push_async_callback(stop_center, center)
             app.state.center = center
@@ -219,6 +228,9 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
                 from dispatch_center.demo.startup import prepare_demo
 
                 await prepare_demo(center, demo_password)
+            # Revoked tokens: every user's generation, kept current across workers.
+            app.state.token_follower = _start(stack, await start_ledger(center))
+            stack.callback(stop_password_work, center)
             await start_modes(center)
             app.state.mode_scheduler = _start(stack, ModeScheduler(center))
             # Other workers' imports and rollbacks arrive on the bus; reload when they do.
@@ -256,9 +268,12 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
         default_response_class=FastJSONResponse,
     )
     mount_docs(app)
+    mount_page_scripts(app)
     install_error_handlers(app)
     for router in api_routers():
         include_flat(app, router)
     install_wallboard(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    # Outermost, so the 413 of BodyLimit and every other answer carries the headers too.
+    install_browser_security(app, settings)
     return app

@@ -15,12 +15,14 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from dispatch_center.bus.base import Bus
 from dispatch_center.core.calendar import TIME_ZONE, CalendarDay, DayKind, WorkingCalendar
 from dispatch_center.core.deadlines import Duration, LimitUnit, TimeLimit, Urgency
+from dispatch_center.core.visibility import UnitTree
 from dispatch_center.errors import Unavailable
 from dispatch_center.geography.model import Geography
 from dispatch_center.settings import Settings
@@ -103,11 +105,14 @@ class ReferenceData:
 
     def unit_chain(self, code: str | None) -> list[str]:
         """``code`` and its ancestors up to the city, nearest first."""
-        chain: list[str] = []
-        while code and code not in chain:
-            chain.append(code)
-            code = (self.units.get(code) or {}).get("parent_code")
-        return chain
+        return self.unit_tree.chain(code)
+
+    @cached_property
+    def unit_tree(self) -> UnitTree:
+        """The units by parent (who may read what follows it: :mod:`~dispatch_center.core.
+        visibility`). Built once per load: a reload makes a new :class:`ReferenceData`.
+        """
+        return UnitTree({code: u.get("parent_code") for code, u in self.units.items()})
 
 
 @dataclass

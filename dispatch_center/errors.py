@@ -53,6 +53,17 @@ class Unauthorized(ServiceError):
     code = "unauthorized"
 
 
+class TooManyRequests(ServiceError):
+    """Too many attempts: wait ``retry_after`` seconds (sent as ``Retry-After``)."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int, **extra: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **extra)
+        self.retry_after = retry_after
+
+
 class Unavailable(ServiceError):
     """A dependency is down."""
 

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "please-change-me"})
+from dispatch_center.core.credentials import signing_key_problem
 
 
 class FeedPoll(BaseModel):
@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     demo_story: bool = Field(default=True, alias="DISPATCH_DEMO_STORY")
     token_ttl_minutes: int = Field(default=12 * 60, alias="DISPATCH_TOKEN_TTL_MINUTES", ge=1)
     wall_token_ttl_days: int = Field(default=30, alias="DISPATCH_WALL_TOKEN_TTL_DAYS", ge=1)
+    # Revocations (logout, password change, deactivation) reach the other workers through
+    # the bus at once; this is how often each worker also reads them from the database,
+    # the bound when an announcement is lost.
+    token_sync_s: float = Field(default=2.0, alias="DISPATCH_TOKEN_SYNC_SECONDS", gt=0, le=60)
     db_pool_min: int = Field(default=2, alias="DISPATCH_DB_POOL_MIN", ge=1)
     db_pool_max: int = Field(default=16, alias="DISPATCH_DB_POOL_MAX", ge=1)
     order_prefix: str = Field(default="LS", alias="DISPATCH_ORDER_PREFIX", min_length=1)
@@ -96,6 +100,12 @@ class Settings(BaseSettings):
         default=60.0, alias="DISPATCH_SUPERVISION_TICK_SECONDS", gt=0
     )
     pdf_font: Path | None = Field(default=None, alias="DISPATCH_PDF_FONT")
+    # Links people type (video rooms, attachments) must be https; plain http only to these
+    # hosts ("vc.internal,10.1.2.3:8080"), e.g. an internal video system without TLS.
+    http_link_hosts: str = Field(default="", alias="DISPATCH_HTTP_LINK_HOSTS")
+    # Browser origins besides the page's own that may open /ws/wallboard
+    # ("https://wall.example.gov.cn,https://10.1.2.3:8443"): a proxy that rewrites Host.
+    allowed_origins: str = Field(default="", alias="DISPATCH_ALLOWED_ORIGINS")
     # Weights of the quarterly ranking's composite score, as "satisfaction=0.4,on_time=0.2"
     # (unnamed weights keep their defaults); read when a ranking is asked for without its own.
     ranking_weights: str | None = Field(default=None, alias="DISPATCH_RANKING_WEIGHTS")
@@ -146,16 +156,40 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secret_required_outside_demo(self) -> Settings:
-        # A placeholder key signs tokens anyone can forge: refuse to run with one
-        # unless this is the demo, which makes a throwaway key per data dir.
-        if not self.demo and self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+        # A weak key signs tokens anyone can forge: refuse to run with one unless this is
+        # the demo, which makes a throwaway key per data dir.
+        problem = None if self.demo else signing_key_problem(self.secret_key)
+        if problem is not None:
             raise ValueError(
-                "DISPATCH_SECRET_KEY must be set to a real secret outside demo mode "
-                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+                f"DISPATCH_SECRET_KEY {problem}: set a long random secret outside demo mode"
+                " (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
             )
-        if not self.demo and len(self.secret_key) < 32:
-            raise ValueError("DISPATCH_SECRET_KEY must be at least 32 characters")
         return self
+
+    @property
+    def http_link_host_set(self) -> frozenset[str]:
+        """``DISPATCH_HTTP_LINK_HOSTS`` as a set of lower-case hosts.
+
+        Examples
+        --------
+        >>> s = Settings(demo=True, http_link_hosts="VC.internal, 10.1.2.3:8080")
+        >>> sorted(s.http_link_host_set)
+        ['10.1.2.3:8080', 'vc.internal']
+        """
+        return frozenset(h.strip().lower() for h in self.http_link_hosts.split(",") if h.strip())
+
+    @property
+    def allowed_origin_set(self) -> frozenset[str]:
+        """``DISPATCH_ALLOWED_ORIGINS`` as a set of origins without a trailing slash.
+
+        Examples
+        --------
+        >>> Settings(demo=True, allowed_origins="https://Wall.example/ ").allowed_origin_set
+        frozenset({'https://wall.example'})
+        """
+        return frozenset(
+            o.strip().rstrip("/").lower() for o in self.allowed_origins.split(",") if o.strip()
+        )
 
     @property
     def embedded_db_dir(self) -> Path:

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dispatch_center.errors import ServiceError, Unauthorized
+from dispatch_center.errors import ServiceError, TooManyRequests, Unauthorized
 from dispatch_center.models import FIELD_CTX
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def _service(request: Request, exc: ServiceError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else {}
+        if isinstance(exc, TooManyRequests):
+            headers["Retry-After"] = str(exc.retry_after)
         return JSONResponse(
             status_code=exc.status,
             content=error_body(exc.code, exc.message, exc.fields, **exc.extra),

@@ -32,3 +32,6 @@ class AdvisoryLock(IntEnum):
     SUPERVISION_TICK = 1_234_512_348
     #: One worker makes the day's report.
     DAILY_REPORT = 1_234_512_349
+    #: Users' token generations are drawn and committed one at a time, so they commit in
+    #: the order drawn and a reader's "everything above N" misses none.
+    TOKEN_GENERATION = 1_234_512_350

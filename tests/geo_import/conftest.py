@@ -13,7 +13,7 @@ from dispatch_center.center import Center
 from dispatch_center.settings import Settings
 
 T = TypeVar("T")
-SECRET = "s" * 40
+SECRET = "geo-import-test-key-Vd3qLw8ZrTn2Kp6yHs0Xc"
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,11 @@ def test_other_worker_reloads_after_import(
     lon, lat = centre_of(frame, "511102901")
 
     async def scenario() -> tuple[str, str, str]:
-        settings = Settings(database_url=url, redis_url=redis_url, secret_key="b" * 40)
+        settings = Settings(
+            database_url=url,
+            redis_url=redis_url,
+            secret_key="geofence-bus-test-key-8fQzR2mWcT5nLx0Yb",
+        )
         a = await start_center(settings)
         b = await start_center(settings)
         follower = geofences.GeographyFollower(b, poll_s=600)

@@ -29,7 +29,7 @@ def test_import_versions_rollback_and_catalogue(
     env = {
         **os.environ,
         "DATABASE_URL": make_database(),
-        "DISPATCH_SECRET_KEY": "k" * 40,
+        "DISPATCH_SECRET_KEY": "geofence-cli-test-key-Hq4Nw7Tz1Rb9Lm3Ps",
         "DISPATCH_LOG_LEVEL": "WARNING",
     }
     env.pop("REDIS_URL", None)

@@ -95,7 +95,7 @@ def open_page(browser: Any, wall: WallCenter) -> Iterator[Callable[..., Page]]:
         q = f"?token={wall.token(username)}" + (f"&lang={lang}" if lang else "")
         page.goto(wall.base_url + path + q)
         page.wait_for_function(
-            "window.DC_APP && window.DC_APP.client.stats.snapshots > 0", timeout=15000
+            "() => window.DC_APP && window.DC_APP.client.stats.snapshots > 0", timeout=15000
         )
         return Page(page, requests)
 

@@ -72,7 +72,7 @@ def test_mode_switch_changes_banner_and_layout(open_page: Any, wall: WallCenter)
     assert r.status_code in (200, 201), r.text
     try:
         p.page.wait_for_function(
-            "document.body.classList.contains('theme-emergency')", timeout=5000
+            "() => document.body.classList.contains('theme-emergency')", timeout=5000
         )
         assert "应急" in p.page.locator("#mode-name").inner_text()
         assert "沙湾区" in p.page.locator("#mode-detail").inner_text()
@@ -82,7 +82,7 @@ def test_mode_switch_changes_banner_and_layout(open_page: Any, wall: WallCenter)
         shot(p.page, "wallboard-emergency-flood.png")
     finally:
         _back_to_normal(wall)
-    p.page.wait_for_function("document.body.classList.contains('theme-normal')", timeout=5000)
+    p.page.wait_for_function("() => document.body.classList.contains('theme-normal')", timeout=5000)
 
 
 def test_holiday_wall_screenshot(open_page: Any, wall: WallCenter) -> None:
@@ -91,7 +91,9 @@ def test_holiday_wall_screenshot(open_page: Any, wall: WallCenter) -> None:
     assert r.status_code in (200, 201), r.text
     try:
         p = open_page("/wallboard", "duty")
-        p.page.wait_for_function("document.body.classList.contains('theme-holiday')", timeout=5000)
+        p.page.wait_for_function(
+            "() => document.body.classList.contains('theme-holiday')", timeout=5000
+        )
         assert "假日" in p.page.locator("#mode-name").inner_text()
         assert "scenic_capacity" in p.page.evaluate("document.body.dataset.panels")
         shot(p.page, "wallboard-holiday.png")
@@ -205,7 +207,9 @@ def test_hq_accepts_a_suggestion_from_the_wall(open_page: Any, wall: WallCenter)
         button.wait_for(timeout=5000)
         assert "峨眉山" in p.page.locator('[data-panel="suggestions"]').inner_text()
         button.click()
-        p.page.wait_for_function("document.body.classList.contains('theme-holiday')", timeout=5000)
+        p.page.wait_for_function(
+            "() => document.body.classList.contains('theme-holiday')", timeout=5000
+        )
         with wall.client("duty") as c:
             decided = c.get("/api/v1/mode/suggestions", params={"status": "accepted"}).json()
         assert any(s["decided_by"] == "holiday_hq" for s in decided["suggestions"])

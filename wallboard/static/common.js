@@ -33,6 +33,12 @@ export function esc(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 }
 
+// A link shown as a link: http(s) only (core.links.is_web_link on the server), so a stored
+// "javascript:" room link can never become a live href.
+export function isWebLink(url) {
+  return typeof url === "string" && !/[\s\x00-\x1f\x7f]/.test(url) && /^https?:\/\/[^/]/i.test(url);
+}
+
 export async function getJSON(url, options = {}) {
   const r = await fetch(url, { credentials: "same-origin", ...options });
   let body = null;

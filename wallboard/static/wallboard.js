@@ -2,7 +2,7 @@
 // layout follows the active mode's policy (its "wallboard" section).
 import { LiveClient } from "./live.js";
 import {
-  CONFIG, FeedLayers, OrderLayer, SEVERITY_RANK, esc, fmtTime, getJSON, isOver, orderTickerText,
+  CONFIG, FeedLayers, OrderLayer, SEVERITY_RANK, esc, fmtTime, getJSON, isOver, isWebLink, orderTickerText,
   readingText, renderMode, seedTicker, setConn, startClock, t, tickerFeedEvent, tickerPush,
   townshipsOnZoom, unitState,
 } from "./common.js";
@@ -89,7 +89,11 @@ const PANELS = {
     // video itself runs on the city's conference system behind room_url.
     const items = state.sessions.map((x) => {
       const who = (x.present || []).map((p) => esc(p.name || p.participant)).join("、");
-      const join = `<a class="join" data-session="${esc(x.id)}" href="${esc(x.room_url || "#")}" target="_blank" rel="noopener">${esc(t("join_session"))}</a>`;
+      // Only a web link becomes an href: a session stored before links were checked may
+      // hold a javascript: one. Without a link the button is shown, greyed, and does nothing.
+      const join = isWebLink(x.room_url)
+        ? `<a class="join" data-session="${esc(x.id)}" href="${esc(x.room_url)}" target="_blank" rel="noopener noreferrer">${esc(t("join_session"))}</a>`
+        : `<span class="join no-link">${esc(t("join_session"))}</span>`;
       return `<li><b>${esc(x.topic)}</b> ${join}<div class="muted">${esc(t("in_session"))}: ${who || "—"}</div></li>`;
     }).join("");
     return `<h2>${esc(t("live_sessions"))} <small>${state.sessions.length}</small></h2>${items ? `<ul class="list">${items}</ul>` : `<div class="muted">${esc(t("no_data"))}</div>`}`;

@@ -11,12 +11,12 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import File, Form, Query, Request, UploadFile
+from fastapi import Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
-from dispatch_center.accounts.security import Principal, decode_token
-from dispatch_center.api.deps import Admin, AnyUser, CenterDep, Intake
+from dispatch_center.accounts.security import Principal
+from dispatch_center.api.deps import Admin, AnyUser, CenterDep, Intake, source_or_staff
 from dispatch_center.api.errors import error_body
 from dispatch_center.api.responses import PublicRouter, model_response
 from dispatch_center.api.schemas.common import SIGNED_IN, Public, errors, json_errors
@@ -56,17 +56,16 @@ INTAKE_ERRORS = errors(401, 403, 404, 413, 422, 429, 503)
 
 STAFF = frozenset({Role.duty_officer, Role.dispatcher})
 
+# Who may post for a source with their own sign-in instead of the source's key: an admin,
+# and for the channels staff feed by hand (the seat's call form) the seats too. The gate
+# resolves the token in the one place (a wall screen's token is refused there).
+SourceOrAdmin = Annotated[Principal | None, Depends(source_or_staff(Role.admin))]
+SourceOrSeat = Annotated[Principal | None, Depends(source_or_staff(Role.admin, *STAFF))]
+
 
 def _ingest(center: Center) -> Ingest:
     """The running intake of this process (503 when it is not running here)."""
     return center.runtimes.get(IntakeRuntime).ingest
-
-
-def _principal(request: Request) -> Principal | None:
-    auth = request.headers.get("authorization") or ""
-    if auth.lower().startswith("bearer "):
-        return decode_token(auth[7:].strip(), request.app.state.secret_key)
-    return None
 
 
 async def _answer(
@@ -87,11 +86,15 @@ async def _answer(
 
 
 async def _source(
-    request: Request, center: Center, system: str, staff: frozenset[Role] = frozenset()
+    request: Request,
+    center: Center,
+    system: str,
+    who: Principal | None,
+    staff: frozenset[Role] = frozenset(),
 ) -> tuple[Ingest, bytes]:
     ingest = _ingest(center)
     body = await request.body()
-    ingest.authenticate(system, request.headers, body, _principal(request), staff)
+    ingest.authenticate(system, request.headers, body, who, staff)
     ingest.check_limits(system, len(body))
     return ingest, body
 
@@ -154,11 +157,11 @@ async def replay(center: CenterDep, who: Admin, dead_id: int, request: Request) 
         **INTAKE_ERRORS,
     },
 )
-async def post_cap(center: CenterDep, request: Request) -> Response:
+async def post_cap(center: CenterDep, request: Request, who: SourceOrAdmin) -> Response:
     """A CAP 1.2 message (XML body): 202 with the alert's ``id``; a repeat: 200, same ``id``."""
 
     async def run() -> Response:
-        ingest, body = await _source(request, center, cap_service.SYSTEM)
+        ingest, body = await _source(request, center, cap_service.SYSTEM, who)
         got, new = await cap_service.post_cap(ingest, body, request.headers.get("content-type", ""))
         return model_response(CapReceipt.model_validate(got), 202 if new else 200)
 
@@ -220,11 +223,11 @@ class SentBody(BaseModel):
     response_model=AcceptedPublic,
     responses=INTAKE_ERRORS,
 )
-async def police110_in(center: CenterDep, request: Request) -> Response:
+async def police110_in(center: CenterDep, request: Request, who: SourceOrAdmin) -> Response:
     """A message from 110 (TRANSFER, ACK, STATUS, CALL), authenticated as the police110 source."""
 
     async def run() -> dict[str, Any]:
-        ingest, body = await _source(request, center, "police110")
+        ingest, body = await _source(request, center, "police110", who)
         return await ingest.accept("police110", body, request.headers.get("content-type", ""))
 
     return await _answer(run, AcceptedPublic)
@@ -275,29 +278,33 @@ async def police110_messages(
     order_id: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> LinkageMessageList:
-    """Linkage messages both ways, newest first."""
+    """Linkage messages both ways, newest first; the caller's name and number only for the
+    seats that run the linkage (duty officers, dispatchers), masked for everyone else.
+    """
     return LinkageMessageList.model_validate(
-        await linkage.messages(center, direction=direction, order_id=order_id, limit=limit)
+        await linkage.messages(
+            center, reader=who, direction=direction, order_id=order_id, limit=limit
+        )
     )
 
 
 @router.get("/police110/outbox", response_model=LinkageMessageList, responses=INTAKE_ERRORS)
-async def police110_outbox(center: CenterDep, request: Request) -> Response:
+async def police110_outbox(center: CenterDep, request: Request, who: SourceOrAdmin) -> Response:
     """Outgoing messages not yet handed over (for the 110 platform's connector)."""
 
     async def run() -> dict[str, Any]:
-        await _source(request, center, "police110")
-        return await linkage.messages(center, direction="out", pending=True)
+        await _source(request, center, "police110", who)
+        return await linkage.messages(center, reader=None, direction="out", pending=True)
 
     return await _answer(run, LinkageMessageList, 200)
 
 
 @router.post("/police110/outbox/sent", response_model=MarkedSent, responses=INTAKE_ERRORS)
-async def police110_sent(center: CenterDep, request: Request) -> Response:
+async def police110_sent(center: CenterDep, request: Request, who: SourceOrAdmin) -> Response:
     """Mark outgoing messages handed over."""
 
     async def run() -> dict[str, Any]:
-        _, raw = await _source(request, center, "police110")
+        _, raw = await _source(request, center, "police110", who)
         body = SentBody.model_validate_json(raw or b"{}")
         return await linkage.mark_sent(center, body.ids)
 
@@ -307,11 +314,13 @@ async def police110_sent(center: CenterDep, request: Request) -> Response:
 @router.post(
     "/{system}/events", status_code=202, response_model=AcceptedPublic, responses=INTAKE_ERRORS
 )
-async def push_events(center: CenterDep, system: str, request: Request) -> Response:
+async def push_events(
+    center: CenterDep, system: str, request: Request, who: SourceOrAdmin
+) -> Response:
     """A connected system's payload (its own format): 202 once durable, 422 naming the field."""
 
     async def run() -> dict[str, Any]:
-        ingest, body = await _source(request, center, system)
+        ingest, body = await _source(request, center, system, who)
         if system not in ingest.catalogue:
             raise Invalid(
                 f"{system} is an intake channel: use /api/v1/intake", fields={"system": system}
@@ -325,13 +334,21 @@ async def push_events(center: CenterDep, system: str, request: Request) -> Respo
 
 
 def _channel(name: str, staff: frozenset[Role] = frozenset()) -> Callable[..., Awaitable[Response]]:
-    async def handler(center: CenterDep, request: Request) -> Response:
+    async def accept(center: Center, request: Request, who: Principal | None) -> Response:
         async def run() -> dict[str, Any]:
-            ingest, body = await _source(request, center, name, staff)
+            ingest, body = await _source(request, center, name, who, staff)
             return await ingest.accept(name, body, request.headers.get("content-type", ""))
 
         return await _answer(run, AcceptedPublic)
 
+    # The gate is part of the signature FastAPI reads, so each kind has its own handler.
+    async def staffed(center: CenterDep, request: Request, who: SourceOrSeat) -> Response:
+        return await accept(center, request, who)
+
+    async def unstaffed(center: CenterDep, request: Request, who: SourceOrAdmin) -> Response:
+        return await accept(center, request, who)
+
+    handler = staffed if staff else unstaffed
     handler.__name__ = f"intake_{name}"
     return handler
 

@@ -8,7 +8,7 @@ from fastapi import Query
 from fastapi.responses import Response
 from pydantic import Field
 
-from dispatch_center.api.deps import AnyUser, CenterDep
+from dispatch_center.api.deps import AnyUser, CenterDep, WallOrUser
 from dispatch_center.api.responses import PublicRouter
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
 from dispatch_center.api.schemas.geo import CataloguePublic, LocateBatchPublic, LocatePublic
@@ -66,7 +66,7 @@ GEOJSON = {"content": {"application/geo+json": {"schema": {"type": "object"}}}}
 )
 async def areas(
     center: CenterDep,
-    who: AnyUser,
+    who: WallOrUser,
     tier: Annotated[int, Query(ge=1, le=4)] = 2,
     simplify: Annotated[float, Query(ge=0, le=0.05)] = 0.002,
 ) -> Response:

@@ -9,7 +9,7 @@ from fastapi import Body, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from dispatch_center.accounts.security import Principal
-from dispatch_center.api.deps import Admin, AnyUser, CenterDep, CenterStaff, require
+from dispatch_center.api.deps import CENTER_STAFF, Admin, AnyUser, CenterDep, CenterStaff, require
 from dispatch_center.api.responses import PublicRouter
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
 from dispatch_center.api.schemas.mode import (
@@ -40,6 +40,8 @@ router = PublicRouter(prefix="/api/v1/mode", tags=["mode"])
 
 Switcher = Annotated[Principal, Depends(require(Role.admin, Role.flood_hq, Role.holiday_hq))]
 HolidayHQ = Annotated[Principal, Depends(require(Role.admin, Role.holiday_hq))]
+# The wall page lists open suggestions (a wall screen reads them; accepting needs a person).
+StaffOrWall = Annotated[Principal, Depends(require(*CENTER_STAFF, wall=True))]
 
 
 class ModeSwitchCreate(BaseModel):
@@ -132,7 +134,7 @@ async def cancel_schedule(
 @router.get("/suggestions", responses=errors(*SIGNED_IN, 422))
 async def get_suggestions(
     center: CenterDep,
-    who: CenterStaff,
+    who: StaffOrWall,
     status: Annotated[str | None, Query(pattern="^(open|accepted|dismissed|withdrawn)$")] = None,
 ) -> SuggestionList:
     """Suggestions raised by feed triggers, newest first."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Path, Query
 
 from dispatch_center.accounts import users as accounts
 from dispatch_center.api.deps import Admin, AnyUser, CenterDep
@@ -61,6 +61,18 @@ async def users(center: CenterDep, who: Admin) -> UserList:
 async def create_user(center: CenterDep, who: Admin, body: UserCreate) -> UserPublic:
     """Create an account (admin)."""
     return UserPublic.model_validate(await accounts.create_user(center, who, body))
+
+
+@router.post("/users/{username}/deactivate", responses=errors(*SIGNED_IN, 404, 409, 422))
+async def deactivate_user(
+    center: CenterDep,
+    who: Admin,
+    username: Annotated[str, Path(min_length=1, max_length=64)],
+) -> UserPublic:
+    """Deactivate an account (admin): it cannot sign in, and every token it holds (wall
+    screens included) ends at once, in every worker.
+    """
+    return UserPublic.model_validate(await accounts.deactivate_user(center, who, username))
 
 
 @router.get("/audit", responses=errors(*SIGNED_IN, 422))

@@ -77,8 +77,9 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 SIGNED_IN = (401, 403)
-"""What a route behind a bearer token can answer before its handler runs (a wall-screen
-token is read-only: 403 on anything but GET; a role check: 403)."""
+"""What a route behind a bearer token can answer before its handler runs (401: no valid
+token, or a revoked one; 403: a role the route does not admit, or a wall screen's token
+outside the wall)."""
 
 
 def json_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
