@@ -4,8 +4,8 @@
 - :mod:`wallboard.hub`: one bus subscriber per process reading the change log forward.
 - :mod:`wallboard.live`: the ``/ws/wallboard`` endpoint.
 - :mod:`wallboard.sections`: the snapshot's sections and their providers.
-- :mod:`wallboard.pages`, :mod:`wallboard.basemap`: the pages and the base map's data (drawn by
-  ``static/basemap.js``: every script is a file, the page's data sits in JSON blocks).
+- :mod:`wallboard.pages`, :mod:`wallboard.basemap`: the pages and the base map (folium's
+  script, served as a file: every script is a file, the page's data sits in JSON blocks).
 
 The app factory calls :func:`install` once and :func:`start_hub` / :func:`stop_hub` in
 its lifespan.

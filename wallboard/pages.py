@@ -32,7 +32,7 @@ from dispatch_center.errors import NotFound, ServiceError
 from feeds.rules import GAUGE_NEAR_WARNING_M
 from modes.policy import ModeName
 from wallboard import candidates as cand
-from wallboard.basemap import basemap_data
+from wallboard.basemap import MAP_ID, BaseMap, build_map
 from wallboard.i18n import STRINGS, pick_lang
 from wallboard.protocol import mask
 from wallboard.sections import _SECTIONS, SnapshotContext, _run
@@ -46,6 +46,7 @@ TEMPLATES = jinja2.Environment(
 )
 VERSION = str(int(time.time()))
 _CACHE: dict[tuple[str, str, str | None, str], str] = {}
+_MAPS: dict[tuple[int, str | None, str], BaseMap] = {}
 
 
 def page_config(center: Center, page: str, lang: str) -> dict[str, Any]:
@@ -76,20 +77,29 @@ def _render(request: Request, page: str, lang: str) -> str:
     if key not in _CACHE:
         # Scripts are files and the page's data sits in JSON blocks: the
         # Content-Security-Policy allows no inline script.
-        basemap = basemap_data(
-            center.geography,
-            tile_url=tile_url,
-            tile_attribution=center.settings.tile_attribution,
-        )
         _CACHE[key] = TEMPLATES.get_template("page.html").render(
             s=STRINGS[lang],
             page=page,
             lang=lang,
             version=VERSION,
             config_json=config_json,
-            basemap_json=json_block(basemap),
+            map_id=MAP_ID,
+            map_version=_base_map(center).version,
         )
     return _CACHE[key]
+
+
+def _base_map(center: Center) -> BaseMap:
+    # folium takes a second or so for the boundaries: once per geography and tile server.
+    key = (id(center.geography), center.settings.tile_url, center.settings.tile_attribution)
+    base = _MAPS.get(key)
+    if base is None:
+        base = _MAPS[key] = build_map(
+            center.geography,
+            tile_url=center.settings.tile_url or None,
+            tile_attribution=center.settings.tile_attribution,
+        )
+    return base
 
 
 def _denied(request: Request, error: ServiceError) -> HTMLResponse:
@@ -119,6 +129,28 @@ ConsoleVisit = Annotated[PageVisit, Depends(PageGate(Gate(), deny=_denied))]
 async def wallboard_page(request: Request, visit: WallVisit) -> Response:
     """The wall screen (kiosk); ``?token=`` once, then the cookie."""
     return _page(request, "wallboard", visit)
+
+
+@router.get("/wallboard/map.js")
+async def base_map_script(request: Request, visit: WallVisit) -> Response:
+    """The base map's script (folium's output), for the wall and the console.
+
+    Versioned by its digest in the pages' ``?v=``, so a screen caches it until the
+    boundaries or the tile server change.
+    """
+    if visit.answer is not None:
+        return visit.answer
+    base = _base_map(request.app.state.center)
+    cache = (
+        "private, max-age=31536000, immutable"
+        if request.query_params.get("v") == base.version
+        else "no-store"
+    )
+    return Response(
+        base.script,
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": cache},
+    )
 
 
 @router.get("/dispatch", response_class=HTMLResponse)

@@ -273,5 +273,6 @@ def test_the_matrix_reads_gates_as_declared(matrix: Matrix) -> None:
         "GET /api/v1/mode/suggestions",
         "GET /api/v1/wallboard/sections/{name}",
         "GET /wallboard",
+        "GET /wallboard/map.js",
         "WS /ws/wallboard",
     ]
