@@ -69,6 +69,9 @@ class Reporter(Strict):
 
     name: str | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=40, pattern=r"^[0-9+\-() ]{3,40}$")
+    #: 要求保密: keep the citizen's name and number from the units that handle the request
+    #: (a 举报 always is, whatever this says).
+    confidential: bool = False
 
 
 class Category(Strict):

@@ -246,6 +246,8 @@ class DraftReporter:
 
     name: str | None = None
     phone: str | None = None
+    #: 要求保密: the citizen asked that the handling units not learn who they are.
+    confidential: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,11 @@ digits, a landline's area code) and never the digits that identify a person.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
+from dispatch_center.core.disclosure import redact_text
 from dispatch_center.core.roles import ROLES_SEEING_FULL_PHONE, Role
+from dispatch_center.core.visibility import CITY_WIDE_ROLES
 
 _MOBILE = re.compile(r"1\d{10}")
 # 010 and 02X are the only three-digit area codes; all others have four digits.
@@ -144,3 +147,60 @@ def phone_for_role(phone: str | None, role: Role | str) -> str | None:
     if role in ROLES_SEEING_FULL_PHONE:
         return phone
     return mask_phone(phone)
+
+
+class ReporterFacts(NamedTuple):
+    """Who reported, and the text they gave, as stored."""
+
+    name: str | None
+    phone: str | None
+    description: str | None
+
+
+def keeps_reporter_confidential(request_type: str, *, asked: bool) -> bool:
+    """Whether an order's reporter is kept from the units that handle it.
+
+    A 举报 (report of wrongdoing) always is: it may be about the very office it is
+    passed to, and reporters are protected by law whatever they ticked. Any other request
+    is when the citizen asked (要求保密).
+
+    Examples
+    --------
+    >>> keeps_reporter_confidential("report", asked=False)
+    True
+    >>> keeps_reporter_confidential("complaint", asked=False)
+    False
+    >>> keeps_reporter_confidential("complaint", asked=True)
+    True
+    """
+    return asked or request_type == "report"
+
+
+def reporter_as_seen(
+    facts: ReporterFacts, role: Role | str, *, confidential: bool
+) -> ReporterFacts:
+    """The reporter and their text as ``role`` may see them.
+
+    A confidential reporter is known in full only to the center's seats
+    (:data:`~dispatch_center.core.visibility.CITY_WIDE_ROLES`, numbers only to those of
+    them that see numbers): a handling unit sees the surname, a masked number and the text
+    with its phone and ID-card numbers masked, and the center calls the citizen back. Any
+    other reporter's number is shown by :func:`phone_for_role`.
+
+    Examples
+    --------
+    >>> f = ReporterFacts("王先生", "13812345678", "请回电13812345678")
+    >>> reporter_as_seen(f, Role.handler, confidential=True)
+    ReporterFacts(name='王**', phone='138****5678', description='请回电138****5678')
+    >>> reporter_as_seen(f, Role.dispatcher, confidential=True) == f
+    True
+    >>> reporter_as_seen(f, Role.handler, confidential=False) == f
+    True
+    """
+    if not confidential or role in CITY_WIDE_ROLES:
+        return facts._replace(phone=phone_for_role(facts.phone, role))
+    return ReporterFacts(
+        mask_name(facts.name),
+        mask_phone(facts.phone),
+        redact_text(facts.description) if facts.description is not None else None,
+    )

@@ -17,7 +17,11 @@ from dispatch_center.core.deadlines import (
     deadline_state,
     extend,
 )
-from dispatch_center.core.privacy import phone_for_role
+from dispatch_center.core.privacy import (
+    ReporterFacts,
+    keeps_reporter_confidential,
+    reporter_as_seen,
+)
 from dispatch_center.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch_center.models import OrderAction, OrderCreate
 from dispatch_center.orders.routing import reopen_limit, route_new_order
@@ -79,6 +83,9 @@ async def create_order(center: Center, who: Principal, data: OrderCreate) -> tup
         "address": data.address,
         "reporter_name": data.reporter.name if data.reporter else None,
         "reporter_phone": data.reporter.phone if data.reporter else None,
+        "reporter_confidential": keeps_reporter_confidential(
+            data.request_type, asked=bool(data.reporter and data.reporter.confidential)
+        ),
         "source": data.source,
         "source_id": data.source_id,
         "routing": routing,
@@ -374,6 +381,12 @@ def order_view(center: Center, who: Principal, row: Row) -> Row:
     )
     unit = row.get("assigned_unit")
     units = center.reference.units
+    confidential = bool(row.get("reporter_confidential"))
+    reporter = reporter_as_seen(
+        ReporterFacts(row["reporter_name"], row["reporter_phone"], row["description"]),
+        who.role,
+        confidential=confidential,
+    )
     return {
         "id": str(row["id"]),
         "number": row["number"],
@@ -386,7 +399,7 @@ def order_view(center: Center, who: Principal, row: Row) -> Row:
             ),
         },
         "urgency": row["urgency"],
-        "description": row["description"],
+        "description": reporter.description,
         "location": (
             {"lon": row["lon"], "lat": row["lat"], "crs": "wgs84", "received_crs": row["datum"]}
             if row["lon"] is not None
@@ -394,8 +407,9 @@ def order_view(center: Center, who: Principal, row: Row) -> Row:
         ),
         "address": row["address"],
         "reporter": {
-            "name": row["reporter_name"],
-            "phone": phone_for_role(row["reporter_phone"], who.role),
+            "name": reporter.name,
+            "phone": reporter.phone,
+            "confidential": confidential,
         },
         "source": row["source"],
         "source_id": row["source_id"],

@@ -77,6 +77,7 @@ ORDER_COLUMNS = (
     "address",
     "reporter_name",
     "reporter_phone",
+    "reporter_confidential",
     "source",
     "source_id",
     "routing",

@@ -120,7 +120,12 @@ def form_to_draft(call: Call, form: bytes | Mapping[str, Any]) -> OrderDraft:
         description=text(f, "description"),
         location=loc,
         address=address,
-        reporter=DraftReporter(opt_text(f, "name"), opt_text(f, "phone") or call.caller),
+        reporter=DraftReporter(
+            opt_text(f, "name"),
+            opt_text(f, "phone") or call.caller,
+            # The call-taker ticks 保密 when the caller asks for it.
+            confidential=(opt_text(f, "confidential") or "").lower() in ("1", "true", "on", "yes"),
+        ),
         source="cti",
         source_id=call.call_id,
         received_at=call.answered_at or call.rang_at,

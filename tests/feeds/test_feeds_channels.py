@@ -37,6 +37,18 @@ def test_cti_events_and_form_make_a_phone_order() -> None:
     OrderCreate.model_validate(d.to_order_body())
 
 
+def test_the_call_taker_marks_a_caller_confidential() -> None:
+    form = json.loads(fixture_bytes("voice", "agent_form.json"))
+    call = voice.Call("C", "13981366120")
+    assert voice.form_to_draft(call, form).reporter == voice.DraftReporter(
+        "马先生", "13981366120", confidential=False
+    )
+    d = voice.form_to_draft(call, {**form, "confidential": "on"})
+    assert d.reporter is not None and d.reporter.confidential
+    body = OrderCreate.model_validate(d.to_order_body())
+    assert body.reporter is not None and body.reporter.confidential
+
+
 @pytest.mark.parametrize(
     ("form", "field"),
     [

@@ -113,10 +113,14 @@ class OrderLocationPublic(Public):
 
 
 class ReporterPublic(Public):
-    """The citizen; ``phone`` is masked unless the caller's role may see it."""
+    """The citizen; ``phone`` is masked unless the caller's role may see it. A
+    confidential reporter (要求保密, and every 举报) is masked, name included, for the
+    units that handle the order; the order's description then has its numbers masked.
+    """
 
     name: str | None
     phone: str | None = Field(examples=["138****5678"])
+    confidential: bool = False
 
 
 class TimelineEntryPublic(Public):
