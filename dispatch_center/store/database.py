@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -50,18 +51,27 @@ def prepare_database(url: str, today: date, months_ahead: int) -> str:
 class Database:
     """An async pool of connections yielding rows as dicts."""
 
-    def __init__(self, url: str, *, min_size: int = 2, max_size: int = 16) -> None:
+    def __init__(
+        self, url: str, *, min_size: int = 2, max_size: int = 16, acquire_timeout: float = 5.0
+    ) -> None:
         self.url = url
+        self.acquire_timeout = acquire_timeout
         self.pool = AsyncConnectionPool(
             url,
             min_size=min_size,
             max_size=max_size,
             open=False,
+            # A request waits this long for a connection, then fails with PoolTimeout
+            # (answered 503): not psycopg's 30 s default while the database is down.
+            timeout=acquire_timeout,
             kwargs={
                 "autocommit": True,
                 "row_factory": dict_row,
                 # Timestamps come back in Beijing time, the zone of every deadline.
                 "options": f"-c timezone={TIME_ZONE}",
+                # A server that drops packets instead of refusing must not hang a connect
+                # (libpq counts whole seconds, at least 2).
+                "connect_timeout": max(2, math.ceil(acquire_timeout)),
             },
         )
 
@@ -80,9 +90,9 @@ class Database:
             yield cast("psycopg.AsyncConnection[dict[str, Any]]", conn)
 
     async def ping(self) -> bool:
-        """True when the database answers within two seconds."""
+        """True when the database answers within two seconds (or the acquire timeout)."""
         try:
-            async with self.pool.connection(timeout=2) as conn:
+            async with self.pool.connection(timeout=min(2.0, self.acquire_timeout)) as conn:
                 await conn.execute("SELECT 1")
             return True
         except Exception as exc:  # any failure means "down" for /readyz
