@@ -129,6 +129,13 @@ def test_redis_killed_mid_burst_loses_nothing(
         assert down.status_code == 503, down.text
         assert down.json()["down"] == ["bus"], down.text
         assert down.json()["checks"]["intake"] == "ok", down.text
+        # The feeds answer as usual (they were a 500 when the intake needed Redis).
+        token = live.token("admin")
+        with httpx.Client(
+            base_url=live.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10
+        ) as staff:
+            for path in ("/api/v1/feeds", "/api/v1/feeds/layers", "/api/v1/feeds/dead-letters"):
+                assert staff.get(path).status_code == 200, path
 
         private_redis.start()  # same port, empty
         up = wait_readyz(live, lambda r: r.status_code == 200, 20)
