@@ -4,36 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-import psycopg
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
-from dispatch_center.bus.base import BusError
 from dispatch_center.center import Center
-
-#: Seconds a client is asked to wait (``Retry-After``) while a dependency is down.
-RETRY_AFTER_S = 5
-
-
-def unavailable(exc: BaseException) -> str | None:
-    """Which dependency an error says is away (``"database"`` or ``"bus"``), or None when
-    it is not a dependency's failure (a bug, a bad payload).
-
-    The database is away when the pool found no connection in time or a connection broke
-    (``OperationalError``: refused, reset, shut down by an administrator, starting up).
-
-    Examples
-    --------
-    >>> unavailable(psycopg.OperationalError("connection refused"))
-    'database'
-    >>> unavailable(BusError("Redis XADD failed")), unavailable(ValueError("bad")) is None
-    ('bus', True)
-    """
-    if isinstance(exc, psycopg.OperationalError):
-        return "database"
-    if isinstance(exc, BusError | RedisConnectionError | RedisTimeoutError):
-        return "bus"
-    return None
 
 
 @runtime_checkable

@@ -11,12 +11,11 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dispatch_center.bus.base import BusError
+from dispatch_center.center import RETRY_AFTER_S, unavailable
 from dispatch_center.errors import ServiceError, TooManyRequests, Unauthorized
-from dispatch_center.health import RETRY_AFTER_S, unavailable
 from dispatch_center.models import FIELD_CTX
 
 log = logging.getLogger(__name__)
@@ -111,7 +110,7 @@ def install_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": str(RETRY_AFTER_S)},
         )
 
-    for dependency_error in (psycopg.OperationalError, BusError, RedisError):
+    for dependency_error in (psycopg.OperationalError, BusError):
         app.add_exception_handler(dependency_error, _dependency)
 
     @app.exception_handler(Exception)

@@ -27,8 +27,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from dispatch_center.center import Center
-from dispatch_center.health import unavailable
+from dispatch_center.center import Center, unavailable
 from dispatch_center.intake.errors import RateLimited
 from dispatch_center.intake.group_commit import GroupCommit
 from dispatch_center.intake.payloads import DeadLetter, ProcessStats, QueueItem

@@ -11,6 +11,7 @@ from typing import Any, cast
 
 import orjson
 import psycopg
+import psycopg.errors
 from psycopg.rows import dict_row
 from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool
@@ -46,6 +47,34 @@ def prepare_database(url: str, today: date, months_ahead: int) -> str:
     if applied:
         log.info("migrations applied: %s", applied)
     return path
+
+
+# SQLSTATEs of a database that is away, not of a statement that failed: connection
+# exceptions (08), insufficient resources (53: too many connections, disk full, out of
+# memory) and the server shutting down or starting up.
+_AWAY_CLASSES = ("08", "53")
+_AWAY_STATES = ("57P01", "57P02", "57P03")
+
+
+def database_away(exc: BaseException) -> bool:
+    """Whether an error says the database is away rather than that a statement failed.
+
+    Away: the pool found no connection in time, or a connection broke (refused, reset,
+    shut down, starting up, out of connections). A statement the server refused for what
+    it was (a limit exceeded, a cancelled query) is not an outage: a payload that causes
+    one must end as a dead letter, not be retried forever.
+
+    Examples
+    --------
+    >>> database_away(psycopg.OperationalError("connection refused"))
+    True
+    >>> database_away(psycopg.errors.AdminShutdown()), database_away(psycopg.errors.QueryCanceled())
+    (True, False)
+    """
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    state = exc.sqlstate
+    return state is None or state[:2] in _AWAY_CLASSES or state in _AWAY_STATES
 
 
 class Database:
