@@ -266,7 +266,10 @@ class IntakeQueue:
         sweeps = 0
         while True:
             try:
-                claimed = await self.sweep()
+                # Its own lost rows are rare (a commit whose answer never came back):
+                # looked for twice a lease, not every second.
+                own = sweeps % max(1, int(self.lease_s / 2 / SWEEP_S)) == 0
+                claimed = await self.sweep(own=own)
                 self._recovered("ingest-sweep")
                 delay = 0.0 if claimed >= PROCESS_BATCH else SWEEP_S
                 sweeps += 1
@@ -282,9 +285,12 @@ class IntakeQueue:
                 delay = min(MAX_BACKOFF_S, max(SWEEP_S, delay * 2))
             await asyncio.sleep(delay)
 
-    async def sweep(self) -> int:
+    async def sweep(self, *, own: bool = False) -> int:
         """Renew this worker's heartbeat and claim what nobody is processing (while there
         is room here); how many payloads were claimed.
+
+        ``own``: also take back this worker's own rows older than a lease that it does
+        not hold in memory (accepted, but the commit's answer was lost on the way back).
         """
         room = min(PROCESS_BATCH, self.size - await self.backlog())
         async with self.center.db.connection() as conn:
@@ -292,9 +298,12 @@ class IntakeQueue:
             if room <= 0:
                 return 0
             async with conn.transaction():
-                rows = await intake_store.intake_claim(
-                    conn, self.consumer_name, self.lease_s, sorted(self.held), room
-                )
+                rows = await intake_store.intake_claim(conn, self.consumer_name, room)
+            if own:
+                stale = await intake_store.intake_own_stale(conn, self.consumer_name, self.lease_s)
+                lost = sorted(set(stale) - self.held)[:room]
+                if lost:
+                    rows += await intake_store.intake_claim_ids(conn, self.consumer_name, lost)
         fresh = [r for r in rows if int(r["id"]) not in self.held]
         for r in fresh:
             self._queue(

@@ -104,30 +104,48 @@ async def intake_heartbeat(conn: Conn, worker: str, lease_s: float) -> None:
     )
 
 
-async def intake_claim(
-    conn: Conn, worker: str, lease_s: float, held: Sequence[int], limit: int
-) -> list[Row]:
+_CLAIMED = "RETURNING i.id, i.system, i.received_at, i.content_type, i.payload"
+
+
+async def intake_claim(conn: Conn, worker: str, limit: int) -> list[Row]:
     """Claim pending payloads nobody is processing, oldest first, for ``worker``.
 
-    Nobody is processing a row that has no claim (released at a clean stop, or older
-    than the claims), whose worker's heartbeat has run out, or that ``worker`` itself
-    claimed more than a lease ago and does not hold in memory (its accept's commit
-    answer was lost). Rows another worker is claiming right now are skipped, not waited
-    for.
+    Nobody is processing a row that has no claim (released at a clean stop, or from
+    before claims existed) or whose worker's heartbeat has run out. Rows another worker
+    is claiming right now are skipped, not waited for.
     """
     cur = await conn.execute(
         "WITH orphans AS ("
         " SELECT i.id FROM intake i WHERE i.status = 'pending' AND ("
         "  i.claimed_by IS NULL"
         "  OR (i.claimed_by <> %(me)s AND NOT EXISTS (SELECT 1 FROM intake_workers w"
-        "      WHERE w.name = i.claimed_by AND w.alive_until > now()))"
-        "  OR (i.claimed_by = %(me)s AND i.claimed_at < now() - make_interval(secs => %(lease)s)"
-        "      AND i.id <> ALL(%(held)s::bigint[])))"
+        "      WHERE w.name = i.claimed_by AND w.alive_until > now())))"
         " ORDER BY i.id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
         " UPDATE intake i SET claimed_by = %(me)s, claimed_at = now() FROM orphans o"
-        " WHERE i.id = o.id"
-        " RETURNING i.id, i.system, i.received_at, i.content_type, i.payload",
-        {"me": worker, "lease": lease_s, "held": list(held), "limit": limit},
+        " WHERE i.id = o.id " + _CLAIMED,
+        {"me": worker, "limit": limit},
+    )
+    return sorted(await cur.fetchall(), key=lambda r: int(r["id"]))
+
+
+async def intake_own_stale(conn: Conn, worker: str, older_s: float) -> list[int]:
+    """Ids of ``worker``'s pending rows claimed more than ``older_s`` seconds ago (the
+    caller keeps those it does not hold: their accept's commit answer was lost).
+    """
+    cur = await conn.execute(
+        "SELECT id FROM intake WHERE status = 'pending' AND claimed_by = %s"
+        " AND claimed_at < now() - make_interval(secs => %s)",
+        (worker, older_s),
+    )
+    return [int(r["id"]) for r in await cur.fetchall()]
+
+
+async def intake_claim_ids(conn: Conn, worker: str, ids: Sequence[int]) -> list[Row]:
+    """Claim these pending rows for ``worker`` (renewing its own claim); the rows."""
+    cur = await conn.execute(
+        "UPDATE intake i SET claimed_by = %s, claimed_at = now()"
+        " WHERE i.id = ANY(%s) AND i.status = 'pending' " + _CLAIMED,
+        (worker, list(ids)),
     )
     return sorted(await cur.fetchall(), key=lambda r: int(r["id"]))
 

@@ -132,3 +132,18 @@ def test_a_clean_stop_releases_what_it_had_not_processed(fresh_live: LiveCenter)
         on_server(fresh_live, ingest.queue.start())
         assert _wait_done(conn, intake_id) == "done"
     assert orders_for(fresh_live, aid) == 1
+
+
+def test_its_own_row_whose_commit_answer_was_lost_is_taken_back(streams_live: LiveCenter) -> None:
+    """A row this worker committed but never queued (the accept's caller was cancelled
+    between the commit and its answer) is not left pending while the worker lives."""
+    ingest = running_ingest(streams_live)
+    aid = f"T-lost-{time.time_ns()}"
+    with psycopg.connect(streams_live.center.db.url, autocommit=True) as conn:
+        lost = _orphan(conn, aid, ingest.consumer_name)
+        conn.execute(
+            "UPDATE intake SET claimed_at = now() - interval '1 hour' WHERE id = %s", (lost,)
+        )
+        on_server(streams_live, ingest.queue.sweep(own=True))
+        assert _wait_done(conn, lost) == "done"
+    assert orders_for(streams_live, aid) == 1
