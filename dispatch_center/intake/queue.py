@@ -96,7 +96,8 @@ class IntakeQueue:
         self.held: set[int] = set()
         #: The consumer tasks and the sweeper.
         self.consumers: list[asyncio.Task[None]] = []
-        #: Task name → the error that keeps it from working (cleared on its next success).
+        #: Task name → the kind of error that keeps it from working (cleared on its next
+        #: success). Only the kind: ``/readyz`` is public, the log has the whole message.
         self.failing: dict[str, str] = {}
         self._intake_log: GroupCommit[QueueItem, int] = GroupCommit(self._write_intake)
 
@@ -121,6 +122,7 @@ class IntakeQueue:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self.consumers.clear()
+        self.failing.clear()
 
     async def stop(self) -> None:
         """Stop the consumers and release this process's unfinished rows, so another
@@ -184,10 +186,14 @@ class IntakeQueue:
 
     # -- health ----------------------------------------------------------------------------
     def _failed(self, task: str, exc: BaseException) -> None:
-        why = f"{type(exc).__name__}: {exc}"
         if task not in self.failing:  # logged once per outage, not once per try
-            log.error("intake %s cannot work (retrying with backoff): %s", task, why)
-        self.failing[task] = why
+            log.error(
+                "intake %s cannot work (retrying with backoff): %s: %s",
+                task,
+                type(exc).__name__,
+                exc,
+            )
+        self.failing[task] = unavailable(exc) or type(exc).__name__
 
     def _recovered(self, task: str) -> None:
         if self.failing.pop(task, None) is not None:
