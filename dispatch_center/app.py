@@ -119,7 +119,12 @@ async def start_center(settings: Settings) -> Center:
     path = await asyncio.to_thread(
         prepare_database, url, datetime.now(SHANGHAI).date(), settings.partition_months_ahead
     )
-    db = Database(url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+    db = Database(
+        url,
+        min_size=settings.db_pool_min,
+        max_size=settings.db_pool_max,
+        acquire_timeout=settings.db_acquire_timeout_s,
+    )
     await db.open()
     bus = bus_from_url(settings.redis_url)
     await bus.connect()

@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from dispatch_center.bus.base import Bus
+from dispatch_center.bus.base import Bus, BusError
 from dispatch_center.core.calendar import TIME_ZONE, CalendarDay, DayKind, WorkingCalendar
 from dispatch_center.core.deadlines import Duration, LimitUnit, TimeLimit, Urgency
 from dispatch_center.core.visibility import UnitTree
@@ -28,12 +28,35 @@ from dispatch_center.geography.model import Geography
 from dispatch_center.settings import Settings
 from dispatch_center.store import reference
 from dispatch_center.store.changes import Change
-from dispatch_center.store.database import Database
+from dispatch_center.store.database import Database, database_away
 from modes.state import ModeState
 
 log = logging.getLogger(__name__)
 
 CHANGES_CHANNEL = "changes"
+
+#: Seconds a client is asked to wait (``Retry-After``) while a dependency is away.
+RETRY_AFTER_S = 5
+
+
+def unavailable(exc: BaseException) -> str | None:
+    """Which dependency an error says is away (``"database"`` or ``"bus"``), or None when
+    it is not a dependency's failure (a bug, a bad payload, a statement refused).
+
+    Examples
+    --------
+    >>> import psycopg
+    >>> unavailable(psycopg.OperationalError("server closed the connection unexpectedly"))
+    'database'
+    >>> unavailable(BusError("Redis PUBLISH failed")), unavailable(ValueError("bad")) is None
+    ('bus', True)
+    """
+    if database_away(exc):
+        return "database"
+    if isinstance(exc, BusError):
+        return "bus"
+    return None
+
 
 R = TypeVar("R")
 

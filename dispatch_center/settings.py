@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     token_sync_s: float = Field(default=2.0, alias="DISPATCH_TOKEN_SYNC_SECONDS", gt=0, le=60)
     db_pool_min: int = Field(default=2, alias="DISPATCH_DB_POOL_MIN", ge=1)
     db_pool_max: int = Field(default=16, alias="DISPATCH_DB_POOL_MAX", ge=1)
+    # The longest a request waits for a database connection (and for a new one to open)
+    # before it is answered 503 with Retry-After: a database that is down answers fast.
+    db_acquire_timeout_s: float = Field(
+        default=5.0, alias="DISPATCH_DB_ACQUIRE_TIMEOUT_S", gt=0, le=60
+    )
     order_prefix: str = Field(default="LS", alias="DISPATCH_ORDER_PREFIX", min_length=1)
     city_code: str = Field(default="511100", alias="DISPATCH_CITY_CODE")
     max_body_bytes: int = Field(default=1_000_000, alias="DISPATCH_MAX_BODY_BYTES", ge=1024)
@@ -126,6 +131,9 @@ class Settings(BaseSettings):
     # How often each worker writes its feed-health counters to the shared table (seconds).
     feed_health_flush_s: float = Field(default=5.0, alias="DISPATCH_FEED_HEALTH_FLUSH_S", gt=0)
     intake_queue_size: int = Field(default=20_000, alias="DISPATCH_INTAKE_QUEUE_SIZE", ge=1)
+    # A worker that stops sending its heartbeat (killed, host lost) for this long has its
+    # accepted, unprocessed payloads taken over by another worker (or its own restart).
+    intake_lease_s: float = Field(default=30.0, alias="DISPATCH_INTAKE_LEASE_S", ge=2, le=3600)
     wechat_token: str | None = Field(default=None, alias="DISPATCH_WECHAT_TOKEN")
     # A citizen's WeChat messages this close together (same OpenID) fold into one order
     # while that order is still un-dispatched.

@@ -7,11 +7,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from dispatch_center.bus.base import BusError
+from dispatch_center.center import RETRY_AFTER_S, unavailable
 from dispatch_center.errors import ServiceError, TooManyRequests, Unauthorized
 from dispatch_center.models import FIELD_CTX
 
@@ -95,8 +98,25 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
+    async def _dependency(request: Request, exc: Exception) -> JSONResponse:
+        what = unavailable(exc)
+        if what is None:
+            return await _unexpected(request, exc)
+        # The database or the bus is away: the client may retry, nothing was its fault.
+        log.warning("%s unavailable on %s %s: %s", what, request.method, request.url.path, exc)
+        return JSONResponse(
+            status_code=503,
+            content=error_body("unavailable", f"the {what} is unavailable; retry shortly"),
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
+
+    for dependency_error in (psycopg.OperationalError, BusError):
+        app.add_exception_handler(dependency_error, _dependency)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if unavailable(exc) is not None:  # raised outside a route (a middleware)
+            return await _dependency(request, exc)
         # A bug of ours, never the client's input: log it whole, say little.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse(status_code=500, content=error_body("internal", "internal error"))

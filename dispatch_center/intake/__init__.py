@@ -6,9 +6,9 @@ The steps of a payload, in order:
 - ``sources`` — who may post and how much: keys, signatures, size and rate limits;
   ``errors`` — the refusals (413, 429, 422 with its dead letter).
 - ``ingest`` — :class:`~.ingest.Ingest`, accepting a payload (validate, make durable, queue)
-  and composing the steps below; ``queue`` — the durable queue (a Redis stream or the
-  ``intake`` table, group commit in ``group_commit``), its consumers, retries, recovery and
-  the claiming of a stopped consumer's entries; ``payloads`` — the shapes the steps share.
+  and composing the steps below; ``queue`` — the durable queue (the ``intake`` table,
+  group commit in ``group_commit``), its consumers, retries, the workers' heartbeats and
+  the takeover of a stopped worker's rows; ``payloads`` — the shapes the steps share.
 - ``processing`` — decode, rules, events in one transaction, orders from the drafts and
   their attachments, mode triggers; with the pure ``events`` (live-layer keys, event rows,
   the wall's change entries), ``conditions`` (feed conditions in the mode triggers' shape)

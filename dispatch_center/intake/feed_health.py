@@ -155,7 +155,7 @@ def intake_view(ingest: Ingest) -> dict[str, Any]:
     queue = ingest.queue
     return {
         "backend": queue.backend,
-        "queued": queue.pending.qsize() + queue.in_flight,
+        "queued": queue.pending.qsize() + queue.in_flight + queue.retrying,
         "capacity": queue.size,
         "processed_payloads": s.payloads,
         "events_new": s.events_new,

@@ -5,7 +5,7 @@ Accepting (the HTTP answer) and processing are separate:
 1. **Accept** (:meth:`Ingest.accept`): the source authenticates and its size and rate limits
    apply (:mod:`.sources`); the payload is normalized (pure) so a bad one is answered 422
    naming the field and kept as a dead letter. A good payload is made durable *before* the
-   202 (:mod:`.queue`: a Redis stream, or the ``intake`` table). A full queue answers 429
+   202 (:mod:`.queue`: a row of the ``intake`` table, committed). A full queue answers 429
    with ``Retry-After``; nothing is ever dropped silently.
 2. **Process** (:mod:`.processing`, run by the queue's consumers in batches): events, live
    layers and change log in one transaction, then orders from the drafts, then mode
@@ -128,7 +128,7 @@ class Ingest:
         await self.queue.start()
 
     async def pause(self) -> None:
-        """Stop consuming, keep accepting (tests: a consumer that died mid-stream)."""
+        """Stop consuming, keep accepting (tests: consumers that died)."""
         await self.queue.pause()
 
     async def stop(self) -> None:

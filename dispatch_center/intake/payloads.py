@@ -37,7 +37,6 @@ class QueueItem:
     content_type: str
     received_at: datetime
     intake_id: int | None = None
-    stream_id: str | None = None
     items: Normalized | None = None
     attempts: int = 0
 

@@ -1,15 +1,21 @@
-"""The durable intake queue: an accepted payload is made durable before its 202, then
-processed by this process's consumers and only then acknowledged.
+"""The durable intake queue: an accepted payload is committed to PostgreSQL before its
+202, processed by this process's consumers, and only then marked done.
 
-With ``REDIS_URL`` the queue is a Redis stream read by a consumer group (``XADD`` on accept;
-``XACK`` and ``XDEL`` once processed; a stopped consumer's pending entries are claimed by
-another after :data:`CLAIM_IDLE_MS`). Without it, the queue is the ``intake`` table (rows
-written by group commit, marked done once processed) plus an in-memory queue of this
-process; rows still pending from before a restart are requeued at start. A crash between
-processing and acknowledging means a redelivery, which the feed dedupe table and the orders'
-unique index turn into "nothing new".
+The ``intake`` table is the queue with or without ``REDIS_URL``: Redis keeps nothing on
+disk in every deployment we test, so an ``XADD`` is not "accepted". Each row is claimed by
+the worker that accepted it (group commit: one transaction for everyone who arrived
+during the previous flush), which processes it from memory with the payload already
+normalized. A sweeper per worker keeps the worker's heartbeat (``intake_workers``) and
+claims rows nobody is processing: released at a clean stop, from before a restart, or of
+a worker whose heartbeat ran out (``kill -9``, a lost host) after
+``DISPATCH_INTAKE_LEASE_S``. A row processed twice (a takeover of a worker that was only
+slow) creates nothing new: the feed dedupe table and the orders' unique index on source +
+source id make redelivery a no-op.
 
-A payload whose processing fails is retried with backoff, then kept as a dead letter after
+No error of a dependency stops a consumer: a batch that meets the database down is kept,
+retried with backoff and finished once the database answers; until then ``failing``
+names the consumers that cannot work, and ``/readyz`` says the intake is down. A payload
+whose processing itself fails is retried with backoff, then kept as a dead letter after
 :data:`MAX_ATTEMPTS`; a failing batch is retried one payload at a time to find the one at
 fault.
 """
@@ -17,14 +23,11 @@ fault.
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
-from typing import Any
+from typing import TypeVar
 
-from dispatch_center.center import Center
+from dispatch_center.center import Center, unavailable
 from dispatch_center.intake.errors import RateLimited
 from dispatch_center.intake.group_commit import GroupCommit
 from dispatch_center.intake.payloads import DeadLetter, ProcessStats, QueueItem
@@ -33,11 +36,14 @@ from feeds.base import PayloadError
 
 log = logging.getLogger(__name__)
 
-STREAM = "dc:intake"
-GROUP = "ingest"
-CLAIM_IDLE_MS = 60_000
+T = TypeVar("T")
+
 PROCESS_BATCH = 200
 MAX_ATTEMPTS = 5
+#: Seconds between two sweeps (heartbeat, takeover of orphaned rows).
+SWEEP_S = 1.0
+#: The longest wait between two tries while a dependency is down.
+MAX_BACKOFF_S = 5.0
 
 #: Process a batch of queued payloads (raises when any of them fails).
 Process = Callable[[Sequence[QueueItem]], Awaitable[None]]
@@ -49,7 +55,7 @@ class IntakeQueue:
     Parameters
     ----------
     center
-        The running center (its bus carries the stream; its database the ``intake`` table).
+        The running center (its database holds the ``intake`` table).
     process
         Processes a batch of payloads; called by the consumers.
     dead_letter
@@ -57,7 +63,7 @@ class IntakeQueue:
     stats
         Counts the failures.
     consumer_name
-        This process's name in the stream's consumer group.
+        This process's name on its claims and heartbeat (unique per start).
     workers
         Consumer tasks of this process.
     """
@@ -79,66 +85,61 @@ class IntakeQueue:
         self.consumer_name = consumer_name
         self.workers = workers
         self.size = center.settings.intake_queue_size
-        self.redis_url = center.settings.redis_url
-        # Without Redis: this process's accepted payloads, in the order they were accepted.
+        self.lease_s = center.settings.intake_lease_s
+        # This process's claimed payloads, in the order they were accepted or claimed.
         self.pending: asyncio.Queue[QueueItem] = asyncio.Queue()
         self.in_flight = 0
+        self.retrying = 0
         self.idle = asyncio.Event()
         self.idle.set()
-        #: The consumer tasks (stream or queue consumers, and the stream's claim loop).
+        #: Ids of the rows this process holds in memory (queued, in flight or retrying).
+        self.held: set[int] = set()
+        #: The consumer tasks and the sweeper.
         self.consumers: list[asyncio.Task[None]] = []
-        self._recovery: asyncio.Task[None] | None = None
-        self._redis: Any = None
-        self._stream_len: tuple[float, int] = (0.0, 0)
-        self._recover_upto = 0
+        #: Task name → the kind of error that keeps it from working (cleared on its next
+        #: success). Only the kind: ``/readyz`` is public, the log has the whole message.
+        self.failing: dict[str, str] = {}
         self._intake_log: GroupCommit[QueueItem, int] = GroupCommit(self._write_intake)
 
     @property
     def backend(self) -> str:
-        """``redis-streams`` or ``postgres-queue``."""
-        return "redis-streams" if self.redis_url else "postgres-queue"
+        """Where accepted payloads are kept: always ``postgres-queue``."""
+        return "postgres-queue"
 
     # -- life ------------------------------------------------------------------------------
     async def start(self) -> None:
-        """Open the queue and start the consumers (and, without Redis, the recovery)."""
-        if self.redis_url:
-            # Only a stream-backed queue needs a client of its own (XLEN, XDEL).
-            import redis.asyncio as aioredis
-
-            self._redis = aioredis.from_url(self.redis_url)
-            for n in range(self.workers):
-                self.consumers.append(
-                    asyncio.create_task(self._stream_consumer(n), name=f"ingest-{n}")
-                )
-            self.consumers.append(asyncio.create_task(self._claim_loop(), name="ingest-claim"))
-        else:
-            async with self.center.db.connection() as conn:
-                self._recover_upto = await intake_store.intake_max_id(conn)
-            for n in range(self.workers):
-                self.consumers.append(
-                    asyncio.create_task(self._queue_consumer(), name=f"ingest-{n}")
-                )
-            self._recovery = asyncio.create_task(self._recover(), name="ingest-recover")
+        """Start the consumers and the sweeper (which also takes over what is pending)."""
+        for n in range(self.workers):
+            self.consumers.append(
+                asyncio.create_task(self._queue_consumer(f"ingest-{n}"), name=f"ingest-{n}")
+            )
+        self.consumers.append(asyncio.create_task(self._sweeper(), name="ingest-sweep"))
 
     async def pause(self) -> None:
-        """Stop consuming, keep accepting (tests: a consumer that died mid-stream)."""
-        tasks = [*self.consumers, *([self._recovery] if self._recovery else [])]
+        """Stop consuming, keep accepting (tests: consumers that died)."""
+        tasks = list(self.consumers)
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self.consumers.clear()
-        self._recovery = None
+        self.failing.clear()
 
     async def stop(self) -> None:
-        """Stop the consumers; anything unfinished stays pending and is redone at start."""
+        """Stop the consumers and release this process's unfinished rows, so another
+        worker (or the next start) takes them over at once.
+        """
         await self.pause()
-        if self._redis is not None:
-            await self._redis.aclose()
-            self._redis = None
+        try:
+            async with self.center.db.connection() as conn:
+                released = await intake_store.intake_release(conn, self.consumer_name)
+            if released:
+                log.info("intake: %d unfinished payloads released at stop", released)
+        except Exception as exc:  # the database is gone: they are taken over after a lease
+            log.warning("intake: claims not released at stop: %s", exc)
 
     # -- accept ----------------------------------------------------------------------------
     async def check_room(self) -> None:
-        """429 with ``Retry-After`` when the queue is full."""
+        """429 with ``Retry-After`` when this process's queue is full."""
         backlog = await self.backlog()
         if backlog >= self.size:
             raise RateLimited(
@@ -146,36 +147,28 @@ class IntakeQueue:
             )
 
     async def backlog(self) -> int:
-        """Payloads accepted and not yet processed (this worker's view; the stream's length)."""
-        if self._redis is None:
-            return self.pending.qsize() + self.in_flight
-        at, n = self._stream_len
-        now = time.monotonic()
-        if now - at > 0.2:
-            n = int(await self._redis.xlen(STREAM))
-            self._stream_len = (now, n)
-        return n
+        """Payloads this process accepted or claimed and has not processed yet."""
+        return self.pending.qsize() + self.in_flight + self.retrying
 
-    async def enqueue(self, item: QueueItem) -> int | str:
-        """Make ``item`` durable and queue it; its id (stream entry or ``intake`` row)."""
-        if self._redis is not None:
-            fields = {
-                "system": item.system,
-                "content_type": item.content_type,
-                "received_at": item.received_at.isoformat(),
-                "payload": base64.b64encode(item.payload).decode(),
-            }
-            return await self.center.bus.stream_add(STREAM, fields)
+    async def enqueue(self, item: QueueItem) -> int:
+        """Commit ``item`` (claimed by this process) and queue it; its ``intake`` row id."""
         item.intake_id = await self._intake_log.submit(item)
+        self._queue(item)
+        return item.intake_id
+
+    def _queue(self, item: QueueItem) -> None:
+        if item.intake_id is not None:
+            self.held.add(item.intake_id)
         self.idle.clear()
         self.pending.put_nowait(item)
-        return item.intake_id
 
     async def _write_intake(self, items: Sequence[QueueItem]) -> list[int]:
         """Make a group of accepted payloads durable in one transaction (group commit)."""
         async with self.center.db.connection() as conn, conn.transaction():
             return await intake_store.intake_insert_many(
-                conn, [(i.system, i.received_at, i.content_type, i.payload) for i in items]
+                conn,
+                [(i.system, i.received_at, i.content_type, i.payload) for i in items],
+                self.consumer_name,
             )
 
     async def drain(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
@@ -183,12 +176,31 @@ class IntakeQueue:
         async with asyncio.timeout(timeout):
             while True:
                 await self.idle.wait()
-                if self.pending.empty() and self.in_flight == 0:
+                if self.is_idle():
                     return
                 await asyncio.sleep(0.01)
 
-    # -- the table's consumers -------------------------------------------------------------
-    async def _queue_consumer(self) -> None:
+    def is_idle(self) -> bool:
+        """Nothing queued, in flight or waiting for a retry in this process."""
+        return self.pending.empty() and self.in_flight == 0 and self.retrying == 0
+
+    # -- health ----------------------------------------------------------------------------
+    def _failed(self, task: str, exc: BaseException) -> None:
+        if task not in self.failing:  # logged once per outage, not once per try
+            log.error(
+                "intake %s cannot work (retrying with backoff): %s: %s",
+                task,
+                type(exc).__name__,
+                exc,
+            )
+        self.failing[task] = unavailable(exc) or type(exc).__name__
+
+    def _recovered(self, task: str) -> None:
+        if self.failing.pop(task, None) is not None:
+            log.warning("intake %s works again", task)
+
+    # -- consumers -------------------------------------------------------------------------
+    async def _queue_consumer(self, name: str) -> None:
         while True:
             first = await self.pending.get()
             batch = [first]
@@ -196,110 +208,122 @@ class IntakeQueue:
                 batch.append(self.pending.get_nowait())
             self.in_flight += len(batch)
             try:
-                done = await self._process_guarded(batch)
-                finished = [
-                    (item.intake_id, error)
-                    for item, error in done
-                    if item.intake_id is not None and error != "retry"
-                ]
-                async with self.center.db.connection() as conn, conn.transaction():
-                    await intake_store.intake_finish_many(conn, finished)
-                for item, error in done:
-                    if error == "retry":
-                        await asyncio.sleep(min(30.0, 0.5 * 2**item.attempts))
-                        self.pending.put_nowait(item)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the rows stay pending; the next start redoes them
-                log.exception("intake batch failed; left pending")
+                await self._run_batch(name, batch)
             finally:
                 self.in_flight -= len(batch)
-                if self.pending.empty() and self.in_flight == 0:
+                if self.is_idle():
                     self.idle.set()
 
-    async def _recover(self) -> None:
-        """Process payloads accepted before a crash or restart (intake rows still pending)."""
-        last = 0
-        while True:
-            async with self.center.db.connection() as conn:
-                rows = await intake_store.intake_pending(conn, last, self._recover_upto, 500)
-            if not rows:
-                return
-            for r in rows:
-                last = max(last, int(r["id"]))
-                self.idle.clear()
-                self.pending.put_nowait(
-                    QueueItem(
-                        r["system"],
-                        bytes(r["payload"]),
-                        r["content_type"],
-                        r["received_at"],
-                        intake_id=int(r["id"]),
-                    )
-                )
-            log.info("intake: %d payloads pending from before the start requeued", len(rows))
+    async def _run_batch(self, name: str, batch: list[QueueItem]) -> None:
+        """Process a batch and mark it done, however long the database is away."""
+        done = await self._until_it_works(name, lambda: self._process_guarded(batch))
+        finished = [
+            (item.intake_id, error)
+            for item, error in done
+            if item.intake_id is not None and error != "retry"
+        ]
 
-    # -- the stream's consumers ------------------------------------------------------------
-    async def _stream_consumer(self, n: int) -> None:
-        bus = self.center.bus
-        name = f"{self.consumer_name}-{n}"
+        async def finish() -> None:
+            async with self.center.db.connection() as conn, conn.transaction():
+                await intake_store.intake_finish_many(conn, finished)
+
+        await self._until_it_works(name, finish)
+        for item, error in done:
+            if error == "retry":
+                self._retry_later(item, min(30.0, 0.5 * 2**item.attempts))
+            elif item.intake_id is not None:
+                self.held.discard(item.intake_id)
+
+    async def _until_it_works(self, name: str, work: Callable[[], Awaitable[T]]) -> T:
+        """Run ``work`` until it succeeds; any failure is logged, backed off and retried.
+
+        Failures of a payload itself are handled inside ``work`` (retries, dead
+        letters); what reaches here is the database or the bus being away, or a bug:
+        neither may end the consumer.
+        """
+        delay = 0.2
         while True:
             try:
-                entries = await bus.stream_read_group(
-                    STREAM, GROUP, name, count=PROCESS_BATCH, block_ms=1000
-                )
+                result = await work()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("intake stream read failed: %s", exc)
-                await asyncio.sleep(1.0)
+                self._failed(name, exc)
+                if unavailable(exc) is None:
+                    log.exception("intake %s failed", name)
+                await asyncio.sleep(delay)
+                delay = min(MAX_BACKOFF_S, delay * 2)
                 continue
-            if entries:
-                await self.process_entries(entries)
+            self._recovered(name)
+            return result
 
-    async def _claim_loop(self) -> None:
+    def _retry_later(self, item: QueueItem, delay: float) -> None:
+        self.retrying += 1
+
+        def again() -> None:
+            self.retrying -= 1
+            self._queue(item)
+
+        asyncio.get_running_loop().call_later(delay, again)
+
+    async def _sweeper(self) -> None:
+        """Keep this worker's heartbeat; claim rows nobody is processing; never die."""
+        delay = SWEEP_S
+        sweeps = 0
         while True:
-            await asyncio.sleep(CLAIM_IDLE_MS / 4000)
             try:
-                await self.claim_stale(CLAIM_IDLE_MS)
+                # Its own lost rows are rare (a commit whose answer never came back):
+                # looked for twice a lease, not every second.
+                own = sweeps % max(1, int(self.lease_s / 2 / SWEEP_S)) == 0
+                claimed = await self.sweep(own=own)
+                self._recovered("ingest-sweep")
+                delay = 0.0 if claimed >= PROCESS_BATCH else SWEEP_S
+                sweeps += 1
+                if sweeps % 3600 == 0:
+                    async with self.center.db.connection() as conn:
+                        await intake_store.intake_prune_workers(conn, 86_400)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("intake reclaim failed: %s", exc)
+                self._failed("ingest-sweep", exc)
+                if unavailable(exc) is None:
+                    log.exception("intake sweep failed")
+                delay = min(MAX_BACKOFF_S, max(SWEEP_S, delay * 2))
+            await asyncio.sleep(delay)
 
-    async def claim_stale(self, min_idle_ms: int) -> int:
-        """Take over a dead consumer's pending entries and process them; how many."""
-        entries = await self.center.bus.stream_claim_stale(
-            STREAM, GROUP, f"{self.consumer_name}-claim", min_idle_ms, count=PROCESS_BATCH
-        )
-        if entries:
-            log.info("intake: reclaimed %d entries of a stopped consumer", len(entries))
-            await self.process_entries(entries)
-        return len(entries)
+    async def sweep(self, *, own: bool = False) -> int:
+        """Renew this worker's heartbeat and claim what nobody is processing (while there
+        is room here); how many payloads were claimed.
 
-    async def process_entries(self, entries: Sequence[tuple[str, dict[str, str]]]) -> None:
-        """Process stream entries, then acknowledge (and delete) the finished ones."""
-        batch = []
-        for entry_id, f in entries:
-            batch.append(
+        ``own``: also take back this worker's own rows older than a lease that it does
+        not hold in memory (accepted, but the commit's answer was lost on the way back).
+        """
+        room = min(PROCESS_BATCH, self.size - await self.backlog())
+        async with self.center.db.connection() as conn:
+            await intake_store.intake_heartbeat(conn, self.consumer_name, self.lease_s)
+            if room <= 0:
+                return 0
+            async with conn.transaction():
+                rows = await intake_store.intake_claim(conn, self.consumer_name, room)
+            if own:
+                stale = await intake_store.intake_own_stale(conn, self.consumer_name, self.lease_s)
+                lost = sorted(set(stale) - self.held)[:room]
+                if lost:
+                    rows += await intake_store.intake_claim_ids(conn, self.consumer_name, lost)
+        fresh = [r for r in rows if int(r["id"]) not in self.held]
+        for r in fresh:
+            self._queue(
                 QueueItem(
-                    f.get("system", ""),
-                    base64.b64decode(f.get("payload", "")),
-                    f.get("content_type", ""),
-                    datetime.fromisoformat(f["received_at"]),
-                    stream_id=entry_id,
+                    r["system"],
+                    bytes(r["payload"]),
+                    r["content_type"],
+                    r["received_at"],
+                    intake_id=int(r["id"]),
                 )
             )
-        self.in_flight += len(batch)
-        try:
-            done = await self._process_guarded(batch)
-        finally:
-            self.in_flight -= len(batch)
-        ids = [i.stream_id for i, err in done if err != "retry" and i.stream_id]
-        if ids:
-            await self.center.bus.stream_ack(STREAM, GROUP, *ids)
-            if self._redis is not None:
-                await self._redis.xdel(STREAM, *ids)
+        if fresh:
+            log.info("intake: took over %d payloads nobody was processing", len(fresh))
+        return len(fresh)
 
     # -- failures --------------------------------------------------------------------------
     async def _process_guarded(self, batch: list[QueueItem]) -> list[tuple[QueueItem, str | None]]:
@@ -308,7 +332,9 @@ class IntakeQueue:
             return [(i, None) for i in batch]
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as exc:
+            if unavailable(exc) is not None:  # not the payload's fault: retry the batch
+                raise
             if len(batch) > 1:  # find the one at fault: process one by one
                 out: list[tuple[QueueItem, str | None]] = []
                 for item in batch:
@@ -320,8 +346,8 @@ class IntakeQueue:
             log.exception("processing %s payload failed (attempt %d)", item.system, item.attempts)
             if item.attempts < MAX_ATTEMPTS:
                 return [(item, "retry")]
-            exc = PayloadError("body", "processing failed repeatedly; see the server log")
+            why = PayloadError("body", "processing failed repeatedly; see the server log")
             await self.dead_letter(
-                item.system, item.payload, item.content_type, item.received_at, exc
+                item.system, item.payload, item.content_type, item.received_at, why
             )
-            return [(item, str(exc))]
+            return [(item, str(why))]

@@ -40,7 +40,8 @@ class IntakeRuntime:
     feed health, its background loops and the HTTP client of its polls.
 
     Reports on ``/readyz`` (a :class:`~dispatch_center.health.ReadinessProbe`): ``intake``
-    is ``down`` when any consumer task of the queue is not running.
+    is ``down`` when any consumer task of the queue is not running, or cannot work (its
+    last try met the database away; it retries by itself).
     """
 
     def __init__(
@@ -95,13 +96,16 @@ class IntakeRuntime:
         return self.layers.live(self.center.now())
 
     def readiness_checks(self) -> dict[str, Any]:
-        """``/readyz``: ``intake`` is ``ok`` while every consumer task of the queue runs."""
+        """``/readyz``: ``intake`` is ``ok`` while every consumer task of the queue runs and
+        none of them is failing.
+        """
         queue = self.ingest.queue
         tasks = {t.get_name(): task_state(t) for t in queue.consumers}
-        up = bool(tasks) and all(state == "running" for state in tasks.values())
+        failing = dict(queue.failing)
+        up = bool(tasks) and all(state == "running" for state in tasks.values()) and not failing
         return {
             "intake": "ok" if up else "down",
-            "intake_consumers": {"backend": queue.backend, "tasks": tasks},
+            "intake_consumers": {"backend": queue.backend, "tasks": tasks, "failing": failing},
         }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -10,6 +11,7 @@ from typing import Any, cast
 
 import orjson
 import psycopg
+import psycopg.errors
 from psycopg.rows import dict_row
 from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool
@@ -47,21 +49,58 @@ def prepare_database(url: str, today: date, months_ahead: int) -> str:
     return path
 
 
+# SQLSTATEs of a database that is away, not of a statement that failed: connection
+# exceptions (08), insufficient resources (53: too many connections, disk full, out of
+# memory) and the server shutting down or starting up.
+_AWAY_CLASSES = ("08", "53")
+_AWAY_STATES = ("57P01", "57P02", "57P03")
+
+
+def database_away(exc: BaseException) -> bool:
+    """Whether an error says the database is away rather than that a statement failed.
+
+    Away: the pool found no connection in time, or a connection broke (refused, reset,
+    shut down, starting up, out of connections). A statement the server refused for what
+    it was (a limit exceeded, a cancelled query) is not an outage: a payload that causes
+    one must end as a dead letter, not be retried forever.
+
+    Examples
+    --------
+    >>> database_away(psycopg.OperationalError("connection refused"))
+    True
+    >>> database_away(psycopg.errors.AdminShutdown()), database_away(psycopg.errors.QueryCanceled())
+    (True, False)
+    """
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    state = exc.sqlstate
+    return state is None or state[:2] in _AWAY_CLASSES or state in _AWAY_STATES
+
+
 class Database:
     """An async pool of connections yielding rows as dicts."""
 
-    def __init__(self, url: str, *, min_size: int = 2, max_size: int = 16) -> None:
+    def __init__(
+        self, url: str, *, min_size: int = 2, max_size: int = 16, acquire_timeout: float = 5.0
+    ) -> None:
         self.url = url
+        self.acquire_timeout = acquire_timeout
         self.pool = AsyncConnectionPool(
             url,
             min_size=min_size,
             max_size=max_size,
             open=False,
+            # A request waits this long for a connection, then fails with PoolTimeout
+            # (answered 503): not psycopg's 30 s default while the database is down.
+            timeout=acquire_timeout,
             kwargs={
                 "autocommit": True,
                 "row_factory": dict_row,
                 # Timestamps come back in Beijing time, the zone of every deadline.
                 "options": f"-c timezone={TIME_ZONE}",
+                # A server that drops packets instead of refusing must not hang a connect
+                # (libpq counts whole seconds, at least 2).
+                "connect_timeout": max(2, math.ceil(acquire_timeout)),
             },
         )
 
@@ -80,9 +119,9 @@ class Database:
             yield cast("psycopg.AsyncConnection[dict[str, Any]]", conn)
 
     async def ping(self) -> bool:
-        """True when the database answers within two seconds."""
+        """True when the database answers within two seconds (or the acquire timeout)."""
         try:
-            async with self.pool.connection(timeout=2) as conn:
+            async with self.pool.connection(timeout=min(2.0, self.acquire_timeout)) as conn:
                 await conn.execute("SELECT 1")
             return True
         except Exception as exc:  # any failure means "down" for /readyz

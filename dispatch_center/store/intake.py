@@ -1,5 +1,5 @@
 """SQL for the intake's own bookkeeping: the sources (credentials and limits), the durable
-queue without Redis (the ``intake`` table), dead letters, and the feed health every worker
+queue (the ``intake`` table and its workers), dead letters, and the feed health every worker
 shares with its poll leases.
 """
 
@@ -45,13 +45,14 @@ async def list_sources(conn: Conn) -> list[Row]:
     return await cur.fetchall()
 
 
-# -- intake (the durable queue without Redis) ---------------------------------------------
+# -- intake (the durable queue) ----------------------------------------------------------
 
 
 async def intake_insert_many(
-    conn: Conn, items: Sequence[tuple[str, datetime, str, bytes]]
+    conn: Conn, items: Sequence[tuple[str, datetime, str, bytes]], holder: str
 ) -> list[int]:
-    """Persist accepted payloads ``(system, received_at, content_type, payload)``.
+    """Persist accepted payloads ``(system, received_at, content_type, payload)``, claimed
+    by ``holder`` (the worker that accepted them and will process them).
 
     Their ids, in order; the caller commits before any of their 202s goes out.
     """
@@ -65,10 +66,12 @@ async def intake_insert_many(
     )
     ids = [int(r["id"]) for r in await cur.fetchall()]
     await conn.execute(
-        "INSERT INTO intake (id, system, received_at, content_type, payload)"
-        " SELECT * FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::text[],"
-        " %s::bytea[])",
+        "INSERT INTO intake (id, system, received_at, content_type, payload, claimed_by,"
+        " claimed_at)"
+        " SELECT u.*, %s, now() FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[],"
+        " %s::text[], %s::bytea[]) AS u",
         (
+            holder,
             ids,
             [i[0] for i in items],
             [i[1] for i in items],
@@ -91,21 +94,81 @@ async def intake_finish_many(conn: Conn, done: Sequence[tuple[int, str | None]])
     )
 
 
-async def intake_pending(conn: Conn, after_id: int, upto: int, limit: int) -> list[Row]:
-    """Pending payloads in (after_id, upto], oldest first (recovery after a restart)."""
-    cur = await conn.execute(
-        "SELECT id, system, received_at, content_type, payload FROM intake"
-        " WHERE status = 'pending' AND id > %s AND id <= %s ORDER BY id LIMIT %s",
-        (after_id, upto, limit),
+async def intake_heartbeat(conn: Conn, worker: str, lease_s: float) -> None:
+    """Say ``worker`` is alive for ``lease_s`` more seconds (the database's clock)."""
+    await conn.execute(
+        "INSERT INTO intake_workers (name, alive_until)"
+        " VALUES (%s, now() + make_interval(secs => %s))"
+        " ON CONFLICT (name) DO UPDATE SET alive_until = EXCLUDED.alive_until",
+        (worker, lease_s),
     )
-    return await cur.fetchall()
 
 
-async def intake_max_id(conn: Conn) -> int:
-    """The newest intake id (what a restart must look at)."""
-    cur = await conn.execute("SELECT coalesce(max(id), 0) AS m FROM intake")
-    row = await cur.fetchone()
-    return int(row["m"]) if row else 0
+_CLAIMED = "RETURNING i.id, i.system, i.received_at, i.content_type, i.payload"
+
+
+async def intake_claim(conn: Conn, worker: str, limit: int) -> list[Row]:
+    """Claim pending payloads nobody is processing, oldest first, for ``worker``.
+
+    Nobody is processing a row that has no claim (released at a clean stop, or from
+    before claims existed) or whose worker's heartbeat has run out. Rows another worker
+    is claiming right now are skipped, not waited for.
+    """
+    cur = await conn.execute(
+        "WITH orphans AS ("
+        " SELECT i.id FROM intake i WHERE i.status = 'pending' AND ("
+        "  i.claimed_by IS NULL"
+        "  OR (i.claimed_by <> %(me)s AND NOT EXISTS (SELECT 1 FROM intake_workers w"
+        "      WHERE w.name = i.claimed_by AND w.alive_until > now())))"
+        " ORDER BY i.id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
+        " UPDATE intake i SET claimed_by = %(me)s, claimed_at = now() FROM orphans o"
+        " WHERE i.id = o.id " + _CLAIMED,
+        {"me": worker, "limit": limit},
+    )
+    return sorted(await cur.fetchall(), key=lambda r: int(r["id"]))
+
+
+async def intake_own_stale(conn: Conn, worker: str, older_s: float) -> list[int]:
+    """Ids of ``worker``'s pending rows claimed more than ``older_s`` seconds ago (the
+    caller keeps those it does not hold: their accept's commit answer was lost).
+    """
+    cur = await conn.execute(
+        "SELECT id FROM intake WHERE status = 'pending' AND claimed_by = %s"
+        " AND claimed_at < now() - make_interval(secs => %s)",
+        (worker, older_s),
+    )
+    return [int(r["id"]) for r in await cur.fetchall()]
+
+
+async def intake_claim_ids(conn: Conn, worker: str, ids: Sequence[int]) -> list[Row]:
+    """Claim these pending rows for ``worker`` (renewing its own claim); the rows."""
+    cur = await conn.execute(
+        "UPDATE intake i SET claimed_by = %s, claimed_at = now()"
+        " WHERE i.id = ANY(%s) AND i.status = 'pending' " + _CLAIMED,
+        (worker, list(ids)),
+    )
+    return sorted(await cur.fetchall(), key=lambda r: int(r["id"]))
+
+
+async def intake_release(conn: Conn, worker: str) -> int:
+    """A clean stop: give up ``worker``'s unfinished rows (another worker takes them at
+    once) and its heartbeat; how many rows were released.
+    """
+    cur = await conn.execute(
+        "UPDATE intake SET claimed_by = NULL, claimed_at = NULL"
+        " WHERE claimed_by = %s AND status = 'pending'",
+        (worker,),
+    )
+    await conn.execute("DELETE FROM intake_workers WHERE name = %s", (worker,))
+    return cur.rowcount
+
+
+async def intake_prune_workers(conn: Conn, silent_s: float) -> None:
+    """Forget workers silent for ``silent_s`` seconds (their rows were taken over)."""
+    await conn.execute(
+        "DELETE FROM intake_workers WHERE alive_until < now() - make_interval(secs => %s)",
+        (silent_s,),
+    )
 
 
 # -- dead letters -------------------------------------------------------------------------

@@ -30,7 +30,11 @@ def test_readyz_is_down_when_a_consumer_task_dies(fresh_live: LiveCenter) -> Non
     assert checks["intake"] == "ok"
     consumers = checks["intake_consumers"]
     assert consumers["backend"] == "postgres-queue"
-    assert consumers["tasks"] == {"ingest-0": "running", "ingest-1": "running"}
+    assert consumers["tasks"] == {
+        "ingest-0": "running",
+        "ingest-1": "running",
+        "ingest-sweep": "running",
+    }
 
     ingest = running_ingest(fresh_live)
     assert ingest.loop is not None

@@ -83,13 +83,13 @@ class LayersPublic(Public):
 
 
 class AcceptedPublic(Public):
-    """A payload taken in: durable before this answer (``intake_id`` names it in the queue:
-    a number, or a stream entry id with Redis).
+    """A payload taken in: committed before this answer (``intake_id`` names its row in the
+    intake queue).
     """
 
     accepted: bool
     system: str
-    intake_id: int | str | None = None
+    intake_id: int | None = None
     dead_letter_id: str | None = None
 
 
@@ -130,7 +130,7 @@ class CapReceipt(Public):
     chain_key: str
     status: str = Field(examples=["accepted"])
     state: str | None = None
-    intake_id: int | str | None = None
+    intake_id: int | None = None
 
 
 class CapAlertPublic(Public):
