@@ -9,7 +9,6 @@ from dispatch_center.bus.base import (
     Bus,
     BusClosed,
     BusError,
-    StreamEntry,
     Subscription,
     SubscriptionLost,
 )
@@ -21,7 +20,6 @@ __all__ = [
     "BusClosed",
     "BusError",
     "MemoryBus",
-    "StreamEntry",
     "Subscription",
     "SubscriptionLost",
     "bus_from_url",

@@ -30,13 +30,9 @@ __all__ = [
     "Bus",
     "BusClosed",
     "BusError",
-    "StreamEntry",
     "Subscription",
     "SubscriptionLost",
 ]
-
-#: One entry read from a stream: its id (``"<ms>-<n>"``) and its string fields.
-StreamEntry = tuple[str, dict[str, str]]
 
 
 class BusError(Exception):
@@ -72,7 +68,7 @@ class Subscription(Protocol):
 
 
 class Bus(ABC):
-    """A publish/subscribe bus plus consumer-group streams for durable intake.
+    """A publish/subscribe bus (the intake's durable queue is PostgreSQL's, not the bus's).
 
     Messages are JSON-serialisable dicts. A received message dict may be shared by
     every local subscriber of the channel: treat it as read-only.
@@ -114,37 +110,3 @@ class Bus(ABC):
         (local subscribers), ``last_message_at`` (ISO 8601 or ``None``), ``reconnects``,
         plus backend-specific extras.
         """
-
-    # -- streams: at-least-once intake with consumer groups ---------------------------
-
-    @abstractmethod
-    async def stream_add(
-        self, stream: str, fields: dict[str, str], maxlen: int | None = None
-    ) -> str:
-        """Append an entry; returns its id. ``maxlen`` trims the oldest entries."""
-
-    @abstractmethod
-    async def stream_read_group(
-        self,
-        stream: str,
-        group: str,
-        consumer: str,
-        count: int = 10,
-        block_ms: int | None = None,
-    ) -> list[StreamEntry]:
-        """Entries never delivered to ``group`` yet, now pending for ``consumer``.
-
-        Creates the group (reading from the start of the stream) when missing.
-        ``block_ms=None`` returns at once; ``block_ms > 0`` waits up to that long for
-        an entry; ``block_ms=0`` waits forever, as in Redis.
-        """
-
-    @abstractmethod
-    async def stream_ack(self, stream: str, group: str, *ids: str) -> int:
-        """Mark entries done for ``group``; returns how many were pending."""
-
-    @abstractmethod
-    async def stream_claim_stale(
-        self, stream: str, group: str, consumer: str, min_idle_ms: int, count: int = 10
-    ) -> list[StreamEntry]:
-        """Take over entries pending for at least ``min_idle_ms`` (a dead consumer's)."""

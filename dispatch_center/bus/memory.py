@@ -1,7 +1,7 @@
 """In-process bus: the default when ``REDIS_URL`` is unset (one worker, no extra server).
 
 A real backend, not a test fake: it has the same bounded queues, the same loss signal
-and the same stream semantics as :class:`~dispatch_center.bus.redis.RedisBus`.
+and the same loss signal as :class:`~dispatch_center.bus.redis.RedisBus`.
 """
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from dispatch_center.bus.base import Bus, BusClosed, BusError, StreamEntry, Subscription
+from dispatch_center.bus.base import Bus, BusClosed, BusError, Subscription
 from dispatch_center.bus.fanout import LocalFanout, LocalSubscription
-from dispatch_center.bus.memory_streams import MemoryStreams
 
 __all__ = ["MemoryBus"]
 
 
 class MemoryBus(Bus):
-    """Publish/subscribe and streams inside one asyncio process.
+    """Publish/subscribe inside one asyncio process.
 
     Examples
     --------
@@ -40,7 +39,6 @@ class MemoryBus(Bus):
         self.url = url
         self._connected = False
         self._fanout = LocalFanout()
-        self._streams = MemoryStreams()
 
     async def connect(self) -> None:
         """Mark the bus open (nothing to reach)."""
@@ -88,34 +86,3 @@ class MemoryBus(Bus):
         return {"backend": "memory", "connected": self._connected, "reconnects": 0} | (
             self._fanout.snapshot()
         )
-
-    async def stream_add(
-        self, stream: str, fields: dict[str, str], maxlen: int | None = None
-    ) -> str:
-        """Append an entry to an in-process stream; returns its id."""
-        self._require_connected()
-        return await self._streams.add(stream, fields, maxlen)
-
-    async def stream_read_group(
-        self,
-        stream: str,
-        group: str,
-        consumer: str,
-        count: int = 10,
-        block_ms: int | None = None,
-    ) -> list[StreamEntry]:
-        """New entries for ``group``, now pending for ``consumer``."""
-        self._require_connected()
-        return await self._streams.read_group(stream, group, consumer, count, block_ms)
-
-    async def stream_ack(self, stream: str, group: str, *ids: str) -> int:
-        """Acknowledge entries; returns how many were pending."""
-        self._require_connected()
-        return await self._streams.ack(stream, group, *ids)
-
-    async def stream_claim_stale(
-        self, stream: str, group: str, consumer: str, min_idle_ms: int, count: int = 10
-    ) -> list[StreamEntry]:
-        """Take over entries pending for at least ``min_idle_ms``."""
-        self._require_connected()
-        return await self._streams.claim_stale(stream, group, consumer, min_idle_ms, count)

@@ -37,7 +37,6 @@ from dispatch_center.bus.base import (
     Bus,
     BusClosed,
     BusError,
-    StreamEntry,
     Subscription,
     SubscriptionLost,
 )
@@ -442,96 +441,3 @@ class RedisBus(Bus):
             "last_error": self._last_error,
             "malformed": self._malformed,
         } | self._fanout.snapshot()
-
-    # -- streams -------------------------------------------------------------------------
-
-    async def stream_add(
-        self, stream: str, fields: dict[str, str], maxlen: int | None = None
-    ) -> str:
-        """XADD; ``maxlen`` trims exactly (same result as the in-memory backend)."""
-        client = self._require_client()
-        with self._command_errors("XADD"):
-            async with asyncio.timeout(self._op_timeout):
-                payload: dict[Any, Any] = dict(fields)
-                entry_id = await client.xadd(stream, payload, maxlen=maxlen, approximate=False)
-        return str(entry_id)
-
-    async def _ensure_group(self, client: aioredis.Redis, stream: str, group: str) -> None:
-        try:
-            # From "0": entries added before the first consumer started are not skipped.
-            await client.xgroup_create(stream, group, id="0", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):  # created meanwhile by another worker: fine
-                raise
-
-    async def stream_read_group(
-        self,
-        stream: str,
-        group: str,
-        consumer: str,
-        count: int = 10,
-        block_ms: int | None = None,
-    ) -> list[StreamEntry]:
-        """XREADGROUP ``>``, creating the group when missing."""
-        client = self._require_client()
-        limit = None if block_ms == 0 else self._op_timeout + (block_ms or 0) / 1000
-        with self._command_errors("XREADGROUP"):
-            async with asyncio.timeout(limit):
-                reply: Any
-                try:
-                    reply = await client.xreadgroup(
-                        group, consumer, {stream: ">"}, count=count, block=block_ms
-                    )
-                except ResponseError as exc:
-                    if "NOGROUP" not in str(exc):
-                        raise
-                    await self._ensure_group(client, stream, group)
-                    reply = await client.xreadgroup(
-                        group, consumer, {stream: ">"}, count=count, block=block_ms
-                    )
-        entries: list[StreamEntry] = []
-        for _name, items in reply or []:
-            entries.extend((str(entry_id), dict(fields)) for entry_id, fields in items)
-        return entries
-
-    async def stream_ack(self, stream: str, group: str, *ids: str) -> int:
-        """XACK; returns how many of ``ids`` were pending."""
-        if not ids:
-            return 0
-        client = self._require_client()
-        with self._command_errors("XACK"):
-            async with asyncio.timeout(self._op_timeout):
-                return int(await client.xack(stream, group, *ids))
-
-    async def stream_claim_stale(
-        self, stream: str, group: str, consumer: str, min_idle_ms: int, count: int = 10
-    ) -> list[StreamEntry]:
-        """XAUTOCLAIM over the whole pending list, up to ``count`` entries."""
-        client = self._require_client()
-        claimed: list[StreamEntry] = []
-        start = "0-0"
-        with self._command_errors("XAUTOCLAIM"):
-            async with asyncio.timeout(self._op_timeout):
-                while len(claimed) < count:
-                    try:
-                        reply = await client.xautoclaim(
-                            stream,
-                            group,
-                            consumer,
-                            min_idle_ms,
-                            start_id=start,
-                            count=count - len(claimed),
-                        )
-                    except ResponseError as exc:
-                        if "NOGROUP" in str(exc):  # no group or no stream: nothing pending
-                            return []
-                        raise
-                    start = str(reply[0])
-                    claimed.extend(
-                        (str(entry_id), dict(fields))
-                        for entry_id, fields in reply[1]
-                        if fields is not None
-                    )
-                    if start == "0-0":
-                        break
-        return claimed
