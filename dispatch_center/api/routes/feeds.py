@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, File, Form, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import Admin, AnyUser, CenterDep, Intake, source_or_staff
@@ -305,7 +306,12 @@ async def police110_sent(center: CenterDep, request: Request, who: SourceOrAdmin
 
     async def run() -> dict[str, Any]:
         _, raw = await _source(request, center, "police110", who)
-        body = SentBody.model_validate_json(raw or b"{}")
+        try:
+            body = SentBody.model_validate_json(raw or b"{}")
+        except ValidationError as exc:
+            # The body is read raw (the source signs it), so FastAPI never validated it:
+            # its errors go through the same 422 as any other body's.
+            raise RequestValidationError(exc.errors(include_url=False)) from exc
         return await linkage.mark_sent(center, body.ids)
 
     return await _answer(run, MarkedSent, 200)
