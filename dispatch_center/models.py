@@ -12,6 +12,7 @@ from pydantic_core import PydanticCustomError
 
 from dispatch_center.core.deadlines import LimitUnit, Urgency
 from dispatch_center.core.lifecycle import Rating
+from dispatch_center.core.text import NUL_MESSAGE, nul_path
 
 _CHANNEL = re.compile(r"^(phone|email|wechat|sms|letter|web|open311|110|feed:[a-z0-9_\-]{1,40})$")
 
@@ -50,7 +51,54 @@ def field_error(field: str, message: str) -> PydanticCustomError:
     return PydanticCustomError("field_combination", message, {FIELD_CTX: field})
 
 
-class Strict(BaseModel):
+def refuse_nul(value: Any) -> Any:
+    """``value`` unchanged, or a validation error when it holds a NUL character anywhere
+    (the database's text cannot hold one); the error names the place inside ``value``.
+
+    Examples
+    --------
+    >>> refuse_nul({"a": ["ok"]})
+    {'a': ['ok']}
+    >>> try:
+    ...     refuse_nul({"a": ["x" + chr(0)]})
+    ... except ValueError as exc:
+    ...     print(exc.context)
+    {'dc_field': 'a.0'}
+    """
+    where = nul_path(value)
+    if where is None:
+        return value
+    return _nul_error(where)
+
+
+def _nul_error(where: str) -> Any:
+    # The place inside the field goes in the error's context, which the API's error
+    # handler appends to the field's location ("reporter" + "name").
+    raise PydanticCustomError("nul_character", NUL_MESSAGE, {FIELD_CTX: where} if where else {})
+
+
+class Clean(BaseModel):
+    """A request body whose text never holds a NUL character: refused with a 422 that
+    names the field (``reporter.name``), wherever it is, before it can reach the database.
+
+    Examples
+    --------
+    >>> class Note(Clean):
+    ...     text: str
+    >>> try:
+    ...     Note(text="a" + chr(0))
+    ... except ValueError as exc:
+    ...     print(exc.errors()[0]["type"], exc.errors()[0]["loc"])
+    nul_character ('text',)
+    """
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return refuse_nul(value)
+
+
+class Strict(Clean):
     """Unknown fields are an error, so a typo never silently drops data."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

@@ -47,7 +47,44 @@ def as_mapping(payload: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
         raise PayloadError("body", f"not a UTF-8 JSON document ({exc})") from exc
     if not isinstance(value, dict):
         raise PayloadError("body", f"expected a JSON object, got {type(value).__name__}")
+    # A NUL can only come in as the escape \u0000 (a raw one is not JSON); the walk runs
+    # only then. The database's text and jsonb cannot hold it: refuse, naming the field.
+    escaped = b"\\u0000" in payload if isinstance(payload, bytes) else "\\u0000" in payload
+    if escaped:
+        where = nul_path(value)
+        if where is not None:
+            raise PayloadError(where or "body", "must not contain a NUL character (\\u0000)")
     return value
+
+
+def nul_path(value: Any) -> str | None:
+    """Where in a decoded payload a NUL character is (a dotted path), else None.
+
+    The same rule as the API's (``dispatch_center.core.text``), for the outside systems'
+    payloads, which this package reads without the center.
+
+    Examples
+    --------
+    >>> nul_path({"alarm": {"desc": "x" + chr(0)}, "ids": ["1"]})
+    'alarm.desc'
+    >>> nul_path({"ok": [1, "two"]}) is None
+    True
+    """
+    if isinstance(value, str):
+        return "" if "\x00" in value else None
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if "\x00" in str(k):
+                return str(k).replace("\x00", "\\u0000")
+            inner = nul_path(v)
+            if inner is not None:
+                return f"{k}.{inner}" if inner else str(k)
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            inner = nul_path(v)
+            if inner is not None:
+                return f"{i}.{inner}" if inner else str(i)
+    return None
 
 
 def get(data: Mapping[str, Any], path: str, default: Any = _MISSING, *, prefix: str = "") -> Any:

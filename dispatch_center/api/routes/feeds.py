@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import Admin, AnyUser, CenterDep, Intake, source_or_staff
@@ -45,6 +45,7 @@ from dispatch_center.intake.dead_letters import list_dead_letters, replay_dead_l
 from dispatch_center.intake.errors import RateLimited, bad_payload
 from dispatch_center.intake.ingest import Ingest
 from dispatch_center.intake.runtime import IntakeRuntime, feeds_view, live_layers
+from dispatch_center.models import Clean
 from feeds.base import PayloadError
 from feeds.channels import wechat
 
@@ -186,14 +187,14 @@ async def cap_alert(
 # -- 12345 ↔ 110 ------------------------------------------------------------------------------
 
 
-class TransferBody(BaseModel):
+class TransferBody(Clean):
     """An order handed to the police desk."""
 
     order_id: str = Field(max_length=32)
     reason: str = Field(min_length=1, max_length=500)
 
 
-class StatusBody(BaseModel):
+class StatusBody(Clean):
     """Status of a case 110 transferred to us."""
 
     order_id: str = Field(max_length=32)
@@ -201,7 +202,7 @@ class StatusBody(BaseModel):
     note: str = Field(default="", max_length=1000)
 
 
-class CallBody(BaseModel):
+class CallBody(Clean):
     """A three-way call (citizen, 12345 seat, 110 operator)."""
 
     call_id: str = Field(min_length=1, max_length=64)
@@ -212,7 +213,7 @@ class CallBody(BaseModel):
     order_id: str | None = Field(default=None, max_length=32)
 
 
-class SentBody(BaseModel):
+class SentBody(Clean):
     """Outgoing messages the connector handed to the 110 platform."""
 
     ids: list[str] = Field(max_length=1000)

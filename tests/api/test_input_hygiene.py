@@ -1,0 +1,93 @@
+"""Client input that PostgreSQL cannot store or the calendar cannot count with is refused
+with a 4xx naming the field, never a 500 (issue 15, Low)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.conftest import LiveCenter, new_order
+
+NUL = "\x00"
+
+
+def _post(live: LiveCenter, user: str | None, path: str, **kw: Any) -> httpx.Response:
+    # A fresh connection each time: after a 500 the server drops a kept-alive one.
+    with live.client(user) as c:
+        return c.post(path, **kw)
+
+
+def _get(live: LiveCenter, user: str | None, path: str) -> httpx.Response:
+    with live.client(user) as c:
+        return c.get(path)
+
+
+# -- a NUL character ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"description": f"路灯不亮{NUL}三天"}, "description"),
+        ({"address": f"乐山市{NUL}市中区"}, "address"),
+        ({"reporter": {"name": f"张{NUL}", "phone": "13812345678"}}, "reporter.name"),
+        ({"source": f"src{NUL}", "source_id": "1"}, "source"),
+        ({"category": {"type": "complaint", "code": f"urban{NUL}"}}, "category.code"),
+    ],
+)
+def test_nul_in_an_order_is_422_naming_the_field(
+    live: LiveCenter, override: dict[str, Any], field: str
+) -> None:
+    r = _post(live, "dispatcher", "/api/v1/orders", json=new_order(**override))
+    assert r.status_code == 422, r.text
+    assert field in r.json()["error"]["fields"], r.json()
+    assert "NUL" in r.json()["error"]["fields"][field]
+
+
+def test_nul_in_other_bodies_is_422_naming_the_field(live: LiveCenter) -> None:
+    r = _post(
+        live,
+        "duty",
+        "/api/v1/supervision/sessions",
+        json={"topic": f"督办{NUL}", "order_ids": [], "room_url": "https://vc.example/r/1"},
+    )
+    assert r.status_code == 422 and "topic" in r.json()["error"]["fields"], r.text
+    r = _post(live, "admin", "/api/v1/mode", json={"mode": "holiday", "reason": f"节假日{NUL}"})
+    assert r.status_code == 422 and "reason" in r.json()["error"]["fields"], r.text
+    r = _post(live, "admin", "/api/v1/mode/triggers", json={"kind": "cap", "key": f"k{NUL}"})
+    assert r.status_code == 422 and "key" in r.json()["error"]["fields"], r.text
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "status"),
+    [
+        ("/api/v1/feeds/dead-letters?system=hydro%00logy", "system", 422),
+        ("/api/v1/orders?q=a%00b", "q", 422),
+        # a path with a NUL names no resource
+        ("/api/v1/feeds/cap/sender%00/id", "path", 404),
+    ],
+)
+def test_nul_in_the_url_is_4xx_naming_it(
+    live: LiveCenter, path: str, field: str, status: int
+) -> None:
+    r = _get(live, "admin", path)
+    assert r.status_code == status, r.text
+    assert field in r.json()["error"]["fields"], r.json()
+
+
+def test_nul_in_a_sign_in_form_is_422(live: LiveCenter) -> None:
+    r = _post(live, None, "/api/v1/auth/token", data={"username": f"adm{NUL}in", "password": "x"})
+    assert r.status_code == 422, r.text
+    assert "username" in r.json()["error"]["fields"]
+
+
+def test_nul_in_open311_is_its_own_error_list(live: LiveCenter) -> None:
+    r = _get(live, None, "/open311/v2/requests/a%00.json")
+    assert r.status_code == 404, r.text
+    assert r.json()[0]["code"] == 404 and "NUL" in r.json()[0]["description"]
+    xml = _get(live, None, "/open311/v2/requests/a%00.xml")
+    assert xml.status_code == 404 and xml.text.startswith("<?xml")
+    q = _get(live, None, "/open311/v2/requests.json?service_code=a%00")
+    assert q.status_code == 400 and q.json()[0]["code"] == 400, q.text
