@@ -12,6 +12,7 @@ from pydantic_core import PydanticCustomError
 
 from dispatch_center.core.deadlines import LimitUnit, Urgency
 from dispatch_center.core.lifecycle import Rating
+from dispatch_center.core.received import implausible
 from dispatch_center.core.text import NUL_MESSAGE, nul_path
 
 _CHANNEL = re.compile(r"^(phone|email|wechat|sms|letter|web|open311|110|feed:[a-z0-9_\-]{1,40})$")
@@ -152,8 +153,11 @@ class OrderCreate(Strict):
     @field_validator("received_at")
     @classmethod
     def _aware(cls, v: datetime | None) -> datetime | None:
-        if v is not None and v.tzinfo is None:
-            raise ValueError("must carry a UTC offset, e.g. 2026-11-27T09:30:00+08:00")
+        # The window relative to now, and who may backdate, is the service's
+        # (orders.service.check_received_at); a time no request can have is refused here.
+        bad = implausible(v) if v is not None else None
+        if bad is not None:
+            raise ValueError(bad)
         return v
 
     @model_validator(mode="after")

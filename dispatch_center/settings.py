@@ -130,6 +130,17 @@ class Settings(BaseSettings):
     # A citizen's WeChat messages this close together (same OpenID) fold into one order
     # while that order is still un-dispatched.
     wechat_fold_window_s: int = Field(default=600, alias="DISPATCH_WECHAT_FOLD_WINDOW_S", ge=0)
+    # A client's received_at (an order's, an intake form's): at most this far ahead of the
+    # server clock, and at most DISPATCH_RECEIVED_AT_LATE_S back, except for the roles and
+    # sources allowed to backdate (letters registered days later, systems replaying after
+    # an outage), who may go DISPATCH_BACKDATE_DAYS back (dispatch_center.core.received).
+    received_at_future_s: int = Field(default=300, alias="DISPATCH_RECEIVED_AT_FUTURE_S", ge=0)
+    received_at_late_s: int = Field(default=900, alias="DISPATCH_RECEIVED_AT_LATE_S", ge=0)
+    backdate_days: int = Field(default=31, alias="DISPATCH_BACKDATE_DAYS", ge=0, le=100_000)
+    backdate_roles: str = Field(default="admin,duty_officer", alias="DISPATCH_BACKDATE_ROLES")
+    # Intake sources (systems and channels, "letter,sms,hydrology") that may backdate;
+    # "*" = every one.
+    backdate_sources: str = Field(default="*", alias="DISPATCH_BACKDATE_SOURCES")
     scenario: Literal["normal", "flood", "golden-week"] = Field(
         default="normal", alias="DISPATCH_SCENARIO"
     )

@@ -20,6 +20,11 @@ from feeds.base import Datum, PayloadError, Point
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _MISSING = object()
+# Times outside these are no time a request or a reading was taken: a clock reset to the
+# epoch, year 1 or 9999 from a broken client (they would also overflow the deadline
+# arithmetic and the database's partitions).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 _LOCAL_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y%m%d%H%M%S")
 
 
@@ -164,6 +169,27 @@ def number(
     return value
 
 
+def sane_time(value: datetime, field: str) -> datetime:
+    """``value`` when it lies in the years 2000 to 2199, else PayloadError naming ``field``.
+
+    Examples
+    --------
+    >>> sane_time(datetime(2026, 11, 27, tzinfo=UTC), "t").year
+    2026
+    >>> sane_time(datetime(9999, 12, 31, tzinfo=UTC), "receivedAt")
+    Traceback (most recent call last):
+    ...
+    feeds.base.PayloadError: receivedAt: 9999-12-31T00:00:00+00:00 is not a plausible time ...
+    """
+    if not EARLIEST <= value < LATEST:
+        raise PayloadError(
+            field,
+            f"{value.isoformat()} is not a plausible time (expected the years"
+            f" {EARLIEST.year} to {LATEST.year - 1})",
+        )
+    return value
+
+
 def parse_time(raw: Any, field: str) -> datetime:
     """An aware datetime from ISO 8601, ``YYYY-MM-DD HH:MM:SS`` (local) or epoch s/ms.
 
@@ -173,10 +199,17 @@ def parse_time(raw: Any, field: str) -> datetime:
     '2026-11-27T08:00:00+08:00'
     >>> parse_time(1795737600000, "t").isoformat()
     '2026-11-27T00:00:00+00:00'
+    >>> parse_time("0001-01-01T00:00:00+08:00", "tm")
+    Traceback (most recent call last):
+    ...
+    feeds.base.PayloadError: tm: 0001-01-01T00:00:00+08:00 is not a plausible time ...
     """
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         seconds = raw / 1000 if raw > 1e11 else raw
-        return datetime.fromtimestamp(seconds, tz=UTC)
+        try:
+            return sane_time(datetime.fromtimestamp(seconds, tz=UTC), field)
+        except (OverflowError, OSError, ValueError):
+            raise PayloadError(field, f"not a time: {raw!r}") from None
     if isinstance(raw, str) and raw.strip():
         s = raw.strip()
         if s.isdigit() and len(s) in (10, 13):
@@ -193,7 +226,7 @@ def parse_time(raw: Any, field: str) -> datetime:
                     continue
             else:
                 raise PayloadError(field, f"not a time: {raw!r}") from None
-        return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
+        return sane_time(value if value.tzinfo else value.replace(tzinfo=SHANGHAI), field)
     raise PayloadError(field, f"not a time: {raw!r}")
 
 

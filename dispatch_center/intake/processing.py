@@ -156,6 +156,13 @@ class Processor:
     async def create_order(self, system: str, draft: OrderDraft) -> Row | None:
         """Make the order of a draft (idempotent on source + source_id); None if refused."""
         who = Principal(f"feed:{system}", Role.dispatcher)
+        if draft.received_at is not None:
+            late = order_service.received_at_problem(self.center, who, draft.received_at)
+            if late is not None:
+                # The citizen's request is not lost over its date (a mail client's Date
+                # header, a replay beyond the window): it is dated when processed.
+                log.info("draft from %s: received_at %s; dated now", system, late)
+                draft = dataclasses.replace(draft, received_at=None)
         body = draft.to_order_body()
         for attempt in range(2):
             try:

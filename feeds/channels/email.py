@@ -12,13 +12,14 @@ import email
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.header import Header, decode_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
 from feeds.base import Attachment, DraftCategory, DraftReporter, OrderDraft, PayloadError
 from feeds.channels.triage import guess_address, guess_category
+from feeds.payload import sane_time
 
 SUPERSETS = {
     "gb2312": "gb18030",
@@ -142,6 +143,9 @@ def parse_email(raw: bytes) -> InboundEmail:
             date = parsedate_to_datetime(str(msg["Date"]))
         except (TypeError, ValueError):
             raise PayloadError("Date", f"not an RFC 5322 date: {msg['Date']!r}") from None
+        if date.tzinfo is None:  # "-0000": the sender's zone is unknown; RFC 5322 says UTC
+            date = date.replace(tzinfo=UTC)
+        date = sane_time(date, "Date")
     mid = (msg.get("Message-ID") or "").strip()
     if not mid:
         mid = "<sha256:" + hashlib.sha256(raw).hexdigest()[:32] + ">"

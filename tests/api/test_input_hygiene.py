@@ -3,12 +3,16 @@ with a 4xx naming the field, never a 500 (issue 15, Low)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.api.conftest import LiveCenter, new_order
+from dispatch_center.settings import Settings
+from tests.api.conftest import LiveCenter, new_order, start_live
+from tests.conftest import RECEIVED_AT_DEFAULTS
 
 NUL = "\x00"
 
@@ -91,3 +95,72 @@ def test_nul_in_open311_is_its_own_error_list(live: LiveCenter) -> None:
     assert xml.status_code == 404 and xml.text.startswith("<?xml")
     q = _get(live, None, "/open311/v2/requests.json?service_code=a%00")
     assert q.status_code == 400 and q.json()[0]["code"] == 400, q.text
+
+
+# -- received_at ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def strict(
+    make_database: Callable[[], str],
+    free_port: Callable[[], int],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LiveCenter]:
+    """A center with the production defaults of the received_at window (the shared test
+    centers let every role date orders freely: tests/conftest.py)."""
+    settings = Settings(
+        database_url=make_database(),
+        demo=True,
+        data_dir=tmp_path_factory.mktemp("strict"),
+        simulator=False,
+        **RECEIVED_AT_DEFAULTS,
+    )
+    port = free_port()
+    server, thread, app = start_live(settings, port)
+    yield LiveCenter(f"http://127.0.0.1:{port}", app, {})
+    server.should_exit = True
+    thread.join(10)
+
+
+def _ago(**delta: float) -> str:
+    return (datetime.now(UTC) - timedelta(**delta)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("user", "received_at"),
+    [
+        ("dispatcher", "9999-12-31T23:00:00+08:00"),
+        ("admin", "0001-01-01T00:00:00+08:00"),
+        ("admin", "1970-01-01T00:00:00+00:00"),
+        ("admin", None),  # an hour ahead of the clock (filled in below)
+        ("dispatcher", None),  # three days back: a dispatcher may not backdate
+        ("duty", "40d"),  # beyond the backdating window
+    ],
+)
+def test_received_at_outside_the_window_is_422(
+    strict: LiveCenter, user: str, received_at: str | None
+) -> None:
+    if received_at is None:
+        received_at = _ago(hours=-1) if user == "admin" else _ago(days=3)
+    elif received_at == "40d":
+        received_at = _ago(days=40)
+    r = _post(strict, user, "/api/v1/orders", json=new_order(received_at=received_at))
+    assert r.status_code == 422, r.text
+    assert "received_at" in r.json()["error"]["fields"], r.json()
+
+
+def test_received_at_inside_the_window_is_kept(strict: LiveCenter) -> None:
+    # anyone: a few minutes back; a duty officer (DISPATCH_BACKDATE_ROLES): days back
+    for user, at in (("dispatcher", _ago(minutes=5)), ("duty", _ago(days=3))):
+        r = _post(strict, user, "/api/v1/orders", json=new_order(received_at=at))
+        assert r.status_code == 201, r.text
+        got = datetime.fromisoformat(r.json()["received_at"])
+        assert abs((got - datetime.fromisoformat(at)).total_seconds()) < 1
+
+
+@pytest.mark.parametrize("at", ["9999-12-31T00:00:00+08:00", "0001-01-01T00:00:00+08:00"])
+def test_deadlines_of_an_impossible_time_is_422(live: LiveCenter, at: str) -> None:
+    with live.client("dispatcher") as c:
+        r = c.get("/api/v1/calendar/deadlines", params={"received_at": at, "urgency": "general"})
+    assert r.status_code == 422, r.text
+    assert "received_at" in r.json()["error"]["fields"]

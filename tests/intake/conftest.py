@@ -13,6 +13,7 @@ from dispatch_center.intake.ingest import Ingest
 from dispatch_center.intake.runtime import IntakeRuntime
 from dispatch_center.settings import Settings
 from tests.api.conftest import LiveCenter, start_live
+from tests.conftest import RECEIVED_AT_DEFAULTS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "feeds" / "fixtures"
 DEMO_KEY = "ingest-test-key-0123456789"
@@ -38,7 +39,7 @@ def _start(
         simulator=False,
         feed_hmac_secrets=f"hydrology={HMAC_SECRET}",
         wechat_token="wechat-test-token",
-        **extra,
+        **{**RECEIVED_AT_DEFAULTS, **extra},
     )
     port = free_port()
     server, thread, app = start_live(settings, port)

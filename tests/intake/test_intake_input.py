@@ -6,11 +6,17 @@ from __future__ import annotations
 import base64
 import json
 import time
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 from tests.api.conftest import LiveCenter
-from tests.intake.conftest import fixture_bytes, source
+from tests.intake.conftest import drain, fixture_bytes, source
+from tests.intake.test_ingest_http import sql
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # -- the 110 connector's "handed over" report ---------------------------------------------
 
@@ -80,3 +86,74 @@ def test_nul_in_a_letter_form_is_422_naming_the_field(feeds_live: LiveCenter) ->
         )
     assert r.status_code == 422, r.text
     assert "summary" in r.json()["error"]["fields"], r.json()
+
+
+# -- received_at in intake payloads ------------------------------------------------------
+
+
+def _letter(feeds_live: LiveCenter, received_at: str) -> httpx.Response:
+    doc = json.loads(fixture_bytes("letter", "registered_letter.json"))
+    scan = base64.b64decode(doc["scan"]["contentBase64"])
+    form = {k: v for k, v in doc.items() if isinstance(v, str)}
+    form["registrationNo"] = f"RA{time.time_ns()}"
+    form["receivedAt"] = received_at
+    with feeds_live.client("dispatcher") as c:
+        return c.post(
+            "/api/v1/intake/letters",
+            data=form,
+            files={"scan": (doc["scan"]["filename"], scan, doc["scan"]["contentType"])},
+        )
+
+
+@pytest.mark.parametrize("when", ["9999-12-31 00:00:00", "0001-01-01 00:00:00", "future", "old"])
+def test_letter_received_at_outside_the_window_is_422(feeds_live: LiveCenter, when: str) -> None:
+    now = datetime.now(SHANGHAI)
+    at = {"future": now + timedelta(days=1), "old": now - timedelta(days=60)}.get(when)
+    r = _letter(feeds_live, at.strftime("%Y-%m-%d %H:%M:%S") if at else when)
+    assert r.status_code == 422, r.text
+    assert "receivedAt" in r.json()["error"]["fields"], r.json()
+
+
+def test_letter_registered_days_later_keeps_its_date(feeds_live: LiveCenter) -> None:
+    at = (datetime.now(SHANGHAI) - timedelta(days=4)).replace(microsecond=0)
+    r = _letter(feeds_live, at.strftime("%Y-%m-%d %H:%M:%S"))
+    assert r.status_code == 202, r.text
+    drain(feeds_live)
+    rows = sql(
+        feeds_live,
+        "SELECT received_at FROM orders WHERE source = 'letter' ORDER BY id DESC LIMIT 1",
+    )
+    assert rows[0][0] == at
+
+
+def test_feed_time_of_year_9999_is_422_naming_the_field(feeds_live: LiveCenter) -> None:
+    doc = json.loads(fixture_bytes("skynet", "rubbish_jiading.json"))
+    doc["alarmId"] = f"Y9999-{time.time_ns()}"
+    doc["alarmTime"] = "9999-12-31 23:59:59"
+    with source(feeds_live) as c:
+        r = c.post("/api/v1/feeds/skynet/events", content=json.dumps(doc).encode())
+        assert r.status_code == 422, r.text
+        assert "alarmTime" in r.json()["error"]["fields"]
+        part = {**json.loads(fixture_bytes("sms", "long_message_parts.json"))[0]}
+        part.update(msgId=f"Y1-{time.time_ns()}", recvTime="0001-01-01 00:00:00", udh=None)
+        r = c.post("/api/v1/intake/sms", json=part)
+        assert r.status_code == 422, r.text
+        assert "recvTime" in r.json()["error"]["fields"]
+
+
+def test_mail_dated_long_ago_is_dated_when_received(feeds_live: LiveCenter) -> None:
+    # The Date header is the sender's to write: beyond the window the order is not lost,
+    # it is dated when the center processed it.
+    raw = fixture_bytes("email", "utf8_alternative_drainage.eml")
+    mid = f"<old-{time.time_ns()}@example.com>"
+    old = b"Date: Fri, 27 Nov 2026 07:30:00 +0800"
+    assert old in raw
+    raw = raw.replace(old, b"Date: Mon, 3 Jan 2005 07:30:00 +0800")
+    raw = raw.replace(b"Message-ID: <CH0PR1@outlook.com>", f"Message-ID: {mid}".encode())
+    with source(feeds_live) as c:
+        r = c.post("/api/v1/intake/email", content=raw, headers={"Content-Type": "message/rfc822"})
+    assert r.status_code == 202, r.text
+    drain(feeds_live)
+    rows = sql(feeds_live, "SELECT received_at FROM orders WHERE source_id = %s", mid)
+    assert len(rows) == 1, rows
+    assert abs((rows[0][0] - datetime.now(UTC)).total_seconds()) < 120

@@ -46,8 +46,10 @@ from dispatch_center.intake.errors import RateLimited, bad_payload
 from dispatch_center.intake.ingest import Ingest
 from dispatch_center.intake.runtime import IntakeRuntime, feeds_view, live_layers
 from dispatch_center.models import Clean
+from dispatch_center.orders import service as orders
 from feeds.base import PayloadError
 from feeds.channels import wechat
+from feeds.payload import parse_time
 
 router = PublicRouter(prefix="/api/v1/feeds", tags=["feeds"])
 intake = PublicRouter(prefix="/api/v1/intake", tags=["intake"])
@@ -57,6 +59,8 @@ intake = PublicRouter(prefix="/api/v1/intake", tags=["intake"])
 INTAKE_ERRORS = errors(401, 403, 404, 413, 422, 429, 503)
 
 STAFF = frozenset({Role.duty_officer, Role.dispatcher})
+# Who a registered letter's receivedAt is checked as (DISPATCH_BACKDATE_SOURCES).
+LETTER_SOURCE = Principal("feed:letter", Role.dispatcher)
 
 # Who may post for a source with their own sign-in instead of the source's key: an admin,
 # and for the channels staff feed by hand (the seat's call form) the seats too. The gate
@@ -480,6 +484,12 @@ async def letters(
     """A letter registered by staff, with its scan (multipart)."""
     content = await scan.read()
     ingest = _ingest(center)
+    try:
+        at = parse_time(received_at, "receivedAt")
+    except PayloadError as exc:
+        raise bad_payload("letter", exc) from exc
+    # A letter is registered after it arrived: dated as the letter source may date it.
+    orders.check_received_at(center, LETTER_SOURCE, at, "receivedAt")
 
     async def run() -> dict[str, Any]:
         form = {
