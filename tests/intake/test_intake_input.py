@@ -12,11 +12,24 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from feeds.channels.wechat import signature as wechat_signature
 from tests.api.conftest import LiveCenter
 from tests.intake.conftest import drain, fixture_bytes, source
 from tests.intake.test_ingest_http import sql
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def wechat_post(live: LiveCenter, body: bytes) -> httpx.Response:
+    """A message callback as the platform signs it."""
+    ts, nonce = str(int(time.time())), f"n{time.time_ns()}"
+    sig = wechat_signature("wechat-test-token", ts, nonce)
+    return httpx.post(
+        live.base_url + "/api/v1/intake/wechat",
+        params={"signature": sig, "timestamp": ts, "nonce": nonce},
+        content=body,
+    )
+
 
 # -- the 110 connector's "handed over" report ---------------------------------------------
 
@@ -157,3 +170,57 @@ def test_mail_dated_long_ago_is_dated_when_received(feeds_live: LiveCenter) -> N
     rows = sql(feeds_live, "SELECT received_at FROM orders WHERE source_id = %s", mid)
     assert len(rows) == 1, rows
     assert abs((rows[0][0] - datetime.now(UTC)).total_seconds()) < 120
+
+
+# -- XML in GBK / GB2312 -----------------------------------------------------------------
+
+
+def _gbk_cap(encoding: str) -> tuple[bytes, str]:
+    doc = fixture_bytes("weather_cap", "rainstorm_red_alert.xml").decode("utf-8")
+    ident = f"GBK{time.time_ns()}"
+    doc = doc.replace('encoding="UTF-8"', f'encoding="{encoding}"')
+    doc = doc.replace("51110041600000_20260712061500", ident)
+    return doc.encode("gbk"), ident
+
+
+@pytest.mark.parametrize("encoding", ["GBK", "GB2312", "gbk"])
+def test_cap_declared_gbk_is_read(feeds_live: LiveCenter, encoding: str) -> None:
+    body, ident = _gbk_cap(encoding)
+    assert "暴雨".encode("gbk") in body and "暴雨".encode() not in body  # real GBK bytes
+    with source(feeds_live) as c:
+        r = c.post("/api/v1/feeds/cap", content=body, headers={"Content-Type": "application/xml"})
+        assert r.status_code == 202, r.text
+        assert r.json()["id"] == ident
+        drain(feeds_live)
+    # an admin reads it back: the Chinese text came through intact
+    with feeds_live.client("admin") as a:
+        got = a.get(f"/api/v1/feeds/cap/{r.json()['sender']}/{ident}")
+    assert got.status_code == 200, got.text
+    assert "暴雨" in got.json()["headline"]
+
+
+def test_xml_in_gbk_that_is_not_gbk_is_422(feeds_live: LiveCenter) -> None:
+    body, _ = _gbk_cap("GBK")
+    with source(feeds_live) as c:
+        r = c.post("/api/v1/feeds/cap", content=body.replace(b"<sent>", b"\xff\xff<sent>", 1))
+    assert r.status_code == 422, r.text
+    assert "body" in r.json()["error"]["fields"]
+
+
+def _wechat_text(content: str, encoding: str) -> bytes:
+    doc = fixture_bytes("wechat", "text.xml").decode("utf-8")
+    doc = doc.replace("24605318833147286", str(time.time_ns()))
+    doc = doc.replace("oLs7Q6xk2m9Vb1nZ8yJp3RqT0aEu", f"oGBK{time.time_ns()}")
+    doc = doc.replace("乐山大佛景区东门外的路口积水很深，行人都过不去了，麻烦尽快处理", content)
+    return f'<?xml version="1.0" encoding="{encoding}"?>\n{doc}'.encode("gbk")
+
+
+def test_wechat_message_declared_gb2312_is_read(feeds_live: LiveCenter) -> None:
+    content = f"嘉定北路井盖缺失{time.time_ns()}，很危险"
+    body = _wechat_text(content, "GB2312")
+    assert content.encode("gbk") in body
+    r = wechat_post(feeds_live, body)
+    assert r.status_code == 200 and r.text == "success", r.text
+    drain(feeds_live)
+    rows = sql(feeds_live, "SELECT id FROM orders WHERE description LIKE %s", f"%{content}%")
+    assert len(rows) == 1, rows
