@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import stat
 import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -224,3 +226,56 @@ def test_wechat_message_declared_gb2312_is_read(feeds_live: LiveCenter) -> None:
     drain(feeds_live)
     rows = sql(feeds_live, "SELECT id FROM orders WHERE description LIKE %s", f"%{content}%")
     assert len(rows) == 1, rows
+
+
+# -- e-mail: a NUL, and the attachments' permissions ---------------------------------------
+
+
+def test_mail_with_nul_makes_one_order_and_no_dead_letter(feeds_live: LiveCenter) -> None:
+    # A mail client's stray NUL must not lose the citizen's mail, nor make an order and a
+    # dead letter: NULs are removed from the text a mail is read into (one clean order).
+    raw = fixture_bytes("email", "utf8_alternative_drainage.eml")
+    mid = f"<nul-{time.time_ns()}@example.com>"
+    raw = raw.replace(b"Message-ID: <CH0PR1@outlook.com>", f"Message-ID: {mid}".encode())
+    raw = raw.replace(b"Subject: ", b"Subject: \x00", 1).replace(b"\r\n\r\n", b"\r\n\r\n\x00", 2)
+    raw += b"\x00\x00"
+    before = sql(feeds_live, "SELECT count(*) FROM dead_letters WHERE system = 'email'")
+    with source(feeds_live) as c:
+        r = c.post("/api/v1/intake/email", content=raw, headers={"Content-Type": "message/rfc822"})
+    assert r.status_code == 202, r.text
+    drain(feeds_live)
+    rows = sql(feeds_live, "SELECT description FROM orders WHERE source_id = %s", mid)
+    assert len(rows) == 1 and "\x00" not in rows[0][0]
+    after = sql(feeds_live, "SELECT count(*) FROM dead_letters WHERE system = 'email'")
+    assert after == before
+
+
+def test_attachments_are_owner_only_whatever_the_umask(feeds_live: LiveCenter) -> None:
+    raw = fixture_bytes("email", "gbk_streetlight_with_photo.eml")
+    mid = f"<perm-{time.time_ns()}@example.com>"
+    raw = raw.replace(b"Message-ID: <20261126211405.6a1f@163.com>", f"Message-ID: {mid}".encode())
+    # a different photo each run, so the file is written now (files are kept by content)
+    photo = b"/9j/4AAQSkZJRgABAQAAAQABAAD/2Q=="
+    assert photo in raw
+    raw = raw.replace(photo, base64.b64encode(os.urandom(48)))
+    old = os.umask(0o002)  # the server writes in this process: a lax umask
+    try:
+        with source(feeds_live) as c:
+            r = c.post(
+                "/api/v1/intake/email", content=raw, headers={"Content-Type": "message/rfc822"}
+            )
+        assert r.status_code == 202, r.text
+        drain(feeds_live)
+    finally:
+        os.umask(old)
+    paths = sql(
+        feeds_live,
+        "SELECT a.path FROM intake_attachments a JOIN orders o ON o.id = a.order_id"
+        " WHERE o.source_id = %s AND a.path IS NOT NULL",
+        mid,
+    )
+    assert paths, "the photo was not kept"
+    for (path,) in paths:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, oct(os.stat(path).st_mode)
+        folder = os.path.dirname(path)
+        assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700, oct(os.stat(folder).st_mode)
