@@ -126,6 +126,11 @@ class Settings(BaseSettings):
     # How often each worker writes its feed-health counters to the shared table (seconds).
     feed_health_flush_s: float = Field(default=5.0, alias="DISPATCH_FEED_HEALTH_FLUSH_S", gt=0)
     intake_queue_size: int = Field(default=20_000, alias="DISPATCH_INTAKE_QUEUE_SIZE", ge=1)
+    # A signed intake request (X-Timestamp + X-Signature, a WeChat callback) is accepted
+    # within this many seconds of its timestamp, and each signature or nonce only once.
+    signature_window_s: int = Field(
+        default=300, alias="DISPATCH_SIGNATURE_WINDOW_S", ge=10, le=3600
+    )
     wechat_token: str | None = Field(default=None, alias="DISPATCH_WECHAT_TOKEN")
     # A citizen's WeChat messages this close together (same OpenID) fold into one order
     # while that order is still un-dispatched.

@@ -13,7 +13,7 @@ import httpx
 import psycopg
 import pytest
 
-from dispatch_center.intake.sources import sign
+from dispatch_center.intake.sources import signed_headers
 from feeds.channels.wechat import signature as wechat_signature
 from feeds.registry import DEFAULT_ADAPTERS
 from tests.api.conftest import LiveCenter
@@ -41,12 +41,22 @@ def test_every_catalogue_system_has_a_recorded_fixture() -> None:
 # Recorded messages about an order the fresh test center does not hold: refused, naming the
 # field (tests/intake/test_police110_status.py posts them about an order it transferred).
 REFUSED = {("police110", "status_done.json"): "body.refNo"}
+# Sources of the test center that have a signing secret (tests/intake/conftest.py).
+SIGNED = {"hydrology": HMAC_SECRET}
 
 
 @pytest.mark.parametrize(("system", "name"), RECORDED)
 def test_recorded_fixture_through_http(feeds_live: LiveCenter, system: str, name: str) -> None:
+    body = fixture_bytes(system, name)
     with source(feeds_live) as c:
-        r = c.post(f"/api/v1/feeds/{system}/events", content=fixture_bytes(system, name))
+        if system in SIGNED:  # a source with a signing secret must sign
+            r = c.post(
+                f"/api/v1/feeds/{system}/events",
+                content=body,
+                headers=signed_headers(SIGNED[system], body),
+            )
+        else:
+            r = c.post(f"/api/v1/feeds/{system}/events", content=body)
     if (system, name) in REFUSED:
         assert r.status_code == 422, r.text
         assert REFUSED[system, name] in r.json()["error"]["fields"]
@@ -95,7 +105,8 @@ def test_duplicates_are_processed_once(feeds_live: LiveCenter) -> None:
         ({"X-Signature": "sha256=" + "0" * 64}, None, 401),
         ({}, "dispatcher", 403),
         ({}, "admin", 202),
-        ({"X-Api-Key": DEMO_KEY}, None, 202),
+        # hydrology has a signing secret: it must sign, its key alone is refused
+        ({"X-Api-Key": DEMO_KEY}, None, 401),
     ],
 )
 def test_source_authentication(
@@ -115,17 +126,17 @@ def test_source_authentication(
 def test_hmac_signature(feeds_live: LiveCenter) -> None:
     body = fixture_bytes("hydrology", "normal.json")
     url = f"{feeds_live.base_url}/api/v1/feeds/hydrology/events"
-    good = httpx.post(url, content=body, headers={"X-Signature": sign(HMAC_SECRET, body)})
+    good = httpx.post(url, content=body, headers=signed_headers(HMAC_SECRET, body))
     assert good.status_code == 202, good.text
     tampered = httpx.post(
-        url, content=body + b" ", headers={"X-Signature": sign(HMAC_SECRET, body)}
+        url, content=body + b" ", headers=signed_headers(HMAC_SECRET, body, time.time() + 1)
     )
     assert tampered.status_code == 401
     # skynet has no signing secret: a signature is no credential there
     other = httpx.post(
         f"{feeds_live.base_url}/api/v1/feeds/skynet/events",
         content=body,
-        headers={"X-Signature": sign(HMAC_SECRET, body)},
+        headers=signed_headers(HMAC_SECRET, body),
     )
     assert other.status_code == 401
 
@@ -498,8 +509,12 @@ def test_every_event_of_a_large_payload_is_listed_in_a_change(feeds_live: LiveCe
         for k in range(250)
     ]
     body = json.dumps({"code": 0, "msg": "success", "data": data}, ensure_ascii=False).encode()
-    with source(feeds_live) as c:
-        assert c.post("/api/v1/feeds/hydrology/events", content=body).status_code == 202
+    r = httpx.post(
+        f"{feeds_live.base_url}/api/v1/feeds/hydrology/events",
+        content=body,
+        headers=signed_headers(HMAC_SECRET, body),
+    )
+    assert r.status_code == 202, r.text
     drain(feeds_live)
     rows = sql(
         feeds_live,

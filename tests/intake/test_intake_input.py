@@ -4,6 +4,8 @@ never a 500 (issue 15, Low)."""
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import stat
@@ -14,9 +16,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from dispatch_center.intake.sources import sign, signed_headers
 from feeds.channels.wechat import signature as wechat_signature
 from tests.api.conftest import LiveCenter
-from tests.intake.conftest import drain, fixture_bytes, source
+from tests.intake.conftest import DEMO_KEY, HMAC_SECRET, drain, fixture_bytes, source
 from tests.intake.test_ingest_http import sql
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -279,3 +282,61 @@ def test_attachments_are_owner_only_whatever_the_umask(feeds_live: LiveCenter) -
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, oct(os.stat(path).st_mode)
         folder = os.path.dirname(path)
         assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700, oct(os.stat(folder).st_mode)
+
+
+# -- signed feeds: timestamp, window, no replay; a source with a secret must sign -------
+
+
+def _hydrology(
+    live: LiveCenter, headers: dict[str, str], body: bytes | None = None
+) -> httpx.Response:
+    return httpx.post(
+        f"{live.base_url}/api/v1/feeds/hydrology/events",
+        content=fixture_bytes("hydrology", "normal.json") if body is None else body,
+        headers=headers,
+    )
+
+
+def test_a_signed_request_is_accepted_once(feeds_live: LiveCenter) -> None:
+    body = fixture_bytes("hydrology", "normal.json")
+    headers = signed_headers(HMAC_SECRET, body)
+    first = _hydrology(feeds_live, headers)
+    assert first.status_code == 202, first.text
+    again = _hydrology(feeds_live, headers)
+    assert again.status_code == 401, again.text
+    assert "used before" in again.json()["error"]["message"]
+    # the same payload signed anew (its own timestamp) is a new request
+    fresh = _hydrology(feeds_live, signed_headers(HMAC_SECRET, body, time.time() + 1))
+    assert fresh.status_code == 202, fresh.text
+
+
+@pytest.mark.parametrize("skew", [-600, 600])
+def test_a_stale_or_future_timestamp_is_401(feeds_live: LiveCenter, skew: int) -> None:
+    body = fixture_bytes("hydrology", "normal.json")
+    r = _hydrology(feeds_live, signed_headers(HMAC_SECRET, body, time.time() + skew))
+    assert r.status_code == 401, r.text
+    assert "X-Timestamp" in r.json()["error"]["message"]
+
+
+def test_a_signature_without_timestamp_is_401(feeds_live: LiveCenter) -> None:
+    body = fixture_bytes("hydrology", "normal.json")
+    # the old contract: HMAC of the body alone, no timestamp: replayable, so refused
+    old = "sha256=" + hmac.new(HMAC_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert _hydrology(feeds_live, {"X-Signature": old}).status_code == 401
+    ts = str(int(time.time()))
+    r = _hydrology(feeds_live, {"X-Signature": old, "X-Timestamp": ts})
+    assert r.status_code == 401, r.text
+    # seconds are a timestamp too (signed as sent)
+    r = _hydrology(feeds_live, {"X-Signature": sign(HMAC_SECRET, body, ts), "X-Timestamp": ts})
+    assert r.status_code == 202, r.text
+
+
+def test_a_source_with_a_secret_must_sign(feeds_live: LiveCenter) -> None:
+    r = _hydrology(feeds_live, {"X-Api-Key": DEMO_KEY})
+    assert r.status_code == 401, r.text
+    assert "X-Signature" in r.json()["error"]["message"]
+    # a source without a secret still uses its key
+    doc = json.loads(fixture_bytes("skynet", "rubbish_jiading.json"))
+    doc["alarmId"] = f"KEY-{time.time_ns()}"
+    with source(feeds_live) as c:
+        assert c.post("/api/v1/feeds/skynet/events", json=doc).status_code == 202

@@ -1,8 +1,9 @@
 """Feeds and intake channels over HTTP: catalogue and health, push intake, CAP, dead letters,
 the 110 linkage, and the voice, e-mail, WeChat, SMS and letter channels.
 
-Intake routes authenticate the *source* (``X-Api-Key``, ``X-Signature`` or an admin's token)
-rather than a user; each answers 202 once the payload is durable.
+Intake routes authenticate the *source* (``X-Api-Key``, ``X-Timestamp`` + ``X-Signature``
+(``intake.sources``), or an admin's token) rather than a user; each answers 202 once the
+payload is durable. A signature is accepted once (``intake.replay``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from dispatch_center.core.roles import Role
 from dispatch_center.errors import Invalid, Unauthorized
 from dispatch_center.intake import cap as cap_service
 from dispatch_center.intake import police110 as linkage
+from dispatch_center.intake import replay as replays
 from dispatch_center.intake.channels import letter_payload
 from dispatch_center.intake.dead_letters import list_dead_letters, replay_dead_letter
 from dispatch_center.intake.errors import RateLimited, bad_payload
@@ -54,7 +56,7 @@ from feeds.payload import parse_time
 router = PublicRouter(prefix="/api/v1/feeds", tags=["feeds"])
 intake = PublicRouter(prefix="/api/v1/intake", tags=["intake"])
 
-# An intake route authenticates the source itself (X-Api-Key, X-Signature or an admin's
+# An intake route authenticates the source itself (X-Api-Key, a signature or an admin's
 # bearer token), so its errors are the source's, not a signed-in user's.
 INTAKE_ERRORS = errors(401, 403, 404, 413, 422, 429, 503)
 
@@ -100,7 +102,14 @@ async def _source(
 ) -> tuple[Ingest, bytes]:
     ingest = _ingest(center)
     body = await request.body()
-    ingest.authenticate(system, request.headers, body, who, staff)
+    how = ingest.authenticate(system, request.headers, body, who, staff)
+    if how == "signature":
+        # The signature covers the timestamp and the body: the same one again is a replay.
+        signature = request.headers.get("x-signature", "").strip().lower()
+        if await replays.first_time(center, f"hmac:{system}", signature, body) != "new":
+            raise Unauthorized(
+                "this signature was used before: sign each request with its own X-Timestamp"
+            )
     ingest.check_limits(system, len(body))
     return ingest, body
 
