@@ -132,6 +132,15 @@ class Settings(BaseSettings):
         default=300, alias="DISPATCH_SIGNATURE_WINDOW_S", ge=10, le=3600
     )
     wechat_token: str | None = Field(default=None, alias="DISPATCH_WECHAT_TOKEN")
+    # Safe mode (安全模式): the account's EncodingAESKey (43 characters) and AppID. The
+    # message callbacks are then signed over the message and encrypted. Plain-mode
+    # callbacks (whose signature does not cover the message) are refused unless
+    # DISPATCH_WECHAT_PLAIN_MODE=1, for an account that cannot use safe mode.
+    wechat_aes_key: SecretStr | None = Field(
+        default=None, alias="DISPATCH_WECHAT_AES_KEY", min_length=43, max_length=43
+    )
+    wechat_app_id: str | None = Field(default=None, alias="DISPATCH_WECHAT_APP_ID")
+    wechat_plain_mode: bool = Field(default=False, alias="DISPATCH_WECHAT_PLAIN_MODE")
     # A citizen's WeChat messages this close together (same OpenID) fold into one order
     # while that order is still un-dispatched.
     wechat_fold_window_s: int = Field(default=600, alias="DISPATCH_WECHAT_FOLD_WINDOW_S", ge=0)
@@ -161,6 +170,8 @@ class Settings(BaseSettings):
         "feed_hmac_secrets",
         "feed_limits",
         "wechat_token",
+        "wechat_aes_key",
+        "wechat_app_id",
         "simulator",
         mode="before",
     )

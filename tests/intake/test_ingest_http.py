@@ -17,7 +17,15 @@ from dispatch_center.intake.sources import signed_headers
 from feeds.channels.wechat import signature as wechat_signature
 from feeds.registry import DEFAULT_ADAPTERS
 from tests.api.conftest import LiveCenter
-from tests.intake.conftest import DEMO_KEY, FIXTURES, HMAC_SECRET, drain, fixture_bytes, source
+from tests.intake.conftest import (
+    DEMO_KEY,
+    FIXTURES,
+    HMAC_SECRET,
+    drain,
+    fixture_bytes,
+    source,
+    wechat_post,
+)
 
 CATALOGUE = [m.DESCRIPTOR.system for m in DEFAULT_ADAPTERS]
 RECORDED = [
@@ -328,9 +336,8 @@ def test_wechat_verification_and_message(feeds_live: LiveCenter) -> None:
         base, params={"signature": "0" * 40, "timestamp": ts, "nonce": nonce, "echostr": "e"}
     )
     assert bad.status_code == 401
-    body = fixture_bytes("wechat", "text.xml")
-    r = httpx.post(base, params={"signature": sig, "timestamp": ts, "nonce": nonce}, content=body)
-    assert r.status_code == 200 and r.text == "success"
+    r = wechat_post(feeds_live, fixture_bytes("wechat", "text.xml"))
+    assert r.status_code == 200 and r.text == "success", r.text
     drain(feeds_live)
     assert sql(feeds_live, "SELECT count(*) FROM orders WHERE channel = 'wechat'")[0][0] >= 1
 

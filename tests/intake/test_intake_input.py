@@ -10,30 +10,32 @@ import json
 import os
 import stat
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from dispatch_center.intake.sources import sign, signed_headers
+from feeds.channels import wechat_crypto
 from feeds.channels.wechat import signature as wechat_signature
 from tests.api.conftest import LiveCenter
-from tests.intake.conftest import DEMO_KEY, HMAC_SECRET, drain, fixture_bytes, source
+from tests.intake.conftest import (
+    DEMO_KEY,
+    HMAC_SECRET,
+    WECHAT_TOKEN,
+    drain,
+    fixture_bytes,
+    source,
+    wechat_post,
+    wechat_request,
+)
+from tests.intake.conftest import _start as start_center
 from tests.intake.test_ingest_http import sql
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def wechat_post(live: LiveCenter, body: bytes) -> httpx.Response:
-    """A message callback as the platform signs it."""
-    ts, nonce = str(int(time.time())), f"n{time.time_ns()}"
-    sig = wechat_signature("wechat-test-token", ts, nonce)
-    return httpx.post(
-        live.base_url + "/api/v1/intake/wechat",
-        params={"signature": sig, "timestamp": ts, "nonce": nonce},
-        content=body,
-    )
 
 
 # -- the 110 connector's "handed over" report ---------------------------------------------
@@ -340,3 +342,94 @@ def test_a_source_with_a_secret_must_sign(feeds_live: LiveCenter) -> None:
     doc["alarmId"] = f"KEY-{time.time_ns()}"
     with source(feeds_live) as c:
         assert c.post("/api/v1/feeds/skynet/events", json=doc).status_code == 202
+
+
+# -- WeChat: safe mode, nonces, plain mode only when allowed --------------------------------
+
+
+def _wechat_msg(content: str) -> bytes:
+    doc = fixture_bytes("wechat", "text.xml").decode("utf-8")
+    doc = doc.replace("24605318833147286", str(time.time_ns()))
+    doc = doc.replace("oLs7Q6xk2m9Vb1nZ8yJp3RqT0aEu", f"oSAFE{time.time_ns()}")
+    return doc.replace(
+        "乐山大佛景区东门外的路口积水很深，行人都过不去了，麻烦尽快处理", content
+    ).encode()
+
+
+def _orders_saying(live: LiveCenter, content: str) -> int:
+    rows = sql(live, "SELECT count(*) FROM orders WHERE description LIKE %s", f"%{content}%")
+    return int(rows[0][0])
+
+
+def _wechat(live: LiveCenter, params: dict[str, str], body: bytes) -> httpx.Response:
+    return httpx.post(live.base_url + "/api/v1/intake/wechat", params=params, content=body)
+
+
+def test_wechat_safe_mode_message_makes_an_order(feeds_live: LiveCenter) -> None:
+    content = f"滨江路护栏断了{time.time_ns()}"
+    r = wechat_post(feeds_live, _wechat_msg(content))
+    assert r.status_code == 200 and r.text == "success", r.text
+    drain(feeds_live)
+    assert _orders_saying(feeds_live, content) == 1
+
+
+def test_wechat_message_changed_under_its_signature_is_401(feeds_live: LiveCenter) -> None:
+    params, _ = wechat_request(_wechat_msg("原文"))
+    _, other = wechat_request(_wechat_msg(f"篡改{time.time_ns()}"))
+    r = _wechat(feeds_live, params, other)  # the query of one message, the body of another
+    assert r.status_code == 401, r.text
+
+
+def test_wechat_nonce_is_taken_once(feeds_live: LiveCenter) -> None:
+    content = f"重放测试{time.time_ns()}"
+    params, body = wechat_request(_wechat_msg(content))
+    assert _wechat(feeds_live, params, body).status_code == 200
+    # the platform's retry (same nonce, same body): answered, nothing made twice
+    assert _wechat(feeds_live, params, body).text == "success"
+    drain(feeds_live)
+    assert _orders_saying(feeds_live, content) == 1
+    # the same nonce and timestamp with another message (signed by whoever holds the
+    # token: a leaked one, say): a replay
+    _, other = wechat_request(_wechat_msg(f"另一条{time.time_ns()}"))
+    encrypted = wechat_crypto.open_envelope(other)
+    forged = {
+        **params,
+        "msg_signature": wechat_crypto.msg_signature(
+            WECHAT_TOKEN, params["timestamp"], params["nonce"], encrypted
+        ),
+    }
+    r = _wechat(feeds_live, forged, other)
+    assert r.status_code == 401 and "nonce" in r.json()["error"]["message"], r.text
+
+
+def test_wechat_stale_timestamp_is_401(feeds_live: LiveCenter) -> None:
+    r = wechat_post(feeds_live, _wechat_msg("过期"), timestamp=str(int(time.time()) - 3600))
+    assert r.status_code == 401, r.text
+
+
+def test_wechat_plain_mode_is_off_by_default(feeds_live: LiveCenter) -> None:
+    ts, nonce = str(int(time.time())), f"p{time.time_ns()}"
+    params = {"signature": wechat_signature(WECHAT_TOKEN, ts, nonce), "timestamp": ts}
+    r = _wechat(feeds_live, {**params, "nonce": nonce}, _wechat_msg("明文"))
+    assert r.status_code == 401, r.text
+    assert "plain mode" in r.json()["error"]["message"]
+
+
+def test_wechat_plain_mode_when_allowed_still_takes_a_nonce_once(
+    make_database: Callable[[], str], free_port: Callable[[], int], tmp_path: Path
+) -> None:
+    live, server, thread = start_center(make_database, free_port, tmp_path, wechat_plain_mode=True)
+    try:
+        ts, nonce = str(int(time.time())), f"p{time.time_ns()}"
+        params = {"signature": wechat_signature(WECHAT_TOKEN, ts, nonce), "timestamp": ts}
+        params["nonce"] = nonce
+        content = f"明文模式{time.time_ns()}"
+        assert _wechat(live, params, _wechat_msg(content)).text == "success"
+        # plain mode's signature covers no body: another body under it is refused
+        r = _wechat(live, params, _wechat_msg(f"换了内容{time.time_ns()}"))
+        assert r.status_code == 401, r.text
+        drain(live)
+        assert _orders_saying(live, content) == 1
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -42,6 +42,7 @@ from dispatch_center.errors import Invalid, Unauthorized
 from dispatch_center.intake import cap as cap_service
 from dispatch_center.intake import police110 as linkage
 from dispatch_center.intake import replay as replays
+from dispatch_center.intake import wechat_callback
 from dispatch_center.intake.channels import letter_payload
 from dispatch_center.intake.dead_letters import list_dead_letters, replay_dead_letter
 from dispatch_center.intake.errors import RateLimited, bad_payload
@@ -411,14 +412,6 @@ intake.add_api_route(
 )
 
 
-def _wechat_token(center: Center) -> str:
-    token = center.settings.wechat_token
-    if not token:
-        # No token configured: no signature can be right (the platform is told so, not a 5xx).
-        raise Unauthorized("the WeChat callback is off: DISPATCH_WECHAT_TOKEN is not set")
-    return token
-
-
 PLAIN = {"content": {"text/plain": {"schema": {"type": "string"}}}}
 
 
@@ -435,7 +428,7 @@ async def wechat_verify(
     echostr: str = "",
 ) -> str:
     """The platform's server verification: echo ``echostr`` when the signature is right."""
-    if not wechat.verify(_wechat_token(center), timestamp, nonce, signature):
+    if not wechat.verify(wechat_callback.token(center), timestamp, nonce, signature):
         raise Unauthorized("WeChat signature does not match")
     return echostr
 
@@ -455,16 +448,29 @@ async def wechat_message(
     signature: str = "",
     timestamp: str = "",
     nonce: str = "",
+    encrypt_type: str = "",
+    msg_signature: str = "",
 ) -> Response:
-    """A message callback (text, location, image); answers ``success`` as the platform wants."""
+    """A message callback (text, location, image); answers ``success`` as the platform wants.
+
+    Safe mode (``encrypt_type=aes``, ``msg_signature`` over the encrypted message) is the
+    one accepted unless ``DISPATCH_WECHAT_PLAIN_MODE`` is on; a nonce is taken once.
+    """
 
     async def run() -> Response:
-        if not wechat.verify(_wechat_token(center), timestamp, nonce, signature, now=center.now()):
-            raise Unauthorized("WeChat signature does not match (or the timestamp is stale)")
         ingest = _ingest(center)
         body = await request.body()
         ingest.check_limits("wechat", len(body))
-        await ingest.accept("wechat", body, request.headers.get("content-type", ""))
+        message = await wechat_callback.open_callback(
+            center,
+            body,
+            signature=signature,
+            timestamp=timestamp,
+            nonce=nonce,
+            encrypt_type=encrypt_type,
+            msg_signature=msg_signature,
+        )
+        await ingest.accept("wechat", message, "application/xml")
         return PlainTextResponse("success")
 
     return await _answer(run, AcceptedPublic)
