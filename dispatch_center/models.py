@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from dispatch_center.core.deadlines import LimitUnit, Urgency
 from dispatch_center.core.lifecycle import Rating
-from dispatch_center.core.received import implausible
+from dispatch_center.core.received import EARLIEST, LATEST, implausible
 from dispatch_center.core.text import NUL_MESSAGE, nul_path
 
 _CHANNEL = re.compile(r"^(phone|email|wechat|sms|letter|web|open311|110|feed:[a-z0-9_\-]{1,40})$")
@@ -78,9 +85,42 @@ def _nul_error(where: str) -> Any:
     raise PydanticCustomError("nul_character", NUL_MESSAGE, {FIELD_CTX: where} if where else {})
 
 
+def plausible(value: Any) -> Any:
+    """``value`` unchanged, or a validation error when it is a date or time outside the
+    years 2000 to 2199 (year 1 or 9999 overflowed the calendar arithmetic: a 500).
+
+    Examples
+    --------
+    >>> plausible(date(2026, 11, 27))
+    datetime.date(2026, 11, 27)
+    >>> try:
+    ...     plausible(date(9999, 12, 31))
+    ... except ValueError as exc:
+    ...     print(exc)
+    must lie in the years 2000 to 2199
+    """
+    if isinstance(value, datetime):
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        return value
+    if not EARLIEST.date() <= day < LATEST.date():
+        raise ValueError(f"must lie in the years {EARLIEST.year} to {LATEST.year - 1}")
+    return value
+
+
+PlausibleDate = Annotated[date, AfterValidator(plausible)]
+"""A date in the years 2000 to 2199 (query and path parameters; bodies check every date)."""
+
+PlausibleTime = Annotated[datetime, AfterValidator(plausible)]
+"""A time in the years 2000 to 2199 (query and path parameters)."""
+
+
 class Clean(BaseModel):
     """A request body whose text never holds a NUL character: refused with a 422 that
-    names the field (``reporter.name``), wherever it is, before it can reach the database.
+    names the field (``reporter.name``), wherever it is, before it can reach the database;
+    and whose dates and times lie in the years 2000 to 2199 (:func:`plausible`).
 
     Examples
     --------
@@ -97,6 +137,11 @@ class Clean(BaseModel):
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
         return refuse_nul(value)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plausible(cls, value: Any) -> Any:
+        return plausible(value)
 
 
 class Strict(Clean):

@@ -164,3 +164,21 @@ def test_deadlines_of_an_impossible_time_is_422(live: LiveCenter, at: str) -> No
         r = c.get("/api/v1/calendar/deadlines", params={"received_at": at, "urgency": "general"})
     assert r.status_code == 422, r.text
     assert "received_at" in r.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_impossible_dates_anywhere_are_422_naming_the_field(strict: LiveCenter, day: str) -> None:
+    at = f"{day}T00:00:00+08:00"
+    with strict.client("admin") as c:
+        r = c.get("/api/v1/reports/daily", params={"date": day})
+        assert r.status_code == 422 and "date" in r.json()["error"]["fields"], r.text
+        r = c.post("/api/v1/reports/special", json={"start": day, "end": day})
+        assert r.status_code == 422 and "start" in r.json()["error"]["fields"], r.text
+        r = c.post("/api/v1/mode", json={"mode": "holiday", "reason": "x", "starts_at": at})
+        assert r.status_code == 422 and "starts_at" in r.json()["error"]["fields"], r.text
+    with strict.client("dispatcher") as c:
+        r = c.post(
+            "/api/v1/feeds/police110/calls",
+            json={"call_id": "C1", "start": at, "end": at, "ref_no": "R1"},
+        )
+        assert r.status_code == 422 and "start" in r.json()["error"]["fields"], r.text

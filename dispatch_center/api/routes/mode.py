@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Body, Depends, Query
@@ -25,7 +25,7 @@ from dispatch_center.api.schemas.mode import (
     TriggerPublic,
 )
 from dispatch_center.core.roles import Role
-from dispatch_center.models import Clean, refuse_nul
+from dispatch_center.models import Clean, PlausibleDate, refuse_nul
 from dispatch_center.modeswitch import (
     history,
     policies,
@@ -196,7 +196,7 @@ async def reload_policies(center: CenterDep, who: Admin) -> PoliciesPublic:
 async def get_holiday_windows(
     center: CenterDep,
     who: CenterStaff,
-    start: date | None = None,
+    start: PlausibleDate | None = None,
     days: Annotated[int, Query(ge=1, le=800)] = 366,
 ) -> HolidayWindowList:
     """Holiday-mode windows proposed from the statutory calendar."""

@@ -26,7 +26,7 @@ from dispatch_center.api.schemas.reports import (
 from dispatch_center.core.analysis.periods import Period, PeriodKind
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Invalid, NotFound
-from dispatch_center.models import Clean
+from dispatch_center.models import Clean, PlausibleDate
 from dispatch_center.reporting import reports
 from dispatch_center.reporting.followups import (
     list_followups,
@@ -216,7 +216,7 @@ async def report(
     who: CenterStaff,
     request: Request,
     kind: Kind,
-    date_: Annotated[date | None, Query(alias="date")] = None,
+    date_: Annotated[PlausibleDate | None, Query(alias="date")] = None,
     format: Format | None = None,
 ) -> Response:
     """The report of the period containing ``date`` (default: yesterday): its data computed
