@@ -110,6 +110,10 @@ def plausible(value: Any) -> Any:
     return value
 
 
+NoNul = AfterValidator(refuse_nul)
+"""Put in a form field's ``Annotated[str, Form(...), NoNul]``: multipart bodies are read by
+no model and no middleware, so each text field refuses a NUL itself (422 naming it)."""
+
 PlausibleDate = Annotated[date, AfterValidator(plausible)]
 """A date in the years 2000 to 2199 (query and path parameters; bodies check every date)."""
 

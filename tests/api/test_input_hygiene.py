@@ -12,7 +12,9 @@ import pytest
 
 from dispatch_center.settings import Settings
 from tests.api.conftest import LiveCenter, new_order, start_live
+from tests.api.test_geo_api import FORM, _geojson
 from tests.conftest import RECEIVED_AT_DEFAULTS
+from tests.geo_import.shapes import townships
 
 NUL = "\x00"
 
@@ -182,3 +184,14 @@ def test_impossible_dates_anywhere_are_422_naming_the_field(strict: LiveCenter, 
             json={"call_id": "C1", "start": at, "end": at, "ref_no": "R1"},
         )
         assert r.status_code == 422 and "start" in r.json()["error"]["fields"], r.text
+
+
+def test_nul_in_a_multipart_form_field_is_422_naming_it(strict: LiveCenter) -> None:
+    with strict.client("admin") as c:
+        r = c.post(
+            "/api/v1/geo/geofences/import",
+            data={**FORM, "note": "乡镇边界\x00调整"},
+            files={"file": ("towns.geojson", _geojson(townships()), "application/geo+json")},
+        )
+    assert r.status_code == 422, r.text
+    assert "note" in r.json()["error"]["fields"], r.json()
