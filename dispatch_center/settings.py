@@ -120,17 +120,17 @@ class Settings(BaseSettings):
     feed_rate_per_s: float = Field(default=20.0, alias="DISPATCH_FEED_RATE_PER_S", gt=0)
     feed_burst: int = Field(default=200, alias="DISPATCH_FEED_BURST", ge=1)
     feed_max_bytes: int = Field(default=1_000_000, alias="DISPATCH_FEED_MAX_BYTES", ge=256)
+    # A signed intake request (X-Timestamp + X-Signature, a WeChat callback) is accepted
+    # within this many seconds of its timestamp, and each signature or nonce only once.
+    signature_window_s: int = Field(
+        default=300, alias="DISPATCH_SIGNATURE_WINDOW_S", ge=10, le=3600
+    )
     # Poll systems the runner fetches itself (system id → FeedPoll); a system not listed
     # here is push (or simulated in the demo). Nested names: DISPATCH_FEED_POLL__<SYSTEM>__URL.
     feed_poll: dict[str, FeedPoll] = Field(default_factory=dict, alias="DISPATCH_FEED_POLL")
     # How often each worker writes its feed-health counters to the shared table (seconds).
     feed_health_flush_s: float = Field(default=5.0, alias="DISPATCH_FEED_HEALTH_FLUSH_S", gt=0)
     intake_queue_size: int = Field(default=20_000, alias="DISPATCH_INTAKE_QUEUE_SIZE", ge=1)
-    # A signed intake request (X-Timestamp + X-Signature, a WeChat callback) is accepted
-    # within this many seconds of its timestamp, and each signature or nonce only once.
-    signature_window_s: int = Field(
-        default=300, alias="DISPATCH_SIGNATURE_WINDOW_S", ge=10, le=3600
-    )
     wechat_token: str | None = Field(default=None, alias="DISPATCH_WECHAT_TOKEN")
     # Safe mode (安全模式): the account's EncodingAESKey (43 characters) and AppID. The
     # message callbacks are then signed over the message and encrypted. Plain-mode
