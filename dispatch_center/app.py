@@ -20,6 +20,7 @@ from dispatch_center.accounts.passwords import stop_password_work
 from dispatch_center.api.browser import install_browser_security
 from dispatch_center.api.errors import error_body, install_error_handlers
 from dispatch_center.api.flat_routes import include_flat
+from dispatch_center.api.input_guard import NulGuard
 from dispatch_center.api.logs import install_log_redaction
 from dispatch_center.api.pages import mount_page_scripts
 from dispatch_center.api.responses import FastJSONResponse
@@ -278,6 +279,8 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
     for router in api_routers():
         include_flat(app, router)
     install_wallboard(app)
+    # Inside BodyLimit: a form body it reads whole is already held to the size limit.
+    app.add_middleware(NulGuard)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     # Outermost, so the 413 of BodyLimit and every other answer carries the headers too.
     install_browser_security(app, settings)

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from dispatch_center.core.deadlines import LimitUnit, Urgency
 from dispatch_center.core.lifecycle import Rating
+from dispatch_center.core.received import EARLIEST, LATEST, implausible
+from dispatch_center.core.text import NUL_MESSAGE, nul_path
 
 _CHANNEL = re.compile(r"^(phone|email|wechat|sms|letter|web|open311|110|feed:[a-z0-9_\-]{1,40})$")
 
@@ -50,7 +59,96 @@ def field_error(field: str, message: str) -> PydanticCustomError:
     return PydanticCustomError("field_combination", message, {FIELD_CTX: field})
 
 
-class Strict(BaseModel):
+def refuse_nul(value: Any) -> Any:
+    """``value`` unchanged, or a validation error when it holds a NUL character anywhere
+    (the database's text cannot hold one); the error names the place inside ``value``.
+
+    Examples
+    --------
+    >>> refuse_nul({"a": ["ok"]})
+    {'a': ['ok']}
+    >>> try:
+    ...     refuse_nul({"a": ["x" + chr(0)]})
+    ... except ValueError as exc:
+    ...     print(exc.context)
+    {'dc_field': 'a.0'}
+    """
+    where = nul_path(value)
+    if where is None:
+        return value
+    return _nul_error(where)
+
+
+def _nul_error(where: str) -> Any:
+    # The place inside the field goes in the error's context, which the API's error
+    # handler appends to the field's location ("reporter" + "name").
+    raise PydanticCustomError("nul_character", NUL_MESSAGE, {FIELD_CTX: where} if where else {})
+
+
+def plausible(value: Any) -> Any:
+    """``value`` unchanged, or a validation error when it is a date or time outside the
+    years 2000 to 2199 (year 1 or 9999 overflowed the calendar arithmetic: a 500).
+
+    Examples
+    --------
+    >>> plausible(date(2026, 11, 27))
+    datetime.date(2026, 11, 27)
+    >>> try:
+    ...     plausible(date(9999, 12, 31))
+    ... except ValueError as exc:
+    ...     print(exc)
+    must lie in the years 2000 to 2199
+    """
+    if isinstance(value, datetime):
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        return value
+    if not EARLIEST.date() <= day < LATEST.date():
+        raise ValueError(f"must lie in the years {EARLIEST.year} to {LATEST.year - 1}")
+    return value
+
+
+NoNul = AfterValidator(refuse_nul)
+"""Put in a form field's ``Annotated[str, Form(...), NoNul]``: multipart bodies are read by
+no model and no middleware, so each text field refuses a NUL itself (422 naming it)."""
+
+PlausibleDate = Annotated[date, AfterValidator(plausible)]
+"""A date in the years 2000 to 2199 (query and path parameters; bodies check every date)."""
+
+PlausibleTime = Annotated[datetime, AfterValidator(plausible)]
+"""A time in the years 2000 to 2199 (query and path parameters)."""
+
+
+class Clean(BaseModel):
+    """A request body whose text never holds a NUL character: refused with a 422 that
+    names the field (``reporter.name``), wherever it is, before it can reach the database;
+    and whose dates and times lie in the years 2000 to 2199 (:func:`plausible`).
+
+    Examples
+    --------
+    >>> class Note(Clean):
+    ...     text: str
+    >>> try:
+    ...     Note(text="a" + chr(0))
+    ... except ValueError as exc:
+    ...     print(exc.errors()[0]["type"], exc.errors()[0]["loc"])
+    nul_character ('text',)
+    """
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return refuse_nul(value)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plausible(cls, value: Any) -> Any:
+        return plausible(value)
+
+
+class Strict(Clean):
     """Unknown fields are an error, so a typo never silently drops data."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -107,8 +205,11 @@ class OrderCreate(Strict):
     @field_validator("received_at")
     @classmethod
     def _aware(cls, v: datetime | None) -> datetime | None:
-        if v is not None and v.tzinfo is None:
-            raise ValueError("must carry a UTC offset, e.g. 2026-11-27T09:30:00+08:00")
+        # The window relative to now, and who may backdate, is the service's
+        # (orders.service.check_received_at); a time no request can have is refused here.
+        bad = implausible(v) if v is not None else None
+        if bad is not None:
+            raise ValueError(bad)
         return v
 
     @model_validator(mode="after")

@@ -125,6 +125,11 @@ class Settings(BaseSettings):
     feed_rate_per_s: float = Field(default=20.0, alias="DISPATCH_FEED_RATE_PER_S", gt=0)
     feed_burst: int = Field(default=200, alias="DISPATCH_FEED_BURST", ge=1)
     feed_max_bytes: int = Field(default=1_000_000, alias="DISPATCH_FEED_MAX_BYTES", ge=256)
+    # A signed intake request (X-Timestamp + X-Signature, a WeChat callback) is accepted
+    # within this many seconds of its timestamp, and each signature or nonce only once.
+    signature_window_s: int = Field(
+        default=300, alias="DISPATCH_SIGNATURE_WINDOW_S", ge=10, le=3600
+    )
     # Poll systems the runner fetches itself (system id → FeedPoll); a system not listed
     # here is push (or simulated in the demo). Nested names: DISPATCH_FEED_POLL__<SYSTEM>__URL.
     feed_poll: dict[str, FeedPoll] = Field(default_factory=dict, alias="DISPATCH_FEED_POLL")
@@ -135,9 +140,29 @@ class Settings(BaseSettings):
     # accepted, unprocessed payloads taken over by another worker (or its own restart).
     intake_lease_s: float = Field(default=30.0, alias="DISPATCH_INTAKE_LEASE_S", ge=2, le=3600)
     wechat_token: str | None = Field(default=None, alias="DISPATCH_WECHAT_TOKEN")
+    # Safe mode (安全模式): the account's EncodingAESKey (43 characters) and AppID. The
+    # message callbacks are then signed over the message and encrypted. Plain-mode
+    # callbacks (whose signature does not cover the message) are refused unless
+    # DISPATCH_WECHAT_PLAIN_MODE=1, for an account that cannot use safe mode.
+    wechat_aes_key: SecretStr | None = Field(
+        default=None, alias="DISPATCH_WECHAT_AES_KEY", min_length=43, max_length=43
+    )
+    wechat_app_id: str | None = Field(default=None, alias="DISPATCH_WECHAT_APP_ID")
+    wechat_plain_mode: bool = Field(default=False, alias="DISPATCH_WECHAT_PLAIN_MODE")
     # A citizen's WeChat messages this close together (same OpenID) fold into one order
     # while that order is still un-dispatched.
     wechat_fold_window_s: int = Field(default=600, alias="DISPATCH_WECHAT_FOLD_WINDOW_S", ge=0)
+    # A client's received_at (an order's, an intake form's): at most this far ahead of the
+    # server clock, and at most DISPATCH_RECEIVED_AT_LATE_S back, except for the roles and
+    # sources allowed to backdate (letters registered days later, systems replaying after
+    # an outage), who may go DISPATCH_BACKDATE_DAYS back (dispatch_center.core.received).
+    received_at_future_s: int = Field(default=300, alias="DISPATCH_RECEIVED_AT_FUTURE_S", ge=0)
+    received_at_late_s: int = Field(default=900, alias="DISPATCH_RECEIVED_AT_LATE_S", ge=0)
+    backdate_days: int = Field(default=31, alias="DISPATCH_BACKDATE_DAYS", ge=0, le=100_000)
+    backdate_roles: str = Field(default="admin,duty_officer", alias="DISPATCH_BACKDATE_ROLES")
+    # Intake sources (systems and channels, "letter,sms,hydrology") that may backdate;
+    # "*" = every one.
+    backdate_sources: str = Field(default="*", alias="DISPATCH_BACKDATE_SOURCES")
     scenario: Literal["normal", "flood", "golden-week"] = Field(
         default="normal", alias="DISPATCH_SCENARIO"
     )
@@ -153,6 +178,8 @@ class Settings(BaseSettings):
         "feed_hmac_secrets",
         "feed_limits",
         "wechat_token",
+        "wechat_aes_key",
+        "wechat_app_id",
         "simulator",
         mode="before",
     )

@@ -20,6 +20,11 @@ from feeds.base import Datum, PayloadError, Point
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _MISSING = object()
+# Times outside these are no time a request or a reading was taken: a clock reset to the
+# epoch, year 1 or 9999 from a broken client (they would also overflow the deadline
+# arithmetic and the database's partitions).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 _LOCAL_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y%m%d%H%M%S")
 
 
@@ -47,7 +52,44 @@ def as_mapping(payload: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
         raise PayloadError("body", f"not a UTF-8 JSON document ({exc})") from exc
     if not isinstance(value, dict):
         raise PayloadError("body", f"expected a JSON object, got {type(value).__name__}")
+    # A NUL can only come in as the escape \u0000 (a raw one is not JSON); the walk runs
+    # only then. The database's text and jsonb cannot hold it: refuse, naming the field.
+    escaped = b"\\u0000" in payload if isinstance(payload, bytes) else "\\u0000" in payload
+    if escaped:
+        where = nul_path(value)
+        if where is not None:
+            raise PayloadError(where or "body", "must not contain a NUL character (\\u0000)")
     return value
+
+
+def nul_path(value: Any) -> str | None:
+    """Where in a decoded payload a NUL character is (a dotted path), else None.
+
+    The same rule as the API's (``dispatch_center.core.text``), for the outside systems'
+    payloads, which this package reads without the center.
+
+    Examples
+    --------
+    >>> nul_path({"alarm": {"desc": "x" + chr(0)}, "ids": ["1"]})
+    'alarm.desc'
+    >>> nul_path({"ok": [1, "two"]}) is None
+    True
+    """
+    if isinstance(value, str):
+        return "" if "\x00" in value else None
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if "\x00" in str(k):
+                return str(k).replace("\x00", "\\u0000")
+            inner = nul_path(v)
+            if inner is not None:
+                return f"{k}.{inner}" if inner else str(k)
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            inner = nul_path(v)
+            if inner is not None:
+                return f"{i}.{inner}" if inner else str(i)
+    return None
 
 
 def get(data: Mapping[str, Any], path: str, default: Any = _MISSING, *, prefix: str = "") -> Any:
@@ -127,6 +169,27 @@ def number(
     return value
 
 
+def sane_time(value: datetime, field: str) -> datetime:
+    """``value`` when it lies in the years 2000 to 2199, else PayloadError naming ``field``.
+
+    Examples
+    --------
+    >>> sane_time(datetime(2026, 11, 27, tzinfo=UTC), "t").year
+    2026
+    >>> sane_time(datetime(9999, 12, 31, tzinfo=UTC), "receivedAt")
+    Traceback (most recent call last):
+    ...
+    feeds.base.PayloadError: receivedAt: 9999-12-31T00:00:00+00:00 is not a plausible time ...
+    """
+    if not EARLIEST <= value < LATEST:
+        raise PayloadError(
+            field,
+            f"{value.isoformat()} is not a plausible time (expected the years"
+            f" {EARLIEST.year} to {LATEST.year - 1})",
+        )
+    return value
+
+
 def parse_time(raw: Any, field: str) -> datetime:
     """An aware datetime from ISO 8601, ``YYYY-MM-DD HH:MM:SS`` (local) or epoch s/ms.
 
@@ -136,10 +199,17 @@ def parse_time(raw: Any, field: str) -> datetime:
     '2026-11-27T08:00:00+08:00'
     >>> parse_time(1795737600000, "t").isoformat()
     '2026-11-27T00:00:00+00:00'
+    >>> parse_time("0001-01-01T00:00:00+08:00", "tm")
+    Traceback (most recent call last):
+    ...
+    feeds.base.PayloadError: tm: 0001-01-01T00:00:00+08:00 is not a plausible time ...
     """
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         seconds = raw / 1000 if raw > 1e11 else raw
-        return datetime.fromtimestamp(seconds, tz=UTC)
+        try:
+            return sane_time(datetime.fromtimestamp(seconds, tz=UTC), field)
+        except (OverflowError, OSError, ValueError):
+            raise PayloadError(field, f"not a time: {raw!r}") from None
     if isinstance(raw, str) and raw.strip():
         s = raw.strip()
         if s.isdigit() and len(s) in (10, 13):
@@ -156,7 +226,7 @@ def parse_time(raw: Any, field: str) -> datetime:
                     continue
             else:
                 raise PayloadError(field, f"not a time: {raw!r}") from None
-        return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
+        return sane_time(value if value.tzinfo else value.replace(tzinfo=SHANGHAI), field)
     raise PayloadError(field, f"not a time: {raw!r}")
 
 

@@ -22,6 +22,24 @@ from typing import Any
 import psycopg
 import pytest
 
+# The tests post orders dated as their cases need (past calendar years, holidays ahead):
+# their centers let every role date a request freely. The window itself is tested with
+# the production defaults given explicitly (tests/api/test_input_hygiene.py, and the
+# intake's centers in tests/intake/conftest.py).
+os.environ.setdefault(
+    "DISPATCH_BACKDATE_ROLES", "admin,duty_officer,dispatcher,flood_hq,holiday_hq"
+)
+os.environ.setdefault("DISPATCH_BACKDATE_DAYS", "36500")
+os.environ.setdefault("DISPATCH_RECEIVED_AT_FUTURE_S", str(10 * 366 * 86400))
+#: The production defaults of the received_at window (dispatch_center.settings).
+RECEIVED_AT_DEFAULTS = {
+    "received_at_future_s": 300,
+    "received_at_late_s": 900,
+    "backdate_days": 31,
+    "backdate_roles": "admin,duty_officer",
+    "backdate_sources": "*",
+}
+
 
 def _free_port() -> int:
     with socket.socket() as s:

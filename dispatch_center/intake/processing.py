@@ -14,6 +14,8 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
+import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -52,6 +54,40 @@ log = logging.getLogger(__name__)
 
 # Payloads decoded between two yields to the event loop while processing a batch.
 YIELD_EVERY = 8
+
+
+def keep_private(target: Path, content: bytes) -> None:
+    """Write ``content`` to ``target`` readable by the center's own user only (0600, in a
+    0700 folder), whatever the process's umask: citizens' photos, letters and mail.
+
+    Files are named by their content's hash, so one already there is the same file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()) / "attachments"
+    >>> keep_private(d / "a.txt", b"x")
+    >>> oct(d.stat().st_mode & 0o777), oct((d / "a.txt").stat().st_mode & 0o777)
+    ('0o700', '0o600')
+    """
+    folder = target.parent
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # mkdir's mode is cut by the umask, and an older folder kept what it had: set it.
+    os.chmod(folder, 0o700)
+    if target.exists():
+        os.chmod(target, 0o600)
+        return
+    # A temporary file opened 0600 from the start, then renamed: never readable by others,
+    # never seen half-written.
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".part-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 class Processor:
@@ -156,6 +192,13 @@ class Processor:
     async def create_order(self, system: str, draft: OrderDraft) -> Row | None:
         """Make the order of a draft (idempotent on source + source_id); None if refused."""
         who = Principal(f"feed:{system}", Role.dispatcher)
+        if draft.received_at is not None:
+            late = order_service.received_at_problem(self.center, who, draft.received_at)
+            if late is not None:
+                # The citizen's request is not lost over its date (a mail client's Date
+                # header, a replay beyond the window): it is dated when processed.
+                log.info("draft from %s: received_at %s; dated now", system, late)
+                draft = dataclasses.replace(draft, received_at=None)
         body = draft.to_order_body()
         for attempt in range(2):
             try:
@@ -193,10 +236,8 @@ class Processor:
                 size = None
                 if att.content:
                     digest = hashlib.sha256(att.content).hexdigest()
-                    folder.mkdir(parents=True, exist_ok=True)
                     target = folder / f"{digest}{Path(att.filename).suffix[:10]}"
-                    if not target.exists():
-                        await asyncio.to_thread(target.write_bytes, att.content)
+                    await asyncio.to_thread(keep_private, target, att.content)
                     path, size = str(target), len(att.content)
                 await channel_store.attachment_insert(
                     conn,

@@ -1,9 +1,18 @@
 """Who may post to the intake, and how much: each source's credentials and limits.
 
-A source authenticates with its API key (``X-Api-Key``), an HMAC-SHA256 of the raw body
-(``X-Signature: sha256=<hex>``) or an admin's bearer token; its size limit (413) and
-token-bucket rate limit (429 + ``Retry-After``) apply before anything is queued. The keys,
-secrets and limits come from the settings and are written to ``feed_sources`` at start.
+A source authenticates with its API key (``X-Api-Key``), an HMAC signature or an admin's
+bearer token; its size limit (413) and token-bucket rate limit (429 + ``Retry-After``)
+apply before anything is queued. The keys, secrets and limits come from the settings and
+are written to ``feed_sources`` at start.
+
+A signed request carries ``X-Timestamp: <Unix milliseconds (or seconds)>`` and
+``X-Signature: sha256=<hex of HMAC-SHA256(secret, timestamp + "." + body)>`` (:func:`sign`,
+the timestamp exactly as sent): the timestamp is inside the signed material, so it cannot be
+changed, and it must be within ``DISPATCH_SIGNATURE_WINDOW_S`` of the server's clock. Within
+that window each signature is accepted once (``intake.replay``, shared by every worker): a
+captured request cannot be replayed. A source signs each attempt anew (a retry too), with
+its current time; two identical bodies signed with the same timestamp are one request.
+A source that has a signing secret must sign: its API key alone is refused.
 """
 
 from __future__ import annotations
@@ -75,15 +84,30 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The ``X-Signature`` header value for ``body``.
+def sign(secret: str, body: bytes, timestamp: int | str) -> str:
+    """The ``X-Signature`` header value for ``body`` sent with ``X-Timestamp: timestamp``:
+    HMAC-SHA256 of ``"<timestamp>." + body``.
 
     Examples
     --------
-    >>> sign("s", b"{}")[:14]
-    'sha256=143ca8d'
+    >>> sign("s", b"{}", 1795737600)[:14]
+    'sha256=155cb04'
     """
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    material = str(timestamp).encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), material, hashlib.sha256).hexdigest()
+
+
+def signed_headers(secret: str, body: bytes, now: float | None = None) -> dict[str, str]:
+    """The headers a source sends with a signed ``body`` (``X-Timestamp`` in milliseconds,
+    ``X-Signature``).
+
+    Examples
+    --------
+    >>> signed_headers("s", b"{}", now=1795737600.5)["X-Timestamp"]
+    '1795737600500'
+    """
+    ts = int((time.time() if now is None else now) * 1000)
+    return {"X-Timestamp": str(ts), "X-Signature": sign(secret, body, ts)}
 
 
 def parse_pairs(raw: str | None) -> dict[str, str]:
@@ -143,10 +167,12 @@ class Sources:
         self.by_system: dict[str, Source] = {}
         self._by_hash: dict[str, str] = {}
         self.demo_api_key: str | None = None
+        self.signature_window_s = 300
 
     async def seed(self, center: Center, systems: Iterable[str]) -> None:
         """Write each source's key hash, secret and limits from the settings; load them."""
         s = center.settings
+        self.signature_window_s = s.signature_window_s
         keys = parse_pairs(s.feed_keys)
         secrets_ = parse_pairs(s.feed_hmac_secrets)
         limits = parse_pairs(s.feed_limits)
@@ -214,17 +240,24 @@ class Sources:
         signature = headers.get("x-signature")
         if not (signature or headers.get("x-api-key") or principal):
             raise Unauthorized(
-                "a source authenticates with X-Api-Key, X-Signature: sha256=<hmac>"
+                "a source authenticates with X-Api-Key, X-Timestamp + X-Signature"
                 " or an admin's bearer token"
             )
         src = self.get(system)
         if signature:
             if not src.hmac_secret:
                 raise Unauthorized(f"{system} has no signing secret: use X-Api-Key")
-            if not hmac.compare_digest(sign(src.hmac_secret, body), signature.strip().lower()):
-                raise Unauthorized("X-Signature does not match the body")
+            ts = self._fresh_timestamp(headers.get("x-timestamp"))
+            good = sign(src.hmac_secret, body, ts)
+            if not hmac.compare_digest(good, signature.strip().lower()):
+                raise Unauthorized("X-Signature does not match X-Timestamp and the body")
             return "signature"
         key = headers.get("x-api-key")
+        if key and src.hmac_secret:
+            # A key can be replayed and covers no body: a source that can sign must.
+            raise Unauthorized(
+                f"{system} signs its payloads: send X-Timestamp and X-Signature, not X-Api-Key"
+            )
         if key:
             h = key_hash(key)
             if src.key_hash and hmac.compare_digest(src.key_hash, h):
@@ -238,8 +271,24 @@ class Sources:
                 raise Forbidden("only an admin may post for a source; sources use their key")
             return "admin"
         raise Unauthorized(
-            "a source authenticates with X-Api-Key, X-Signature: sha256=<hmac> or an admin token"
+            "a source authenticates with X-Api-Key, X-Timestamp + X-Signature or an admin token"
         )
+
+    def _fresh_timestamp(self, raw: str | None) -> str:
+        """``X-Timestamp`` as sent (Unix seconds or milliseconds), checked to be within the
+        window of the server's clock (401).
+        """
+        ts = (raw or "").strip()
+        if not (ts.isascii() and ts.isdigit() and len(ts) in (10, 13)):
+            raise Unauthorized(
+                "a signed request carries X-Timestamp: <Unix milliseconds or seconds>"
+            )
+        seconds = int(ts) / 1000 if len(ts) == 13 else int(ts)
+        if abs(time.time() - seconds) > self.signature_window_s:
+            raise Unauthorized(
+                f"X-Timestamp is more than {self.signature_window_s} s from the server's clock"
+            )
+        return ts
 
     def check_limits(self, system: str, size: int) -> None:
         """Size (413) and rate (429) limits of the source."""

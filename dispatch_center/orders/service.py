@@ -9,6 +9,7 @@ from dispatch_center.accounts.scope import reading_scope
 from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center, publish_changes
 from dispatch_center.core import lifecycle as lc
+from dispatch_center.core import received
 from dispatch_center.core.calendar import to_shanghai
 from dispatch_center.core.deadlines import (
     Deadlines,
@@ -48,6 +49,48 @@ def parse_order_id(order_id: str) -> int:
     if value < 1 or value > 2**62:
         raise NotFound(f"no order {order_id!r}")
     return value
+
+
+def may_backdate(center: Center, who: Principal) -> bool:
+    """Whether ``who`` may date a request further back than the settings' late window: a
+    role in ``DISPATCH_BACKDATE_ROLES``, or an intake source (``feed:<system>``) in
+    ``DISPATCH_BACKDATE_SOURCES``.
+    """
+    s = center.settings
+    if who.username.startswith("feed:"):
+        allowed = {x.strip() for x in s.backdate_sources.split(",") if x.strip()}
+        return "*" in allowed or who.username.removeprefix("feed:") in allowed
+    return who.role.value in {x.strip() for x in s.backdate_roles.split(",")}
+
+
+def received_at_problem(center: Center, who: Principal, at: datetime) -> str | None:
+    """Why ``who`` may not say a request was received at ``at``, else None
+    (``dispatch_center.core.received``, with the settings' window).
+    """
+    s = center.settings
+    return received.received_at_problem(
+        at,
+        center.now(),
+        may_backdate=may_backdate(center, who),
+        future_s=s.received_at_future_s,
+        late_s=s.received_at_late_s,
+        backdate_days=s.backdate_days,
+    )
+
+
+def check_received_at(
+    center: Center, who: Principal, at: datetime | None, field: str = "received_at"
+) -> None:
+    """422 naming ``field`` when a client's ``received_at`` is outside what ``who`` may say.
+
+    Called where a client's input enters (the orders API, the letter form); the center's
+    own callers (the demo's story, the intake after its own check) date orders freely.
+    """
+    if at is None:
+        return
+    bad = received_at_problem(center, who, at)
+    if bad is not None:
+        raise Invalid(f"{field} {bad}", fields={field: bad})
 
 
 async def create_order(center: Center, who: Principal, data: OrderCreate) -> tuple[Row, bool]:

@@ -8,6 +8,7 @@ from typing import Any
 from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center
 from dispatch_center.core.deadlines import Urgency, compute_deadlines
+from dispatch_center.core.received import implausible
 from dispatch_center.errors import Invalid
 from dispatch_center.models import CalendarDayUpdate, CalendarYearImport, TimeLimitUpdate
 from dispatch_center.store import accounts, reference
@@ -17,11 +18,9 @@ def deadlines_for(
     center: Center, received_at: datetime, urgency: Urgency, category: str | None
 ) -> dict[str, Any]:
     """Deadlines for a request received at ``received_at`` under the limits in force."""
-    if received_at.tzinfo is None:
-        raise Invalid(
-            "received_at needs a UTC offset",
-            fields={"received_at": "e.g. 2026-11-27T09:30:00+08:00"},
-        )
+    bad = implausible(received_at)
+    if bad is not None:
+        raise Invalid(f"received_at {bad}", fields={"received_at": bad})
     ref = center.reference
     if category is not None and category not in ref.categories:
         raise Invalid(f"unknown category {category!r}", fields={"category": "not in the taxonomy"})

@@ -4,6 +4,11 @@ Chinese mail arrives as UTF-8, GBK, GB18030 or mislabelled GB2312 (which real cl
 with GBK characters), in RFC 2047 encoded words, RFC 2231 parameters, or even raw 8-bit
 header bytes. Everything is decoded with the stdlib ``email`` package; GB2312 and GBK are read
 as GB18030, their superset, so a mislabelled message still reads right.
+
+A NUL character in a mail's text (a broken client, UTF-16 text labelled as something else)
+is removed from every text the mail is read into (headers, bodies, file names), never
+refused: the citizen's mail becomes one order, with no dead letter beside it. (The
+database's text cannot hold a NUL; attachments' bytes are kept as they came.)
 """
 
 from __future__ import annotations
@@ -12,13 +17,14 @@ import email
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.header import Header, decode_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
 from feeds.base import Attachment, DraftCategory, DraftReporter, OrderDraft, PayloadError
 from feeds.channels.triage import guess_address, guess_category
+from feeds.payload import sane_time
 
 SUPERSETS = {
     "gb2312": "gb18030",
@@ -51,13 +57,24 @@ def _codec(charset: str | None) -> str:
     return SUPERSETS.get(cs, cs)
 
 
+def _no_nul(text: str) -> str:
+    """``text`` without NUL characters (see the module's docstring).
+
+    Examples
+    --------
+    >>> _no_nul("停" + chr(0) + "水")
+    '停水'
+    """
+    return text.replace("\x00", "")
+
+
 def _bytes_text(raw: bytes, charset: str | None) -> str:
     for cs in (_codec(charset), "utf-8", "gb18030"):
         try:
-            return raw.decode(cs)
+            return _no_nul(raw.decode(cs))
         except (LookupError, UnicodeDecodeError):
             continue
-    return raw.decode("utf-8", errors="replace")
+    return _no_nul(raw.decode("utf-8", errors="replace"))
 
 
 def decode_words(value: str | Header | None) -> str:
@@ -70,6 +87,10 @@ def decode_words(value: str | Header | None) -> str:
     """
     if value is None:
         return ""
+    return _no_nul(_decode_words(value))
+
+
+def _decode_words(value: str | Header) -> str:
     if isinstance(value, Header):
         # Raw 8-bit header bytes come back as a Header of charset "unknown-8bit".
         return "".join(
@@ -142,7 +163,10 @@ def parse_email(raw: bytes) -> InboundEmail:
             date = parsedate_to_datetime(str(msg["Date"]))
         except (TypeError, ValueError):
             raise PayloadError("Date", f"not an RFC 5322 date: {msg['Date']!r}") from None
-    mid = (msg.get("Message-ID") or "").strip()
+        if date.tzinfo is None:  # "-0000": the sender's zone is unknown; RFC 5322 says UTC
+            date = date.replace(tzinfo=UTC)
+        date = sane_time(date, "Date")
+    mid = _no_nul(str(msg.get("Message-ID") or "")).strip()
     if not mid:
         mid = "<sha256:" + hashlib.sha256(raw).hexdigest()[:32] + ">"
     return InboundEmail(

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from xml.etree.ElementTree import Element
 
 from feeds.base import (
@@ -23,6 +23,7 @@ from feeds.base import (
     PayloadError,
 )
 from feeds.channels.triage import guess_address, guess_category
+from feeds.payload import parse_time
 from feeds.xmlsafe import child_text, parse_xml
 
 KINDS = ("text", "location", "image", "voice", "event")
@@ -118,7 +119,7 @@ def parse_message(payload: bytes | str) -> WeChatMessage:
     if not created_raw.isdigit():
         raise PayloadError("CreateTime", "must be Unix seconds")
     openid = _req(root, "FromUserName")
-    created = datetime.fromtimestamp(int(created_raw), tz=UTC)
+    created = parse_time(int(created_raw), "CreateTime")
     msg_id = child_text(root, "MsgId") or f"{openid}:{created_raw}:{kind}"
     common = WeChatMessage(msg_id, kind, openid, _req(root, "ToUserName"), created)
     if kind == "text":
@@ -144,6 +145,7 @@ def to_draft(messages: Sequence[WeChatMessage]) -> OrderDraft:
 
     Examples
     --------
+    >>> from datetime import UTC
     >>> t0 = datetime(2026, 11, 27, tzinfo=UTC)
     >>> t = WeChatMessage("1", "text", "o1", "gh", t0, "景区门口积水")
     >>> loc = WeChatMessage("2", "location", "o1", "gh", datetime(2026, 11, 27, tzinfo=UTC),

@@ -165,8 +165,8 @@ def test_wechat_messages_fold_into_one_draft() -> None:
             "MsgType",
         ),
         (
-            "<xml><ToUserName>g</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime>"
-            "<MsgType>location</MsgType><Location_X>129.5</Location_X><Location_Y>103.7</Location_Y>"
+            "<xml><ToUserName>g</ToUserName><FromUserName>o</FromUserName>"
+            "<CreateTime>1795737600</CreateTime><MsgType>location</MsgType><Location_X>129.5</Location_X><Location_Y>103.7</Location_Y>"
             "</xml>",
             "Location_X",
         ),
@@ -178,6 +178,16 @@ def test_wechat_messages_fold_into_one_draft() -> None:
         (
             "<xml><ToUserName>g</ToUserName><FromUserName>o</FromUserName><CreateTime>soon"
             "</CreateTime><MsgType>text</MsgType><Content>x</Content></xml>",
+            "CreateTime",
+        ),
+        (  # 1970: a platform clock that was never set (and year 9999 would overflow)
+            "<xml><ToUserName>g</ToUserName><FromUserName>o</FromUserName><CreateTime>1"
+            "</CreateTime><MsgType>text</MsgType><Content>x</Content></xml>",
+            "CreateTime",
+        ),
+        (
+            "<xml><ToUserName>g</ToUserName><FromUserName>o</FromUserName><CreateTime>"
+            "99999999999999999999</CreateTime><MsgType>text</MsgType><Content>x</Content></xml>",
             "CreateTime",
         ),
     ],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,10 +15,14 @@ from dispatch_center.intake.ingest import Ingest
 from dispatch_center.intake.runtime import IntakeRuntime
 from dispatch_center.settings import Settings
 from tests.api.conftest import LiveCenter, start_live
+from tests.conftest import RECEIVED_AT_DEFAULTS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "feeds" / "fixtures"
 DEMO_KEY = "ingest-test-key-0123456789"
 HMAC_SECRET = "hydrology-shared-secret"
+WECHAT_TOKEN = "wechat-test-token"
+WECHAT_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+WECHAT_APP_ID = "wx5823bf96d3bd56c7"
 
 
 def fixture_bytes(*parts: str) -> bytes:
@@ -37,8 +43,10 @@ def _start(
         demo_api_key=DEMO_KEY,
         simulator=False,
         feed_hmac_secrets=f"hydrology={HMAC_SECRET}",
-        wechat_token="wechat-test-token",
-        **extra,
+        wechat_token=WECHAT_TOKEN,
+        wechat_aes_key=WECHAT_AES_KEY,
+        wechat_app_id=WECHAT_APP_ID,
+        **{**RECEIVED_AT_DEFAULTS, **extra},
     )
     port = free_port()
     server, thread, app = start_live(settings, port)
@@ -115,3 +123,28 @@ def drain(live: LiveCenter, timeout: float = 20.0) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("intake did not drain")
+
+
+def wechat_request(
+    message: bytes, *, timestamp: str | None = None, nonce: str | None = None
+) -> tuple[dict[str, str], bytes]:
+    """A safe-mode callback as the platform sends it: its query and its body."""
+    from feeds.channels import wechat_crypto
+
+    ts = timestamp or str(int(time.time()))
+    nonce = nonce or uuid.uuid4().hex[:10]
+    key = wechat_crypto.aes_key(WECHAT_AES_KEY)
+    encrypted = wechat_crypto.encrypt(key, WECHAT_APP_ID, message)
+    params = {
+        "timestamp": ts,
+        "nonce": nonce,
+        "encrypt_type": "aes",
+        "msg_signature": wechat_crypto.msg_signature(WECHAT_TOKEN, ts, nonce, encrypted),
+    }
+    return params, wechat_crypto.envelope("gh_ls12345xlx", encrypted)
+
+
+def wechat_post(live: LiveCenter, message: bytes, **kw: str) -> httpx.Response:
+    """Post ``message`` to the live center's WeChat callback in safe mode."""
+    params, body = wechat_request(message, **kw)
+    return httpx.post(live.base_url + "/api/v1/intake/wechat", params=params, content=body)

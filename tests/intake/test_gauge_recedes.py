@@ -8,9 +8,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
+from dispatch_center.intake.sources import signed_headers
 from feeds.payload import SHANGHAI
 from tests.api.conftest import LiveCenter
-from tests.intake.conftest import drain, source
+from tests.intake.conftest import HMAC_SECRET, drain, source
 
 
 def _reading(live: LiveCenter, code: str, level: float, at: datetime) -> None:
@@ -27,8 +30,14 @@ def _reading(live: LiveCenter, code: str, level: float, at: datetime) -> None:
         "LTTD": 29.312,
         "ADDVCD": "511111",
     }
+    body = orjson.dumps({"code": 0, "data": [row]})
+    # hydrology has a signing secret in the test centers: it signs
     with source(live) as c:
-        r = c.post("/api/v1/feeds/hydrology/events", json={"code": 0, "data": [row]})
+        r = c.post(
+            "/api/v1/feeds/hydrology/events",
+            content=body,
+            headers=signed_headers(HMAC_SECRET, body),
+        )
     assert r.status_code == 202, r.text
     drain(live)
 

@@ -13,11 +13,19 @@ import httpx
 import psycopg
 import pytest
 
-from dispatch_center.intake.sources import sign
+from dispatch_center.intake.sources import signed_headers
 from feeds.channels.wechat import signature as wechat_signature
 from feeds.registry import DEFAULT_ADAPTERS
 from tests.api.conftest import LiveCenter
-from tests.intake.conftest import DEMO_KEY, FIXTURES, HMAC_SECRET, drain, fixture_bytes, source
+from tests.intake.conftest import (
+    DEMO_KEY,
+    FIXTURES,
+    HMAC_SECRET,
+    drain,
+    fixture_bytes,
+    source,
+    wechat_post,
+)
 
 CATALOGUE = [m.DESCRIPTOR.system for m in DEFAULT_ADAPTERS]
 RECORDED = [
@@ -41,12 +49,22 @@ def test_every_catalogue_system_has_a_recorded_fixture() -> None:
 # Recorded messages about an order the fresh test center does not hold: refused, naming the
 # field (tests/intake/test_police110_status.py posts them about an order it transferred).
 REFUSED = {("police110", "status_done.json"): "body.refNo"}
+# Sources of the test center that have a signing secret (tests/intake/conftest.py).
+SIGNED = {"hydrology": HMAC_SECRET}
 
 
 @pytest.mark.parametrize(("system", "name"), RECORDED)
 def test_recorded_fixture_through_http(feeds_live: LiveCenter, system: str, name: str) -> None:
+    body = fixture_bytes(system, name)
     with source(feeds_live) as c:
-        r = c.post(f"/api/v1/feeds/{system}/events", content=fixture_bytes(system, name))
+        if system in SIGNED:  # a source with a signing secret must sign
+            r = c.post(
+                f"/api/v1/feeds/{system}/events",
+                content=body,
+                headers=signed_headers(SIGNED[system], body),
+            )
+        else:
+            r = c.post(f"/api/v1/feeds/{system}/events", content=body)
     if (system, name) in REFUSED:
         assert r.status_code == 422, r.text
         assert REFUSED[system, name] in r.json()["error"]["fields"]
@@ -95,7 +113,8 @@ def test_duplicates_are_processed_once(feeds_live: LiveCenter) -> None:
         ({"X-Signature": "sha256=" + "0" * 64}, None, 401),
         ({}, "dispatcher", 403),
         ({}, "admin", 202),
-        ({"X-Api-Key": DEMO_KEY}, None, 202),
+        # hydrology has a signing secret: it must sign, its key alone is refused
+        ({"X-Api-Key": DEMO_KEY}, None, 401),
     ],
 )
 def test_source_authentication(
@@ -115,17 +134,17 @@ def test_source_authentication(
 def test_hmac_signature(feeds_live: LiveCenter) -> None:
     body = fixture_bytes("hydrology", "normal.json")
     url = f"{feeds_live.base_url}/api/v1/feeds/hydrology/events"
-    good = httpx.post(url, content=body, headers={"X-Signature": sign(HMAC_SECRET, body)})
+    good = httpx.post(url, content=body, headers=signed_headers(HMAC_SECRET, body))
     assert good.status_code == 202, good.text
     tampered = httpx.post(
-        url, content=body + b" ", headers={"X-Signature": sign(HMAC_SECRET, body)}
+        url, content=body + b" ", headers=signed_headers(HMAC_SECRET, body, time.time() + 1)
     )
     assert tampered.status_code == 401
     # skynet has no signing secret: a signature is no credential there
     other = httpx.post(
         f"{feeds_live.base_url}/api/v1/feeds/skynet/events",
         content=body,
-        headers={"X-Signature": sign(HMAC_SECRET, body)},
+        headers=signed_headers(HMAC_SECRET, body),
     )
     assert other.status_code == 401
 
@@ -317,9 +336,8 @@ def test_wechat_verification_and_message(feeds_live: LiveCenter) -> None:
         base, params={"signature": "0" * 40, "timestamp": ts, "nonce": nonce, "echostr": "e"}
     )
     assert bad.status_code == 401
-    body = fixture_bytes("wechat", "text.xml")
-    r = httpx.post(base, params={"signature": sig, "timestamp": ts, "nonce": nonce}, content=body)
-    assert r.status_code == 200 and r.text == "success"
+    r = wechat_post(feeds_live, fixture_bytes("wechat", "text.xml"))
+    assert r.status_code == 200 and r.text == "success", r.text
     drain(feeds_live)
     assert sql(feeds_live, "SELECT count(*) FROM orders WHERE channel = 'wechat'")[0][0] >= 1
 
@@ -498,8 +516,12 @@ def test_every_event_of_a_large_payload_is_listed_in_a_change(feeds_live: LiveCe
         for k in range(250)
     ]
     body = json.dumps({"code": 0, "msg": "success", "data": data}, ensure_ascii=False).encode()
-    with source(feeds_live) as c:
-        assert c.post("/api/v1/feeds/hydrology/events", content=body).status_code == 202
+    r = httpx.post(
+        f"{feeds_live.base_url}/api/v1/feeds/hydrology/events",
+        content=body,
+        headers=signed_headers(HMAC_SECRET, body),
+    )
+    assert r.status_code == 202, r.text
     drain(feeds_live)
     rows = sql(
         feeds_live,

@@ -1,8 +1,9 @@
 """Feeds and intake channels over HTTP: catalogue and health, push intake, CAP, dead letters,
 the 110 linkage, and the voice, e-mail, WeChat, SMS and letter channels.
 
-Intake routes authenticate the *source* (``X-Api-Key``, ``X-Signature`` or an admin's token)
-rather than a user; each answers 202 once the payload is durable.
+Intake routes authenticate the *source* (``X-Api-Key``, ``X-Timestamp`` + ``X-Signature``
+(``intake.sources``), or an admin's token) rather than a user; each answers 202 once the
+payload is durable. A signature is accepted once (``intake.replay``).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, File, Form, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field, ValidationError
 
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import Admin, AnyUser, CenterDep, Intake, source_or_staff
@@ -39,22 +41,29 @@ from dispatch_center.core.roles import Role
 from dispatch_center.errors import Invalid, Unauthorized
 from dispatch_center.intake import cap as cap_service
 from dispatch_center.intake import police110 as linkage
+from dispatch_center.intake import replay as replays
+from dispatch_center.intake import wechat_callback
 from dispatch_center.intake.channels import letter_payload
 from dispatch_center.intake.dead_letters import list_dead_letters, replay_dead_letter
 from dispatch_center.intake.errors import RateLimited, bad_payload
 from dispatch_center.intake.ingest import Ingest
 from dispatch_center.intake.runtime import IntakeRuntime, feeds_view, live_layers
+from dispatch_center.models import Clean
+from dispatch_center.orders import service as orders
 from feeds.base import PayloadError
 from feeds.channels import wechat
+from feeds.payload import parse_time
 
 router = PublicRouter(prefix="/api/v1/feeds", tags=["feeds"])
 intake = PublicRouter(prefix="/api/v1/intake", tags=["intake"])
 
-# An intake route authenticates the source itself (X-Api-Key, X-Signature or an admin's
+# An intake route authenticates the source itself (X-Api-Key, a signature or an admin's
 # bearer token), so its errors are the source's, not a signed-in user's.
 INTAKE_ERRORS = errors(401, 403, 404, 413, 422, 429, 503)
 
 STAFF = frozenset({Role.duty_officer, Role.dispatcher})
+# Who a registered letter's receivedAt is checked as (DISPATCH_BACKDATE_SOURCES).
+LETTER_SOURCE = Principal("feed:letter", Role.dispatcher)
 
 # Who may post for a source with their own sign-in instead of the source's key: an admin,
 # and for the channels staff feed by hand (the seat's call form) the seats too. The gate
@@ -94,7 +103,14 @@ async def _source(
 ) -> tuple[Ingest, bytes]:
     ingest = _ingest(center)
     body = await request.body()
-    ingest.authenticate(system, request.headers, body, who, staff)
+    how = ingest.authenticate(system, request.headers, body, who, staff)
+    if how == "signature":
+        # The signature covers the timestamp and the body: the same one again is a replay.
+        signature = request.headers.get("x-signature", "").strip().lower()
+        if await replays.first_time(center, f"hmac:{system}", signature, body) != "new":
+            raise Unauthorized(
+                "this signature was used before: sign each request with its own X-Timestamp"
+            )
     ingest.check_limits(system, len(body))
     return ingest, body
 
@@ -185,14 +201,14 @@ async def cap_alert(
 # -- 12345 ↔ 110 ------------------------------------------------------------------------------
 
 
-class TransferBody(BaseModel):
+class TransferBody(Clean):
     """An order handed to the police desk."""
 
     order_id: str = Field(max_length=32)
     reason: str = Field(min_length=1, max_length=500)
 
 
-class StatusBody(BaseModel):
+class StatusBody(Clean):
     """Status of a case 110 transferred to us."""
 
     order_id: str = Field(max_length=32)
@@ -200,7 +216,7 @@ class StatusBody(BaseModel):
     note: str = Field(default="", max_length=1000)
 
 
-class CallBody(BaseModel):
+class CallBody(Clean):
     """A three-way call (citizen, 12345 seat, 110 operator)."""
 
     call_id: str = Field(min_length=1, max_length=64)
@@ -211,7 +227,7 @@ class CallBody(BaseModel):
     order_id: str | None = Field(default=None, max_length=32)
 
 
-class SentBody(BaseModel):
+class SentBody(Clean):
     """Outgoing messages the connector handed to the 110 platform."""
 
     ids: list[str] = Field(max_length=1000)
@@ -305,7 +321,12 @@ async def police110_sent(center: CenterDep, request: Request, who: SourceOrAdmin
 
     async def run() -> dict[str, Any]:
         _, raw = await _source(request, center, "police110", who)
-        body = SentBody.model_validate_json(raw or b"{}")
+        try:
+            body = SentBody.model_validate_json(raw or b"{}")
+        except ValidationError as exc:
+            # The body is read raw (the source signs it), so FastAPI never validated it:
+            # its errors go through the same 422 as any other body's.
+            raise RequestValidationError(exc.errors(include_url=False)) from exc
         return await linkage.mark_sent(center, body.ids)
 
     return await _answer(run, MarkedSent, 200)
@@ -391,14 +412,6 @@ intake.add_api_route(
 )
 
 
-def _wechat_token(center: Center) -> str:
-    token = center.settings.wechat_token
-    if not token:
-        # No token configured: no signature can be right (the platform is told so, not a 5xx).
-        raise Unauthorized("the WeChat callback is off: DISPATCH_WECHAT_TOKEN is not set")
-    return token
-
-
 PLAIN = {"content": {"text/plain": {"schema": {"type": "string"}}}}
 
 
@@ -415,7 +428,7 @@ async def wechat_verify(
     echostr: str = "",
 ) -> str:
     """The platform's server verification: echo ``echostr`` when the signature is right."""
-    if not wechat.verify(_wechat_token(center), timestamp, nonce, signature):
+    if not wechat.verify(wechat_callback.token(center), timestamp, nonce, signature):
         raise Unauthorized("WeChat signature does not match")
     return echostr
 
@@ -435,16 +448,29 @@ async def wechat_message(
     signature: str = "",
     timestamp: str = "",
     nonce: str = "",
+    encrypt_type: str = "",
+    msg_signature: str = "",
 ) -> Response:
-    """A message callback (text, location, image); answers ``success`` as the platform wants."""
+    """A message callback (text, location, image); answers ``success`` as the platform wants.
+
+    Safe mode (``encrypt_type=aes``, ``msg_signature`` over the encrypted message) is the
+    one accepted unless ``DISPATCH_WECHAT_PLAIN_MODE`` is on; a nonce is taken once.
+    """
 
     async def run() -> Response:
-        if not wechat.verify(_wechat_token(center), timestamp, nonce, signature, now=center.now()):
-            raise Unauthorized("WeChat signature does not match (or the timestamp is stale)")
         ingest = _ingest(center)
         body = await request.body()
         ingest.check_limits("wechat", len(body))
-        await ingest.accept("wechat", body, request.headers.get("content-type", ""))
+        message = await wechat_callback.open_callback(
+            center,
+            body,
+            signature=signature,
+            timestamp=timestamp,
+            nonce=nonce,
+            encrypt_type=encrypt_type,
+            msg_signature=msg_signature,
+        )
+        await ingest.accept("wechat", message, "application/xml")
         return PlainTextResponse("success")
 
     return await _answer(run, AcceptedPublic)
@@ -473,6 +499,12 @@ async def letters(
     """A letter registered by staff, with its scan (multipart)."""
     content = await scan.read()
     ingest = _ingest(center)
+    try:
+        at = parse_time(received_at, "receivedAt")
+    except PayloadError as exc:
+        raise bad_payload("letter", exc) from exc
+    # A letter is registered after it arrived: dated as the letter source may date it.
+    orders.check_received_at(center, LETTER_SOURCE, at, "receivedAt")
 
     async def run() -> dict[str, Any]:
         form = {

@@ -26,7 +26,7 @@ from dispatch_center.core.roles import Role
 from dispatch_center.errors import Invalid
 from dispatch_center.geography import catalogue as catalogues
 from dispatch_center.geography import geofences
-from dispatch_center.models import Strict
+from dispatch_center.models import NoNul, Strict
 
 router = PublicRouter(prefix="/api/v1/geo", tags=["geo"])
 
@@ -42,13 +42,13 @@ async def import_geofences(
         UploadFile, File(description="GeoJSON, GeoPackage, or a .zip of either or a shapefile")
     ],
     tier: Annotated[int, Form(ge=3, le=4)],
-    code_field: Annotated[str, Form(min_length=1, max_length=64)],
-    name_field: Annotated[str, Form(min_length=1, max_length=64)],
-    parent_field: Annotated[str, Form(min_length=1, max_length=64)],
-    layer: Annotated[str | None, Form(max_length=128)] = None,
+    code_field: Annotated[str, Form(min_length=1, max_length=64), NoNul],
+    name_field: Annotated[str, Form(min_length=1, max_length=64), NoNul],
+    parent_field: Annotated[str, Form(min_length=1, max_length=64), NoNul],
+    layer: Annotated[str | None, Form(max_length=128), NoNul] = None,
     crs: Annotated[str | None, Form(max_length=32, pattern=r"^(EPSG|epsg):\d{4,6}$")] = None,
     datum: Annotated[Literal["wgs84", "gcj02"] | None, Form()] = None,
-    note: Annotated[str, Form(max_length=500)] = "",
+    note: Annotated[str, Form(max_length=500), NoNul] = "",
 ) -> GeofenceImportPublic:
     """Import township (3) or village (4) areas as a new version, active at once.
 

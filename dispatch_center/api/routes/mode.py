@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Body, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import CENTER_STAFF, Admin, AnyUser, CenterDep, CenterStaff, require
@@ -25,6 +25,7 @@ from dispatch_center.api.schemas.mode import (
     TriggerPublic,
 )
 from dispatch_center.core.roles import Role
+from dispatch_center.models import Clean, PlausibleDate, refuse_nul
 from dispatch_center.modeswitch import (
     history,
     policies,
@@ -44,7 +45,7 @@ HolidayHQ = Annotated[Principal, Depends(require(Role.admin, Role.holiday_hq))]
 StaffOrWall = Annotated[Principal, Depends(require(*CENTER_STAFF, wall=True))]
 
 
-class ModeSwitchCreate(BaseModel):
+class ModeSwitchCreate(Clean):
     """A switch: now, or scheduled with ``starts_at``; ``ends_at`` reverts by itself."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -76,7 +77,7 @@ class ModeScheduleCreate(ModeSwitchCreate):
     starts_at: datetime
 
 
-class Decision(BaseModel):
+class Decision(Clean):
     """An optional note with a one-click decision."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -169,7 +170,9 @@ async def dismiss_suggestion(
 
 @router.post("/triggers", responses=errors(*SIGNED_IN, 422))
 async def submit_trigger(
-    center: CenterDep, who: Admin, event: Annotated[dict[str, Any], Body()]
+    center: CenterDep,
+    who: Admin,
+    event: Annotated[dict[str, Any], Body(), AfterValidator(refuse_nul)],
 ) -> TriggerPublic:
     """Evaluate a feed event by hand (feeds call the service in-process)."""
     return TriggerPublic.model_validate(
@@ -193,7 +196,7 @@ async def reload_policies(center: CenterDep, who: Admin) -> PoliciesPublic:
 async def get_holiday_windows(
     center: CenterDep,
     who: CenterStaff,
-    start: date | None = None,
+    start: PlausibleDate | None = None,
     days: Annotated[int, Query(ge=1, le=800)] = 366,
 ) -> HolidayWindowList:
     """Holiday-mode windows proposed from the statutory calendar."""

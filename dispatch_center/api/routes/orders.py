@@ -28,7 +28,12 @@ router = PublicRouter(prefix="/api/v1/orders", tags=["orders"])
 async def create_order(
     center: CenterDep, who: Intake, data: OrderCreate, response: Response
 ) -> OrderPublic:
-    """Create a work order; the same source + source_id returns the existing one (200)."""
+    """Create a work order; the same source + source_id returns the existing one (200).
+
+    ``received_at`` may lie a few minutes ahead of the server clock at most, and back
+    further than ``DISPATCH_RECEIVED_AT_LATE_S`` only for the roles allowed to backdate.
+    """
+    orders.check_received_at(center, who, data.received_at)
     view, created = await orders.create_order(center, who, data)
     if not created:
         response.status_code = 200

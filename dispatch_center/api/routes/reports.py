@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Body, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from dispatch_center.accounts.scope import reading_scope
 from dispatch_center.accounts.security import Principal
@@ -26,6 +26,7 @@ from dispatch_center.api.schemas.reports import (
 from dispatch_center.core.analysis.periods import Period, PeriodKind
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Invalid, NotFound
+from dispatch_center.models import Clean, PlausibleDate
 from dispatch_center.reporting import reports
 from dispatch_center.reporting.followups import (
     list_followups,
@@ -57,7 +58,7 @@ DocumentFormat = Literal["html", "pdf", "xlsx", "csv"]
 DOCUMENT_FORMATS: tuple[DocumentFormat, ...] = ("html", "pdf", "xlsx", "csv")
 
 
-class ReportMake(BaseModel):
+class ReportMake(Clean):
     """What report to make: the period containing ``date`` (default: yesterday), in
     ``formats`` (default: every document format).
     """
@@ -68,20 +69,20 @@ class ReportMake(BaseModel):
     )
 
 
-class SpecialReport(BaseModel):
+class SpecialReport(Clean):
     """A special report (专报) over any run of days."""
 
     start: date
     end: date = Field(description="last day included")
 
 
-class Explanation(BaseModel):
+class Explanation(Clean):
     """The written explanation of a bottom-ranked unit (书面说明)."""
 
     text: str = Field(min_length=1, max_length=20_000)
 
 
-class Interview(BaseModel):
+class Interview(Clean):
     """The record of the interview (组织约谈)."""
 
     record: str = Field(min_length=1, max_length=20_000)
@@ -215,7 +216,7 @@ async def report(
     who: CenterStaff,
     request: Request,
     kind: Kind,
-    date_: Annotated[date | None, Query(alias="date")] = None,
+    date_: Annotated[PlausibleDate | None, Query(alias="date")] = None,
     format: Format | None = None,
 ) -> Response:
     """The report of the period containing ``date`` (default: yesterday): its data computed

@@ -39,7 +39,7 @@ from dispatch_center.core.lifecycle import Rating
 from dispatch_center.core.roles import Role
 from dispatch_center.core.supervision import EscalationStep, SupervisionLevel
 from dispatch_center.errors import ServiceError
-from dispatch_center.models import Location, Strict
+from dispatch_center.models import Location, PlausibleTime, Strict
 from dispatch_center.supervision import (
     callbacks,
     instructions,
@@ -411,8 +411,8 @@ async def rates(
     center: CenterDep,
     who: AnyUser,
     unit: Annotated[str | None, Query(max_length=64)] = None,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: Annotated[datetime | None, Query()] = None,
+    from_: Annotated[PlausibleTime | None, Query(alias="from")] = None,
+    to: Annotated[PlausibleTime | None, Query()] = None,
 ) -> RatesPublic:
     """Response, resolution, satisfaction, on-time, return and reopen rates per unit."""
     return RatesPublic.model_validate(await unit_rates.rates(center, who, unit, from_, to))
