@@ -9,7 +9,7 @@ A signed request carries ``X-Timestamp: <Unix milliseconds (or seconds)>`` and
 ``X-Signature: sha256=<hex of HMAC-SHA256(secret, timestamp + "." + body)>`` (:func:`sign`,
 the timestamp exactly as sent): the timestamp is inside the signed material, so it cannot be
 changed, and it must be within ``DISPATCH_SIGNATURE_WINDOW_S`` of the server's clock. Within
-that window each signature is accepted once (``intake.replay``, shared by every worker): a
+that window each signature is accepted once (``accounts.signatures``, shared by every worker): a
 captured request cannot be replayed. A source signs each attempt anew (a retry too), with
 its current time; two identical bodies signed with the same timestamp are one request.
 A source that has a signing secret must sign: its API key alone is refused.
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dispatch_center.accounts.security import Principal
+from dispatch_center.accounts.signatures import fresh_timestamp, sign
 from dispatch_center.center import Center
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Forbidden, NotFound, Unauthorized
@@ -82,32 +83,6 @@ def key_hash(key: str) -> str:
     '8254c329a928'
     """
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-def sign(secret: str, body: bytes, timestamp: int | str) -> str:
-    """The ``X-Signature`` header value for ``body`` sent with ``X-Timestamp: timestamp``:
-    HMAC-SHA256 of ``"<timestamp>." + body``.
-
-    Examples
-    --------
-    >>> sign("s", b"{}", 1795737600)[:14]
-    'sha256=155cb04'
-    """
-    material = str(timestamp).encode() + b"." + body
-    return "sha256=" + hmac.new(secret.encode(), material, hashlib.sha256).hexdigest()
-
-
-def signed_headers(secret: str, body: bytes, now: float | None = None) -> dict[str, str]:
-    """The headers a source sends with a signed ``body`` (``X-Timestamp`` in milliseconds,
-    ``X-Signature``).
-
-    Examples
-    --------
-    >>> signed_headers("s", b"{}", now=1795737600.5)["X-Timestamp"]
-    '1795737600500'
-    """
-    ts = int((time.time() if now is None else now) * 1000)
-    return {"X-Timestamp": str(ts), "X-Signature": sign(secret, body, ts)}
 
 
 def parse_pairs(raw: str | None) -> dict[str, str]:
@@ -275,20 +250,7 @@ class Sources:
         )
 
     def _fresh_timestamp(self, raw: str | None) -> str:
-        """``X-Timestamp`` as sent (Unix seconds or milliseconds), checked to be within the
-        window of the server's clock (401).
-        """
-        ts = (raw or "").strip()
-        if not (ts.isascii() and ts.isdigit() and len(ts) in (10, 13)):
-            raise Unauthorized(
-                "a signed request carries X-Timestamp: <Unix milliseconds or seconds>"
-            )
-        seconds = int(ts) / 1000 if len(ts) == 13 else int(ts)
-        if abs(time.time() - seconds) > self.signature_window_s:
-            raise Unauthorized(
-                f"X-Timestamp is more than {self.signature_window_s} s from the server's clock"
-            )
-        return ts
+        return fresh_timestamp(raw, self.signature_window_s, time.time())
 
     def check_limits(self, system: str, size: int) -> None:
         """Size (413) and rate (429) limits of the source."""

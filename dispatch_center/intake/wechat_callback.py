@@ -5,7 +5,7 @@ the token, timestamp, nonce and the encrypted message, which is decrypted with t
 account's EncodingAESKey (``feeds.channels.wechat_crypto``). Plain mode, whose signature
 covers no body, is refused unless ``DISPATCH_WECHAT_PLAIN_MODE`` is on. Either way the
 timestamp must be within ``DISPATCH_SIGNATURE_WINDOW_S`` of the server's clock, and each
-timestamp + nonce is remembered for that window (``intake.replay``): the same nonce with
+timestamp + nonce is remembered for that window (``accounts.signatures``): the same nonce with
 another body is refused (a replay); with the same body it is the platform's retry, taken
 again (the message's MsgId makes it change nothing twice).
 """
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import time
 
+from dispatch_center.accounts import signatures as replay
 from dispatch_center.center import Center
 from dispatch_center.errors import Invalid, Unauthorized
-from dispatch_center.intake import replay
 from dispatch_center.intake.errors import bad_payload
 from feeds.base import PayloadError
 from feeds.channels import wechat, wechat_crypto

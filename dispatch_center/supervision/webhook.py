@@ -1,14 +1,21 @@
-"""The city video-conference system's webhook: an HMAC-signed join or leave of a session,
+"""The city video-conference system's webhook: a signed join or leave of a session,
 recorded as the same presence a button join makes.
+
+Signed as the feeds are (:mod:`dispatch_center.accounts.signatures`): ``X-Timestamp`` and
+``X-Signature: sha256=<HMAC-SHA256(secret, timestamp + "." + body)>``, the timestamp within
+``DISPATCH_SIGNATURE_WINDOW_S`` of our clock, and each signature accepted once, so a
+captured call cannot be played again (its ``event_id`` is optional, and a replayed leave
+would take a leader out of a session).
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
+import time
 from datetime import datetime
 
+from dispatch_center.accounts.signatures import first_time, fresh_timestamp, sign
 from dispatch_center.center import Center
 from dispatch_center.errors import Invalid, NotFound, Unauthorized, Unavailable
 from dispatch_center.store import accounts as account_store
@@ -17,22 +24,9 @@ from dispatch_center.supervision.common import Row, parse_id
 from dispatch_center.supervision.sessions import record_presence
 
 
-def verify_signature(secret: str, body: bytes, signature: str | None) -> None:
-    """Check ``X-Signature: sha256=<hex HMAC-SHA256 of the raw body>``.
-
-    Examples
-    --------
-    >>> sig = "sha256=" + hmac.new(b"k", b"{}", hashlib.sha256).hexdigest()
-    >>> verify_signature("k", b"{}", sig)
-    """
-    if not signature:
-        raise Unauthorized("missing X-Signature header")
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature.strip()):
-        raise Unauthorized("bad webhook signature")
-
-
-async def video_webhook(center: Center, body: bytes, signature: str | None) -> Row:
+async def video_webhook(
+    center: Center, body: bytes, signature: str | None, timestamp: str | None
+) -> Row:
     """A join or leave reported by the city's video-conference system.
 
     Payload: ``{"event_id", "event": "participant.joined|participant.left", "session_id"
@@ -45,7 +39,11 @@ async def video_webhook(center: Center, body: bytes, signature: str | None) -> R
     secret = center.settings.video_webhook_secret
     if not secret:
         raise Unavailable("video webhook not configured (DISPATCH_VIDEO_WEBHOOK_SECRET)")
-    verify_signature(secret, body, signature)
+    ts = fresh_timestamp(timestamp, center.settings.signature_window_s, time.time())
+    if not hmac.compare_digest(sign(secret, body, ts), signature.strip().lower()):
+        raise Unauthorized("X-Signature does not match X-Timestamp and the body")
+    if await first_time(center, "video", signature.strip().lower(), body) != "new":
+        raise Unauthorized("this signed call was already received (a replay)")
     try:
         payload = json.loads(body)
         if not isinstance(payload, dict):

@@ -21,6 +21,7 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
+from dispatch_center.accounts.signatures import sign, signed_headers
 from dispatch_center.core.calendar import SHANGHAI
 from dispatch_center.store.database import Database
 from dispatch_center.supervision.sessions import live_sessions_snapshot
@@ -69,13 +70,14 @@ def webhook(live: LiveCenter) -> Iterator[Callable[..., httpx.Response]]:
     before = settings.video_webhook_secret
     settings.video_webhook_secret = SECRET
 
-    def send(payload: dict[str, Any], secret: str = SECRET) -> httpx.Response:
+    def send(
+        payload: dict[str, Any], secret: str = SECRET, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
         raw = json.dumps(payload).encode()
-        sig = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
         return httpx.post(
             f"{live.base_url}/api/v1/supervision/webhooks/video",
             content=raw,
-            headers={"X-Signature": sig, "Content-Type": "application/json"},
+            headers=(headers or signed_headers(secret, raw)) | {"Content-Type": "application/json"},
         )
 
     yield send
@@ -575,3 +577,22 @@ def test_console_pages(as_user: Client, live: LiveCenter) -> None:
         scripts = re.findall(r"<script\b[^>]*>", r.text)
         assert scripts and all(re.search(r'src="/static/', tag) for tag in scripts), scripts
     assert httpx.get(f"{live.base_url}/supervision").status_code == 401
+
+
+def test_video_webhook_calls_are_fresh_and_taken_once(
+    live: LiveCenter, webhook: Callable[..., httpx.Response], as_user: Callable[[str], httpx.Client]
+) -> None:
+    """A captured webhook call cannot be played again: without an event id a replayed
+    "left" would take a leader out of the session (issue 15: signed calls cover time)."""
+    sid = _session(as_user, [_order(as_user)])["id"]
+    payload = {"event": "participant.left", "session_id": sid, "participant": {"user": "leader"}}
+    raw = json.dumps(payload).encode()
+    headers = signed_headers(SECRET, raw)
+    assert webhook(payload, headers=headers).status_code == 200
+    replay = webhook(payload, headers=headers)
+    assert replay.status_code == 401 and "replay" in replay.json()["error"]["message"]
+    old = str(int(time.time()) - 3600)
+    stale = webhook(payload, headers={"X-Timestamp": old, "X-Signature": sign(SECRET, raw, old)})
+    assert stale.status_code == 401 and "X-Timestamp" in stale.json()["error"]["message"]
+    body_only = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    assert webhook(payload, headers={"X-Signature": body_only}).status_code == 401

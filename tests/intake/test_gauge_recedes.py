@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from dispatch_center.intake.sources import signed_headers
+from dispatch_center.accounts.signatures import signed_headers
 from feeds.payload import SHANGHAI
 from tests.api.conftest import LiveCenter
 from tests.intake.conftest import HMAC_SECRET, drain, source

@@ -13,7 +13,7 @@ import httpx
 import psycopg
 import pytest
 
-from dispatch_center.intake.sources import signed_headers
+from dispatch_center.accounts.signatures import signed_headers
 from feeds.channels.wechat import signature as wechat_signature
 from feeds.registry import DEFAULT_ADAPTERS
 from tests.api.conftest import LiveCenter

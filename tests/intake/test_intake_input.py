@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from dispatch_center.intake.sources import sign, signed_headers
+from dispatch_center.accounts.signatures import sign, signed_headers
 from feeds.channels import wechat_crypto
 from feeds.channels.wechat import signature as wechat_signature
 from tests.api.conftest import LiveCenter

@@ -3,7 +3,7 @@ the 110 linkage, and the voice, e-mail, WeChat, SMS and letter channels.
 
 Intake routes authenticate the *source* (``X-Api-Key``, ``X-Timestamp`` + ``X-Signature``
 (``intake.sources``), or an admin's token) rather than a user; each answers 202 once the
-payload is durable. A signature is accepted once (``intake.replay``).
+payload is durable. A signature is accepted once (:mod:`dispatch_center.accounts.signatures`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import Field, ValidationError
 
+from dispatch_center.accounts import signatures as replays
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import Admin, AnyUser, CenterDep, Intake, source_or_staff
 from dispatch_center.api.errors import error_body
@@ -41,7 +42,6 @@ from dispatch_center.core.roles import Role
 from dispatch_center.errors import Invalid, Unauthorized
 from dispatch_center.intake import cap as cap_service
 from dispatch_center.intake import police110 as linkage
-from dispatch_center.intake import replay as replays
 from dispatch_center.intake import wechat_callback
 from dispatch_center.intake.channels import letter_payload
 from dispatch_center.intake.dead_letters import list_dead_letters, replay_dead_letter

@@ -349,10 +349,14 @@ async def video_webhook(
     request: Request,
     center: CenterDep,
     x_signature: Annotated[str | None, Header()] = None,
+    x_timestamp: Annotated[str | None, Header()] = None,
 ) -> PresencePublic:
-    """Joins and leaves from the city's video-conference system (HMAC-signed, no token)."""
+    """Joins and leaves from the city's video-conference system (no token): signed like a
+    feed, ``X-Timestamp`` + ``X-Signature`` over the timestamp and the body, each signature
+    accepted once.
+    """
     return PresencePublic.model_validate(
-        await webhook.video_webhook(center, await request.body(), x_signature)
+        await webhook.video_webhook(center, await request.body(), x_signature, x_timestamp)
     )
 
 
