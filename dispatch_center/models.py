@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from dispatch_center.core.deadlines import LimitUnit, Urgency
+from dispatch_center.core.deadlines import Duration, LimitUnit, Urgency
 from dispatch_center.core.lifecycle import Rating
 
 _CHANNEL = re.compile(r"^(phone|email|wechat|sms|letter|web|open311|110|feed:[a-z0-9_\-]{1,40})$")
@@ -158,6 +158,17 @@ class TimeLimitUpdate(Strict):
     respond_unit: LimitUnit
     reply_value: int = Field(ge=0, le=10000)
     reply_unit: LimitUnit
+
+    @model_validator(mode="after")
+    def _durations_are_valid(self) -> TimeLimitUpdate:
+        # The table is re-read into core Durations after every write: a pair they refuse
+        # (5 "immediate") used to be stored first and then fail that reload with a 500.
+        for side in ("respond", "reply"):
+            try:
+                Duration(getattr(self, f"{side}_value"), getattr(self, f"{side}_unit"))
+            except ValueError as exc:
+                raise field_error(f"{side}_value", str(exc)) from None
+        return self
 
 
 class CalendarDayUpdate(Strict):

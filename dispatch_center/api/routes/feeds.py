@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, File, Form, Query, Request, UploadFile
+from fastapi import Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
@@ -19,7 +19,7 @@ from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import Admin, AnyUser, CenterDep, Intake, source_or_staff
 from dispatch_center.api.errors import error_body
 from dispatch_center.api.responses import PublicRouter, model_response
-from dispatch_center.api.schemas.common import SIGNED_IN, Public, errors, json_errors
+from dispatch_center.api.schemas.common import BIGINT_MAX, SIGNED_IN, Public, errors, json_errors
 from dispatch_center.api.schemas.feeds import (
     AcceptedPublic,
     CapAlertList,
@@ -120,7 +120,7 @@ async def dead_letters(
     who: Admin,
     system: Annotated[str | None, Query(max_length=40)] = None,
     include_replayed: bool = False,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> DeadLetterList:
     """Payloads that could not be understood, newest first."""
@@ -141,7 +141,12 @@ async def dead_letters(
     response_model=ReplayPublic,
     responses=errors(*SIGNED_IN, 404, 409, 422, 429),
 )
-async def replay(center: CenterDep, who: Admin, dead_id: int, request: Request) -> Response:
+async def replay(
+    center: CenterDep,
+    who: Admin,
+    dead_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)],
+    request: Request,
+) -> Response:
     """Replay a dead letter; a request body, when given, is the corrected payload."""
     fixed = await request.body()
     ingest = _ingest(center)
@@ -270,7 +275,7 @@ async def police110_call(center: CenterDep, who: Intake, body: CallBody) -> Link
     )
 
 
-@router.get("/police110/messages", responses=errors(*SIGNED_IN, 422))
+@router.get("/police110/messages", responses=errors(*SIGNED_IN, 404, 422))
 async def police110_messages(
     center: CenterDep,
     who: AnyUser,

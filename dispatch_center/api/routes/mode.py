@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import CENTER_STAFF, Admin, AnyUser, CenterDep, CenterStaff, require
 from dispatch_center.api.responses import PublicRouter
-from dispatch_center.api.schemas.common import SIGNED_IN, errors
+from dispatch_center.api.schemas.common import BIGINT_MAX, SIGNED_IN, errors
 from dispatch_center.api.schemas.mode import (
     HolidayWindowList,
     ModeHistoryList,
@@ -101,7 +101,7 @@ async def get_history(
     center: CenterDep,
     who: CenterStaff,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
 ) -> ModeHistoryList:
     """Every switch, schedule, start, end and suggestion decision, newest first."""
     return ModeHistoryList.model_validate(await history.history(center, limit, before_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import Body, Depends, Query, Request
+from fastapi import Body, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -13,7 +13,7 @@ from dispatch_center.accounts.scope import reading_scope
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import AnyUser, CenterDep, CenterStaff, require
 from dispatch_center.api.responses import PublicRouter, model_response
-from dispatch_center.api.schemas.common import SIGNED_IN, errors
+from dispatch_center.api.schemas.common import BIGINT_MAX, SIGNED_IN, errors
 from dispatch_center.api.schemas.reports import (
     FollowupList,
     FollowupPublic,
@@ -165,7 +165,7 @@ async def list_reports(
 async def kept_report(
     center: CenterDep,
     who: CenterStaff,
-    report_id: int,
+    report_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)],
     format: Format = "json",
 ) -> Response:
     """A kept report: its data as it was, or one of its files."""
@@ -207,7 +207,7 @@ async def special_report(
     response_model=ReportPublic,
     responses={
         200: {"description": "The report's data, or a document of it", "content": DOCUMENTS},
-        **errors(*SIGNED_IN, 422),
+        **errors(*SIGNED_IN, 404, 422),
     },
 )
 async def report(

@@ -344,7 +344,7 @@ async def minutes(
     )
 
 
-@router.post("/webhooks/video", responses=errors(401, 404, 409, 422))
+@router.post("/webhooks/video", responses=errors(401, 404, 409, 422, 503))
 async def video_webhook(
     request: Request,
     center: CenterDep,
