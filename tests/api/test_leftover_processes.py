@@ -82,9 +82,7 @@ def test_a_killed_server_leaves_no_report_renderer(demo: Demo) -> None:
         r = c.post("/api/v1/reports/daily", json={"formats": ["csv"]}, timeout=120)
         assert r.status_code == 201, r.text
     server = psutil.Process(demo.proc.pid)
-    renderers = [
-        p for p in server.children() if "multiprocessing.spawn" in " ".join(p.cmdline())
-    ]
+    renderers = [p for p in server.children() if "multiprocessing.spawn" in " ".join(p.cmdline())]
     assert len(renderers) == 1, [p.cmdline() for p in server.children()]
     renderer = renderers[0].pid
 
@@ -114,8 +112,10 @@ class Serve:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "dispatch_center.cli.main", "serve"]
-                + ["--workers", "2", "--port", str(self.port)],
+                [
+                    *(sys.executable, "-m", "dispatch_center.cli.main", "serve"),
+                    *("--workers", "2", "--port", str(self.port)),
+                ],
                 env=env,
                 cwd=self.data_dir.parent,
                 stdout=log,
