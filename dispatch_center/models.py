@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from dispatch_center.core.deadlines import Duration, LimitUnit, Urgency
@@ -48,6 +55,61 @@ def field_error(field: str, message: str) -> PydanticCustomError:
     {'dc_field': 'location'}
     """
     return PydanticCustomError("field_combination", message, {FIELD_CTX: field})
+
+
+FIRST_SERVICE_DAY = date(2000, 1, 1)
+LAST_SERVICE_DAY = date(2100, 12, 31)
+
+
+def service_day(day: date) -> date:
+    """``day`` when it lies in the years the center can count in (those a calendar can be
+    imported for), else a ``ValueError`` the API answers as a 422 naming the field.
+
+    Periods, windows and deadlines step days and months from a client's day; at
+    ``0001-01-01`` or ``9999-12-31`` that stepped out of Python's dates (a 500, or a reset
+    connection when it happened while a document streamed).
+
+    Examples
+    --------
+    >>> service_day(date(2026, 10, 1))
+    datetime.date(2026, 10, 1)
+    >>> service_day(date(9999, 12, 31))
+    Traceback (most recent call last):
+    ...
+    ValueError: must be between 2000-01-01 and 2100-12-31
+    """
+    if not FIRST_SERVICE_DAY <= day <= LAST_SERVICE_DAY:
+        raise ValueError(f"must be between {FIRST_SERVICE_DAY} and {LAST_SERVICE_DAY}")
+    return day
+
+
+ServiceDay = Annotated[date, AfterValidator(service_day)]
+"""A day a client names (a report's, a calendar day, a window's start): within
+:data:`FIRST_SERVICE_DAY` .. :data:`LAST_SERVICE_DAY`."""
+
+
+def service_time(moment: datetime) -> datetime:
+    """``moment`` when its day (as written, in its own offset) is a :func:`service_day`.
+
+    Checked on the day as written: converting ``9999-12-31T23:59:59-12:00`` to UTC is
+    itself what overflowed, and the bounds keep every conversion a day away from the edge.
+
+    Examples
+    --------
+    >>> service_time(datetime(2026, 10, 1, 9, 30)).year
+    2026
+    >>> service_time(datetime(1, 1, 1))
+    Traceback (most recent call last):
+    ...
+    ValueError: must be between 2000-01-01 and 2100-12-31
+    """
+    service_day(moment.date())
+    return moment
+
+
+ServiceTime = Annotated[datetime, AfterValidator(service_time)]
+"""A moment a client names (a deadline, a schedule, a call's start): on a
+:data:`ServiceDay`."""
 
 
 class Strict(BaseModel):

@@ -13,6 +13,7 @@ import pytest
 
 from dispatch_center.app import create_app
 from dispatch_center.settings import Settings
+from tests.api.conftest import new_order
 
 BEYOND_BIGINT = 2**63  # one past PostgreSQL's bigint
 
@@ -103,3 +104,80 @@ def test_reports_and_linkage_messages_declare_their_404(document: dict[str, Any]
     assert "404" in document["paths"]["/api/v1/feeds/police110/messages"]["get"]["responses"]
     webhook = document["paths"]["/api/v1/supervision/webhooks/video"]["post"]["responses"]
     assert "503" in webhook  # not configured
+
+
+FAR_DAYS = ["0001-01-01", "9999-12-31"]
+FAR_TIMES = ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"]
+
+
+def _far_day_calls(day: str) -> list[tuple[str, str, dict[str, Any] | None, str]]:
+    return [
+        ("GET", f"/api/v1/reports/daily?date={day}", None, "date"),
+        ("GET", f"/api/v1/reports/weekly?date={day}&format=csv", None, "date"),
+        ("POST", "/api/v1/reports/daily", {"date": day, "formats": ["csv"]}, "date"),
+        ("POST", "/api/v1/reports/special", {"start": day, "end": day}, "start"),
+        ("PUT", f"/api/v1/calendar/days/{day}", {"kind": None}, "day"),
+        ("GET", f"/api/v1/mode/holiday-windows?start={day}", None, "start"),
+    ]
+
+
+def _far_time_calls(at: str) -> list[tuple[str, str, dict[str, Any] | None, str]]:
+    q = at.replace("+", "%2B")
+    return [
+        ("GET", f"/api/v1/calendar/deadlines?received_at={q}&urgency=general", None, "received_at"),
+        (
+            "POST",
+            "/api/v1/mode/schedule",
+            {"mode": "holiday", "reason": "x", "starts_at": at},
+            "starts_at",
+        ),
+        ("POST", "/api/v1/mode", {"mode": "holiday", "reason": "x", "starts_at": at}, "starts_at"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [c for d in FAR_DAYS for c in _far_day_calls(d)]
+    + [c for t in FAR_TIMES for c in _far_time_calls(t)],
+)
+def test_a_day_or_time_out_of_the_service_years_is_a_422_naming_it(
+    as_user: Callable[[str], httpx.Client],
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    field: str,
+) -> None:
+    # Found by hand after the fuzz (its dates stay near today): periods, windows and
+    # deadlines stepped out of Python's dates: a 500, or a reset connection.
+    r = as_user("admin").request(method, path, json=body)
+    assert r.status_code == 422, r.text
+    assert field in r.json()["error"]["fields"], r.text
+
+
+@pytest.mark.parametrize("at", FAR_TIMES)
+def test_far_times_in_a_110_call_and_a_supervision_order_are_422(
+    as_user: Callable[[str], httpx.Client], at: str
+) -> None:
+    duty = as_user("duty")
+    call = {"call_id": f"far-{at[:4]}", "start": at, "end": at, "ref_no": "r1"}
+    r = duty.post("/api/v1/feeds/police110/calls", json=call)
+    assert r.status_code == 422, r.text
+    assert "start" in r.json()["error"]["fields"]
+    order = as_user("dispatcher").post("/api/v1/orders", json=new_order()).json()
+    body = {"level": "supervise", "requirement": "回复", "answer_by": at}
+    r = duty.post(f"/api/v1/supervision/orders/{order['id']}/supervision-orders", json=body)
+    assert r.status_code == 422, r.text
+    assert "answer_by" in r.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("body", [b"{bad", b"\xc3\x28"])
+def test_open311_post_with_a_body_that_is_not_json_is_a_400(live: Any, body: bytes) -> None:
+    # Found by hand: request.json() raised, and the connection was reset.
+    r = httpx.post(
+        f"{live.base_url}/open311/v2/requests.json",
+        content=body,
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()[0]["description"] == "the body is not valid JSON"

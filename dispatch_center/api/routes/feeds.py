@@ -8,7 +8,6 @@ rather than a user; each answers 202 once the payload is durable.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, File, Form, Path, Query, Request, UploadFile
@@ -44,6 +43,7 @@ from dispatch_center.intake.dead_letters import list_dead_letters, replay_dead_l
 from dispatch_center.intake.errors import RateLimited, bad_payload
 from dispatch_center.intake.ingest import Ingest
 from dispatch_center.intake.runtime import IntakeRuntime, feeds_view, live_layers
+from dispatch_center.models import ServiceTime
 from feeds.base import PayloadError
 from feeds.channels import wechat
 
@@ -209,8 +209,8 @@ class CallBody(BaseModel):
     """A three-way call (citizen, 12345 seat, 110 operator)."""
 
     call_id: str = Field(min_length=1, max_length=64)
-    start: datetime
-    end: datetime
+    start: ServiceTime
+    end: ServiceTime
     ref_no: str = Field(min_length=1, max_length=64)
     recording_url: str | None = Field(default=None, max_length=500)
     order_id: str | None = Field(default=None, max_length=32)

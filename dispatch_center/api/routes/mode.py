@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Body, Depends, Query
@@ -25,6 +24,7 @@ from dispatch_center.api.schemas.mode import (
     TriggerPublic,
 )
 from dispatch_center.core.roles import Role
+from dispatch_center.models import ServiceDay, ServiceTime
 from dispatch_center.modeswitch import (
     history,
     policies,
@@ -55,8 +55,8 @@ class ModeSwitchCreate(BaseModel):
     scope: list[Annotated[str, Field(pattern=r"^\d{6}$")]] | None = Field(
         default=None, max_length=20
     )
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: ServiceTime | None = None
+    ends_at: ServiceTime | None = None
 
     def request(self) -> SwitchRequest:
         """The pure domain request."""
@@ -73,7 +73,7 @@ class ModeSwitchCreate(BaseModel):
 class ModeScheduleCreate(ModeSwitchCreate):
     """A scheduled switch: ``starts_at`` is required."""
 
-    starts_at: datetime
+    starts_at: ServiceTime
 
 
 class Decision(BaseModel):
@@ -193,7 +193,7 @@ async def reload_policies(center: CenterDep, who: Admin) -> PoliciesPublic:
 async def get_holiday_windows(
     center: CenterDep,
     who: CenterStaff,
-    start: date | None = None,
+    start: ServiceDay | None = None,
     days: Annotated[int, Query(ge=1, le=800)] = 366,
 ) -> HolidayWindowList:
     """Holiday-mode windows proposed from the statutory calendar."""

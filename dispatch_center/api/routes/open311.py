@@ -92,7 +92,10 @@ async def post_request(center: CenterDep, request: Request, name: str) -> Respon
             raise spec.Open311Error([(404, f"no such resource: {stem}")])
         ctype = request.headers.get("content-type", "")
         if "json" in ctype:
-            data = await request.json()
+            try:
+                data = await request.json()
+            except ValueError:  # not JSON, or not UTF-8: the client's, so a 400 and no crash
+                raise spec.Open311Error([(400, "the body is not valid JSON")]) from None
             if not isinstance(data, dict):
                 raise spec.Open311Error([(400, "the body must be form fields")])
             pairs = [(str(k), str(v)) for k, v in data.items() if v is not None]

@@ -26,6 +26,7 @@ from dispatch_center.api.schemas.reports import (
 from dispatch_center.core.analysis.periods import Period, PeriodKind
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Invalid, NotFound
+from dispatch_center.models import ServiceDay, ServiceTime
 from dispatch_center.reporting import reports
 from dispatch_center.reporting.followups import (
     list_followups,
@@ -62,7 +63,7 @@ class ReportMake(BaseModel):
     ``formats`` (default: every document format).
     """
 
-    day: date | None = Field(default=None, alias="date")
+    day: ServiceDay | None = Field(default=None, alias="date")
     formats: list[DocumentFormat] = Field(
         default_factory=lambda: list(DOCUMENT_FORMATS), min_length=1, max_length=4
     )
@@ -71,8 +72,8 @@ class ReportMake(BaseModel):
 class SpecialReport(BaseModel):
     """A special report (专报) over any run of days."""
 
-    start: date
-    end: date = Field(description="last day included")
+    start: ServiceDay
+    end: ServiceDay = Field(description="last day included")
 
 
 class Explanation(BaseModel):
@@ -85,7 +86,7 @@ class Interview(BaseModel):
     """The record of the interview (组织约谈)."""
 
     record: str = Field(min_length=1, max_length=20_000)
-    held_at: datetime | None = None
+    held_at: ServiceTime | None = None
 
 
 def _wanted(request: Request, fmt: Format | None) -> str:
@@ -215,7 +216,7 @@ async def report(
     who: CenterStaff,
     request: Request,
     kind: Kind,
-    date_: Annotated[date | None, Query(alias="date")] = None,
+    date_: Annotated[ServiceDay | None, Query(alias="date")] = None,
     format: Format | None = None,
 ) -> Response:
     """The report of the period containing ``date`` (default: yesterday): its data computed

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -39,7 +38,7 @@ from dispatch_center.core.lifecycle import Rating
 from dispatch_center.core.roles import Role
 from dispatch_center.core.supervision import EscalationStep, SupervisionLevel
 from dispatch_center.errors import ServiceError
-from dispatch_center.models import Location, Strict
+from dispatch_center.models import Location, ServiceTime, Strict
 from dispatch_center.supervision import (
     callbacks,
     instructions,
@@ -107,7 +106,7 @@ class InstructionCreate(Strict):
 
     text: Text
     owner: Name
-    due: datetime | None = None
+    due: ServiceTime | None = None
     kind: Literal["instruction", "decision"] = "instruction"
     unit_code: str | None = Field(default=None, max_length=64)
     address: str | None = Field(default=None, max_length=500)
@@ -133,7 +132,7 @@ class SupervisionOrderCreate(Strict):
 
     level: SupervisionLevel
     requirement: Text
-    answer_by: datetime
+    answer_by: ServiceTime
 
 
 class SupervisionAnswer(Strict):
@@ -411,8 +410,8 @@ async def rates(
     center: CenterDep,
     who: AnyUser,
     unit: Annotated[str | None, Query(max_length=64)] = None,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: Annotated[datetime | None, Query()] = None,
+    from_: Annotated[ServiceTime | None, Query(alias="from")] = None,
+    to: Annotated[ServiceTime | None, Query()] = None,
 ) -> RatesPublic:
     """Response, resolution, satisfaction, on-time, return and reopen rates per unit."""
     return RatesPublic.model_validate(await unit_rates.rates(center, who, unit, from_, to))
