@@ -126,6 +126,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["DATABASE_URL"] = start_embedded(settings.embedded_db_dir)
         # As in `demo`: exit through sys.exit so that hook runs in this process.
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    # The workers stop when this process is gone, even killed (dispatch_center.asgi).
+    os.environ["DISPATCH_SERVE_SUPERVISOR_PID"] = str(os.getpid())
     uvicorn.run(
         "dispatch_center.asgi:app",
         host=args.host,

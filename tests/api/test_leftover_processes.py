@@ -6,6 +6,7 @@ their embedded PostgreSQL (no DATABASE_URL), stopped with SIGTERM or killed with
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -149,12 +150,15 @@ class Serve:
 def serve(tmp_path: Path, free_port: Callable[[], int]) -> Iterator[Serve]:
     s = Serve(tmp_path / "data", free_port())
     yield s
+    # Whatever the test left (a failed one included): serve, its workers, their server.
+    left: list[psutil.Process] = []
     if s.proc is not None and s.proc.poll() is None:
+        left = psutil.Process(s.proc.pid).children(recursive=True)
         s.proc.kill()
         s.proc.wait(10)
-    for w in psutil.Process().children(recursive=True):
-        if str(s.data_dir) in " ".join(w.cmdline()):
-            w.kill()
+    for p in left:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.kill()
     _stop_leftover_postgres(s.data_dir / "pgdata" / "postmaster.pid")
 
 
@@ -176,3 +180,15 @@ def test_serve_without_a_database_url_starts_every_worker_and_leaves_nothing(
         assert _wait_gone(w.pid, 10), f"worker {w.pid} outlived serve"
     assert _wait_gone(postgres, 15), f"embedded PostgreSQL outlived serve:\n{serve.log()}"
     assert not (serve.data_dir / "pgdata" / "postmaster.pid").exists()
+
+
+def test_serve_workers_stop_when_serve_itself_is_killed(serve: Serve) -> None:
+    serve.start()
+    time.sleep(2)
+    workers = serve.workers()
+    assert len(workers) == 2, serve.log()
+    assert serve.proc is not None
+    serve.proc.kill()  # the supervisor dies without telling its workers anything
+    serve.proc.wait(10)
+    for w in workers:
+        assert _wait_gone(w.pid, 15), f"worker {w.pid} outlived its killed supervisor"
