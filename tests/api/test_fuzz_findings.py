@@ -181,3 +181,25 @@ def test_open311_post_with_a_body_that_is_not_json_is_a_400(live: Any, body: byt
     )
     assert r.status_code == 400, r.text
     assert r.json()[0]["description"] == "the body is not valid JSON"
+
+
+def test_an_empty_category_or_unit_code_is_a_422_not_a_foreign_key_500(
+    as_user: Callable[[str], httpx.Client],
+) -> None:
+    # Found at 60 examples: "" passed the truthiness check and reached the foreign key.
+    admin = as_user("admin")
+    limit = {
+        "urgency": "urgent",
+        "category_code": "",
+        "respond_value": 1,
+        "respond_unit": "hours",
+        "reply_value": 1,
+        "reply_unit": "hours",
+    }
+    r = admin.put("/api/v1/time-limits", json=limit)
+    assert r.status_code == 422, r.text
+    assert "category_code" in r.json()["error"]["fields"]
+    user = {"username": "empty_unit", "password": "Leshan-harbour-7781", "role": "admin"}
+    r = admin.post("/api/v1/users", json={**user, "unit_code": ""})
+    assert r.status_code == 422, r.text
+    assert "unit_code" in r.json()["error"]["fields"]

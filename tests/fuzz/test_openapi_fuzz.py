@@ -108,6 +108,17 @@ def fuzz_center(
     thread.join(15)
 
 
+def _holds(value: Any, needle: str) -> bool:
+    """Whether any string in ``value`` (at any depth, keys included) contains ``needle``."""
+    if isinstance(value, str):
+        return needle in value
+    if isinstance(value, dict):
+        return any(_holds(k, needle) or _holds(v, needle) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds(v, needle) for v in value)
+    return False
+
+
 def _schema() -> Any:
     # The document is the app's own, read without a database (as tests/api/test_openapi.py
     # does) so that each operation is a test of its own, named by method and path.
@@ -167,8 +178,8 @@ def test_no_operation_answers_5xx(operation: Any, caller: str, fuzz_center: dict
         @given(case=operation.as_strategy(generation_mode=mode))
         @BOUNDED
         def fuzz(case: Any) -> None:
-            sent = repr((case.body, case.query, case.path_parameters, case.headers))
-            if skip is not None and skip[0] in sent:
+            sent = (case.body, case.query, case.path_parameters, case.headers)
+            if skip is not None and _holds(sent, skip[0]):
                 reject()
             response = case.call(base_url=base_url, headers=headers, timeout=30)
             case.validate_response(response, checks=CHECKS, headers=headers)
