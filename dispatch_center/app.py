@@ -18,7 +18,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dispatch_center.accounts.ledger import start_ledger
 from dispatch_center.accounts.passwords import stop_password_work
 from dispatch_center.api.browser import install_browser_security
-from dispatch_center.api.errors import error_body, install_error_handlers
+from dispatch_center.api.errors import (
+    document_unparseable_bodies,
+    error_body,
+    install_error_handlers,
+)
 from dispatch_center.api.flat_routes import include_flat
 from dispatch_center.api.input_guard import NulGuard
 from dispatch_center.api.logs import install_log_redaction
@@ -276,6 +280,7 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
     mount_docs(app)
     mount_page_scripts(app)
     install_error_handlers(app)
+    document_unparseable_bodies(app)
     for router in api_routers():
         include_flat(app, router)
     install_wallboard(app)

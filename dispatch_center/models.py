@@ -17,7 +17,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from dispatch_center.core.deadlines import LimitUnit, Urgency
+from dispatch_center.core.deadlines import Duration, LimitUnit, Urgency
 from dispatch_center.core.lifecycle import Rating
 from dispatch_center.core.received import EARLIEST, LATEST, implausible
 from dispatch_center.core.text import NUL_MESSAGE, nul_path
@@ -119,6 +119,11 @@ PlausibleDate = Annotated[date, AfterValidator(plausible)]
 
 PlausibleTime = Annotated[datetime, AfterValidator(plausible)]
 """A time in the years 2000 to 2199 (query and path parameters)."""
+
+# The names the routes use for a day or moment a client names (a report's day, a
+# calendar day, a schedule): the same bound.
+ServiceDay = PlausibleDate
+ServiceTime = PlausibleTime
 
 
 class Clean(BaseModel):
@@ -262,6 +267,17 @@ class TimeLimitUpdate(Strict):
     respond_unit: LimitUnit
     reply_value: int = Field(ge=0, le=10000)
     reply_unit: LimitUnit
+
+    @model_validator(mode="after")
+    def _durations_are_valid(self) -> TimeLimitUpdate:
+        # The table is re-read into core Durations after every write: a pair they refuse
+        # (5 "immediate") used to be stored first and then fail that reload with a 500.
+        for side in ("respond", "reply"):
+            try:
+                Duration(getattr(self, f"{side}_value"), getattr(self, f"{side}_unit"))
+            except ValueError as exc:
+                raise field_error(f"{side}_value", str(exc)) from None
+        return self
 
 
 class CalendarDayUpdate(Strict):

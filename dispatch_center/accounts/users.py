@@ -20,7 +20,8 @@ async def create_user(center: Center, who: Principal, body: UserCreate) -> dict[
     """
     if body.role == "handler" and not body.unit_code:
         raise Invalid("a handler is bound to a unit", fields={"unit_code": "required for handler"})
-    if body.unit_code and body.unit_code not in center.reference.units:
+    # `is not None`: an empty code is no unit either, and it reached the foreign key (500).
+    if body.unit_code is not None and body.unit_code not in center.reference.units:
         raise Invalid(f"unknown unit {body.unit_code!r}", fields={"unit_code": "not a known unit"})
     weak = password_problem(body.password, body.username)
     if weak is not None:

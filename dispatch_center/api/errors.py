@@ -120,3 +120,40 @@ def install_error_handlers(app: FastAPI) -> None:
         # A bug of ours, never the client's input: log it whole, say little.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse(status_code=500, content=error_body("internal", "internal error"))
+
+
+UNPARSEABLE_BODY = {
+    "description": "Bad request: the body could not be parsed (not JSON, not UTF-8, a broken form)",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+}
+
+
+def document_unparseable_bodies(app: FastAPI) -> None:
+    """Declare the 400 that every operation with a body answers to bytes it cannot parse.
+
+    FastAPI answers it before any handler runs, so no route can list it; the fuzz of the
+    document (tests/fuzz) met it on every such operation as an undeclared status.
+
+    Examples
+    --------
+    >>> app = FastAPI()
+    >>> @app.post("/echo")
+    ... async def echo(body: dict[str, int]) -> dict[str, int]:
+    ...     return body
+    >>> document_unparseable_bodies(app)
+    >>> sorted(app.openapi()["paths"]["/echo"]["post"]["responses"])
+    ['200', '400', '422']
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        for item in document.get("paths", {}).values():
+            for operation in item.values():
+                if isinstance(operation, dict) and "requestBody" in operation:
+                    operation.setdefault("responses", {}).setdefault("400", UNPARSEABLE_BODY)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -116,6 +116,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = Settings()  # fail fast on bad configuration, before forking workers
     configure_logging(settings)
+    if not settings.database_url:
+        from dispatch_center.store.embedded import start_embedded
+
+        # One owner for the embedded PostgreSQL: this parent starts it before the workers
+        # and stops it when it exits. Left to each worker, two workers raced on CREATE
+        # DATABASE (one died at startup), and the workers, killed by the SIGTERM uvicorn
+        # re-raises, never ran the atexit hook that stops it: the server was orphaned.
+        os.environ["DATABASE_URL"] = start_embedded(settings.embedded_db_dir)
+        # As in `demo`: exit through sys.exit so that hook runs in this process.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    # The workers stop when this process is gone, even killed (dispatch_center.asgi).
+    os.environ["DISPATCH_SERVE_SUPERVISOR_PID"] = str(os.getpid())
     uvicorn.run(
         "dispatch_center.asgi:app",
         host=args.host,

@@ -137,7 +137,8 @@ async def time_limits(center: Center) -> dict[str, Any]:
 
 async def set_time_limit(center: Center, who: Principal, body: TimeLimitUpdate) -> dict[str, Any]:
     """Set one limit; audited."""
-    if body.category_code and body.category_code not in center.reference.categories:
+    # `is not None`: an empty code is no category either, and it reached the foreign key.
+    if body.category_code is not None and body.category_code not in center.reference.categories:
         raise Invalid("unknown category", fields={"category_code": "not in the taxonomy"})
     async with center.db.connection() as conn, conn.transaction():
         row = await reference.upsert_time_limit(

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing as mp
+import os
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -64,13 +67,46 @@ async def generate(
 
 _renderer: ProcessPoolExecutor | None = None
 
+PARENT_POLL_S = 0.5
+"""How often the renderer looks whether the worker that started it is still there."""
+
+
+def exit_with_parent(parent: int, poll_s: float = PARENT_POLL_S) -> None:
+    """Initializer of the renderer process: leave as soon as ``parent`` is gone.
+
+    A worker killed with SIGKILL (or by the OOM killer) runs none of its shutdown, and the
+    spawned renderer, blocked on a queue whose write end it holds itself, waited forever
+    as an orphan of PID 1. A daemon thread compares the parent's pid with the one the
+    renderer was started by (a dead parent's child is re-parented). ``PR_SET_PDEATHSIG``
+    is not used: it fires when the parent *thread* that spawned the process ends, and the
+    renderer is spawned from whichever thread submits the first report.
+
+    Examples
+    --------
+    >>> exit_with_parent(os.getppid(), poll_s=60)  # the calling process's parent lives on
+    """
+    if os.getppid() != parent:  # died while the renderer was starting
+        os._exit(0)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os._exit(0)  # no clean-up to run: the pool's pipes went with the parent
+
+    threading.Thread(target=watch, name="renderer-parent-watch", daemon=True).start()
+
 
 def _render_pool() -> ProcessPoolExecutor:
     # Charts and PDFs are seconds of CPU under the GIL: rendered in a process of their
     # own, the 08:00 report no longer stalls the requests this worker is serving.
     global _renderer
     if _renderer is None:
-        _renderer = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+        _renderer = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=mp.get_context("spawn"),
+            initializer=exit_with_parent,
+            initargs=(os.getpid(),),
+        )
     return _renderer
 
 

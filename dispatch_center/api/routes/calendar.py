@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Query
@@ -18,7 +17,12 @@ from dispatch_center.api.schemas.calendar import (
 )
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
 from dispatch_center.core.deadlines import Urgency
-from dispatch_center.models import CalendarDayUpdate, CalendarYearImport
+from dispatch_center.models import (
+    CalendarDayUpdate,
+    CalendarYearImport,
+    ServiceDay,
+    ServiceTime,
+)
 from dispatch_center.reference import calendar
 
 router = PublicRouter(prefix="/api/v1/calendar", tags=["calendar"])
@@ -28,7 +32,7 @@ router = PublicRouter(prefix="/api/v1/calendar", tags=["calendar"])
 async def deadlines(
     center: CenterDep,
     who: AnyUser,
-    received_at: datetime,
+    received_at: ServiceTime,
     urgency: Urgency,
     category: Annotated[str | None, Query(max_length=64)] = None,
 ) -> DeadlinesPublic:
@@ -54,7 +58,7 @@ async def days(
 
 @router.put("/days/{day}", responses=errors(*SIGNED_IN, 422))
 async def set_day(
-    center: CenterDep, who: Admin, day: date, body: CalendarDayUpdate
+    center: CenterDep, who: Admin, day: ServiceDay, body: CalendarDayUpdate
 ) -> CalendarDayPublic:
     """Mark one day (admin)."""
     return CalendarDayPublic.model_validate(await calendar.set_day(center, who, day, body))

@@ -9,10 +9,9 @@ payload is durable. A signature is accepted once (:mod:`dispatch_center.accounts
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, File, Form, Query, Request, UploadFile
+from fastapi import Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import Field, ValidationError
@@ -22,7 +21,7 @@ from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import Admin, AnyUser, CenterDep, Intake, source_or_staff
 from dispatch_center.api.errors import error_body
 from dispatch_center.api.responses import PublicRouter, model_response
-from dispatch_center.api.schemas.common import SIGNED_IN, Public, errors, json_errors
+from dispatch_center.api.schemas.common import BIGINT_MAX, SIGNED_IN, Public, errors, json_errors
 from dispatch_center.api.schemas.feeds import (
     AcceptedPublic,
     CapAlertList,
@@ -48,7 +47,7 @@ from dispatch_center.intake.dead_letters import list_dead_letters, replay_dead_l
 from dispatch_center.intake.errors import RateLimited, bad_payload
 from dispatch_center.intake.ingest import Ingest
 from dispatch_center.intake.runtime import IntakeRuntime, feeds_view, live_layers
-from dispatch_center.models import Clean
+from dispatch_center.models import Clean, ServiceTime
 from dispatch_center.orders import service as orders
 from feeds.base import PayloadError
 from feeds.channels import wechat
@@ -136,7 +135,7 @@ async def dead_letters(
     who: Admin,
     system: Annotated[str | None, Query(max_length=40)] = None,
     include_replayed: bool = False,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> DeadLetterList:
     """Payloads that could not be understood, newest first."""
@@ -157,7 +156,12 @@ async def dead_letters(
     response_model=ReplayPublic,
     responses=errors(*SIGNED_IN, 404, 409, 422, 429),
 )
-async def replay(center: CenterDep, who: Admin, dead_id: int, request: Request) -> Response:
+async def replay(
+    center: CenterDep,
+    who: Admin,
+    dead_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)],
+    request: Request,
+) -> Response:
     """Replay a dead letter; a request body, when given, is the corrected payload."""
     fixed = await request.body()
     ingest = _ingest(center)
@@ -220,8 +224,8 @@ class CallBody(Clean):
     """A three-way call (citizen, 12345 seat, 110 operator)."""
 
     call_id: str = Field(min_length=1, max_length=64)
-    start: datetime
-    end: datetime
+    start: ServiceTime
+    end: ServiceTime
     ref_no: str = Field(min_length=1, max_length=64)
     recording_url: str | None = Field(default=None, max_length=500)
     order_id: str | None = Field(default=None, max_length=32)
@@ -286,7 +290,7 @@ async def police110_call(center: CenterDep, who: Intake, body: CallBody) -> Link
     )
 
 
-@router.get("/police110/messages", responses=errors(*SIGNED_IN, 422))
+@router.get("/police110/messages", responses=errors(*SIGNED_IN, 404, 422))
 async def police110_messages(
     center: CenterDep,
     who: AnyUser,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Body, Depends, Query
@@ -11,7 +10,7 @@ from pydantic import AfterValidator, ConfigDict, Field
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import CENTER_STAFF, Admin, AnyUser, CenterDep, CenterStaff, require
 from dispatch_center.api.responses import PublicRouter
-from dispatch_center.api.schemas.common import SIGNED_IN, errors
+from dispatch_center.api.schemas.common import BIGINT_MAX, SIGNED_IN, errors
 from dispatch_center.api.schemas.mode import (
     HolidayWindowList,
     ModeHistoryList,
@@ -25,7 +24,7 @@ from dispatch_center.api.schemas.mode import (
     TriggerPublic,
 )
 from dispatch_center.core.roles import Role
-from dispatch_center.models import Clean, PlausibleDate, refuse_nul
+from dispatch_center.models import Clean, PlausibleDate, ServiceTime, refuse_nul
 from dispatch_center.modeswitch import (
     history,
     policies,
@@ -56,8 +55,8 @@ class ModeSwitchCreate(Clean):
     scope: list[Annotated[str, Field(pattern=r"^\d{6}$")]] | None = Field(
         default=None, max_length=20
     )
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: ServiceTime | None = None
+    ends_at: ServiceTime | None = None
 
     def request(self) -> SwitchRequest:
         """The pure domain request."""
@@ -74,7 +73,7 @@ class ModeSwitchCreate(Clean):
 class ModeScheduleCreate(ModeSwitchCreate):
     """A scheduled switch: ``starts_at`` is required."""
 
-    starts_at: datetime
+    starts_at: ServiceTime
 
 
 class Decision(Clean):
@@ -102,7 +101,7 @@ async def get_history(
     center: CenterDep,
     who: CenterStaff,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
 ) -> ModeHistoryList:
     """Every switch, schedule, start, end and suggestion decision, newest first."""
     return ModeHistoryList.model_validate(await history.history(center, limit, before_id))

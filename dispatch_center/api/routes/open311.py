@@ -22,6 +22,19 @@ router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
 _TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 
+_ANY: dict[str, Any] = {"application/json": {"schema": {}}, "text/xml": {"schema": {}}}
+
+
+def _documented(success: int, *failures: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of an Open311 route: the spec's documents in JSON or XML, errors
+    as its ``errors`` list with their HTTP status (declared so the document says what a
+    client meets: the fuzz of it in tests/fuzz checks every status against it).
+    """
+    out: dict[int | str, dict[str, Any]] = {success: {"description": "Open311", "content": _ANY}}
+    for status in failures:
+        out[status] = {"description": "Open311 errors document", "content": _ANY}
+    return out
+
 
 def _split(name: str) -> tuple[str, str]:
     """``"urban.sanitation.json"`` → ``("urban.sanitation", "json")``."""
@@ -51,7 +64,7 @@ async def _run(
         return resp
 
 
-@router.get("/{name}", response_model=None)
+@router.get("/{name}", response_model=None, responses=_documented(200, 400, 404, 429))
 async def top(center: CenterDep, request: Request, name: str) -> Response:
     """``discovery``, ``services`` and ``requests`` (GET)."""
 
@@ -70,7 +83,7 @@ async def top(center: CenterDep, request: Request, name: str) -> Response:
     return await _run(name, root, call)
 
 
-@router.post("/{name}", response_model=None)
+@router.post("/{name}", response_model=None, responses=_documented(201, 400, 403, 404, 429))
 async def post_request(center: CenterDep, request: Request, name: str) -> Response:
     """``POST requests``: a new service request (form fields, ``api_key`` required)."""
 
@@ -79,7 +92,10 @@ async def post_request(center: CenterDep, request: Request, name: str) -> Respon
             raise spec.Open311Error([(404, f"no such resource: {stem}")])
         ctype = request.headers.get("content-type", "")
         if "json" in ctype:
-            data = await request.json()
+            try:
+                data = await request.json()
+            except ValueError:  # not JSON, or not UTF-8: the client's, so a 400 and no crash
+                raise spec.Open311Error([(400, "the body is not valid JSON")]) from None
             if not isinstance(data, dict):
                 raise spec.Open311Error([(400, "the body must be form fields")])
             pairs = [(str(k), str(v)) for k, v in data.items() if v is not None]
@@ -94,7 +110,7 @@ async def post_request(center: CenterDep, request: Request, name: str) -> Respon
     return await _run(name, "service_requests", call, 201)
 
 
-@router.get("/services/{name}", response_model=None)
+@router.get("/services/{name}", response_model=None, responses=_documented(200, 400, 404))
 async def service_definition(center: CenterDep, name: str) -> Response:
     """``services/{service_code}``: the service definition with its attributes."""
 
@@ -104,7 +120,7 @@ async def service_definition(center: CenterDep, name: str) -> Response:
     return await _run(name, "service_definition", call)
 
 
-@router.get("/requests/{name}", response_model=None)
+@router.get("/requests/{name}", response_model=None, responses=_documented(200, 400, 404))
 async def one_request(center: CenterDep, name: str) -> Response:
     """``requests/{service_request_id}``."""
 
@@ -114,7 +130,7 @@ async def one_request(center: CenterDep, name: str) -> Response:
     return await _run(name, "service_requests", call)
 
 
-@router.get("/tokens/{name}", response_model=None)
+@router.get("/tokens/{name}", response_model=None, responses=_documented(200, 400, 404))
 async def token(center: CenterDep, name: str) -> Response:
     """``tokens/{token}``: the request id a token stands for."""
 

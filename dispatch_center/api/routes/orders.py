@@ -8,7 +8,7 @@ from fastapi import Body, Query, Response
 
 from dispatch_center.api.deps import AnyUser, CenterDep, Intake
 from dispatch_center.api.responses import PublicRouter
-from dispatch_center.api.schemas.common import SIGNED_IN, errors
+from dispatch_center.api.schemas.common import BIGINT_MAX, SIGNED_IN, errors
 from dispatch_center.api.schemas.orders import OrderList, OrderPublic
 from dispatch_center.models import OrderAction, OrderCreate
 from dispatch_center.orders import service as orders
@@ -51,7 +51,7 @@ async def list_orders(
     category: Annotated[str | None, Query(max_length=64)] = None,
     queue: Annotated[str | None, Query(pattern="^(dispatch|manual|transfer)$")] = None,
     overdue: bool = False,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> OrderList:
     """Orders, newest first; page with ``before_id`` = the last id seen.

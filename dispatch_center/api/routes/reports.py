@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import Body, Depends, Query, Request
+from fastapi import Body, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
@@ -13,7 +13,7 @@ from dispatch_center.accounts.scope import reading_scope
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import AnyUser, CenterDep, CenterStaff, require
 from dispatch_center.api.responses import PublicRouter, model_response
-from dispatch_center.api.schemas.common import SIGNED_IN, errors
+from dispatch_center.api.schemas.common import BIGINT_MAX, SIGNED_IN, errors
 from dispatch_center.api.schemas.reports import (
     FollowupList,
     FollowupPublic,
@@ -26,7 +26,7 @@ from dispatch_center.api.schemas.reports import (
 from dispatch_center.core.analysis.periods import Period, PeriodKind
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Invalid, NotFound
-from dispatch_center.models import Clean, PlausibleDate
+from dispatch_center.models import Clean, PlausibleDate, ServiceDay, ServiceTime
 from dispatch_center.reporting import reports
 from dispatch_center.reporting.followups import (
     list_followups,
@@ -63,7 +63,7 @@ class ReportMake(Clean):
     ``formats`` (default: every document format).
     """
 
-    day: date | None = Field(default=None, alias="date")
+    day: ServiceDay | None = Field(default=None, alias="date")
     formats: list[DocumentFormat] = Field(
         default_factory=lambda: list(DOCUMENT_FORMATS), min_length=1, max_length=4
     )
@@ -72,8 +72,8 @@ class ReportMake(Clean):
 class SpecialReport(Clean):
     """A special report (专报) over any run of days."""
 
-    start: date
-    end: date = Field(description="last day included")
+    start: ServiceDay
+    end: ServiceDay = Field(description="last day included")
 
 
 class Explanation(Clean):
@@ -86,7 +86,7 @@ class Interview(Clean):
     """The record of the interview (组织约谈)."""
 
     record: str = Field(min_length=1, max_length=20_000)
-    held_at: datetime | None = None
+    held_at: ServiceTime | None = None
 
 
 def _wanted(request: Request, fmt: Format | None) -> str:
@@ -166,7 +166,7 @@ async def list_reports(
 async def kept_report(
     center: CenterDep,
     who: CenterStaff,
-    report_id: int,
+    report_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)],
     format: Format = "json",
 ) -> Response:
     """A kept report: its data as it was, or one of its files."""
@@ -208,7 +208,7 @@ async def special_report(
     response_model=ReportPublic,
     responses={
         200: {"description": "The report's data, or a document of it", "content": DOCUMENTS},
-        **errors(*SIGNED_IN, 422),
+        **errors(*SIGNED_IN, 404, 422),
     },
 )
 async def report(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -39,7 +38,7 @@ from dispatch_center.core.lifecycle import Rating
 from dispatch_center.core.roles import Role
 from dispatch_center.core.supervision import EscalationStep, SupervisionLevel
 from dispatch_center.errors import ServiceError
-from dispatch_center.models import Location, PlausibleTime, Strict
+from dispatch_center.models import Location, PlausibleTime, ServiceTime, Strict
 from dispatch_center.supervision import (
     callbacks,
     instructions,
@@ -107,7 +106,7 @@ class InstructionCreate(Strict):
 
     text: Text
     owner: Name
-    due: datetime | None = None
+    due: ServiceTime | None = None
     kind: Literal["instruction", "decision"] = "instruction"
     unit_code: str | None = Field(default=None, max_length=64)
     address: str | None = Field(default=None, max_length=500)
@@ -133,7 +132,7 @@ class SupervisionOrderCreate(Strict):
 
     level: SupervisionLevel
     requirement: Text
-    answer_by: datetime
+    answer_by: ServiceTime
 
 
 class SupervisionAnswer(Strict):
@@ -344,7 +343,7 @@ async def minutes(
     )
 
 
-@router.post("/webhooks/video", responses=errors(401, 404, 409, 422))
+@router.post("/webhooks/video", responses=errors(401, 404, 409, 422, 503))
 async def video_webhook(
     request: Request,
     center: CenterDep,

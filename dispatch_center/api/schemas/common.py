@@ -15,6 +15,10 @@ Day = Annotated[str, Field(json_schema_extra={"format": "date"}, examples=["2026
 """A calendar day, ``YYYY-MM-DD``."""
 
 Number = int | float
+
+BIGINT_MAX = 2**63 - 1
+"""The largest row id PostgreSQL's ``bigint`` holds: an integer id from a client is bounded
+by it, so a larger one is a 422 and never reaches the database (where it was a 500)."""
 """A JSON number that may be whole: an ``int`` stays ``5``, never becomes ``5.0``."""
 
 Json = dict[str, Any]
