@@ -1,6 +1,7 @@
--- TimescaleDB: timeline compression settings chosen by measurement (issue 16). Nothing on the
--- native path (no shared file).
+-- TimescaleDB: the timeline's compression chosen by measurement, and the intake continuous
+-- aggregate removed (issue 16). Nothing on the native path (no shared file).
 --
+-- 1. Compression.
 -- 006 segmented by order_id. An order has one to a few timeline entries, so every segment
 -- held a row or three and paid a compressed row's per-column overhead for each: compression
 -- made the table bigger (48 MB -> 90 MB in the issue). Without segment-by, ordered by
@@ -21,3 +22,18 @@ ALTER TABLE timeline SET (
     timescaledb.compress_segmentby = '',
     timescaledb.compress_orderby = 'order_id, at'
 );
+
+-- 2. The intake continuous aggregate of 006/014 goes, with its refresh policy. Nothing read
+-- it: the hourly intake chart reads rollup_hourly (store/analysis.py) and the wall's KPIs
+-- read today's orders (store/wallboard.py), on both paths, so their numbers cannot differ
+-- between paths and stay fast on a 3-million-order history. It bucketed by the timeline's
+-- write time rather than received_at, so it could disagree with them; and its policy woke
+-- every minute to keep it current for no reader.
+-- Dropping it deletes its job and cancels a refresh that is running at that moment. On
+-- PostgreSQL 15.20 with TimescaleDB 2.28.3 such a cancelled refresh worker once died of a
+-- segmentation fault (the test suite, creating hundreds of databases) and the server went
+-- through crash recovery. A refresh takes milliseconds once a minute, so an upgrade rarely
+-- meets one; to rule it out, pause the job before migrating:
+--     SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs
+--     WHERE hypertable_name = 'intake_hourly_cagg';
+DROP MATERIALIZED VIEW IF EXISTS intake_hourly_cagg;
