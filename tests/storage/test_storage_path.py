@@ -106,6 +106,28 @@ def test_a_database_stranded_by_the_old_detection_is_migrated_native(
     assert _is_partitioned(url, "timeline")
 
 
+def test_a_timescale_database_on_a_server_without_the_preload_is_refused_in_one_line(
+    bare_database: Callable[[], str],
+) -> None:
+    """Its hypertables cannot work there: say what to set rather than fail somewhere later."""
+    url = bare_database()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
+            " path text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        conn.execute(
+            "INSERT INTO schema_migrations (version, name, path)"
+            " VALUES (1, 'core', 'timescale'), (2, 'timeline', 'timescale')"
+        )
+    with pytest.raises(migrate.MigrationError, match="not in shared_preload_libraries") as e:
+        migrate.migrate(url)
+    assert "\n" not in str(e.value)
+    assert [r[0] for r in _rows(url, "SELECT DISTINCT path FROM schema_migrations")] == [
+        "timescale"
+    ]
+
+
 def test_a_role_that_cannot_read_the_setting_still_gets_the_right_path(
     timescale_database: Callable[[], str], bare_database: Callable[[], str]
 ) -> None:
