@@ -10,7 +10,12 @@
 -- = $1 ORDER BY at, id) decompress only the batch or two that can hold it. The segment-by is
 -- given as empty on purpose: left unset, TimescaleDB would pick one from the
 -- (order_id, at) index, which is the setting that grew the table.
--- Figures: benchmarks/timeline_compression.py (README of this change, issue 16 note).
+-- Measured by benchmarks/timeline_compression.py on 400,000 back-filled orders (410,354
+-- entries, 107 MB with indexes; 2 shared cores): segment-by order_id 215 MB; no segment-by,
+-- ordered by (order_id, at) 8.5 MB, a lookup by order 0.42 ms median / 2.5 ms p95 (0.13 /
+-- 0.34 ms uncompressed); ordered by at alone 8.6 MB but 1.3 ms / 4.0 ms. Segment-by action
+-- came out 3% smaller, but that history is nearly all 'receive' entries; a live order's
+-- entries span many actions, which would split each order over as many segments.
 --
 -- Chunks compressed under the old settings keep them (TimescaleDB keeps settings per chunk;
 -- checked on 2.28.3): they stay readable and writable, only about twice their size. Not
