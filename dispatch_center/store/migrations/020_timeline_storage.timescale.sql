@@ -10,15 +10,21 @@
 -- = $1 ORDER BY at, id) decompress only the batch or two that can hold it. The segment-by is
 -- given as empty on purpose: left unset, TimescaleDB would pick one from the
 -- (order_id, at) index, which is the setting that grew the table.
--- Measured by benchmarks/timeline_compression.py on 400,000 back-filled orders (410,354
--- entries, 107 MB with indexes; 2 shared cores): segment-by order_id 215 MB; no segment-by,
--- ordered by (order_id, at) 8.5 MB, a lookup by order 0.42 ms median / 2.5 ms p95 (0.13 /
--- 0.34 ms uncompressed); ordered by at alone 8.6 MB but 1.3 ms / 4.0 ms. Segment-by action
--- came out 3% smaller, but that history is nearly all 'receive' entries; a live order's
--- entries span many actions, which would split each order over as many segments.
+-- Measured by benchmarks/timeline_compression.py (2 shared cores; lookup = median / p95 over
+-- 300 orders; uncompressed 0.13-0.21 / 0.34-0.38 ms):
+--                       back-filled history            live-shaped (7+ entries an order)
+--                       410,354 entries, 107 MB        714,336 entries, 191 MB
+--   segment-by order_id 215 MB   0.33 / 1.3 ms         124 MB   0.31 / 0.65 ms
+--   (order_id, at)      8.5 MB   0.47 / 1.7 ms         14.5 MB  1.6 / 2.0 ms      <- this
+--   at only             8.6 MB   1.4 / 2.2 ms          16.4 MB  2.1 / 4.3 ms
+--   segment-by action   8.3 MB   0.55 / 1.1 ms         8.2 MB   2.0 / 3.9 ms
+-- Segment-by action is smaller on live-shaped history and scans by action (order_facts'
+-- returned/reopened) 3x faster (3.8 vs 10.7 ms), but the lookup by order is the hot read
+-- (every order page) and its tail is twice as long there, as an order's entries are spread
+-- over one segment per action. Both are an order of magnitude smaller than uncompressed.
 --
 -- Chunks compressed under the old settings keep them (TimescaleDB keeps settings per chunk;
--- checked on 2.28.3): they stay readable and writable, only about twice their size. Not
+-- checked on 2.28.3): they stay readable and writable, only larger than uncompressed. Not
 -- redone here, under the migration lock: an operator recompresses them when convenient with
 --     SELECT compress_chunk(c, recompress => true) FROM show_chunks('timeline',
 --         older_than => INTERVAL '3 months') c;
