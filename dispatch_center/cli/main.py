@@ -144,13 +144,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Apply migrations and create partitions."""
+    import psycopg
+
     from dispatch_center.core.calendar import SHANGHAI
     from dispatch_center.settings import Settings
     from dispatch_center.store.database import prepare_database, resolve_database_url
+    from dispatch_center.store.migrate import MigrationError
 
     settings = Settings(demo=args.demo) if args.demo else Settings()
     url, _ = resolve_database_url(settings)
-    path = prepare_database(url, datetime.now(SHANGHAI).date(), settings.partition_months_ahead)
+    try:
+        path = prepare_database(url, datetime.now(SHANGHAI).date(), settings.partition_months_ahead)
+    except (MigrationError, psycopg.Error) as exc:
+        # One line an operator can act on, not a traceback; the exit status says it failed.
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"dispatch-center migrate: {reason}", file=sys.stderr)
+        return 1
     print(f"migrated ({path} storage)")
     return 0
 

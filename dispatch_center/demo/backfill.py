@@ -375,6 +375,12 @@ class Generator:
 
 
 def _timeline_rows(o: dict[str, Any]) -> list[tuple[Any, ...]]:
+    # The county beside the channel, as the live 'receive' entry has it (orders/service.py):
+    # the TimescaleDB intake aggregate groups the timeline by it, and must agree with the
+    # rollups, which read orders.county_code (the same tier-2 step of the routing's path).
+    path = o["routing"].get("path") or []
+    county = path[1]["code"] if len(path) > 1 else None
+    receive = {"channel": o["channel"], "county_code": county, "backfill": True}
     rows: list[tuple[Any, ...]] = [
         (
             o["id"],
@@ -385,7 +391,7 @@ def _timeline_rows(o: dict[str, Any]) -> list[tuple[Any, ...]]:
             None,
             "received",
             None,
-            orjson.dumps({"channel": o["channel"], "backfill": True}).decode(),
+            orjson.dumps(receive).decode(),
         )
     ]
     if o["returned"]:

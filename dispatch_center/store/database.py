@@ -41,9 +41,10 @@ def prepare_database(url: str, today: date, months_ahead: int) -> str:
     path, applied = migrate(url)
     maintain_partitions(url, path, today, months_ahead)
     if path == "timescale":
-        log.info("storage: TimescaleDB hypertables for time-ordered tables")
+        log.info("storage: TimescaleDB hypertables (30-day chunks) for time-ordered tables")
     else:
-        log.info("storage: plain PostgreSQL, native monthly range partitions (no timescaledb)")
+        # Without the extension preloaded (migrate.storage_path has said why, if it is there).
+        log.info("storage: plain PostgreSQL, native monthly range partitions")
     if applied:
         log.info("migrations applied: %s", applied)
     return path

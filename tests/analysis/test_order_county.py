@@ -2,7 +2,7 @@
 
 Run against the machine's PostgreSQL this takes the native path; against a TimescaleDB
 cluster (``../shared/tools/timescaledb-local``) it takes the TimescaleDB path, and the
-intake continuous aggregate is checked as well.
+intake continuous aggregate as 014 left it is checked as well (020 drops it).
 """
 
 from __future__ import annotations
@@ -91,13 +91,6 @@ OLD_ROUTINGS: list[tuple[dict[str, Any], str | None]] = [
 ]
 
 
-def _storage_path(url: str) -> str:
-    with psycopg.connect(url) as conn:
-        row = conn.execute("SELECT path FROM schema_migrations LIMIT 1").fetchone()
-        assert row is not None
-        return str(row[0])
-
-
 def _cagg_counts(url: str) -> dict[str, int]:
     """Refresh the TimescaleDB intake aggregate (outside a transaction) and read it."""
     with psycopg.connect(url, autocommit=True) as conn:
@@ -133,10 +126,12 @@ def test_migration_fills_the_county_of_existing_orders(
                 " VALUES (%s, %s, 'test', 'admin', 'receive', %s)",
                 (made[0], at, Jsonb({"routing": routing, "channel": "phone"})),
             )
-    monkeypatch.undo()
-    # 014 runs now (later migrations after it: they are not this test's concern).
+    monkeypatch.setattr(
+        migrate, "available_migrations", lambda path: [m for m in every(path) if m.version <= 14]
+    )
+    # 014 runs now (later migrations, 020 drops the aggregate: not this test's concern).
     again, applied = migrate.migrate(url)
-    assert again == path and applied[0] == 14
+    assert again == path and applied == [14]
 
     expected = [county for _, county in OLD_ROUTINGS]
     with psycopg.connect(url, row_factory=dict_row) as conn:
@@ -208,8 +203,6 @@ def test_new_orders_are_filed_under_their_county(make_database: Callable[[], str
             await stop_center(center)
 
     asyncio.run(main())
-    if _storage_path(url) == "timescale":
-        assert _cagg_counts(url) == {"511102": 1, "511112": 1, "": 2}
 
 
 def _migration(name: str) -> str:

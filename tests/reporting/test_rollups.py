@@ -233,6 +233,14 @@ def test_backfill_is_deterministic_resumable_and_rollups_equal_plain(
             assert facts["n"] == 3000 and facts["numbers"] == 3000
             assert facts["summer_floods"] > 2 * facts["winter_floods"]
             assert facts["channels"] >= 5 and facts["counties"] == 11
+            # The history's 'receive' entries carry the order's county, as live ones do: what
+            # is built on the timeline agrees with the rollups, which read orders.county_code.
+            cur = await conn.execute(
+                "SELECT count(*) AS n, count(*) FILTER (WHERE t.data ->> 'county_code'"
+                "   IS DISTINCT FROM o.county_code) AS differ"
+                " FROM timeline t JOIN orders o ON o.id = t.order_id WHERE t.action = 'receive'"
+            )
+            assert await cur.fetchone() == {"n": 3000, "differ": 0}
             # Live changes on top of the backfill go through the change log.
             await _create(center, "general", center.now() - timedelta(hours=1))
             await catch_up(conn)

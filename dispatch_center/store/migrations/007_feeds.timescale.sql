@@ -1,4 +1,5 @@
--- Raw feed events on TimescaleDB: a hypertable with monthly chunks.
+-- Raw feed events on TimescaleDB: a hypertable with 30-day chunks (fixed width, not calendar
+-- months: see 002_timeline.timescale.sql).
 CREATE EXTENSION IF NOT EXISTS timescaledb;
 CREATE TABLE feed_events (
     id          bigserial,
@@ -16,7 +17,7 @@ CREATE TABLE feed_events (
     data        jsonb NOT NULL DEFAULT '{}',
     PRIMARY KEY (id, at)
 );
-SELECT create_hypertable('feed_events', by_range('at', INTERVAL '1 month'));
+SELECT create_hypertable('feed_events', by_range('at', INTERVAL '30 days'));
 CREATE INDEX feed_events_system_idx ON feed_events (system, at);
 -- Raw readings are kept compressed after 7 days and dropped after 400 days; the orders
 -- and alerts made from them stay.
