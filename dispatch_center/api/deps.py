@@ -32,6 +32,7 @@ from dispatch_center.accounts.identity import Gate, identify, still_valid, verif
 from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center
 from dispatch_center.core.roles import Role
+from dispatch_center.core.visibility import CITY_WIDE_ROLES
 from dispatch_center.errors import ServiceError, Unauthorized
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -201,15 +202,8 @@ class SocketGate:
         return SocketVisit(who, None, still_valid(center, claims))
 
 
-CENTER_STAFF = (
-    Role.admin,
-    Role.duty_officer,
-    Role.dispatcher,
-    Role.leader,
-    Role.auditor,
-    Role.flood_hq,
-    Role.holiday_hq,
-)
+#: The city center's seats (:data:`~dispatch_center.core.visibility.CITY_WIDE_ROLES`).
+CENTER_STAFF = tuple(sorted(CITY_WIDE_ROLES))
 
 AnyUser = Annotated[Principal, Depends(require())]
 #: Any signed-in user, or a wall screen (only for what the wall page reads).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,28 @@ class LiveCenter:
     @property
     def center(self) -> Any:
         return self.app.state.center
+
+
+def sign_in_as_new_users(
+    c: httpx.Client, accounts: dict[str, tuple[str, str | None]], prefix: str
+) -> tuple[str, dict[str, str]]:
+    """Sign in as the demo admin and make one new account per ``accounts`` entry
+    (``caller -> (role, unit_code)``); returns the admin's token and each caller's."""
+
+    def sign_in(username: str) -> str:
+        r = c.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        return str(r.json()["access_token"])
+
+    admin = sign_in("admin")
+    tokens = {}
+    for caller, (role, unit) in accounts.items():
+        username = f"{prefix}_{caller}_{uuid.uuid4().hex[:6]}"
+        body = {"username": username, "password": PASSWORD, "role": role, "unit_code": unit}
+        r = c.post("/api/v1/users", json=body, headers={"Authorization": f"Bearer {admin}"})
+        assert r.status_code == 201, r.text
+        tokens[caller] = sign_in(username)
+    return admin, tokens
 
 
 def start_live(settings: Settings, port: int) -> tuple[uvicorn.Server, threading.Thread, Any]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +31,7 @@ from dispatch_center.accounts.identity import Gate
 from dispatch_center.api.deps import PageGate, RoleGate, SocketGate, SourceOrStaff
 from dispatch_center.core.roles import Role
 from dispatch_center.settings import Settings
-from tests.api.conftest import PASSWORD, start_live
+from tests.api.conftest import sign_in_as_new_users, start_live
 
 #: Routes that act for no signed-in person, and why.
 UNGATED: dict[tuple[str, str], str] = {
@@ -166,24 +165,8 @@ def matrix(
     server, thread, app = start_live(settings, port)
     base = f"http://127.0.0.1:{port}"
     with httpx.Client(base_url=base, timeout=30) as c:
-
-        def sign_in(username: str) -> str:
-            r = c.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
-            assert r.status_code == 200, r.text
-            return str(r.json()["access_token"])
-
-        admin = sign_in("admin")
-        tokens = {}
-        for caller, (role, unit) in ROLES.items():
-            username = f"m_{caller}_{uuid.uuid4().hex[:6]}"
-            body = {"username": username, "password": PASSWORD, "role": role.value}
-            r = c.post(
-                "/api/v1/users",
-                json={**body, "unit_code": unit},
-                headers={"Authorization": f"Bearer {admin}"},
-            )
-            assert r.status_code == 201, r.text
-            tokens[caller] = sign_in(username)
+        accounts = {caller: (role.value, unit) for caller, (role, unit) in ROLES.items()}
+        admin, tokens = sign_in_as_new_users(c, accounts, "m")
         r = c.post("/api/v1/auth/wall-token", headers={"Authorization": f"Bearer {admin}"})
         tokens[WALL] = r.json()["access_token"]
     yield Matrix(base, app, tokens)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -36,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from dispatch_center.settings import Settings
-from tests.api.conftest import PASSWORD, start_live
+from tests.api.conftest import sign_in_as_new_users, start_live
 
 pytestmark = pytest.mark.slow
 
@@ -75,20 +74,7 @@ def fuzz_center(
     server, thread, _app = start_live(settings, port)
     base = f"http://127.0.0.1:{port}"
     with httpx.Client(base_url=base, timeout=30) as c:
-
-        def sign_in(username: str) -> str:
-            r = c.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
-            assert r.status_code == 200, r.text
-            return str(r.json()["access_token"])
-
-        admin = sign_in("admin")
-        tokens = {}
-        for caller, (role, unit) in CALLERS.items():
-            username = f"fuzz_{caller}_{uuid.uuid4().hex[:6]}"
-            body = {"username": username, "password": PASSWORD, "role": role, "unit_code": unit}
-            r = c.post("/api/v1/users", json=body, headers={"Authorization": f"Bearer {admin}"})
-            assert r.status_code == 201, r.text
-            tokens[caller] = sign_in(username)
+        _admin, tokens = sign_in_as_new_users(c, CALLERS, "fuzz")
     yield {"base": base, "tokens": tokens}
     server.should_exit = True
     thread.join(15)
