@@ -129,6 +129,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             " (postgresql://user:password@host:5432/dbname);"
             " `dispatch-center demo` is the command with an embedded database"
         )
+    from dispatch_center.bus.factory import bus_from_url
+
+    try:
+        bus_from_url(settings.redis_url)  # only the scheme is read: nothing connects
+    except ValueError as exc:
+        raise ConfigurationError(f"REDIS_URL: {exc}") from None
     if args.workers > 1 and not _has_bus(settings.redis_url):
         # Without the bus each worker's wall clients would only see that worker's changes.
         raise ConfigurationError(

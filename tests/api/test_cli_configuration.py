@@ -152,3 +152,13 @@ def test_several_workers_without_the_bus_refuse(tmp_path: Path, redis_url: str |
         settings["REDIS_URL"] = redis_url
     line = _refused(_cli(tmp_path, settings, "serve", "--workers", "3"), "serve")
     assert re.search(r"--workers 3 needs REDIS_URL .*run --workers 1", line), line
+
+
+def test_serve_refuses_a_bus_url_it_cannot_use(tmp_path: Path) -> None:
+    settings = {
+        "DATABASE_URL": "postgresql://dispatch@127.0.0.1:1/dispatch",
+        "DISPATCH_SECRET_KEY": GOOD_KEY,
+        "REDIS_URL": "amqp://broker:5672",
+    }
+    line = _refused(_cli(tmp_path, settings, "serve"), "serve")
+    assert "REDIS_URL: unsupported bus URL scheme 'amqp'" in line, line
