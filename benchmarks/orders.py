@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import secrets
 import sys
@@ -144,7 +145,12 @@ def main() -> None:
         password = secrets.token_urlsafe(12)
         # A production server: the demo's story and simulated feeds would compete for
         # the same two cores and blur the figure.
-        env = production_env(url, DISPATCH_DB_POOL_MAX="16")
+        # Two workers or more share live updates through Redis (serve refuses without it).
+        env = production_env(
+            url,
+            DISPATCH_DB_POOL_MAX="16",
+            REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        )
         create_user(env, "bench_dispatcher", "dispatcher", password, unit="511100")
         port = free_port()
         print(

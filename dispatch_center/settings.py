@@ -8,12 +8,21 @@ operators depend on (``DATABASE_URL``, ``REDIS_URL``, ``DISPATCH_*``) are flat.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dispatch_center.core.credentials import signing_key_problem
@@ -172,6 +181,9 @@ class Settings(BaseSettings):
     @field_validator(
         "policy_dir",
         "pdf_font",
+        "tile_url",
+        "demo_password",
+        "demo_api_key",
         "ranking_weights",
         "video_webhook_secret",
         "feed_keys",
@@ -186,8 +198,20 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, v: object) -> object:
         # `DISPATCH_POLICY_DIR=` copied from .env.example means "bundled policies",
-        # not the current directory.
+        # not the current directory; `DISPATCH_DEMO_PASSWORD=` means "generate one".
         return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _no_placeholder_password(cls, v: str | None) -> str | None:
+        # docker/.env.example ships CHANGE_ME: a stack started before it was replaced
+        # would run on a password anyone can read in the repository.
+        if v and database_password_is_placeholder(v):
+            raise ValueError(
+                "has a placeholder password: set a real one (with compose, POSTGRES_PASSWORD"
+                " in docker/.env)"
+            )
+        return v
 
     @model_validator(mode="after")
     def _secret_required_outside_demo(self) -> Settings:
@@ -230,6 +254,87 @@ class Settings(BaseSettings):
     def embedded_db_dir(self) -> Path:
         """Where the embedded PostgreSQL keeps its cluster."""
         return self.data_dir.resolve() / "pgdata"
+
+
+_PLACEHOLDER_PASSWORDS = frozenset(
+    {"changeme", "password", "secret", "placeholder", "yourpassword", "xxx", "xxxx"}
+)
+
+
+def database_password_is_placeholder(url: str) -> bool:
+    """Whether the password in a PostgreSQL URL is a placeholder such as ``CHANGE_ME``.
+
+    Examples
+    --------
+    >>> database_password_is_placeholder("postgresql://dispatch:CHANGE_ME@db:5432/dispatch")
+    True
+    >>> database_password_is_placeholder("postgresql://dispatch:<password>@db/dispatch")
+    True
+    >>> database_password_is_placeholder("postgresql://dispatch:9f3c1a7e@db/dispatch")
+    False
+    >>> database_password_is_placeholder("postgresql://postgres@127.0.0.1/test")
+    False
+    """
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return False  # not a URL (a libpq key=value string): psycopg judges it
+    if not password:
+        return False
+    return re.sub(r"[-_<>\s]", "", password.lower()) in _PLACEHOLDER_PASSWORDS
+
+
+class ConfigurationError(ValueError):
+    """A setting the process cannot run with, said in one line an operator can act on."""
+
+
+def _setting_name(loc: tuple[int | str, ...]) -> str:
+    # A nested group's error names the field ("feed_poll", "hydrology", "url"); it is set
+    # as DISPATCH_FEED_POLL__HYDROLOGY__URL.
+    if loc and isinstance(loc[0], str) and loc[0] in Settings.model_fields:
+        loc = (Settings.model_fields[loc[0]].alias or loc[0], *loc[1:])
+    return "__".join(str(part).upper() for part in loc)
+
+
+def describe_invalid(exc: ValidationError) -> str:
+    """One line naming each setting that is wrong and why (values left out: secrets).
+
+    Examples
+    --------
+    >>> try:
+    ...     Settings(demo=True, DISPATCH_LOG_LEVEL="LOUD")
+    ... except ValidationError as exc:
+    ...     print(describe_invalid(exc))
+    DISPATCH_LOG_LEVEL: Input should be 'DEBUG', 'INFO', 'WARNING' or 'ERROR'
+    """
+    parts = []
+    for err in exc.errors():
+        msg = " ".join(str(err["msg"]).split()).removeprefix("Value error, ")
+        name = _setting_name(tuple(err["loc"]))
+        parts.append(f"{name}: {msg}" if name else msg)
+    return "; ".join(parts)
+
+
+def load_settings(**values: Any) -> Settings:
+    """The settings from the environment (and ``.env``), or a :class:`ConfigurationError`.
+
+    ``values`` override the environment, by field name. The command line prints the
+    error's one line instead of pydantic's traceback.
+
+    Examples
+    --------
+    >>> load_settings(demo=True).demo
+    True
+    >>> try:
+    ...     load_settings(demo=False, secret_key="changeme")
+    ... except ConfigurationError as exc:
+    ...     print(exc)
+    DISPATCH_SECRET_KEY is a placeholder: set a long random secret outside demo mode ...
+    """
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigurationError(describe_invalid(exc)) from None
 
 
 def demo_secret(data_dir: Path) -> str:

@@ -10,9 +10,9 @@ from typing import Any
 
 
 def _settings(demo: bool) -> Any:
-    from dispatch_center.settings import Settings
+    from dispatch_center.settings import load_settings
 
-    return Settings(demo=True, demo_story=False) if demo else Settings()
+    return load_settings(demo=True, demo_story=False) if demo else load_settings()
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:

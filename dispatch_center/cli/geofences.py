@@ -20,10 +20,10 @@ from dispatch_center.center import Center
 def _run(work: Callable[[Center], Awaitable[int]]) -> int:
     from dispatch_center.app import start_center, stop_center
     from dispatch_center.errors import ServiceError
-    from dispatch_center.settings import Settings
+    from dispatch_center.settings import load_settings
 
     async def run() -> int:
-        center = await start_center(Settings())
+        center = await start_center(load_settings())
         try:
             return await work(center)
         except ServiceError as exc:

@@ -14,7 +14,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from dispatch_center.settings import LOG_FORMAT
+from dispatch_center.settings import LOG_FORMAT, ConfigurationError
 
 DEFAULT_DEMO_DIR = Path("./data/demo")
 
@@ -47,7 +47,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from dispatch_center.app import create_app
     from dispatch_center.demo.accounts import DEMO_ACCOUNTS
-    from dispatch_center.settings import Settings, configure_logging
+    from dispatch_center.settings import configure_logging, load_settings
 
     if not _is_loopback(args.host) and not args.allow_remote:
         print(
@@ -70,7 +70,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.environ["DISPATCH_DATA_DIR"] = str(data_dir)
     os.environ["DISPATCH_DEMO_API_KEY"] = api_key
     os.environ["DISPATCH_SCENARIO"] = args.scenario
-    settings = Settings(
+    settings = load_settings(
         demo=True,
         data_dir=data_dir,
         demo_api_key=api_key,
@@ -108,24 +108,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _has_bus(redis_url: str | None) -> bool:
+    """Whether ``REDIS_URL`` names a bus that reaches other processes (``memory://`` does not)."""
+    return bool(redis_url) and not str(redis_url).startswith("memory:")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the production server configured by the environment."""
     import uvicorn
 
-    from dispatch_center.settings import Settings, configure_logging
+    from dispatch_center.settings import configure_logging, load_settings
 
-    settings = Settings()  # fail fast on bad configuration, before forking workers
-    configure_logging(settings)
+    settings = load_settings()  # fail fast on bad configuration, before forking workers
     if not settings.database_url:
-        from dispatch_center.store.embedded import start_embedded
+        # An embedded server here once raced two workers on CREATE DATABASE, and a
+        # production server that quietly runs on a private database in its data directory
+        # is a misconfiguration, not a convenience: `demo` is the command that embeds one.
+        raise ConfigurationError(
+            "DATABASE_URL is not set: set it to your PostgreSQL"
+            " (postgresql://user:password@host:5432/dbname);"
+            " `dispatch-center demo` is the command with an embedded database"
+        )
+    from dispatch_center.bus.factory import bus_from_url
 
-        # One owner for the embedded PostgreSQL: this parent starts it before the workers
-        # and stops it when it exits. Left to each worker, two workers raced on CREATE
-        # DATABASE (one died at startup), and the workers, killed by the SIGTERM uvicorn
-        # re-raises, never ran the atexit hook that stops it: the server was orphaned.
-        os.environ["DATABASE_URL"] = start_embedded(settings.embedded_db_dir)
-        # As in `demo`: exit through sys.exit so that hook runs in this process.
-        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        bus_from_url(settings.redis_url)  # only the scheme is read: nothing connects
+    except ValueError as exc:
+        raise ConfigurationError(f"REDIS_URL: {exc}") from None
+    if args.workers > 1 and not _has_bus(settings.redis_url):
+        # Without the bus each worker's wall clients would only see that worker's changes.
+        raise ConfigurationError(
+            f"--workers {args.workers} needs REDIS_URL (the bus that carries live updates"
+            " between workers): set REDIS_URL=redis://host:6379/0, or run --workers 1"
+        )
+    configure_logging(settings)
     # The workers stop when this process is gone, even killed (dispatch_center.asgi).
     os.environ["DISPATCH_SERVE_SUPERVISOR_PID"] = str(os.getpid())
     uvicorn.run(
@@ -147,11 +163,17 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     import psycopg
 
     from dispatch_center.core.calendar import SHANGHAI
-    from dispatch_center.settings import Settings
+    from dispatch_center.settings import load_settings
     from dispatch_center.store.database import prepare_database, resolve_database_url
     from dispatch_center.store.migrate import MigrationError
 
-    settings = Settings(demo=args.demo) if args.demo else Settings()
+    settings = load_settings(demo=args.demo) if args.demo else load_settings()
+    if not args.demo and not settings.database_url:
+        raise ConfigurationError(
+            "DATABASE_URL is not set: set it to the database to migrate"
+            " (postgresql://user:password@host:5432/dbname); `migrate --demo` migrates the"
+            " demo's embedded one"
+        )
     url, _ = resolve_database_url(settings)
     try:
         path = prepare_database(url, datetime.now(SHANGHAI).date(), settings.partition_months_ahead)
@@ -174,7 +196,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     from dispatch_center.core.roles import Role
     from dispatch_center.errors import ServiceError
     from dispatch_center.models import UserCreate
-    from dispatch_center.settings import Settings
+    from dispatch_center.settings import load_settings
 
     password = args.password or os.environ.get("DISPATCH_NEW_USER_PASSWORD")
     if not password:
@@ -197,7 +219,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
         return 2
 
     async def run() -> int:
-        center = await start_center(Settings())
+        center = await start_center(load_settings())
         try:
             row = await accounts.create_user(center, Principal("cli", Role.admin), body)
             print(f"created {row['username']} ({row['role']})")
@@ -212,9 +234,20 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _version() -> str:
+    """The installed distribution's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dispatch-center")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     p = argparse.ArgumentParser(prog="dispatch-center", description="乐山12345心连心 指挥调度中心")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="run the whole center on this machine")
@@ -269,7 +302,12 @@ def main(argv: list[str] | None = None) -> int:
     # Until a command has read its settings (DISPATCH_LOG_LEVEL), INFO.
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except ConfigurationError as exc:
+        # One line that says what to set; a traceback of pydantic's would bury it.
+        print(f"dispatch-center {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -38,10 +38,10 @@ def _when(value: str | None) -> datetime | None:
 def _run(job: Callable[[Any], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
     from dispatch_center.app import start_center, stop_center
     from dispatch_center.modeswitch.state import start_modes
-    from dispatch_center.settings import Settings
+    from dispatch_center.settings import load_settings
 
     async def run() -> dict[str, Any]:
-        center = await start_center(Settings())
+        center = await start_center(load_settings())
         try:
             await start_modes(center)
             return await job(center)

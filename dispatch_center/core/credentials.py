@@ -49,7 +49,9 @@ _COMMON = """
 """
 COMMON_PASSWORDS = frozenset(_COMMON.split())
 
-PLACEHOLDER_KEYS = frozenset({"", "changeme", "change-me", "secret", "please-change-me"})
+PLACEHOLDER_KEYS = frozenset(
+    {"", "changeme", "change-me", "change_me", "secret", "please-change-me"}
+)
 _PLACEHOLDER_WORDS = re.compile(
     r"change|please|secret|password|passwd|default|example|sample|placeholder|replace"
     r"|your|key|token|signing|dispatch|test|demo|todo|me|my|the|x{3,}|[-_.\s]",
@@ -98,6 +100,8 @@ def signing_key_problem(key: str) -> str | None:
 
     Examples
     --------
+    >>> signing_key_problem("")
+    'is not set'
     >>> signing_key_problem("short")
     'is shorter than 32 characters'
     >>> signing_key_problem("please-change-me-to-a-secret-key-0")
@@ -107,6 +111,8 @@ def signing_key_problem(key: str) -> str | None:
     >>> signing_key_problem("q0H3v_Pn2c8Y-rWbL1tK6uZxFj4aMdSe") is None
     True
     """
+    if not key.strip():
+        return "is not set"
     if key.strip().casefold() in PLACEHOLDER_KEYS:
         return "is a placeholder"
     if len(key) < MIN_KEY_LENGTH:

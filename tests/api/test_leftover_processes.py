@@ -1,7 +1,8 @@
 """No process outlives the server that started it (issue 15, "leftover processes").
 
-Real processes each: ``dispatch-center demo`` and ``dispatch-center serve --workers 2`` on
-their embedded PostgreSQL (no DATABASE_URL), stopped with SIGTERM or killed with SIGKILL.
+Real processes each: ``dispatch-center demo`` on its embedded PostgreSQL (no DATABASE_URL),
+and ``dispatch-center serve --workers 2`` on the test PostgreSQL and Redis (without a
+DATABASE_URL it refuses to start: issue 16), stopped with SIGTERM or killed with SIGKILL.
 """
 
 from __future__ import annotations
@@ -93,10 +94,12 @@ def test_a_killed_server_leaves_no_report_renderer(demo: Demo) -> None:
 
 
 class Serve:
-    """``dispatch-center serve --workers 2`` without DATABASE_URL."""
+    """``dispatch-center serve --workers 2`` on a database and a Redis of the tests."""
 
-    def __init__(self, data_dir: Path, port: int) -> None:
+    def __init__(self, data_dir: Path, port: int, database_url: str, redis_url: str) -> None:
         self.data_dir = data_dir
+        self.database_url = database_url
+        self.redis_url = redis_url
         self.base = f"http://127.0.0.1:{port}"
         self.port = port
         self.log_path = data_dir.parent / f"serve-{port}.log"
@@ -110,6 +113,8 @@ class Serve:
         }
         env["DISPATCH_DATA_DIR"] = str(self.data_dir)
         env["DISPATCH_SECRET_KEY"] = secrets.token_urlsafe(48)
+        env["DATABASE_URL"] = self.database_url
+        env["REDIS_URL"] = self.redis_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
@@ -147,10 +152,15 @@ class Serve:
 
 
 @pytest.fixture
-def serve(tmp_path: Path, free_port: Callable[[], int]) -> Iterator[Serve]:
-    s = Serve(tmp_path / "data", free_port())
+def serve(
+    tmp_path: Path,
+    free_port: Callable[[], int],
+    make_database: Callable[[], str],
+    redis_url: str,
+) -> Iterator[Serve]:
+    s = Serve(tmp_path / "data", free_port(), make_database(), redis_url)
     yield s
-    # Whatever the test left (a failed one included): serve, its workers, their server.
+    # Whatever the test left (a failed one included): serve and its workers.
     left: list[psutil.Process] = []
     if s.proc is not None and s.proc.poll() is None:
         left = psutil.Process(s.proc.pid).children(recursive=True)
@@ -159,27 +169,46 @@ def serve(tmp_path: Path, free_port: Callable[[], int]) -> Iterator[Serve]:
     for p in left:
         with contextlib.suppress(psutil.NoSuchProcess):
             p.kill()
-    _stop_leftover_postgres(s.data_dir / "pgdata" / "postmaster.pid")
 
 
-def test_serve_without_a_database_url_starts_every_worker_and_leaves_nothing(
-    serve: Serve,
-) -> None:
+def test_serve_without_a_database_url_refuses_and_leaves_nothing(tmp_path: Path) -> None:
+    """It used to start an embedded PostgreSQL of its own (the demo's way) for its workers;
+    a production server refuses instead, before it has started anything."""
+    data = tmp_path / "data"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL") and not k.startswith("DISPATCH_")
+    }
+    env["DISPATCH_DATA_DIR"] = str(data)
+    env["DISPATCH_SECRET_KEY"] = secrets.token_urlsafe(48)
+    env["REDIS_URL"] = "redis://127.0.0.1:1/0"  # never reached: only DATABASE_URL is missing
+    done = subprocess.run(
+        [sys.executable, "-m", "dispatch_center.cli.main", "serve", "--workers", "2"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done
+    assert done.stderr.strip().startswith("dispatch-center serve: DATABASE_URL is not set")
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not (data / "pgdata").exists()
+
+
+def test_serve_stopped_with_sigterm_leaves_no_worker(serve: Serve) -> None:
     serve.start()
     time.sleep(2)  # the slower worker finishes its start (or dies on it)
     assert "Application startup failed" not in serve.log(), serve.log()
     workers = serve.workers()
     assert len(workers) == 2, serve.log()
-    postgres = _postgres_of(serve.data_dir / "pgdata")
-    assert postgres is not None
 
     assert serve.proc is not None
     serve.proc.send_signal(signal.SIGTERM)
     serve.proc.wait(60)
     for w in workers:
         assert _wait_gone(w.pid, 10), f"worker {w.pid} outlived serve"
-    assert _wait_gone(postgres, 15), f"embedded PostgreSQL outlived serve:\n{serve.log()}"
-    assert not (serve.data_dir / "pgdata" / "postmaster.pid").exists()
 
 
 def test_serve_workers_stop_when_serve_itself_is_killed(serve: Serve) -> None:
