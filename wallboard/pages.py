@@ -46,7 +46,7 @@ TEMPLATES = jinja2.Environment(
 )
 VERSION = str(int(time.time()))
 _CACHE: dict[tuple[str, str, str | None, str], str] = {}
-_MAPS: dict[tuple[int, str | None, str], BaseMap] = {}
+_MAPS: dict[tuple[str, str | None, str], BaseMap] = {}
 
 
 def page_config(center: Center, page: str, lang: str) -> dict[str, Any]:
@@ -91,11 +91,15 @@ def _render(request: Request, page: str, lang: str) -> str:
 
 def _base_map(center: Center) -> BaseMap:
     # folium takes a second or so for the boundaries: once per geography and tile server.
-    key = (id(center.geography), center.settings.tile_url, center.settings.tile_attribution)
+    # Keyed by the geography's version, not its object (an id can be reused once the old
+    # object is gone), and only the current one kept.
+    geo = center.geography
+    key = (geo.area_version, center.settings.tile_url, center.settings.tile_attribution)
     base = _MAPS.get(key)
     if base is None:
+        _MAPS.clear()
         base = _MAPS[key] = build_map(
-            center.geography,
+            geo,
             tile_url=center.settings.tile_url or None,
             tile_attribution=center.settings.tile_attribution,
         )
