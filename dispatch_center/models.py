@@ -20,7 +20,11 @@ from pydantic_core import PydanticCustomError
 from dispatch_center.core.deadlines import Duration, LimitUnit, Urgency
 from dispatch_center.core.lifecycle import Rating
 from dispatch_center.core.received import EARLIEST, LATEST, implausible
+from dispatch_center.core.roles import Role
 from dispatch_center.core.text import NUL_MESSAGE, nul_path
+
+#: An account's role, spelled as :class:`~dispatch_center.core.roles.Role` spells it.
+ROLE_PATTERN = "^(" + "|".join(role.value for role in Role) + ")$"
 
 _CHANNEL = re.compile(r"^(phone|email|wechat|sms|letter|web|open311|110|feed:[a-z0-9_\-]{1,40})$")
 
@@ -301,9 +305,7 @@ class UserCreate(Strict):
 
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     password: str = Field(min_length=10, max_length=200)
-    role: str = Field(
-        pattern=r"^(admin|duty_officer|dispatcher|flood_hq|holiday_hq|leader|handler|auditor)$"
-    )
+    role: str = Field(pattern=ROLE_PATTERN)
     unit_code: str | None = None
     display_name: str = Field(default="", max_length=100)
 

@@ -210,5 +210,8 @@ AnyUser = Annotated[Principal, Depends(require())]
 WallOrUser = Annotated[Principal, Depends(require(wall=True))]
 Admin = Annotated[Principal, Depends(require(Role.admin))]
 CenterStaff = Annotated[Principal, Depends(require(*CENTER_STAFF))]
-Intake = Annotated[Principal, Depends(require(Role.admin, Role.duty_officer, Role.dispatcher))]
+Intake = Annotated[
+    Principal,
+    Depends(require(Role.admin, Role.duty_officer, Role.dispatcher, Role.call_taker)),
+]
 WallIssuer = Annotated[Principal, Depends(require(Role.admin, Role.duty_officer))]

@@ -274,10 +274,15 @@ class Rule:
 _S = Status
 _D = frozenset({Role.dispatcher, Role.duty_officer, Role.admin})
 _H = frozenset({Role.handler, Role.admin})
+# The call floor's seats open orders and settle what needs no unit: a consultation answered
+# on the call, a repeat call attached to its order, a call that belongs to 110.
+_C = _D | {Role.call_taker}
+# The callback desk records the citizen's verdict; a verdict of 不满意 reopens the order.
+_B = _D | {Role.callback_agent}
 
 RULES: tuple[Rule, ...] = (
     Rule(Action.dispatch, (_S.received,), _S.dispatched, _D),
-    Rule(Action.resolve_at_intake, (_S.received,), _S.replied, _D, _only_consultations),
+    Rule(Action.resolve_at_intake, (_S.received,), _S.replied, _C, _only_consultations),
     Rule(Action.accept, (_S.dispatched,), _S.accepted, _H),
     Rule(Action.start, (_S.accepted,), _S.in_progress, _H),
     Rule(Action.reply, (_S.accepted, _S.in_progress), _S.replied, _H),
@@ -299,28 +304,28 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(Action.approve_extension, (_S.accepted, _S.in_progress), None, _D, _extension_pending),
     Rule(Action.reject_extension, (_S.accepted, _S.in_progress), None, _D, _extension_pending),
-    Rule(Action.callback, (_S.replied,), _S.callback_done, _D),
+    Rule(Action.callback, (_S.replied,), _S.callback_done, _B),
     Rule(
         Action.evaluate,
         (_S.callback_done,),
         _S.evaluated,
-        _D,
+        _B,
         needs=frozenset({Detail.rating}),
     ),
     Rule(Action.close, (_S.evaluated,), _S.closed, _D),
-    Rule(Action.reopen, (_S.evaluated, _S.closed), _S.dispatched, _D, _last_rating_unsatisfied),
+    Rule(Action.reopen, (_S.evaluated, _S.closed), _S.dispatched, _B, _last_rating_unsatisfied),
     Rule(
         Action.merge,
         (_S.received, _S.dispatched, _S.return_requested),
         _S.merged,
-        _D,
+        _C,
         needs=frozenset({Detail.target_order_id}),
     ),
     Rule(
         Action.transfer_to_110,
         (_S.received, _S.dispatched, _S.return_requested),
         _S.transferred_110,
-        _D,
+        _C,
     ),
     Rule(Action.return_from_110, (_S.transferred_110,), _S.received, _D),
 )

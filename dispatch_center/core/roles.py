@@ -22,6 +22,8 @@ class Role(StrEnum):
     leader = "leader"  # 领导
     handler = "handler"  # 承办单位经办人
     auditor = "auditor"  # 审计/督查, read-only
+    call_taker = "call_taker"  # 话务员 (坐席): takes the calls at the desk
+    callback_agent = "callback_agent"  # 回访员: calls citizens back after 办结
 
 
 ROLE_LABELS_ZH: dict[Role, str] = {
@@ -33,12 +35,21 @@ ROLE_LABELS_ZH: dict[Role, str] = {
     Role.leader: "领导",
     Role.handler: "承办人",
     Role.auditor: "审计员",
+    Role.call_taker: "话务员",
+    Role.callback_agent: "回访员",
 }
 
 # The handler must phone the citizen back, and intake staff talk to the citizen; everyone
 # else (leaders, HQs, auditors, the wall screen) works from masked numbers.
 ROLES_SEEING_FULL_PHONE: frozenset[Role] = frozenset(
-    {Role.admin, Role.duty_officer, Role.dispatcher, Role.handler}
+    {
+        Role.admin,
+        Role.duty_officer,
+        Role.dispatcher,
+        Role.handler,
+        Role.call_taker,
+        Role.callback_agent,
+    }
 )
 
 
@@ -48,7 +59,9 @@ ROLES_SEEING_FULL_PHONE: frozenset[Role] = frozenset(
 # Not the admin (who runs the system, not the linkage: an admin who needs a number reads it
 # on the order), nor leaders, HQs, auditors or handlers (a handler reads the number on an
 # order of their own, not in the city-wide list of linkage messages).
-ROLES_HANDLING_110: frozenset[Role] = frozenset({Role.duty_officer, Role.dispatcher})
+ROLES_HANDLING_110: frozenset[Role] = frozenset(
+    {Role.duty_officer, Role.dispatcher, Role.call_taker}
+)
 
 
 def parse_role(role: Role | str) -> Role:

@@ -67,6 +67,8 @@ CITY_WIDE_ROLES: frozenset[Role] = frozenset(
         Role.auditor,
         Role.flood_hq,
         Role.holiday_hq,
+        Role.call_taker,
+        Role.callback_agent,
     }
 )
 

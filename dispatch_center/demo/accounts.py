@@ -34,6 +34,10 @@ DEMO_ACCOUNTS: dict[str, tuple[str, str | None, str]] = {
     "leader_water": ("leader", "511100", "市水务局局长"),
     "leader_shawan": ("leader", "511111", "沙湾区区长"),
     "auditor": ("auditor", "511100", "督查室"),
+    # The seats of the call floor (坐席) and the callback desk (回访).
+    "agent01": ("call_taker", "511100", "话务员 张丽"),
+    "agent02": ("call_taker", "511100", "话务员 刘洋"),
+    "callback": ("callback_agent", "511100", "回访员 陈静"),
     **{f"h_{code}": ("handler", code, f"{name}承办人") for code, name in COUNTIES.items()},
 }
 

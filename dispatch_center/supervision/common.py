@@ -28,7 +28,7 @@ SYSTEM = Principal("system", Role.admin)
 SUPERVISORS = frozenset({Role.duty_officer, Role.leader, Role.admin})  # 督办单, escalation
 SESSION_RUNNERS = frozenset({Role.duty_officer, Role.admin, Role.flood_hq, Role.holiday_hq})
 INSTRUCTING = frozenset({Role.leader, Role.admin})
-CALLBACK_STAFF = frozenset({Role.duty_officer, Role.dispatcher, Role.admin})
+CALLBACK_STAFF = frozenset({Role.duty_officer, Role.dispatcher, Role.admin, Role.callback_agent})
 # Orders a unit still works on (not yet replied): reminded by the timer, listed on consoles.
 WORKING = tuple(s.value for s in order_service.OPEN_UNREPLIED)
 

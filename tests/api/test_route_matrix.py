@@ -66,6 +66,8 @@ ROLES: dict[str, tuple[Role, str | None]] = {
     "holiday_hq": (Role.holiday_hq, "511100.holiday_hq"),
     "leader": (Role.leader, "511100"),
     "auditor": (Role.auditor, "511100"),
+    "call_taker": (Role.call_taker, "511100"),
+    "callback_agent": (Role.callback_agent, "511100"),
     "county_handler": (Role.handler, COUNTY),
     "township_handler": (Role.handler, TOWNSHIP),
 }

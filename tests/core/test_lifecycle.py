@@ -65,9 +65,11 @@ EXPECTED: dict[tuple[Status, Action], Status] = {
 
 DISPATCH_SIDE = {Role.dispatcher, Role.duty_officer, Role.admin}
 HANDLER_SIDE = {Role.handler, Role.admin}
+INTAKE_SEATS = DISPATCH_SIDE | {Role.call_taker}
+CALLBACK_DESK = DISPATCH_SIDE | {Role.callback_agent}
 ROLES_FOR: dict[Action, set[Role]] = {
     A.dispatch: DISPATCH_SIDE,
-    A.resolve_at_intake: DISPATCH_SIDE,
+    A.resolve_at_intake: INTAKE_SEATS,
     A.accept: HANDLER_SIDE,
     A.start: HANDLER_SIDE,
     A.reply: HANDLER_SIDE,
@@ -77,12 +79,12 @@ ROLES_FOR: dict[Action, set[Role]] = {
     A.request_extension: HANDLER_SIDE,
     A.approve_extension: DISPATCH_SIDE,
     A.reject_extension: DISPATCH_SIDE,
-    A.callback: DISPATCH_SIDE,
-    A.evaluate: DISPATCH_SIDE,
+    A.callback: CALLBACK_DESK,
+    A.evaluate: CALLBACK_DESK,
     A.close: DISPATCH_SIDE,
-    A.reopen: DISPATCH_SIDE,
-    A.merge: DISPATCH_SIDE,
-    A.transfer_to_110: DISPATCH_SIDE,
+    A.reopen: CALLBACK_DESK,
+    A.merge: INTAKE_SEATS,
+    A.transfer_to_110: INTAKE_SEATS,
     A.return_from_110: DISPATCH_SIDE,
 }
 

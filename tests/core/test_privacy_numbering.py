@@ -63,7 +63,14 @@ def test_masked_number_hides_the_middle_digits(phone: str) -> None:
 
 @pytest.mark.parametrize("role", list(Role))
 def test_phone_for_role(role: Role) -> None:
-    full = role in {Role.admin, Role.duty_officer, Role.dispatcher, Role.handler}
+    full = role in {
+        Role.admin,
+        Role.duty_officer,
+        Role.dispatcher,
+        Role.handler,
+        Role.call_taker,
+        Role.callback_agent,
+    }
     assert (role in ROLES_SEEING_FULL_PHONE) is full
     expected = "13812345678" if full else "138****5678"
     assert phone_for_role("13812345678", role) == expected
