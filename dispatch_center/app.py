@@ -32,6 +32,7 @@ from dispatch_center.api.routes import (
     auth,
     calendar,
     feeds,
+    front,
     geo,
     geofences,
     health,
@@ -198,6 +199,7 @@ def api_routers() -> list[APIRouter]:
         open311.router,
         supervision.router,
         supervision.pages,
+        front.pages,
     ]
 
 

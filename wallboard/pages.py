@@ -22,6 +22,8 @@ from fastapi.responses import HTMLResponse, Response
 from dispatch_center.accounts.identity import Gate
 from dispatch_center.accounts.scope import reading_scope
 from dispatch_center.api.deps import CenterDep, Intake, PageGate, PageVisit, WallOrUser
+from dispatch_center.api.front.header import header_for
+from dispatch_center.api.front.pages import page_denial, signed_out
 from dispatch_center.api.pages import json_block
 from dispatch_center.api.responses import PublicRouter
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
@@ -106,8 +108,16 @@ def _base_map(center: Center) -> BaseMap:
     return base
 
 
-def _denied(request: Request, error: ServiceError) -> HTMLResponse:
-    s = STRINGS[pick_lang(request.query_params.get("lang"))]
+#: Where a page's header goes: the cached page is the same for everyone, the header is not.
+HEADER_SLOT = "<!--dc-header-->"
+
+
+def _denied(request: Request, error: ServiceError) -> Response:
+    lang = pick_lang(request.query_params.get("lang"))
+    if signed_out(request):
+        # Nobody signed in and no wall link: say what the screen needs, not "invalid token".
+        return page_denial(request, error)
+    s = STRINGS[lang]
     body = (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         f"<title>{html.escape(s['title'])}</title>"
@@ -118,11 +128,15 @@ def _denied(request: Request, error: ServiceError) -> HTMLResponse:
     return HTMLResponse(body, status_code=error.status)
 
 
-def _page(request: Request, page: str, visit: PageVisit) -> Response:
+async def _page(request: Request, page: str, visit: PageVisit) -> Response:
     if visit.answer is not None:
         return visit.answer
     lang = pick_lang(request.query_params.get("lang"))
-    return HTMLResponse(_render(request, page, lang), headers={"Cache-Control": "no-store"})
+    body = _render(request, page, lang)
+    if page == "dispatch":
+        # The wall is a kiosk: no header; the console carries the shared one.
+        body = body.replace(HEADER_SLOT, await header_for(request, visit.who, page), 1)
+    return HTMLResponse(body, headers={"Cache-Control": "no-store"})
 
 
 WallVisit = Annotated[PageVisit, Depends(PageGate(Gate(wall=True), deny=_denied))]
@@ -132,7 +146,7 @@ ConsoleVisit = Annotated[PageVisit, Depends(PageGate(Gate(), deny=_denied))]
 @router.get("/wallboard", response_class=HTMLResponse)
 async def wallboard_page(request: Request, visit: WallVisit) -> Response:
     """The wall screen (kiosk); ``?token=`` once, then the cookie."""
-    return _page(request, "wallboard", visit)
+    return await _page(request, "wallboard", visit)
 
 
 @router.get("/wallboard/map.js")
@@ -160,7 +174,7 @@ async def base_map_script(request: Request, visit: WallVisit) -> Response:
 @router.get("/dispatch", response_class=HTMLResponse)
 async def dispatch_page(request: Request, visit: ConsoleVisit) -> Response:
     """The dispatcher console (not for a wall screen's token)."""
-    return _page(request, "dispatch", visit)
+    return await _page(request, "dispatch", visit)
 
 
 @api.get("/wallboard/sections/{name}", responses=errors(*SIGNED_IN, 404, 422))

@@ -81,6 +81,13 @@ async def list_users(center: Center) -> list[dict[str, Any]]:
         return [_public(r) for r in await store.list_users(conn)]
 
 
+async def display_name(center: Center, username: str) -> str:
+    """The name a page shows for ``username`` (the username when none is set)."""
+    async with center.db.connection() as conn:
+        row = await store.get_user(conn, username)
+    return str(row["display_name"] or username) if row else username
+
+
 async def audit_entries(center: Center, limit: int) -> list[dict[str, Any]]:
     """Newest audit entries."""
     async with center.db.connection() as conn:

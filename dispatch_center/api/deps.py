@@ -6,7 +6,9 @@ that turns a request's token into a :class:`Principal` (through
 and revocation). Where the token comes from differs by kind of route:
 
 - API routes (:func:`require`, :class:`SourceOrStaff`): ``Authorization: Bearer`` or the
-  ``dc_session`` cookie;
+  ``dc_session`` cookie; a state-changing request signed in by the cookie must also carry
+  ``X-CSRF-Token`` equal to the ``dc_csrf`` cookie (:func:`check_csrf`: a double-submit
+  cookie, which another site's page can neither read nor send);
 - pages (:class:`PageGate`): a ``?token=`` once, moved into the cookie by a redirect so it
   stays in neither the address bar nor the history, then the cookie;
 - the live socket (:class:`SocketGate`): ``?token=`` or the cookie.
@@ -17,7 +19,9 @@ role test (``tests/api/test_route_matrix.py``) reads these gates from the route 
 
 from __future__ import annotations
 
+import hmac
 import html
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,12 +37,17 @@ from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center
 from dispatch_center.core.roles import Role
 from dispatch_center.core.visibility import CITY_WIDE_ROLES
-from dispatch_center.errors import ServiceError, Unauthorized
+from dispatch_center.errors import Forbidden, ServiceError, Unauthorized
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 #: The session cookie of the pages (HttpOnly, SameSite=Strict).
 COOKIE = "dc_session"
+#: The pages' CSRF cookie (readable by their scripts), sent back in :data:`CSRF_HEADER`.
+CSRF_COOKIE = "dc_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+#: The methods that change state: the ones a cookie-signed request needs the CSRF header for.
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 async def get_center(request: Request) -> Center:
@@ -56,17 +65,61 @@ CenterDep = Annotated[Center, Depends(get_center)]
 
 def session_cookie(response: Response, request: Request, token: str, max_age: int) -> None:
     """Set the session cookie: HttpOnly, SameSite=Strict, Secure over https, and no longer
-    lived than the token it carries.
+    lived than the token it carries; and beside it a fresh CSRF cookie of the same lifetime
+    (not HttpOnly: the page's script copies it into :data:`CSRF_HEADER`).
     """
-    response.set_cookie(
-        COOKIE,
-        token,
-        max_age=max(1, max_age),
-        httponly=True,
-        samesite="strict",
-        path="/",
-        secure=request.url.scheme == "https",
-    )
+    for name, value, httponly in (
+        (COOKIE, token, True),
+        (CSRF_COOKIE, secrets.token_urlsafe(32), False),
+    ):
+        response.set_cookie(
+            name,
+            value,
+            max_age=max(1, max_age),
+            httponly=httponly,
+            samesite="strict",
+            path="/",
+            secure=request.url.scheme == "https",
+        )
+
+
+def clear_session_cookies(response: Response) -> None:
+    """Remove the session and CSRF cookies (signing out)."""
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+    response.delete_cookie(CSRF_COOKIE, path="/", samesite="strict")
+
+
+def check_csrf(request: Request) -> None:
+    """Refuse (403) a state-changing request signed in by the session cookie unless its
+    :data:`CSRF_HEADER` equals its :data:`CSRF_COOKIE`.
+
+    SameSite=Strict already keeps the cookie off other sites' requests in today's
+    browsers; this is the second lock, for older browsers and a sibling subdomain. A
+    bearer client is never asked: another site cannot make a browser send our token.
+
+    Examples
+    --------
+    >>> from starlette.requests import Request
+    >>> def req(method, headers):
+    ...     raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    ...     return Request({"type": "http", "method": method, "headers": raw})
+    >>> check_csrf(req("GET", {}))
+    >>> check_csrf(req("POST", {"Cookie": "dc_csrf=abc", "X-CSRF-Token": "abc"}))
+    >>> try:
+    ...     check_csrf(req("POST", {"Cookie": "dc_csrf=abc"}))
+    ... except Forbidden as exc:
+    ...     print(exc.status, exc.message[:36])
+    403 missing or wrong X-CSRF-Token header
+    """
+    if request.method not in UNSAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER, "")
+    kept = request.cookies.get(CSRF_COOKIE, "")
+    if not sent or not kept or not hmac.compare_digest(sent.encode(), kept.encode()):
+        raise Forbidden(
+            f"missing or wrong {CSRF_HEADER} header: a request signed in by the session"
+            f" cookie must send {CSRF_HEADER} equal to the {CSRF_COOKIE} cookie"
+        )
 
 
 class RoleGate:
@@ -80,11 +133,16 @@ class RoleGate:
     async def __call__(
         self, request: Request, token: Annotated[str | None, Depends(oauth2)]
     ) -> Principal:
-        """Resolve and admit the caller (401 without a valid token, 403 when refused)."""
+        """Resolve and admit the caller (401 without a valid token, 403 when refused or
+        when a cookie-signed change lacks its CSRF header).
+        """
         raw = token or request.cookies.get(COOKIE)
         if not raw:
             raise Unauthorized("sign in: Authorization: Bearer <token> is required")
-        return self.gate.admit(await identify(request.app.state.center, raw))
+        who = self.gate.admit(await identify(request.app.state.center, raw))
+        if not token:
+            check_csrf(request)
+        return who
 
 
 def require(*roles: Role, wall: bool = False) -> RoleGate:
@@ -109,7 +167,10 @@ class SourceOrStaff(RoleGate):
         raw = token or request.cookies.get(COOKIE)
         if not raw:
             return None
-        return self.gate.admit(await identify(request.app.state.center, raw))
+        who = self.gate.admit(await identify(request.app.state.center, raw))
+        if not token:
+            check_csrf(request)
+        return who
 
 
 def source_or_staff(*roles: Role) -> SourceOrStaff:

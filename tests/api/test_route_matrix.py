@@ -42,6 +42,7 @@ UNGATED: dict[tuple[str, str], str] = {
     ("GET", "/docs/oauth2-redirect"): "the documentation page's OAuth2 helper",
     ("POST", "/api/v1/auth/token"): "sign-in",
     ("POST", "/api/v1/auth/session"): "sign-in with a cookie",
+    ("GET", "/"): "the sign-in page (a signed-in visitor is sent to their screen)",
     ("GET", "/api/v1/intake/wechat"): "WeChat's server check, signed by the platform",
     ("POST", "/api/v1/intake/wechat"): "WeChat's callback, signed by the platform",
     ("POST", "/api/v1/supervision/webhooks/video"): "the video system's HMAC-signed webhook",

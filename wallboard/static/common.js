@@ -39,8 +39,12 @@ export function isWebLink(url) {
   return typeof url === "string" && !/[\s\x00-\x1f\x7f]/.test(url) && /^https?:\/\/[^/]/i.test(url);
 }
 
+// A change (any method but GET) carries the CSRF header: window.dc from
+// /static/app/http.js, loaded by the page before this module.
 export async function getJSON(url, options = {}) {
-  const r = await fetch(url, { credentials: "same-origin", ...options });
+  const method = String(options.method || "GET").toUpperCase();
+  const headers = method === "GET" || method === "HEAD" ? (options.headers || {}) : window.dc.headers(options.headers);
+  const r = await fetch(url, { credentials: "same-origin", ...options, headers });
   let body = null;
   try { body = await r.json(); } catch (e) { /* not JSON */ }
   return { ok: r.ok, status: r.status, body };

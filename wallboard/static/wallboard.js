@@ -273,9 +273,7 @@ setInterval(renderPanelsSoon, 15000); // a rescue team going silent shows withou
 document.addEventListener("click", async (ev) => {
   const b = ev.target.closest("button.sugg[data-id]");
   if (b) {
-    const r = await fetch(`/api/v1/mode/suggestions/${b.dataset.id}/${b.dataset.do}`, {
-      method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" }, body: "{}",
-    });
+    const r = await window.dc.send("POST", `/api/v1/mode/suggestions/${b.dataset.id}/${b.dataset.do}`, {});
     if (!r.ok) tickerPush(state.ticker, `<b>${esc(t("not_allowed"))}</b>`);
     refreshSuggestions();
     return;
@@ -284,7 +282,7 @@ document.addEventListener("click", async (ev) => {
   if (!a) return;
   // Record the join in the product (whoever is signed in on this screen), then the
   // browser follows the room link to the video system.
-  await fetch(`/api/v1/supervision/sessions/${a.dataset.session}/join`, { method: "POST", credentials: "same-origin" });
+  await window.dc.send("POST", `/api/v1/supervision/sessions/${a.dataset.session}/join`);
 });
 window.DC_APP = { client, orders, feeds, state, panels: PANELS };
 client.start();

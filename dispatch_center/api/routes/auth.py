@@ -10,10 +10,19 @@ from fastapi import Form, Request
 from fastapi.responses import Response
 
 from dispatch_center.accounts import sessions
-from dispatch_center.api.deps import COOKIE, AnyUser, CenterDep, WallIssuer, session_cookie
+from dispatch_center.api.browser import origin_allowed
+from dispatch_center.api.deps import (
+    COOKIE,
+    AnyUser,
+    CenterDep,
+    WallIssuer,
+    clear_session_cookies,
+    session_cookie,
+)
 from dispatch_center.api.responses import PublicRouter
 from dispatch_center.api.schemas.accounts import MePublic, SessionPublic, SignedOutPublic
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
+from dispatch_center.errors import Forbidden
 from dispatch_center.models import TokenPublic
 
 router = PublicRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -44,13 +53,18 @@ async def token(
     return _whole((await sessions.sign_in(center, username, password, _address(request))).token)
 
 
-@router.post("/session", responses=errors(401, 422, 429))
+@router.post("/session", responses=errors(401, 403, 422, 429))
 async def session(
     request: Request, response: Response, center: CenterDep, username: Username, password: Password
 ) -> SessionPublic:
     """Sign in with a session cookie (HttpOnly, SameSite=Strict, Secure over https), as the
-    pages do; the token stays in the cookie, out of reach of the page's scripts.
+    pages do; the token stays in the cookie, out of reach of the page's scripts. A CSRF
+    cookie (``dc_csrf``) comes with it. A browser posting from another site's page (an
+    ``Origin`` that is neither ours nor in ``DISPATCH_ALLOWED_ORIGINS``) is refused (403),
+    so no site can sign a visitor in as someone else.
     """
+    if not origin_allowed(request.headers, center.settings.allowed_origin_set):
+        raise Forbidden("sign-in from another site's page is refused (Origin is not ours)")
     got = await sessions.sign_in(center, username, password, _address(request))
     session_cookie(response, request, got.token.access_token, got.token.expires_in)
     return SessionPublic.model_validate(
@@ -66,10 +80,10 @@ async def session(
 @router.post("/logout", responses=errors(*SIGNED_IN))
 async def logout(response: Response, center: CenterDep, who: AnyUser) -> SignedOutPublic:
     """End every token of the caller's account at once (every device and every wall screen
-    it opened), in every worker; the session cookie is cleared.
+    it opened), in every worker; the session and CSRF cookies are cleared.
     """
     await sessions.sign_out(center, who)
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+    clear_session_cookies(response)
     return SignedOutPublic.model_validate({"username": who.username, "signed_out": True})
 
 

@@ -13,6 +13,8 @@ from pydantic import Field
 from dispatch_center.accounts.identity import Gate
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import AnyUser, CenterDep, PageGate, PageVisit, require
+from dispatch_center.api.front.header import header_for
+from dispatch_center.api.front.pages import page_denial, signed_out
 from dispatch_center.api.responses import PublicRouter, model_response
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
 from dispatch_center.api.schemas.supervision import (
@@ -428,8 +430,10 @@ async def my(center: CenterDep, who: AnyUser) -> MyWorkPublic:
 
 
 def _console_denied(request: Request, error: ServiceError) -> Response:
+    if signed_out(request):
+        return page_denial(request, error)
     if error.status == 401:
-        text = f"<p>请先登录：/supervision?token=…（{html.escape(error.message)}）</p>"
+        text = f"<p>登录已失效，请重新登录（{html.escape(error.message)}）</p>"
     else:
         text = f"<p>无权访问督办工作台：{html.escape(error.message)}</p>"
     return HTMLResponse(text, status_code=error.status)
@@ -448,6 +452,7 @@ async def console(request: Request, center: CenterDep, visit: ConsoleVisit) -> R
     if visit.answer is not None or visit.who is None:
         return visit.answer or HTMLResponse("", status_code=401)
     my = await consoles.my_view(center, visit.who)
+    header = await header_for(request, visit.who, "leader")
     return HTMLResponse(
-        minutes_doc.render_console(visit.who, my), headers={"Cache-Control": "no-store"}
+        minutes_doc.render_console(visit.who, my, header), headers={"Cache-Control": "no-store"}
     )
