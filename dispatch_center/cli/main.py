@@ -46,7 +46,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import uvicorn
 
     from dispatch_center.app import create_app
-    from dispatch_center.demo.accounts import DEMO_ACCOUNTS
+    from dispatch_center.demo.banner import account_lines, page_lines
     from dispatch_center.settings import configure_logging, load_settings
 
     if not _is_loopback(args.host) and not args.allow_remote:
@@ -82,9 +82,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("乐山12345心连心 指挥调度中心 — demo", flush=True)
     print(f"  data directory : {data_dir}")
     print(f"  scenario       : {args.scenario}")
+    for line in page_lines(base):
+        print(line)
     print(f"  API docs       : {base}/docs")
     print(f"  health         : {base}/healthz   readiness: {base}/readyz")
-    print(f"  accounts       : {', '.join(DEMO_ACCOUNTS)}")
+    print("  accounts       :")
+    for line in account_lines():
+        print(line)
     print(
         f"  password       : {password}"
         + ("  (generated; set DISPATCH_DEMO_PASSWORD to choose)" if generated else "")
@@ -96,7 +100,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  feeds          : {base}/api/v1/feeds  (push: POST /api/v1/feeds/<system>/events)")
     print(f"  Open311        : {base}/open311/v2/discovery.json")
     print(
-        "  sign in        : curl -d username=duty -d password=... " + f"{base}/api/v1/auth/token",
+        "  API token      : curl -d username=duty -d password=... " + f"{base}/api/v1/auth/token",
         flush=True,
     )
     app = create_app(settings, demo_password=password)
