@@ -133,9 +133,9 @@ async def _page(request: Request, page: str, visit: PageVisit) -> Response:
         return visit.answer
     lang = pick_lang(request.query_params.get("lang"))
     body = _render(request, page, lang)
-    if page == "dispatch":
-        # The wall is a kiosk: no header; the console carries the shared one.
-        body = body.replace(HEADER_SLOT, await header_for(request, visit.who, page), 1)
+    # The shared header for a person (a duty officer's wall at the desk); none for a wall
+    # screen's token, whose screen is a kiosk (header_for answers empty for it).
+    body = body.replace(HEADER_SLOT, await header_for(request, visit.who, page), 1)
     return HTMLResponse(body, headers={"Cache-Control": "no-store"})
 
 

@@ -200,6 +200,11 @@ def test_a_wall_screen_shows_no_header(live: LiveCenter) -> None:
         assert page.status_code == 200 and 'id="dc-nav"' not in page.text
         # The front door does not send a wall screen anywhere: it is not a person.
         assert c.get("/").status_code == 200
+    with _browser(live) as c:
+        _sign_in(c, "duty")  # the duty officer's own wall, at the desk: with the header
+        page = c.get("/wallboard").text
+        assert 'href="/wallboard" data-screen="wallboard" class="on"' in page
+        assert 'href="/wall-link"' in page
 
 
 def test_the_wall_without_a_link_says_so_plainly(live: LiveCenter) -> None:
