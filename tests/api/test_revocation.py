@@ -100,7 +100,10 @@ def test_session_cookie_signs_in_and_logout_clears_it(
         assert 0 < max_age <= 12 * 3600
         token = browser.cookies["dc_session"]
         assert browser.get("/api/v1/auth/me").json()["username"] == user
-        out = browser.post("/api/v1/auth/logout")
+        # A page's change carries the CSRF header (the dc_csrf cookie's value).
+        assert browser.post("/api/v1/auth/logout").status_code == 403
+        csrf = {"X-CSRF-Token": browser.cookies["dc_csrf"]}
+        out = browser.post("/api/v1/auth/logout", headers=csrf)
         assert out.status_code == 200
         assert (
             'dc_session=""' in out.headers["set-cookie"] or "Max-Age=0" in out.headers["set-cookie"]
