@@ -211,11 +211,11 @@ def test_the_wall_without_a_link_says_so_plainly(live: LiveCenter) -> None:
     with _browser(live) as c:
         r = c.get("/wallboard")
         assert r.status_code == 401
-        assert "大屏需要大屏链接或登录" in r.text and 'href="/"' in r.text
+        assert "大屏需要大屏链接或登录" in r.text and 'href="/?next=%2Fwallboard"' in r.text
         assert "令牌" not in r.text and "invalid" not in r.text.lower()
         en = c.get("/wallboard?lang=en")
         assert "The wall needs a wall link or a sign-in" in en.text
-        assert 'href="/?lang=en"' in en.text
+        assert 'href="/?lang=en&amp;next=%2Fwallboard"' in en.text
         # A link that no longer works still says that.
         bad = c.get("/wallboard", params={"token": "not-a-token"})
         assert bad.status_code == 401 and "令牌失效" in bad.text
@@ -224,7 +224,8 @@ def test_the_wall_without_a_link_says_so_plainly(live: LiveCenter) -> None:
         # Another page without a sign-in points to the front door too.
         c.cookies.clear()
         other = c.get("/dispatch")
-        assert other.status_code == 401 and "请先登录" in other.text and 'href="/"' in other.text
+        assert other.status_code == 401 and "请先登录" in other.text
+        assert 'href="/?next=%2Fdispatch"' in other.text
 
 
 def test_the_wall_link_page_is_for_duty_officers_and_admins(live: LiveCenter) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -95,7 +96,21 @@ def test_a_dispatcher_signs_in_lands_on_dispatch_switches_language_and_signs_out
     # Signed out for real: the console asks for a sign-in again.
     page.goto(live.base_url + "/dispatch")
     assert page.locator("#needs-sign-in").is_visible()
+    # ... and from there back to the console after signing in.
+    page.click("#go-sign-in")
+    _sign_in(page, user)
+    page.wait_for_url(live.base_url + "/dispatch", timeout=15_000)
     assert errors == [] or all("401" in e for e in errors), errors
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example", "https://evil.example"])
+def test_sign_in_goes_back_only_to_our_own_pages(
+    live: LiveCenter, new_context: Callable[..., Any], target: str
+) -> None:
+    page = new_context().new_page()
+    page.goto(live.base_url + "/?" + urlencode({"next": target}))
+    _sign_in(page, "auditor")
+    page.wait_for_url(live.base_url + "/reports", timeout=15_000)
 
 
 def test_wrong_and_throttled_passwords_are_said_plainly(

@@ -7,6 +7,8 @@ file (the Content-Security-Policy allows no inline script).
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
@@ -56,7 +58,7 @@ def wall_link_page(lang: str, header: Markup, days: int) -> str:
     )
 
 
-def needs_sign_in_page(lang: str, *, wall: bool = False) -> str:
+def needs_sign_in_page(lang: str, *, wall: bool = False, back_to: str | None = None) -> str:
     """What a page shows a visitor with neither a token nor a cookie: ``/wallboard`` needs
     a wall link or a sign-in, any other page a sign-in; with a link to the sign-in page.
 
@@ -66,6 +68,8 @@ def needs_sign_in_page(lang: str, *, wall: bool = False) -> str:
     True
     >>> "请先登录" in needs_sign_in_page("zh")
     True
+    >>> 'href="/?lang=en&amp;next=%2Fdispatch"' in needs_sign_in_page("en", back_to="/dispatch")
+    True
     """
     s = STRINGS[lang]
     heading, detail = (
@@ -73,8 +77,12 @@ def needs_sign_in_page(lang: str, *, wall: bool = False) -> str:
         if wall
         else (s["needs_sign_in"], s["needs_sign_in_detail"])
     )
+    query = [("lang", "en")] if lang == "en" else []
+    if back_to:
+        query.append(("next", back_to))
+    sign_in = "/" + (f"?{urlencode(query)}" if query else "")
     return TEMPLATES.get_template("needs_sign_in.html").render(
-        s=s, lang=lang, version=VERSION, heading=heading, detail=detail, wall=wall
+        s=s, lang=lang, version=VERSION, heading=heading, detail=detail, wall=wall, href=sign_in
     )
 
 
@@ -91,5 +99,8 @@ def page_denial(request: Request, error: ServiceError) -> Response:
     if signed_out(request):
         lang = pick_lang(request.query_params.get("lang"))
         wall = request.url.path.startswith("/wallboard")
-        return HTMLResponse(needs_sign_in_page(lang, wall=wall), status_code=error.status)
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+        back = request.url.path + (f"?{urlencode(kept)}" if kept else "")
+        page = needs_sign_in_page(lang, wall=wall, back_to=back)
+        return HTMLResponse(page, status_code=error.status)
     return plain_denial(request, error)

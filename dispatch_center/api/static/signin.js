@@ -14,6 +14,13 @@
     error.hidden = !text;
   }
 
+  // ?next=/dispatch (set by a page that asked for a sign-in): back there afterwards, but
+  // only to a path of this site, never to another origin ("//x", "/\\x", "https:").
+  function next() {
+    const n = new URLSearchParams(location.search).get("next") || "";
+    return /^\/(?![\/\\])[^\s]*$/.test(n) ? n : "";
+  }
+
   function wait(seconds) {
     const n = Math.max(1, Math.ceil(Number(seconds) || 1));
     return n >= 90 ? S.minutes.replace("{n}", Math.ceil(n / 60)) : S.seconds.replace("{n}", n);
@@ -36,7 +43,7 @@
       show(S.network);
     }
     if (r && r.ok) {
-      location.assign(CONFIG.lang === "en" ? "/?lang=en" : "/");
+      location.assign(next() || (CONFIG.lang === "en" ? "/?lang=en" : "/"));
       return;
     }
     if (r) {
