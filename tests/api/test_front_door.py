@@ -101,6 +101,21 @@ def test_outside_sources_are_not_asked_for_csrf(live: LiveCenter) -> None:
     assert "X-CSRF-Token" not in r.text
 
 
+def test_an_intake_route_signed_by_cookie_needs_the_header_too(live: LiveCenter) -> None:
+    # SourceOrStaff: a member of staff posting for a source by cookie is held to the rule.
+    with _browser(live) as c:
+        assert _sign_in(c, "admin").status_code == 200
+        body = b"<alert/>"
+        refused = c.post("/api/v1/feeds/cap", content=body)
+        assert refused.status_code == 403 and "X-CSRF-Token" in refused.text
+        passed = c.post(
+            "/api/v1/feeds/cap",
+            content=body,
+            headers={"X-CSRF-Token": c.cookies["dc_csrf"]},
+        )
+        assert passed.status_code not in (401, 403), passed.text
+
+
 def test_sign_in_from_another_site_is_refused(live: LiveCenter) -> None:
     with _browser(live) as c:
         evil = _sign_in(c, "dispatcher", Origin="https://evil.example")

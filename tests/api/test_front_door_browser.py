@@ -98,6 +98,8 @@ def test_a_dispatcher_signs_in_lands_on_dispatch_switches_language_and_signs_out
     assert page.locator("#needs-sign-in").is_visible()
     # ... and from there back to the console after signing in.
     page.click("#go-sign-in")
+    page.click("#lang-switch")  # the language changes, the way back stays
+    page.wait_for_url(live.base_url + "/?lang=en&next=%2Fdispatch")
     _sign_in(page, user)
     page.wait_for_url(live.base_url + "/dispatch", timeout=15_000)
     assert errors == [] or all("401" in e for e in errors), errors

@@ -26,6 +26,14 @@
     return n >= 90 ? S.minutes.replace("{n}", Math.ceil(n / 60)) : S.seconds.replace("{n}", n);
   }
 
+  // Switching language keeps where the person is going afterwards.
+  const switcher = document.getElementById("lang-switch");
+  if (switcher && next()) {
+    const u = new URL(switcher.href);
+    u.searchParams.set("next", next());
+    switcher.href = u.pathname + u.search;
+  }
+
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const body = new URLSearchParams(new FormData(form));
