@@ -99,6 +99,13 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "dispatch_center.accounts",
         "dispatch_center.reference",
     ),
+    "dispatch_center.desk": (
+        *KERNEL,
+        "dispatch_center.accounts",
+        "dispatch_center.reference",
+        "dispatch_center.orders",
+        "dispatch_center.reporting",
+    ),
 }
 SERVICES = (
     *KERNEL,
@@ -112,6 +119,7 @@ SERVICES = (
     "dispatch_center.supervision",
     "dispatch_center.intake",
     "dispatch_center.reporting",
+    "dispatch_center.desk",
 )
 MAY_IMPORT.update(
     {

@@ -12,6 +12,7 @@ from dispatch_center.center import Center
 from dispatch_center.demo.accounts import ensure_demo_accounts
 from dispatch_center.demo.simulator import Simulator
 from dispatch_center.demo.story import seed_flood_supervision, seed_story
+from dispatch_center.desk.places import ensure_demo_places
 from dispatch_center.intake.ingest import Ingest
 
 
@@ -20,6 +21,7 @@ async def prepare_demo(center: Center, password: str | None) -> None:
     settings = center.settings
     if password:
         await ensure_demo_accounts(center, password)
+    await ensure_demo_places(center)
     if settings.demo_story:
         await seed_story(center)
         if settings.scenario == "flood":
