@@ -31,6 +31,7 @@ from dispatch_center.api.responses import FastJSONResponse
 from dispatch_center.api.routes import (
     auth,
     calendar,
+    desk,
     feeds,
     geo,
     geofences,
@@ -191,7 +192,10 @@ def api_routers() -> list[APIRouter]:
     are registered by :func:`wallboard.install` and :func:`mount_docs`).
     """
     return [
-        *(m.router for m in (health, auth, orders, calendar, reference, geo, geofences, mode)),
+        *(
+            m.router
+            for m in (health, auth, desk, orders, calendar, reference, geo, geofences, mode)
+        ),
         reports.router,
         feeds.router,
         feeds.intake,

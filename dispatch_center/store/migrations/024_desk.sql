@@ -23,3 +23,8 @@ CREATE TABLE IF NOT EXISTS city_transfers (
     lat      double precision,
     note     text NOT NULL DEFAULT ''
 );
+
+-- The screen pop reads the call at a seat and a caller's calls and orders while it rings.
+CREATE INDEX IF NOT EXISTS voice_calls_agent_idx ON voice_calls (agent_id, answered_at);
+CREATE INDEX IF NOT EXISTS voice_calls_caller_idx ON voice_calls (caller, rang_at);
+CREATE INDEX IF NOT EXISTS orders_reporter_phone_idx ON orders (reporter_phone, received_at);
