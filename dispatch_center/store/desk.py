@@ -50,7 +50,7 @@ async def orders_of_caller(conn: Conn, phone: str, limit: int = 20) -> list[Row]
     """A caller's orders, newest first (matched on the number as recorded)."""
     cur = await conn.execute(
         "SELECT id, number, status, request_type, category_code, description, address,"
-        " received_at, merged_into FROM orders WHERE reporter_phone = %s"
+        " received_at, merged_into, source_id FROM orders WHERE reporter_phone = %s"
         " ORDER BY received_at DESC, id DESC LIMIT %s",
         (phone, limit),
     )

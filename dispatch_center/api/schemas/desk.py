@@ -56,3 +56,65 @@ class CategorySuggestionList(Public):
     """The top categories for a description, best first."""
 
     items: list[CategorySuggestionPublic]
+
+
+class CallPublic(Public):
+    """The call at the seat, as the CTI reported it."""
+
+    call_id: str
+    state: str = Field(examples=["ringing"], description="ringing, answered or ended")
+    caller: str | None = Field(examples=["13981366120"])
+    rang_at: Timestamp | None = None
+    answered_at: Timestamp | None = None
+    ended_at: Timestamp | None = None
+
+
+class CallerOrderPublic(Public):
+    """One of the caller's orders."""
+
+    id: str
+    number: str
+    status: str
+    open: bool
+    request_type: str
+    category_code: str | None = None
+    description: str
+    address: str | None = None
+    received_at: Timestamp | None = None
+    merged_into: str | None = None
+
+
+class ScreenPopPublic(Public):
+    """What the seat's desk shows for the call ringing there (``call`` null: none)."""
+
+    seat: str
+    key: str = Field(description="send back as known= to wait for the next change")
+    call: CallPublic | None
+    history: list[CallerOrderPublic] = Field(default_factory=list)
+    open_orders: int = 0
+    calls_this_month: int = 0
+    orders_this_month: int = 0
+    repeat_caller: bool = False
+
+
+class CityPublic(Public):
+    """A neighbouring city's 12345."""
+
+    adcode: str = Field(examples=["511400"])
+    name: str = Field(examples=["眉山市"])
+    number: str = Field(examples=["028-12345"])
+
+
+class NeighbourPublic(Public):
+    """Inside Leshan, or the neighbouring city whose hotline takes the call."""
+
+    inside: bool
+    city: CityPublic | None
+
+
+class CityTransferPublic(Public):
+    """A recorded transfer to another city's hotline."""
+
+    id: str
+    city: CityPublic
+    at: Timestamp
