@@ -32,6 +32,7 @@ from dispatch_center.api.routes import (
     auth,
     calendar,
     desk,
+    desk_page,
     feeds,
     geo,
     geofences,
@@ -192,16 +193,15 @@ def api_routers() -> list[APIRouter]:
     are registered by :func:`wallboard.install` and :func:`mount_docs`).
     """
     return [
-        *(
-            m.router
-            for m in (health, auth, desk, orders, calendar, reference, geo, geofences, mode)
-        ),
+        desk.router,  # before orders: /orders/similar is not an order id
+        *(m.router for m in (health, auth, orders, calendar, reference, geo, geofences, mode)),
         reports.router,
         feeds.router,
         feeds.intake,
         open311.router,
         supervision.router,
         supervision.pages,
+        desk_page.pages,
     ]
 
 
