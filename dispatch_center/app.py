@@ -35,6 +35,7 @@ from dispatch_center.api.routes import (
     geo,
     geofences,
     health,
+    kb,
     mode,
     open311,
     orders,
@@ -198,6 +199,7 @@ def api_routers() -> list[APIRouter]:
         open311.router,
         supervision.router,
         supervision.pages,
+        kb.router,
     ]
 
 

@@ -99,6 +99,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "dispatch_center.accounts",
         "dispatch_center.reference",
     ),
+    "dispatch_center.knowledge": (*KERNEL, "dispatch_center.accounts"),
 }
 SERVICES = (
     *KERNEL,
@@ -112,6 +113,7 @@ SERVICES = (
     "dispatch_center.supervision",
     "dispatch_center.intake",
     "dispatch_center.reporting",
+    "dispatch_center.knowledge",
 )
 MAY_IMPORT.update(
     {
