@@ -268,3 +268,53 @@ def test_resolve_at_intake_links_the_order_to_its_article(
     # The call's search was answered: no gap.
     gaps = duty.get("/api/v1/kb/gaps").json()["items"]
     assert not any(f"{tag}灵活就业" in g["examples"] for g in gaps)
+
+
+def test_gaps_are_the_calls_answered_from_no_article(
+    as_user: Callable[[str], httpx.Client], duty: httpx.Client
+) -> None:
+    tag, unknown = _tag(), _tag()
+    made = duty.post("/api/v1/kb/articles", json=article(tag)).json()
+    publish(duty, made["id"])
+    desk = as_user("agent01")
+
+    def call(q: str) -> str:
+        session = f"call-{uuid.uuid4().hex[:8]}"
+        # The agent types: each keystroke's search is recorded with the call's session.
+        for end in range(len(q) - 2, len(q) + 1):
+            r = desk.get("/api/v1/kb/search", params={"q": q[:end], "session": session})
+            assert r.status_code == 200, r.text
+        return str(r.json()["search_id"])
+
+    call(f"{unknown}充电桩")  # nothing found
+    call(f"{unknown}充电桩")  # asked again on another call
+    call(f"{tag}养老")  # found but not used
+    used = call(f"{tag}灵活就业")
+    r = desk.post(f"/api/v1/kb/searches/{used}/used", json={"article_id": made["id"]})
+    assert r.status_code == 200 and r.json()["marked"] == 3, r.text
+    # Someone else's search is not the desk's to mark; a draft is no answer.
+    assert (
+        as_user("agent02")
+        .post(f"/api/v1/kb/searches/{used}/used", json={"article_id": made["id"]})
+        .status_code
+        == 404
+    )
+    draft = duty.post("/api/v1/kb/articles", json=article(tag, title=f"{tag}草稿")).json()
+    r = desk.post(f"/api/v1/kb/searches/{used}/used", json={"article_id": draft["id"]})
+    assert r.status_code == 422 and "article_id" in r.json()["error"]["fields"]
+
+    by_query = {g["query"]: g for g in duty.get("/api/v1/kb/gaps").json()["items"]}
+    nothing = by_query[f"{unknown}充电桩"]
+    # Two calls, each counted once with its fullest query.
+    assert nothing["calls"] == 2 and not nothing["found_articles"]
+    assert by_query[f"{tag}养老"]["found_articles"]
+    assert by_query[f"{tag}养老"]["owners"] == [OWNER]
+    assert f"{tag}灵活就业" not in by_query
+    assert not any(q.startswith(f"{tag}灵活") for q in by_query)
+
+    # The owner sees the gaps about its articles; another unit does not; nor the desk.
+    own = {g["query"] for g in as_user(HANDLER).get("/api/v1/kb/gaps").json()["items"]}
+    assert f"{tag}养老" in own and f"{unknown}充电桩" not in own
+    other = {g["query"] for g in as_user(OTHER_HANDLER).get("/api/v1/kb/gaps").json()["items"]}
+    assert f"{tag}养老" not in other
+    assert desk.get("/api/v1/kb/gaps").status_code == 403
