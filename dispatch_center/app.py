@@ -37,6 +37,7 @@ from dispatch_center.api.routes import (
     geo,
     geofences,
     health,
+    kb,
     mode,
     open311,
     orders,
@@ -202,6 +203,7 @@ def api_routers() -> list[APIRouter]:
         supervision.router,
         supervision.pages,
         desk_page.pages,
+        kb.router,
     ]
 
 

@@ -106,6 +106,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "dispatch_center.orders",
         "dispatch_center.reporting",
     ),
+    "dispatch_center.knowledge": (*KERNEL, "dispatch_center.accounts"),
 }
 SERVICES = (
     *KERNEL,
@@ -120,6 +121,7 @@ SERVICES = (
     "dispatch_center.intake",
     "dispatch_center.reporting",
     "dispatch_center.desk",
+    "dispatch_center.knowledge",
 )
 MAY_IMPORT.update(
     {
