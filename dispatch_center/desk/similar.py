@@ -70,6 +70,8 @@ async def similar_orders(
             "id": str(c.order_id),
             "number": by_id[c.order_id]["number"],
             "distance_m": round(c.distance_m, 1),
+            "lon": by_id[c.order_id]["lon"],
+            "lat": by_id[c.order_id]["lat"],
             "score": s,
             "status": by_id[c.order_id]["status"],
             "category_code": by_id[c.order_id]["category_code"],

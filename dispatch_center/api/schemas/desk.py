@@ -31,6 +31,8 @@ class SimilarOrderPublic(Public):
     distance_m: float | None = Field(examples=[84.2])
     score: float = Field(examples=[0.82])
     status: str = Field(examples=["dispatched"])
+    lon: float | None = None
+    lat: float | None = None
     category_code: str | None = None
     description: str = ""
     received_at: Timestamp | None = None

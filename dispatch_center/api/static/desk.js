@@ -104,7 +104,8 @@
   function showPop(view) {
     var body = $("pop-body"), badge = $("call-state");
     body.innerHTML = "";
-    if (!view.call) {
+    // A call wrapped up with Esc stays off the screen until the CTI puts another through.
+    if (!view.call || view.call.call_id === state.doneCall) {
       body.className = "muted"; body.textContent = S.no_call;
       badge.className = "state"; badge.textContent = ""; return;
     }
@@ -132,7 +133,7 @@
     });
     body.appendChild(ul);
     if (fresh) {
-      if (!$("f-phone").value) $("f-phone").value = view.call.caller;
+      $("f-phone").value = view.call.caller;
       state.kbSession = "call:" + view.call.call_id;
       if (view.call.state !== "ended") $("f-description").focus();
     }
@@ -152,7 +153,7 @@
     if (suggestions.length) box.appendChild(el("span", "muted", S.suggested + "："));
     suggestions.forEach(function (s, i) {
       var b = el("button", "chip" + ($("f-category").value === s.code ? " chosen" : ""),
-                 (i + 1) + ". " + catName(s.code) + " " + Math.round(s.score * 100) + "%");
+                 (i + 1) + ". " + catName(s.code) + " " + (s.score < 0.01 ? "<1" : Math.round(s.score * 100)) + "%");
       b.type = "button"; b.dataset.code = s.code;
       b.addEventListener("click", function () { chooseSuggestion(i, false); });
       box.appendChild(b);
@@ -203,7 +204,13 @@
 
   // -- the map ---------------------------------------------------------------------------------
   var map = L.map("map", { zoomControl: true, attributionControl: false }).setView([29.45, 103.6], 8);
-  var marker = null, dupeLayer = L.layerGroup().addTo(map);
+  var marker = null, radius = null, dupeLayer = L.layerGroup().addTo(map);
+  // Townships (the grid in the demo) under the counties: lines to read a close-up by, as
+  // the desk has no tiles unless the center runs a tile server.
+  get("/api/v1/geo/areas", { tier: 3 }).then(function (gj) {
+    L.geoJSON(gj, { interactive: false,
+                    style: { color: "#6b8bb0", weight: 0.8, dashArray: "4 3", fill: false } }).addTo(map);
+  }).catch(function () {});
   get("/api/v1/geo/areas", { tier: 2 }).then(function (gj) {
     L.geoJSON(gj, { style: { color: "#0b3d6e", weight: 1.5, fillColor: "#9ec5fe", fillOpacity: 0.15 },
                     onEachFeature: function (f, layer) {
@@ -215,7 +222,10 @@
     state.point = { lon: +lon.toFixed(6), lat: +lat.toFixed(6) };
     $("f-point").value = state.point.lon.toFixed(5) + ", " + state.point.lat.toFixed(5);
     if (marker) marker.setLatLng([lat, lon]); else marker = L.marker([lat, lon]).addTo(map);
-    map.setView([lat, lon], Math.max(map.getZoom(), fromGazetteer ? 14 : 12));
+    if (radius) radius.setLatLng([lat, lon]);
+    else radius = L.circle([lat, lon], { radius: cfg.similar_radius_m, color: "#e65100", weight: 1.5,
+                                          fillOpacity: 0.06, interactive: false }).addTo(map);
+    map.setView([lat, lon], Math.max(map.getZoom(), fromGazetteer ? 15 : 12));
     get("/api/v1/desk/neighbour", state.point).then(function (n) {
       var w = $("where");
       state.outside = n.inside ? null : n.city;
@@ -262,6 +272,12 @@
       li.appendChild(b);
       li.addEventListener("click", function () { state.dupeIndex = i; drawDupes(); });
       ul.appendChild(li);
+      if (d.lon !== null && d.lat !== null) {
+        L.circleMarker([d.lat, d.lon], { radius: i === state.dupeIndex ? 9 : 7, color: "#b71c1c", weight: 2,
+                                         fillColor: i === state.dupeIndex ? "#ffb300" : "#ef5350", fillOpacity: 0.9 })
+          .bindTooltip(d.number + " · " + Math.round(d.distance_m) + S.metres, { permanent: i === state.dupeIndex })
+          .addTo(dupeLayer);
+      }
     });
     body.appendChild(ul);
   }
@@ -330,7 +346,8 @@
     lines.forEach(function (l) { w.appendChild(l instanceof Node ? l : el("div", cls || "", l)); });
   }
   function fail(e) { wrap([S.error + "：" + e.message], "err"); state.busy = false; }
-  function spaced(number) { return number.replace(/(\d{4})(?=\d)/g, "$1 "); }
+  // Read back in groups: prefix, day, sequence ("LS 20261206 0004").
+  function spaced(number) { return number.replace(/^([A-Z]*)(\d{8})(\d+)$/, "$1 $2 $3").trim(); }
   function readBack(order, headline) {
     var lines = [el("div", "ok", headline), el("div", "muted", S.read_back),
                  el("div", null, S.your_number), el("div", "number", spaced(order.number))];
@@ -403,11 +420,14 @@
     $("f-category").value = ""; $("f-type").value = "complaint"; $("f-urgency").value = "general";
     $("f-confidential").checked = false;
     suggestions = []; drawSuggestions(); state.point = null; state.outside = null;
+    if (state.call) state.doneCall = state.call.call_id;
     state.dupes = []; state.kb = []; state.call = null; state.lastOrder = null;
     $("where").textContent = ""; $("dupes-body").className = "muted"; $("dupes-body").textContent = S.dupes_wait;
     $("kb-body").className = "muted"; $("kb-body").textContent = S.kb_hint; $("wrap-body").innerHTML = "";
     $("three-way").hidden = true;
     if (marker) { map.removeLayer(marker); marker = null; }
+    if (radius) { map.removeLayer(radius); radius = null; }
+    dupeLayer.clearLayers();
     state.key = "force-refresh"; pollAgain();
     $("f-description").focus();
   }
