@@ -215,5 +215,91 @@ def test_the_desk_in_english_and_refused_to_others(browser: Any, desk_live: Live
         page.wait_for_selector("#map .leaflet-interactive", timeout=15_000)
         assert "Call-taker's desk" in page.title()
         assert "Possible duplicates" in page.locator("#dupes").inner_text()
+        _shot(page, "desk-en.png")
+    finally:
+        ctx.close()
+
+
+def _order_of_call(live: LiveCenter, call_id: str) -> dict[str, Any]:
+    import psycopg
+
+    with psycopg.connect(live.center.settings.database_url) as conn:
+        row = conn.execute(
+            "SELECT id, status FROM orders WHERE source = 'cti' AND source_id = %s", (call_id,)
+        ).fetchone()
+    assert row is not None, call_id
+    return {"id": str(row[0]), "status": row[1]}
+
+
+def test_create_transfer_to_110_three_way_call_and_another_city(
+    browser: Any, desk_live: LiveCenter
+) -> None:
+    live = desk_live
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    try:
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{live.base_url}/desk?token={live.token('agent02')}")
+        page.wait_for_selector("#map .leaflet-interactive", timeout=15_000)
+
+        def ring(phone: str) -> str:
+            call_id = f"CTI-{uuid.uuid4().hex[:10]}"
+            _cti(live, "ANSWER", call_id, phone, "agent02")
+            page.wait_for_selector(f"#pop-body .caller:has-text('{phone}')", timeout=15_000)
+            return call_id
+
+        # A place outside Leshan (clicked on the map, north of the city): F7.
+        ring("13900000001")
+        page.locator("#f-description").click()
+        page.keyboard.type("眉山东坡区小区电梯坏了一周")
+        box = page.locator("#map").bounding_box()
+        # About 30.15°N (146 px above the centre at the first zoom, 8): in 眉山市.
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2 - 146)
+        page.wait_for_selector("#where:has-text('眉山市')", timeout=10_000)
+        assert page.locator("#f-city").input_value() == "511400"
+        page.keyboard.press("F7")
+        page.wait_for_selector("#wrap-body:has-text('已转外市热线')", timeout=10_000)
+        assert "028-12345" in page.locator("#wrap-body").inner_text()
+        _shot(page, "desk-other-city.png")
+        page.keyboard.press("Escape")
+
+        # A fight in the street: create and transfer to 110 (F4), then the three-way call.
+        call_110 = ring("13900000002")
+        page.select_option("#f-type", "help")
+        page.select_option("#f-urgency", "urgent")
+        page.locator("#f-description").click()
+        page.keyboard.type("嘉定坊门口有人持刀打架，需要警察")
+        page.keyboard.press("Alt+a")
+        page.keyboard.type("嘉定坊")
+        page.wait_for_selector("#places li:has-text('嘉定坊')", timeout=10_000)
+        page.keyboard.press("Enter")
+        page.keyboard.press("F4")
+        page.wait_for_selector("#wrap-body:has-text('已转110')", timeout=10_000)
+        assert _order_of_call(live, call_110)["status"] == "transferred_110"
+        page.keyboard.press("F6")
+        page.keyboard.type("110-20261206-0001")
+        page.click("#b-three-way-save")
+        page.wait_for_selector("#wrap-body:has-text('三方通话已记录')", timeout=10_000)
+        page.keyboard.press("Escape")
+
+        # An ordinary complaint: F2 creates it and the number is read back.
+        call_new = ring("13900000003")
+        page.locator("#f-description").click()
+        page.keyboard.type("乐山大佛景区门口出租车拒载还乱要价")
+        page.keyboard.press("Alt+a")
+        page.keyboard.type("乐山大佛")
+        page.wait_for_selector("#places li:has-text('乐山大佛')", timeout=10_000)
+        page.keyboard.press("Enter")
+        page.wait_for_function("document.getElementById('f-category').value !== ''", timeout=10_000)
+        page.keyboard.press("F2")
+        page.wait_for_selector("#wrap-body .number", timeout=10_000)
+        made = _order_of_call(live, call_new)
+        assert made["status"] == "received"
+        with live.client("agent02") as c:
+            order = c.get(f"/api/v1/orders/{made['id']}").json()
+        assert page.locator("#wrap-body .number").inner_text().replace(" ", "") == order["number"]
+        assert order["reporter"]["phone"] == "13900000003"
+        assert errors == []
     finally:
         ctx.close()

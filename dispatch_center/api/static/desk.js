@@ -228,12 +228,15 @@
     map.setView([lat, lon], Math.max(map.getZoom(), fromGazetteer ? 15 : 12));
     get("/api/v1/desk/neighbour", state.point).then(function (n) {
       var w = $("where");
-      state.outside = n.inside ? null : n.city;
-      if (n.inside) { w.className = "where"; w.textContent = S.inside; locate(); }
-      else if (n.city) {
-        w.className = "where outside";
-        w.textContent = S.outside + " " + n.city.name + " · 12345: " + n.city.number + "（F7 " + S.other_city + "）";
-      }
+      state.outside = !n.inside;
+      $("city-box").hidden = n.inside;
+      if (n.inside) { w.className = "where grow"; w.textContent = S.inside; locate(); return; }
+      // Outside: the neighbouring city when the point lies in one, else the seat chooses.
+      w.className = "where grow outside";
+      $("f-city").value = n.city ? n.city.adcode : "";
+      w.textContent = n.city
+        ? S.outside + " " + n.city.name + " · 12345: " + n.city.number + "（F7 " + S.other_city + "）"
+        : S.outside_unknown;
     }).catch(function () {});
     refreshDupes();
   }
@@ -396,10 +399,18 @@
       order_id: state.lastOrder ? String(state.lastOrder.id) : null,
     }).then(function () { $("wrap-body").appendChild(el("div", "ok", S.call_recorded)); }).catch(fail);
   });
+  (function () {
+    var sel = $("f-city");
+    var none = el("option", null, "— " + S.choose + " —"); none.value = ""; sel.appendChild(none);
+    cfg.hotlines.forEach(function (h) {
+      var o = el("option", null, h.name + " " + h.number); o.value = h.adcode; sel.appendChild(o);
+    });
+  })();
   function otherCity() {
     if (!state.outside) { wrap([S.inside], "err"); return; }
+    if (!$("f-city").value) { $("f-city").focus(); return; }
     send("POST", "/api/v1/desk/city-transfers", {
-      city: state.outside.adcode, call_id: state.call ? state.call.call_id : null,
+      city: $("f-city").value, call_id: state.call ? state.call.call_id : null,
       lon: state.point.lon, lat: state.point.lat, note: $("f-description").value.trim().slice(0, 500),
     }).then(function (t) {
       wrap([el("div", "ok", S.transferred_city), el("div", "number", t.city.name + " " + t.city.number)]);
@@ -420,6 +431,7 @@
     $("f-category").value = ""; $("f-type").value = "complaint"; $("f-urgency").value = "general";
     $("f-confidential").checked = false;
     suggestions = []; drawSuggestions(); state.point = null; state.outside = null;
+    $("city-box").hidden = true; $("f-city").value = "";
     if (state.call) state.doneCall = state.call.call_id;
     state.dupes = []; state.kb = []; state.call = null; state.lastOrder = null;
     $("where").textContent = ""; $("dupes-body").className = "muted"; $("dupes-body").textContent = S.dupes_wait;
