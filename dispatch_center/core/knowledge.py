@@ -319,9 +319,22 @@ def outer_words(tokens: Sequence[str]) -> list[str]:
     return [t for t in tokens if not any(len(u) > len(t) and t in u for u in tokens)]
 
 
-def _lexeme(word: str) -> str:
+def _lexeme(word: str, weight: str = "") -> str:
     # Quoted: a word is a lexeme, never an operator; 'simple' lowercases at index time.
-    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+    quoted = "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+    return f"{quoted}:{weight}" if weight else quoted
+
+
+def group_tsquery(group: Sequence[str], weight: str = "") -> str:
+    """One group's alternatives as ``to_tsquery`` text, optionally only where the document
+    has the given weight (``A``: the title and question variants).
+
+    Examples
+    --------
+    >>> group_tsquery(("公积金", "住房公积金"), "A")
+    "'公积金':A | '住房公积金':A"
+    """
+    return " | ".join(_lexeme(w, weight) for w in group)
 
 
 def tsquery_text(groups: Sequence[Sequence[str]], *, all_groups: bool = False) -> str:
@@ -339,7 +352,7 @@ def tsquery_text(groups: Sequence[Sequence[str]], *, all_groups: bool = False) -
     ''
     """
     joiner = " & " if all_groups else " | "
-    return joiner.join("(" + " | ".join(_lexeme(w) for w in g) + ")" for g in groups if g)
+    return joiner.join("(" + group_tsquery(g) + ")" for g in groups if g)
 
 
 def query_key(groups: Sequence[Sequence[str]]) -> str:

@@ -94,7 +94,13 @@ async def search(
     rows: list[Row] = []
     if groups:
         async with center.db.connection() as conn:
-            rows = await store.search(conn, kb.tsquery_text(groups), today, limit)
+            rows = await store.search(
+                conn,
+                kb.tsquery_text(groups),
+                [(kb.group_tsquery(g, "A"), kb.group_tsquery(g)) for g in groups],
+                today,
+                limit,
+            )
     words = [w for g in groups for w in g]
     units = center.reference.units
     items = [
@@ -107,7 +113,7 @@ async def search(
             "owner_name": (units.get(r["owner"]) or {}).get("name"),
             "source": r["policy_source"],
             "snippet": snippet(r["answer"], words),
-            "score": round(float(r["rank"]), 4),
+            "score": round(float(r["covered"]) + float(r["rank"]), 4),
         }
         for r in rows
     ]

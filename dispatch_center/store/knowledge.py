@@ -100,6 +100,12 @@ async def insert_article(
     return await cur.fetchone()
 
 
+async def demo_keys(conn: Conn) -> set[tuple[str, str]]:
+    """(owner, title) of the demo content already written."""
+    cur = await conn.execute("SELECT owner, title FROM kb_articles WHERE demo")
+    return {(r["owner"], r["title"]) for r in await cur.fetchall()}
+
+
 async def get_article(conn: Conn, article_id: int) -> Row | None:
     """One article, or None."""
     cur = await conn.execute(
@@ -220,15 +226,43 @@ async def list_articles(
     return await cur.fetchall()
 
 
-async def search(conn: Conn, tsquery: str, today: date, limit: int) -> list[Row]:
+#: What a group of the question found in the title or a question variant counts, against
+#: the same group found in the answer only.
+HEAD_HIT, BODY_HIT = 1.0, 0.4
+
+
+async def search(
+    conn: Conn,
+    tsquery: str,
+    groups: Sequence[tuple[str, str]],
+    today: date,
+    limit: int,
+) -> list[Row]:
     """Articles shown at the desk today that match ``tsquery`` (``to_tsquery('simple')``
     text), best first.
+
+    Best is how much of the question an article covers, then ``ts_rank``: each of
+    ``groups`` (a group's query on the title and questions, and anywhere) scores
+    :data:`HEAD_HIT` when found in the title or a question variant, :data:`BODY_HIT` in
+    the answer only. Without it, an article naming many synonyms of one word of the
+    question outranked the article about all of its words.
     """
     cur = await conn.execute(
-        "SELECT id, owner, title, answer, policy_source, category_code, valid_until,"
+        "WITH g AS (SELECT to_tsquery('simple', h) AS h, to_tsquery('simple', a) AS a"
+        " FROM unnest(%(heads)s::text[], %(anys)s::text[]) AS t(h, a))"
+        " SELECT id, owner, title, answer, policy_source, category_code, valid_until,"
+        f" (SELECT sum(CASE WHEN search_doc @@ g.h THEN {HEAD_HIT}"
+        f" WHEN search_doc @@ g.a THEN {BODY_HIT} ELSE 0 END) FROM g) AS covered,"
         f" {_RANK} AS rank FROM kb_articles, to_tsquery('simple', %(q)s) AS q"
-        f" WHERE search_doc @@ q AND {_SHOWN} ORDER BY rank DESC, id LIMIT %(limit)s",
-        {"q": tsquery, "today": today, "limit": limit},
+        f" WHERE search_doc @@ q AND {_SHOWN}"
+        " ORDER BY covered DESC, rank DESC, id LIMIT %(limit)s",
+        {
+            "q": tsquery,
+            "heads": [h for h, _ in groups],
+            "anys": [a for _, a in groups],
+            "today": today,
+            "limit": limit,
+        },
     )
     return await cur.fetchall()
 
