@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from itertools import combinations
 
 from dispatch_center.core.roles import Role
 
@@ -353,6 +354,34 @@ def tsquery_text(groups: Sequence[Sequence[str]], *, all_groups: bool = False) -
     """
     joiner = " & " if all_groups else " | "
     return joiner.join("(" + group_tsquery(g) + ")" for g in groups if g)
+
+
+#: At most this many groups of a question take part in the tiers of :func:`tiers` (their
+#: subsets multiply); the rest still count in the ranking.
+MAX_TIER_GROUPS = 5
+
+
+def tiers(group_queries: Sequence[str]) -> list[str]:
+    """``to_tsquery`` texts matching documents that hold at least ``n`` of the groups, for
+    ``n`` from all of them down to one: the candidates an index finds best first.
+
+    Each group is given as its own query text (:func:`group_tsquery`).
+
+    Examples
+    --------
+    >>> for tier in tiers(["'a'", "'b'", "'c'"]):
+    ...     print(tier)
+    ('a') & ('b') & ('c')
+    ('a') & ('b') | ('a') & ('c') | ('b') & ('c')
+    ('a') | ('b') | ('c')
+    >>> tiers(["'a' | 'x'"])
+    ["('a' | 'x')"]
+    """
+    groups = [f"({g})" for g in group_queries[:MAX_TIER_GROUPS]]
+    out = []
+    for n in range(len(groups), 0, -1):
+        out.append(" | ".join(" & ".join(c) for c in combinations(groups, n)))
+    return out
 
 
 def query_key(groups: Sequence[Sequence[str]]) -> str:

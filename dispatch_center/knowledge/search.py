@@ -94,13 +94,8 @@ async def search(
     rows: list[Row] = []
     if groups:
         async with center.db.connection() as conn:
-            rows = await store.search(
-                conn,
-                kb.tsquery_text(groups),
-                [(kb.group_tsquery(g, "A"), kb.group_tsquery(g)) for g in groups],
-                today,
-                limit,
-            )
+            texts = [kb.group_tsquery(g) for g in groups]
+            rows = await store.search(conn, texts, kb.tiers(texts), today, limit)
     words = [w for g in groups for w in g]
     units = center.reference.units
     items = [
