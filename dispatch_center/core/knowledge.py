@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from itertools import combinations
 
 from dispatch_center.core.roles import Role
 
@@ -319,9 +320,22 @@ def outer_words(tokens: Sequence[str]) -> list[str]:
     return [t for t in tokens if not any(len(u) > len(t) and t in u for u in tokens)]
 
 
-def _lexeme(word: str) -> str:
+def _lexeme(word: str, weight: str = "") -> str:
     # Quoted: a word is a lexeme, never an operator; 'simple' lowercases at index time.
-    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+    quoted = "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+    return f"{quoted}:{weight}" if weight else quoted
+
+
+def group_tsquery(group: Sequence[str], weight: str = "") -> str:
+    """One group's alternatives as ``to_tsquery`` text, optionally only where the document
+    has the given weight (``A``: the title and question variants).
+
+    Examples
+    --------
+    >>> group_tsquery(("公积金", "住房公积金"), "A")
+    "'公积金':A | '住房公积金':A"
+    """
+    return " | ".join(_lexeme(w, weight) for w in group)
 
 
 def tsquery_text(groups: Sequence[Sequence[str]], *, all_groups: bool = False) -> str:
@@ -339,7 +353,35 @@ def tsquery_text(groups: Sequence[Sequence[str]], *, all_groups: bool = False) -
     ''
     """
     joiner = " & " if all_groups else " | "
-    return joiner.join("(" + " | ".join(_lexeme(w) for w in g) + ")" for g in groups if g)
+    return joiner.join("(" + group_tsquery(g) + ")" for g in groups if g)
+
+
+#: At most this many groups of a question take part in the tiers of :func:`tiers` (their
+#: subsets multiply); the rest still count in the ranking.
+MAX_TIER_GROUPS = 5
+
+
+def tiers(group_queries: Sequence[str]) -> list[str]:
+    """``to_tsquery`` texts matching documents that hold at least ``n`` of the groups, for
+    ``n`` from all of them down to one: the candidates an index finds best first.
+
+    Each group is given as its own query text (:func:`group_tsquery`).
+
+    Examples
+    --------
+    >>> for tier in tiers(["'a'", "'b'", "'c'"]):
+    ...     print(tier)
+    ('a') & ('b') & ('c')
+    ('a') & ('b') | ('a') & ('c') | ('b') & ('c')
+    ('a') | ('b') | ('c')
+    >>> tiers(["'a' | 'x'"])
+    ["('a' | 'x')"]
+    """
+    groups = [f"({g})" for g in group_queries[:MAX_TIER_GROUPS]]
+    out = []
+    for n in range(len(groups), 0, -1):
+        out.append(" | ".join(" & ".join(c) for c in combinations(groups, n)))
+    return out
 
 
 def query_key(groups: Sequence[Sequence[str]]) -> str:

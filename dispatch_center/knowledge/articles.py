@@ -17,7 +17,7 @@ from dispatch_center.core import knowledge as kb
 from dispatch_center.core.calendar import to_shanghai
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Conflict, Forbidden, Invalid, NotFound
-from dispatch_center.knowledge.words import document_parts
+from dispatch_center.knowledge.words import document_parts, tokenizer_ready
 from dispatch_center.models import KbArticleCreate, KbArticleUpdate, KbStatusChange
 from dispatch_center.store import knowledge as store
 
@@ -151,6 +151,7 @@ async def create_article(
         )
     values = data.model_dump(exclude={"owner"})
     values["owner"] = owner
+    await tokenizer_ready()
     values["status"] = kb.ArticleStatus.draft.value
     head, body = _words(values)
     async with center.db.connection() as conn:
@@ -234,6 +235,7 @@ async def edit_article(
 ) -> Row:
     """A new version of the article's content; it goes back to draft for review."""
     given = data.model_dump(exclude_unset=True, exclude={"version", "note"})
+    await tokenizer_ready()
     async with center.db.connection() as conn:
         row = await _readable(center, who, conn, article_id)
         status = _move(center, who, row, kb.ArticleAction.edit)

@@ -13,7 +13,6 @@ Calls whose searches were never used are the gaps: what to write next.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import timedelta
 from typing import Any
@@ -26,7 +25,7 @@ from dispatch_center.core.calendar import to_shanghai
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Forbidden, Invalid, NotFound
 from dispatch_center.knowledge.articles import parse_article_id
-from dispatch_center.knowledge.words import kb_tokenizer, question_groups, synonyms_with
+from dispatch_center.knowledge.words import question_groups, synonyms_with, tokenizer_ready
 from dispatch_center.store import knowledge as store
 from dispatch_center.store import orders as order_store
 
@@ -87,14 +86,14 @@ async def search(
     if not text:
         raise Invalid("say what to search for", fields={"q": "required"})
     order_units = await _order_units(center, who, order_id) if order_id is not None else []
-    # The dictionary loads once per process (about a second): not on the event loop.
-    await asyncio.to_thread(kb_tokenizer)
+    await tokenizer_ready()
     groups = question_groups(text, await synonyms(center))
     today = center.today()
     rows: list[Row] = []
     if groups:
         async with center.db.connection() as conn:
-            rows = await store.search(conn, kb.tsquery_text(groups), today, limit)
+            texts = [kb.group_tsquery(g) for g in groups]
+            rows = await store.search(conn, texts, kb.tiers(texts), today, limit)
     words = [w for g in groups for w in g]
     units = center.reference.units
     items = [
@@ -107,7 +106,7 @@ async def search(
             "owner_name": (units.get(r["owner"]) or {}).get("name"),
             "source": r["policy_source"],
             "snippet": snippet(r["answer"], words),
-            "score": round(float(r["rank"]), 4),
+            "score": round(float(r["covered"]) + float(r["rank"]), 4),
         }
         for r in rows
     ]

@@ -9,6 +9,7 @@ are cut the same way, so a caller's 公积金 meets an article's 住房公积金
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import lru_cache
 from importlib import resources
@@ -64,6 +65,11 @@ def kb_tokenizer() -> Any:
             if len(word) > 1:
                 tokenizer.add_word(word)
     return tokenizer
+
+
+async def tokenizer_ready() -> None:
+    """Load the tokenizer off the event loop (its first load takes about a second)."""
+    await asyncio.to_thread(kb_tokenizer)
 
 
 def cut(text: str) -> list[str]:

@@ -21,6 +21,7 @@ from dispatch_center.core.knowledge import (
     query_groups,
     query_key,
     shown_at_desk,
+    tiers,
     tsquery_text,
 )
 from dispatch_center.core.roles import Role
@@ -154,3 +155,13 @@ def test_center_words_not_in_the_dictionary_are_still_found() -> None:
     s = synonyms_with([["充电桩", "充电设施"]])
     flat = {w for g in question_groups("充电桩", s) for w in g}
     assert {"充电桩", "充电设施"} <= flat
+
+
+def test_tiers_go_from_every_group_to_any_and_stop_at_five_groups() -> None:
+    three = tiers(["'a'", "'b' | 'c'", "'d'"])
+    assert three[0] == "('a') & ('b' | 'c') & ('d')"
+    assert three[-1] == "('a') | ('b' | 'c') | ('d')"
+    assert three[1] == "('a') & ('b' | 'c') | ('a') & ('d') | ('b' | 'c') & ('d')"
+    many = tiers([f"'w{i}'" for i in range(8)])
+    assert len(many) == 5 and "w5" not in many[-1]
+    assert tiers([]) == []

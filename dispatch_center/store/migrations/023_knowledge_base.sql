@@ -18,11 +18,14 @@ CREATE TABLE kb_articles (
     created_at    timestamptz NOT NULL DEFAULT now(),
     updated_by    text NOT NULL,
     updated_at    timestamptz NOT NULL DEFAULT now(),
-    -- jieba's words, title and questions weighted A, the answer B (store/knowledge.py).
+    -- jieba's words, title and questions weighted A, the answer B (store/knowledge.py);
+    -- head_doc is the title and questions alone: small, it picks the candidates quickly.
     search_doc    tsvector NOT NULL,
+    head_doc      tsvector NOT NULL,
     CHECK (valid_until IS NULL OR valid_from IS NULL OR valid_until >= valid_from)
 );
 CREATE INDEX kb_articles_search ON kb_articles USING gin (search_doc);
+CREATE INDEX kb_articles_head ON kb_articles USING gin (head_doc);
 CREATE INDEX kb_articles_owner ON kb_articles (owner, status);
 -- Demo content is loaded once, keyed by its title and owner.
 CREATE UNIQUE INDEX kb_articles_demo ON kb_articles (owner, title) WHERE demo;
