@@ -31,11 +31,14 @@ from dispatch_center.api.responses import FastJSONResponse
 from dispatch_center.api.routes import (
     auth,
     calendar,
+    desk,
+    desk_page,
     feeds,
     front,
     geo,
     geofences,
     health,
+    kb,
     mode,
     open311,
     orders,
@@ -192,6 +195,7 @@ def api_routers() -> list[APIRouter]:
     are registered by :func:`wallboard.install` and :func:`mount_docs`).
     """
     return [
+        desk.router,  # before orders: /orders/similar is not an order id
         *(m.router for m in (health, auth, orders, calendar, reference, geo, geofences, mode)),
         reports.router,
         feeds.router,
@@ -200,6 +204,8 @@ def api_routers() -> list[APIRouter]:
         supervision.router,
         supervision.pages,
         front.pages,
+        desk_page.pages,
+        kb.router,
     ]
 
 

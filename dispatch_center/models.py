@@ -259,6 +259,10 @@ class OrderAction(Strict):
     target_order_id: str | None = Field(default=None, max_length=32)
     extension: ExtensionRequest | None = None
     version: int | None = Field(default=None, ge=1)
+    #: ``resolve_at_intake`` only: the published knowledge-base article the caller was
+    #: answered from, and the desk's session whose searches led there.
+    kb_article_id: str | None = Field(default=None, max_length=18, pattern=r"^[0-9]+$")
+    kb_session: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
 
 
 class TimeLimitUpdate(Strict):
@@ -320,3 +324,70 @@ class TokenPublic(BaseModel):
 
 
 JSON = dict[str, Any]
+
+
+# ---------------------------------------------------------------- knowledge base (知识库)
+
+KbQuestion = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class KbArticleCreate(Strict):
+    """A new knowledge-base article (a draft until the center reviews and publishes it).
+
+    ``owner`` is the unit that writes and answers for it; a handler's own unit when left
+    out.
+    """
+
+    owner: str | None = Field(default=None, max_length=64)
+    title: str = Field(min_length=1, max_length=200)
+    questions: list[KbQuestion] = Field(default_factory=list, max_length=50)
+    answer: str = Field(min_length=1, max_length=20000)
+    policy_source: str = Field(default="", max_length=500)
+    category_code: str | None = Field(default=None, max_length=64)
+    valid_from: PlausibleDate | None = None
+    valid_until: PlausibleDate | None = None
+
+    @model_validator(mode="after")
+    def _valid_in_order(self) -> KbArticleCreate:
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise field_error("valid_until", "must not be before valid_from")
+        return self
+
+
+class KbArticleUpdate(Strict):
+    """An edit: the fields given replace the article's (the article goes back to draft).
+
+    ``version`` is the version edited; when given and no longer current, the answer is 409.
+    """
+
+    owner: str | None = Field(default=None, max_length=64)
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    questions: list[KbQuestion] | None = Field(default=None, max_length=50)
+    answer: str | None = Field(default=None, min_length=1, max_length=20000)
+    policy_source: str | None = Field(default=None, max_length=500)
+    category_code: str | None = Field(default=None, max_length=64)
+    valid_from: PlausibleDate | None = None
+    valid_until: PlausibleDate | None = None
+    version: int | None = Field(default=None, ge=1)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class KbStatusChange(Strict):
+    """A review, publication or expiry; ``version`` as for an edit."""
+
+    version: int | None = Field(default=None, ge=1)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class KbSearchUsed(Strict):
+    """The article a call was answered from, after a search."""
+
+    article_id: str = Field(max_length=18, pattern=r"^[0-9]+$")
+
+
+class KbSynonymCreate(Strict):
+    """A group of words that mean the same to a caller (社保, 社会保险)."""
+
+    words: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        min_length=2, max_length=20
+    )

@@ -172,6 +172,11 @@ class Settings(BaseSettings):
     # Intake sources (systems and channels, "letter,sms,hydrology") that may backdate;
     # "*" = every one.
     backdate_sources: str = Field(default="*", alias="DISPATCH_BACKDATE_SOURCES")
+    # The desk's live duplicates: open orders this near (metres) and this recent (days).
+    desk_similar_radius_m: float = Field(
+        default=250.0, alias="DISPATCH_DESK_SIMILAR_RADIUS_M", gt=0, le=5000
+    )
+    desk_similar_days: int = Field(default=30, alias="DISPATCH_DESK_SIMILAR_DAYS", ge=1, le=365)
     scenario: Literal["normal", "flood", "golden-week"] = Field(
         default="normal", alias="DISPATCH_SCENARIO"
     )

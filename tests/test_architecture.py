@@ -99,6 +99,14 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "dispatch_center.accounts",
         "dispatch_center.reference",
     ),
+    "dispatch_center.desk": (
+        *KERNEL,
+        "dispatch_center.accounts",
+        "dispatch_center.reference",
+        "dispatch_center.orders",
+        "dispatch_center.reporting",
+    ),
+    "dispatch_center.knowledge": (*KERNEL, "dispatch_center.accounts"),
 }
 SERVICES = (
     *KERNEL,
@@ -112,6 +120,8 @@ SERVICES = (
     "dispatch_center.supervision",
     "dispatch_center.intake",
     "dispatch_center.reporting",
+    "dispatch_center.desk",
+    "dispatch_center.knowledge",
 )
 MAY_IMPORT.update(
     {

@@ -298,6 +298,10 @@ def build_parser() -> argparse.ArgumentParser:
     from dispatch_center.cli import mode
 
     mode.add_parsers(sub)
+
+    from dispatch_center.cli import places
+
+    places.add_parsers(sub)
     return p
 
 

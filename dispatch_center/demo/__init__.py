@@ -6,6 +6,7 @@ simulated outside world (every connected system and the hotline) and a multi-yea
 - :mod:`.accounts`: the demo accounts of ``../shared/contracts.md``.
 - :mod:`.story`, :mod:`.simulator`: the working day's orders; the connected systems played
   live.
+- :mod:`.knowledge`: the knowledge base's demo articles (marked as demo content).
 - :mod:`.backfill`, :mod:`.backfill_data`: years of history for ``dispatch-center backfill``.
 
 Nothing in production imports this package; the app factory loads it only when the

@@ -10,18 +10,25 @@ from contextlib import AsyncExitStack
 
 from dispatch_center.center import Center
 from dispatch_center.demo.accounts import ensure_demo_accounts
+from dispatch_center.demo.knowledge import seed_knowledge
 from dispatch_center.demo.simulator import Simulator
 from dispatch_center.demo.story import seed_flood_supervision, seed_story
+from dispatch_center.desk.places import ensure_demo_places
 from dispatch_center.intake.ingest import Ingest
 
 
 async def prepare_demo(center: Center, password: str | None) -> None:
-    """The demo accounts (with ``password``) and, once per database, the story."""
+    """The demo accounts (with ``password``) and, once per database, the story and the
+    knowledge base's demo articles.
+    """
     settings = center.settings
     if password:
         await ensure_demo_accounts(center, password)
+    await ensure_demo_places(center)
     if settings.demo_story:
         await seed_story(center)
+        # The knowledge base the desk answers consultations from (demo content).
+        await seed_knowledge(center)
         if settings.scenario == "flood":
             await seed_flood_supervision(center)
 

@@ -26,6 +26,7 @@ from dispatch_center.core.privacy import (
 from dispatch_center.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch_center.models import OrderAction, OrderCreate
 from dispatch_center.orders.routing import reopen_limit, route_new_order
+from dispatch_center.store import knowledge as kb_store
 from dispatch_center.store import orders as store
 from dispatch_center.store.orders import OrderFilter, TimelineEntry
 
@@ -277,8 +278,21 @@ async def act(center: Center, who: Principal, order_id: str, action: str, body: 
         )
         if changed is None:
             raise await _lost_race(conn, row)
+        if updates.get("kb_article_id") is not None:
+            await _mark_kb_used(center, who, conn, oid, updates["kb_article_id"], body)
     await publish_changes(center, [changed])
     return order_view(center, who, changed)
+
+
+async def _mark_kb_used(
+    center: Center, who: Principal, conn: Any, oid: int, article_id: int, body: OrderAction
+) -> None:
+    # The call's searches at the desk were answered: they leave the knowledge base's gaps.
+    if body.kb_session:
+        await kb_store.link_session_to_order(conn, body.kb_session, oid)
+    await kb_store.mark_used(
+        conn, article_id=article_id, by=who.username, at=center.now(), order_id=oid
+    )
 
 
 async def _lost_race(conn: Any, row: Row) -> Conflict:
@@ -304,6 +318,11 @@ async def _effects(
     now = center.now()
     updates: dict[str, Any] = {}
     data: dict[str, Any] = {}
+    if (body.kb_article_id or body.kb_session) and action is not A.resolve_at_intake:
+        field = "kb_article_id" if body.kb_article_id else "kb_session"
+        raise Invalid(
+            f"{field} goes only with resolve_at_intake", fields={field: "only resolve_at_intake"}
+        )
     if action in (A.dispatch, A.redispatch):
         unit = body.unit_code or ((row.get("routing") or {}).get("lead") or {}).get("code")
         if not unit:
@@ -327,6 +346,17 @@ async def _effects(
         # recorded a few minutes later when the agent closes the form.
         updates["replied_at"] = now
         updates["responded_at"] = row["received_at"]
+        if body.kb_article_id is not None:
+            # Answered from the knowledge base (知识库答复): the order links to the article,
+            # which must be one the desk may read out today.
+            article = await kb_store.shown_article(conn, int(body.kb_article_id), center.today())
+            if article is None:
+                raise Invalid(
+                    f"article {body.kb_article_id} is not a published, valid article",
+                    fields={"kb_article_id": "not a published, valid article"},
+                )
+            updates["kb_article_id"] = article["id"]
+            data = {"kb_article_id": str(article["id"]), "kb_article_title": article["title"]}
     elif action is A.reply:
         updates["replied_at"] = now
         if row.get("responded_at") is None:
@@ -472,6 +502,7 @@ def order_view(center: Center, who: Principal, row: Row) -> Row:
         "last_rating": row.get("last_rating"),
         "last_solved": row.get("last_solved"),
         "merged_into": str(row["merged_into"]) if row.get("merged_into") else None,
+        "kb_article_id": str(row["kb_article_id"]) if row.get("kb_article_id") else None,
         "allowed_actions": [a.value for a in lc.allowed_actions(facts, who.role)],
     }
 

@@ -56,6 +56,7 @@ UPDATABLE = frozenset(
         "last_rating",
         "last_solved",
         "merged_into",
+        "kb_article_id",
         "reply_by",
         "respond_by",
         "deadlines_provisional",

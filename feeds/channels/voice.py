@@ -67,7 +67,8 @@ class CallLog:
         when = time_field(data, "time")
         call = self.calls.get(cid) or Call(cid, text(data, "caller"))
         if event == "RING":
-            call = replace(call, rang_at=when)
+            # A platform that routes before ringing names the seat already (screen pop).
+            call = replace(call, rang_at=when, agent_id=opt_text(data, "agentId") or call.agent_id)
         elif event == "ANSWER":
             call = replace(
                 call, answered_at=when, agent_id=opt_text(data, "agentId") or call.agent_id

@@ -1,4 +1,4 @@
-"""Geography: locate, areas for the map, asset layers, the duty catalogue."""
+"""Geography: locate, areas for the map, asset layers, the duty catalogue, the gazetteer."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from pydantic import Field
 from dispatch_center.api.deps import AnyUser, CenterDep, WallOrUser
 from dispatch_center.api.responses import PublicRouter
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
+from dispatch_center.api.schemas.desk import PlaceList
 from dispatch_center.api.schemas.geo import CataloguePublic, LocateBatchPublic, LocatePublic
+from dispatch_center.desk import places as gazetteer
 from dispatch_center.geography import locate as geo_api
 from dispatch_center.models import Datum, Strict
 
@@ -96,3 +98,17 @@ async def catalogue(
     cat = center.geography.catalogue
     rows = [r.as_dict() for r in cat.rows if category is None or r.category_code == category]
     return CataloguePublic.model_validate({"version": cat.version, "rows": rows})
+
+
+@router.get("/places", responses=errors(*SIGNED_IN, 422))
+async def places(
+    center: CenterDep,
+    who: AnyUser,
+    q: Annotated[str, Query(min_length=1, max_length=64)],
+    limit: Annotated[int, Query(ge=1, le=gazetteer.MAX_RESULTS)] = 10,
+) -> PlaceList:
+    """Gazetteer places whose name contains ``q`` (points in WGS-84), best first: the name
+    itself, then names starting with it, then containing it; counties, townships, streets
+    and landmarks before villages, roads and grid cells.
+    """
+    return PlaceList.model_validate({"items": await gazetteer.search_places(center, q, limit)})

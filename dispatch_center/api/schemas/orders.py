@@ -167,6 +167,9 @@ class OrderPublic(Public):
     last_rating: str | None
     last_solved: bool | None
     merged_into: str | None
+    kb_article_id: str | None = Field(
+        default=None, description="the knowledge-base article it was answered from"
+    )
     allowed_actions: list[str] = Field(examples=[["accept", "request_return"]])
     timeline: list[TimelineEntryPublic] | None = Field(
         default=None, description="on GET /api/v1/orders/{order_id} only"
