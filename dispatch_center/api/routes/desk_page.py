@@ -8,7 +8,6 @@ dispatchers, duty officers and admins.
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,11 +18,12 @@ from fastapi.responses import HTMLResponse, Response
 from dispatch_center.accounts.identity import Gate
 from dispatch_center.api.deps import PageGate, PageVisit
 from dispatch_center.api.desk_strings import STRINGS
+from dispatch_center.api.front.header import header_for
+from dispatch_center.api.front.pages import page_denial
 from dispatch_center.api.pages import json_block
 from dispatch_center.center import Center
 from dispatch_center.core.hotlines import CITY_HOTLINES
 from dispatch_center.core.roles import ROLE_LABELS_ZH, Role
-from dispatch_center.errors import ServiceError
 
 pages = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -38,18 +38,7 @@ def _lang(request: Request) -> str:
     return "en" if request.query_params.get("lang") == "en" else "zh"
 
 
-def _denied(request: Request, error: ServiceError) -> Response:
-    s = STRINGS[_lang(request)]
-    body = (
-        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-        f"<title>{html.escape(s['title'])}</title></head><body>"
-        f"<p>{html.escape(s['title'])}: {error.status} {html.escape(error.message)}</p>"
-        "</body></html>"
-    )
-    return HTMLResponse(body, status_code=error.status)
-
-
-DeskVisit = Annotated[PageVisit, Depends(PageGate(Gate(DESK_ROLES), deny=_denied))]
+DeskVisit = Annotated[PageVisit, Depends(PageGate(Gate(DESK_ROLES), deny=page_denial))]
 
 
 def desk_config(center: Center, username: str, role: Role, lang: str) -> dict[str, Any]:
@@ -80,6 +69,7 @@ async def desk_page(request: Request, visit: DeskVisit) -> Response:
     lang = _lang(request)
     center: Center = request.app.state.center
     page = TEMPLATES.get_template("desk.html").render(
+        header=await header_for(request, who, "desk"),
         s=STRINGS[lang],
         lang=lang,
         who=who,
