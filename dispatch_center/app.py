@@ -35,6 +35,7 @@ from dispatch_center.api.routes import (
     geo,
     geofences,
     health,
+    leader,
     mode,
     open311,
     orders,
@@ -196,8 +197,10 @@ def api_routers() -> list[APIRouter]:
         feeds.router,
         feeds.intake,
         open311.router,
+        leader.router,
         supervision.router,
         supervision.pages,
+        leader.pages,
     ]
 
 
