@@ -41,6 +41,7 @@ from dispatch_center.api.routes import (
     orders,
     reference,
     reports,
+    reports_page,
     supervision,
 )
 from dispatch_center.api.routes.docs import mount_docs
@@ -201,6 +202,7 @@ def api_routers() -> list[APIRouter]:
         supervision.router,
         supervision.pages,
         leader.pages,
+        reports_page.pages,
     ]
 
 
