@@ -50,16 +50,28 @@ _NUMERIC = re.compile(
 )
 
 
+# A place's own name (犍为县, 玉津镇, 市中区): where, not what. Two characters (景区, 小区)
+# are words of the trade and stay.
+_PLACE = re.compile(r"^.{2,}(?:县|区|市|镇|乡|街道|村|社区)$")
+
+
 def is_content_word(word: str) -> bool:
     """Whether ``word`` may count as a hot word: two or more letters or characters, not a
-    stop word, not a number of hours, days or times.
+    stop word, not a number of hours, days or times, not the name of a county, township
+    or village.
 
     Examples
     --------
-    >>> [w for w in ["十一点", "三天", "垃圾", "小时", "发现", "停水"] if is_content_word(w)]
-    ['垃圾', '停水']
+    >>> words = ["十一点", "三天", "垃圾", "小时", "发现", "停水", "玉津镇", "景区"]
+    >>> [w for w in words if is_content_word(w)]
+    ['垃圾', '停水', '景区']
     """
-    return bool(_WORDLIKE.match(word)) and not _NUMERIC.match(word) and word not in stop_words()
+    return (
+        bool(_WORDLIKE.match(word))
+        and not _NUMERIC.match(word)
+        and not _PLACE.match(word)
+        and word not in stop_words()
+    )
 
 
 @lru_cache(maxsize=1)

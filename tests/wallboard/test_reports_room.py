@@ -92,6 +92,18 @@ def test_the_reports_room_makes_lists_and_downloads_a_readable_pdf(
     hot = text.split("热词：", 1)[1].split("\n", 1)[0]
     for stop in ("十一点", "小时", "发现", "分析", "转办"):
         assert stop not in hot
+    # The workbook keeps its header rows in view.
+    import io
+
+    from openpyxl import load_workbook
+
+    with wall.client("duty") as c:
+        kept = c.get("/api/v1/reports", params={"kind": "daily"}).json()["reports"][0]
+        book = load_workbook(io.BytesIO(c.get(kept["links"]["xlsx"]).content))
+    assert all(ws.freeze_panes == "A2" for ws in book.worksheets)
+    assert book["渠道"]["A1"].value == "渠道" and "feed:" not in str(
+        [r[0].value for r in book["渠道"].iter_rows()]
+    )
 
 
 def test_a_get_of_a_report_makes_nothing(wall: WallCenter) -> None:
@@ -118,5 +130,6 @@ def test_the_ranking_page_shows_the_six_rates(browser: Any, wall: WallCenter) ->
         for rate in ("响应率", "解决率", "按时办结率", "满意率", "退单率", "重办率"):
             assert rate in head
         assert "市中区" in page.locator("#ranking").inner_text()
+        shot(page, "reports-ranking.png")
     finally:
         ctx.close()
