@@ -25,7 +25,7 @@ function needsDispatcher(o) {
 }
 
 function queueTag(o) {
-  if (o.status === "return_requested") return `<span class="tag returned">${esc(t("queue_tag.return_requested"))}</span>`;
+  if (o.status === CONFIG.returned_status) return `<span class="tag returned">${esc(t("queue_tag.return_requested"))}</span>`;
   if (o.extension_pending) return `<span class="tag extension">${esc(t("queue_tag.extension"))}</span>`;
   return "";
 }
@@ -112,7 +112,7 @@ function renderCard() {
   const canAssign = WAITING.has(status) && !c.outcome;
   const allowed = new Set(c.outcome ? [] : (o.allowed_actions || []));
   // A returned order goes to another unit (改派), never back to the one that returned it.
-  const returnedBy = status === "return_requested" && o.assigned_unit ? o.assigned_unit.code : null;
+  const returnedBy = status === CONFIG.returned_status && o.assigned_unit ? o.assigned_unit.code : null;
   const btn = (code, label, primary) => canAssign && code !== returnedBy
     ? `<button class="assign${primary ? " primary" : ""}" data-unit="${esc(code)}" data-version="${version}">${esc(returnedBy ? t("redispatch") : label)}</button>` : "";
   const s = c.data.suggested;
@@ -120,6 +120,10 @@ function renderCard() {
   const alts = c.data.alternatives.map((a) => `<tr><td>${esc(a.name)}</td><td class="muted">${esc(km(a.distance_km))}</td>`
     + `<td class="muted">${esc(t("card_load"))} ${a.open_load}</td><td>${btn(a.code, t("assign"), false)}</td></tr>`).join("");
   const co = (c.data.co || []).map((u) => esc(u.name || u.code || u)).join("、");
+  // Units to choose from while the order waits for one (and once it has been given one
+  // here); a 延期 request on an order at work needs none.
+  const showUnits = WAITING.has(status) || String(c.outcome || "").includes('data-outcome="assigned"')
+    || String(c.outcome || "").includes('data-outcome="taken"');
   $("card-body").innerHTML = `
     <h3><span class="tag u-${esc(o.urgency)}">${esc(t(`urgency.${o.urgency}`))}</span> ${esc(o.number)} · ${esc(o.status_label || status)}</h3>
     <div class="path">${esc(t("card_path"))}: ${path}</div>
@@ -127,12 +131,12 @@ function renderCard() {
     <div class="muted">${esc(o.address || "")} · ${esc(t("deadline"))} ${esc(fmtTime(o.deadlines && o.deadlines.reply_by))}</div>
     ${c.outcome || ""}
     ${pendingBlocks(c.data, allowed, version)}
-    <h3>${esc(t("card_suggested"))}</h3>
+    ${showUnits ? `<h3>${esc(t("card_suggested"))}</h3>
     ${s ? `<div>${esc(s.name)} <span class="muted">${s.distance_km == null ? "" : `${esc(km(s.distance_km))} · `}${esc(t("card_load"))} ${s.open_load}</span> ${btn(s.code, t("assign_suggested"), true)}</div>`
       : `<div class="muted">${esc(t("manual_queue"))}: ${esc(c.data.reason || "")}</div>`}
     ${co ? `<div class="muted">${esc(t("card_co"))}: ${co}</div>` : ""}
     <h3>${esc(t("card_alternatives"))}</h3>
-    <table class="alts">${alts}</table>
+    <table class="alts">${alts}</table>` : ""}
     ${otherMoves(c.data, allowed, version)}`;
 }
 
@@ -140,9 +144,7 @@ async function assign(unit, version) {
   const c = state.card;
   if (!c || c.pending) return;
   c.pending = true;
-  const live = orders.orders.get(c.id);
-  const status = (live && live.status) || c.data.order.status;
-  const r = await postAction(c.id, assignAction(status), { unit_code: unit, version: Number(version) });
+  const r = await postAction(c.id, assignAction(c.data.order.allowed_actions || []), { unit_code: unit, version: Number(version) });
   showOutcome(r, unit);
 }
 

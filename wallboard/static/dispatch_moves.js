@@ -20,10 +20,10 @@ export function postAction(orderId, action, body) {
   });
 }
 
-// Which action a unit button takes on an order in this status: a new order is
-// dispatched, a returned one reassigned.
-export function assignAction(status) {
-  return status === "return_requested" ? "redispatch" : "dispatch";
+// Which action a unit button takes, as the lifecycle allows it now: a new order is
+// dispatched, a returned one reassigned (改派).
+export function assignAction(allowed) {
+  return allowed.includes("dispatch") ? "dispatch" : "redispatch";
 }
 
 function extensionText(x) {
