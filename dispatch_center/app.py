@@ -39,11 +39,13 @@ from dispatch_center.api.routes import (
     geofences,
     health,
     kb,
+    leader,
     mode,
     open311,
     orders,
     reference,
     reports,
+    reports_page,
     supervision,
 )
 from dispatch_center.api.routes.docs import mount_docs
@@ -201,11 +203,14 @@ def api_routers() -> list[APIRouter]:
         feeds.router,
         feeds.intake,
         open311.router,
+        leader.router,
         supervision.router,
         supervision.pages,
         front.pages,
         desk_page.pages,
         kb.router,
+        leader.pages,
+        reports_page.pages,
     ]
 
 

@@ -29,7 +29,7 @@ from dispatch_center.api.responses import PublicRouter
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
 from dispatch_center.api.schemas.wallboard import CandidatesPublic, SectionPublic
 from dispatch_center.center import Center
-from dispatch_center.core.lifecycle import OPEN_UNREPLIED, WAITING_FOR_DISPATCH
+from dispatch_center.core.lifecycle import OPEN_UNREPLIED, WAITING_FOR_DISPATCH, Status
 from dispatch_center.errors import NotFound, ServiceError
 from feeds.rules import GAUGE_NEAR_WARNING_M
 from modes.policy import ModeName
@@ -65,6 +65,8 @@ def page_config(center: Center, page: str, lang: str) -> dict[str, Any]:
         "tiles": bool(center.settings.tile_url),
         "live_statuses": [s.value for s in OPEN_UNREPLIED],
         "waiting_statuses": [s.value for s in WAITING_FOR_DISPATCH],
+        # A unit handed the order back (退单待审): the console tags it and offers 改派.
+        "returned_status": Status.return_requested.value,
         "near_warning_m": GAUGE_NEAR_WARNING_M,
         "default_layout": dict(normal.wallboard) if normal is not None else None,
     }

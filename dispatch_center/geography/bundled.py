@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 DATA_PACKAGE = "geo.data"
-CATALOGUE_VERSION = "leshan-default-2026-11"
+CATALOGUE_VERSION = "leshan-default-2026-12"
 
 
 def read_data_text(name: str) -> str:

@@ -38,6 +38,32 @@ def figure_bytes(fig: Any, fmt: str) -> bytes:
     return buf.getvalue()
 
 
+PIE_TOP = 5
+
+
+def top_with_rest(items: list[Mapping[str, Any]], n: int = PIE_TOP) -> list[dict[str, Any]]:
+    """The ``n`` largest slices and one 其他 for the rest (a pie of twenty slivers says
+    nothing).
+
+    Examples
+    --------
+    >>> rows = [{"label": c, "received": n} for c, n in zip("abcdefg", [9, 8, 7, 6, 5, 2, 1])]
+    >>> [(r["label"], r["received"]) for r in top_with_rest(rows, 5)]
+    [('a', 9), ('b', 8), ('c', 7), ('d', 6), ('e', 5), ('其他', 3)]
+    """
+    ordered = sorted(items, key=lambda c: -int(c["received"]))
+    head = [dict(c) for c in ordered[:n]]
+    rest = sum(int(c["received"]) for c in ordered[n:])
+    return head + ([{"label": "其他", "received": rest}] if rest else [])
+
+
+def _whole_numbers(axis: Any) -> None:
+    # Counts of requests are whole: no 0.5 件 on an axis.
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
 def chart_figures(
     d: Mapping[str, Any], counties: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -54,11 +80,13 @@ def chart_figures(
     )
     ax.set_title("受理量趋势")
     ax.set_ylabel("件")
+    ax.set_ylim(bottom=0)
+    _whole_numbers(ax.yaxis)
     ax.grid(alpha=0.3)
     figs["trend"] = fig
 
     fig, ax = plt.subplots(figsize=(5, 3.2))
-    ch = d["channels"] or [{"label": "无数据", "received": 1}]
+    ch = top_with_rest(d["channels"]) or [{"label": "无数据", "received": 1}]
     ax.pie(
         [c["received"] for c in ch],
         labels=[c["label"] for c in ch],
@@ -72,11 +100,13 @@ def chart_figures(
     fig, ax = plt.subplots(figsize=(7, 3.4))
     cats = list(reversed(d["categories"]))
     ax.barh([c["name"] for c in cats], [c["received"] for c in cats], color="#c44")
-    ax.set_title("诉求类别前十")
+    ax.set_title(f"诉求类别前{len(cats)}位" if cats else "诉求类别")
     ax.tick_params(labelsize=8)
+    _whole_numbers(ax.xaxis)
     figs["categories"] = fig
 
     per_county = {c["code"]: c for c in d["counties"]}
+    names = d.get("county_names") or {}
     fig, ax = plt.subplots(figsize=(6, 5.5))
     top = max((c["received"] for c in d["counties"]), default=0) or 1
     cmap = plt.get_cmap("Reds")
@@ -86,7 +116,7 @@ def chart_figures(
             x, y = poly.exterior.xy
             ax.fill(x, y, color=cmap(0.15 + 0.8 * n / top), edgecolor="#555", linewidth=0.6)
         c = geom.representative_point()
-        name = per_county.get(code, {}).get("name", code)
+        name = per_county.get(code, {}).get("name") or names.get(code, code)
         ax.annotate(f"{name}\n{n}", (c.x, c.y), ha="center", fontsize=7)
     ax.set_title("区县受理量分布")
     ax.set_aspect("equal")
@@ -94,10 +124,12 @@ def chart_figures(
     figs["map"] = fig
 
     fig, ax = plt.subplots(figsize=(6, 5.5))
-    for geom in (counties or {}).values():
+    for code, geom in (counties or {}).items():
         for poly in getattr(geom, "geoms", [geom]):
             x, y = poly.exterior.xy
             ax.plot(x, y, color="#999", linewidth=0.5)
+        c = geom.representative_point()
+        ax.annotate(names.get(code, ""), (c.x, c.y), ha="center", fontsize=7, color="#555")
     hs = d["hotspots"]
     if hs:
         big = max(h["count"] for h in hs)
@@ -112,7 +144,7 @@ def chart_figures(
             ax.annotate(
                 str(i), (h["lon"], h["lat"]), ha="center", va="center", fontsize=7, color="white"
             )
-    ax.set_title("诉求热点（1公里网格）")
+    ax.set_title("诉求热点（约1公里网格，编号见下表）")
     ax.set_aspect("equal")
     ax.axis("off")
     figs["hotspots"] = fig

@@ -53,6 +53,54 @@ def _pct(v: float | None) -> str:
     return "—" if v is None else f"{v:+.1f}%"
 
 
+def human_time(iso: str | None) -> str:
+    """An ISO 8601 time as a report writes it, to the minute in its own offset.
+
+    Examples
+    --------
+    >>> human_time("2026-12-06T02:48:31.5+08:00")
+    '2026年12月6日 02:48'
+    >>> human_time(None)
+    '—'
+    """
+    if not iso:
+        return "—"
+    t = datetime.fromisoformat(iso)
+    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
+
+
+def special_lines(d: Mapping[str, Any]) -> list[str]:
+    """What a special report (专报) says under its title: the incident it cites and the
+    area it looks at.
+
+    Examples
+    --------
+    >>> special_lines({"special": {"incident": {"title": "沙湾暴雨"}, "area_names": ["沙湾区"],
+    ...                            "focus": {"received": 3, "overdue": []}}})
+    ['关联事件：沙湾暴雨', '关注区域：沙湾区，本期受理 3 件，超期未办结 0 件。']
+    """
+    special = d.get("special") or {}
+    out = []
+    inc = special.get("incident")
+    if inc:
+        out.append(
+            f"关联事件：{inc.get('title')}" + (f"。{inc['summary']}" if inc.get("summary") else "")
+        )
+    if special.get("area_names"):
+        focus = special.get("focus") or {}
+        names = "、".join(special["area_names"])
+        late = len(focus.get("overdue") or [])
+        out.append(
+            f"关注区域：{names}，本期受理 {focus.get('received', 0)} 件，超期未办结 {late} 件。"
+        )
+    return out
+
+
+def _hours(v: float) -> str:
+    # Whole hours read as a report reads them; under a day also the minutes' tenth.
+    return f"{v:.1f}" if v < 24 else f"{round(v)}"
+
+
 def render_html(d: Mapping[str, Any], counties: Mapping[str, Any] | None = None) -> str:
     """The report as one self-contained HTML page (charts inline as SVG)."""
     text = (resources.files("dispatch_center") / "templates" / "reports" / "report.html").read_text(
@@ -65,6 +113,8 @@ def render_html(d: Mapping[str, Any], counties: Mapping[str, Any] | None = None)
         charts=charts_svg(d, counties),
         rate=_rate,
         pct=_pct,
+        when=human_time,
+        special=special_lines(d),
         generated_at=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
     )
 
@@ -76,7 +126,15 @@ def render_pdf(d: Mapping[str, Any], counties: Mapping[str, Any] | None = None) 
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import cm
-    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import (
+        Image,
+        KeepTogether,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
 
     font = pdf_font()
     h1 = ParagraphStyle(
@@ -110,72 +168,114 @@ def render_pdf(d: Mapping[str, Any], counties: Mapping[str, Any] | None = None) 
 
     figs = chart_figures(d, counties)
     r, v = d["rates"], d["volume"]
+
+    def section(title: str, *content: Any) -> Any:
+        # A heading never ends a page alone: it goes with what follows it (at least
+        # the first block of it when the section is longer than a page).
+        first, rest = (content[0], content[1:]) if content else (Spacer(1, 1), ())
+        return [KeepTogether([Paragraph(title, h2), first]), *rest]
+
+    cited = [Paragraph(line, body) for line in special_lines(d)]
+    hot = d["hotspots"]
     story: list[Any] = [
         Paragraph(d["title"], h1),
         Paragraph(
-            f"统计周期：{d['period']['start']} 至 {d['period']['end']}（不含）"
-            f"　数据截至：{d['as_of'][:16]}",
+            f"统计周期：{d['label']}　数据截至：{human_time(d['as_of'])}",
             body,
         ),
-        Paragraph("一、总体情况", h2),
-        Paragraph(
-            f"本期受理诉求 {v['received']} 件，环比 {_pct(v['vs_previous']['pct'])}，"
-            f"同比 {_pct(v['vs_last_year']['pct'])}。"
-            f"响应率 {_rate(r['response_rate'])}，办结率 {_rate(r['resolution_rate'])}，"
-            f"按时办结率 {_rate(r['on_time_rate'])}，满意率 {_rate(r['satisfaction_rate'])}，"
-            f"退单率 {_rate(r['return_rate'])}，重办率 {_rate(r['reopen_rate'])}。",
-            body,
+        *cited,
+        *section(
+            "一、总体情况",
+            Paragraph(
+                f"本期受理诉求 {v['received']} 件，环比 {_pct(v['vs_previous']['pct'])}，"
+                f"同比 {_pct(v['vs_last_year']['pct'])}。"
+                f"响应率 {_rate(r['response_rate'])}，办结率 {_rate(r['resolution_rate'])}，"
+                f"按时办结率 {_rate(r['on_time_rate'])}，满意率 {_rate(r['satisfaction_rate'])}，"
+                f"退单率 {_rate(r['return_rate'])}，重办率 {_rate(r['reopen_rate'])}。",
+                body,
+            ),
         ),
-        Paragraph("二、受理趋势", h2),
-        image(figs["trend"], 16),
-        Paragraph("三、渠道分布与诉求类别", h2),
-        image(figs["channels"], 9),
-        image(figs["categories"], 14),
-        Paragraph(
-            "热词：" + ("、".join(f"{t['term']}（{t['count']}）" for t in d["hot_words"]) or "无"),
-            body,
+        *section("二、受理趋势", image(figs["trend"], 16)),
+        *section(
+            "三、渠道分布与诉求类别",
+            image(figs["channels"], 9),
+            image(figs["categories"], 14),
+            Paragraph(
+                "热词："
+                + ("、".join(f"{t['term']}（{t['count']}）" for t in d["hot_words"]) or "无"),
+                body,
+            ),
         ),
-        Paragraph("四、区域分布", h2),
-        image(figs["map"], 11),
-        table(
-            [["区县", "受理量", "按时办结率", "满意率"]]
-            + [
-                [c["name"], c["received"], _rate(c["on_time_rate"]), _rate(c["satisfaction_rate"])]
-                for c in d["counties"]
-            ]
+        *section(
+            "四、区域分布",
+            image(figs["map"], 11),
+            table(
+                [["区县", "受理量", "按时办结率", "满意率"]]
+                + [
+                    [
+                        c["name"],
+                        c["received"],
+                        _rate(c["on_time_rate"]),
+                        _rate(c["satisfaction_rate"]),
+                    ]
+                    for c in d["counties"]
+                ]
+            ),
         ),
-        Paragraph("五、诉求热点", h2),
-        image(figs["hotspots"], 11),
-        Paragraph("六、超期工单", h2),
-        Paragraph(
-            f"当前超期未办结 {d['overdue']['open_count']} 件；"
-            f"本期超时办结 {d['overdue']['late_replies']} 件。",
-            body,
+        *section(
+            "五、诉求热点",
+            image(figs["hotspots"], 11),
+            table(
+                [["序号", "乡镇/街道", "区县", "诉求量"]]
+                + [
+                    [i, h.get("place", ""), h.get("county", ""), h["count"]]
+                    for i, h in enumerate(hot, 1)
+                ]
+            )
+            if hot
+            else Paragraph("本期无集中热点。", body),
         ),
-        table(
-            [["工单号", "类别", "承办单位", "超期（小时）"]]
-            + [
-                [o["number"], o["category"], o["unit"], o["hours_overdue"]]
-                for o in d["overdue"]["orders"][:15]
-            ]
+        *section(
+            "六、超期工单",
+            Paragraph(
+                f"当前超期未办结 {d['overdue']['open_count']} 件；"
+                f"本期超时办结 {d['overdue']['late_replies']} 件。",
+                body,
+            ),
+            table(
+                [["工单号", "类别", "承办单位", "超期（小时）"]]
+                + [
+                    [o["number"], o["category"], o["unit"], _hours(o["hours_overdue"])]
+                    for o in d["overdue"]["orders"][:15]
+                ]
+            ),
         ),
-        Paragraph("七、重复反映", h2),
-        Paragraph(
-            f"{int(d['repeated']['rule']['metres'])} 米内、{d['repeated']['rule']['days']} 天内"
-            f"同类诉求 {d['repeated']['count']} 件。",
-            body,
+        *section(
+            "七、重复反映",
+            Paragraph(
+                f"{int(d['repeated']['rule']['metres'])} 米内、{d['repeated']['rule']['days']} 天内"
+                f"同类诉求 {d['repeated']['count']} 件。",
+                body,
+            ),
+            table(
+                [["工单号", "首次反映工单", "类别", "相距（米）"]]
+                + [
+                    [
+                        x.get("number", x["order_id"]),
+                        x.get("first_number", x["first_id"]),
+                        x["category"],
+                        round(x["distance_m"]),
+                    ]
+                    for x in d["repeated"]["links"][:15]
+                ]
+            ),
         ),
-        table(
-            [["工单", "首次反映", "类别", "距离（米）"]]
-            + [
-                [x["order_id"], x["first_id"], x["category"], x["distance_m"]]
-                for x in d["repeated"]["links"][:15]
-            ]
-        ),
-        Paragraph("八、难点领域", h2),
-        table(
-            [["单位", "超期", "退单", "重办"]]
-            + [[h["name"], h["overdue"], h["returned"], h["reopened"]] for h in d["hard_areas"]]
+        *section(
+            "八、难点领域",
+            table(
+                [["单位", "超期", "退单", "重办"]]
+                + [[h["name"], h["overdue"], h["returned"], h["reopened"]] for h in d["hard_areas"]]
+            ),
         ),
         Spacer(1, 12),
         Paragraph("乐山市心连心服务中心", body),
@@ -235,16 +335,25 @@ def _table_rows(d: Mapping[str, Any]) -> dict[str, list[list[Any]]]:
             ]
             for c in d["counties"]
         ],
-        "热点": [["经度", "纬度", "诉求量"]]
-        + [[h["lon"], h["lat"], h["count"]] for h in d["hotspots"]],
+        "热点": [["乡镇/街道", "区县", "诉求量", "经度", "纬度"]]
+        + [
+            [h.get("place", ""), h.get("county", ""), h["count"], h["lon"], h["lat"]]
+            for h in d["hotspots"]
+        ],
         "超期": [["工单号", "类别", "承办单位", "区县", "办结时限", "超期小时"]]
         + [
             [o["number"], o["category"], o["unit"], o["county"], o["reply_by"], o["hours_overdue"]]
             for o in d["overdue"]["orders"]
         ],
-        "重复": [["工单", "首次反映", "类别", "距离米", "间隔天"]]
+        "重复": [["工单号", "首次反映工单", "类别", "相距米", "间隔天"]]
         + [
-            [x["order_id"], x["first_id"], x["category"], x["distance_m"], x["days_apart"]]
+            [
+                x.get("number", x["order_id"]),
+                x.get("first_number", x["first_id"]),
+                x["category"],
+                round(x["distance_m"]),
+                x["days_apart"],
+            ]
             for x in d["repeated"]["links"]
         ],
         "难点": [["单位", "超期", "退单", "重办"]]
@@ -263,6 +372,12 @@ def render_xlsx(d: Mapping[str, Any]) -> bytes:
         ws = wb.create_sheet(title)
         for row in rows:
             ws.append([cell(v) for v in row])
+        # The header row stays in view while the reader scrolls; columns wide enough
+        # for Chinese text.
+        ws.freeze_panes = "A2"
+        for col in ws.columns:
+            width = max(len(str(c.value or "")) for c in col)
+            ws.column_dimensions[col[0].column_letter].width = min(40, 4 + 2 * width)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

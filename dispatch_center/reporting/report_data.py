@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from dispatch_center.core.analysis.periods import (
@@ -24,6 +25,7 @@ from dispatch_center.reporting.measures import TOP_N, summed, summed_by, with_pe
 from dispatch_center.reporting.words import hot_words
 from dispatch_center.store import analysis as store
 from dispatch_center.store.analysis import Conn, Source
+from feeds.registry import default_catalogue
 
 CHANNEL_LABELS_ZH = {
     "phone": "电话",
@@ -36,6 +38,26 @@ CHANNEL_LABELS_ZH = {
     "open311": "Open311",
     "110": "110联动",
 }
+
+
+@lru_cache(maxsize=1)
+def _system_names() -> dict[str, str]:
+    return {d.system: d.name_zh for d in default_catalogue()}
+
+
+def channel_label(channel: str) -> str:
+    """A channel as a report names it: the intake channel's Chinese name, or the connected
+    system's (``feed:grid_governance`` → 社会治理网格/综治).
+
+    Examples
+    --------
+    >>> channel_label("wechat"), channel_label("feed:grid_governance"), channel_label("x")
+    ('微信公众号', '社会治理网格/综治', 'x')
+    """
+    if channel in CHANNEL_LABELS_ZH:
+        return CHANNEL_LABELS_ZH[channel]
+    system = channel.removeprefix("feed:")
+    return _system_names().get(system, channel)
 
 
 def report_title(p: Period) -> str:
@@ -92,7 +114,7 @@ async def report_data(
         (
             {
                 "channel": r["channel"],
-                "label": CHANNEL_LABELS_ZH.get(r["channel"], r["channel"]),
+                "label": channel_label(r["channel"]),
                 "received": int(r["received"]),
                 "share": _share(int(r["received"]), total.received),
             }
@@ -220,7 +242,9 @@ async def report_data(
             "links": [
                 {
                     "order_id": str(r["order_id"]),
+                    "number": r.get("number") or str(r["order_id"]),
                     "first_id": str(r["first_id"]),
+                    "first_number": r.get("first_number") or str(r["first_id"]),
                     "category": cats.get(r["category_code"], r["category_code"]),
                     "distance_m": r["distance_m"],
                     "days_apart": round(

@@ -9,7 +9,7 @@ import multiprocessing as mp
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
@@ -35,17 +35,44 @@ def reports_dir(center: Any) -> Path:
 
 
 async def report_for(center: Any, period: Period) -> dict[str, Any]:
-    """Report data for ``period`` from the rollups, brought up to date first."""
+    """Report data for ``period`` from the rollups, brought up to date first, with the
+    places named: each hotspot by its township/street and county, every county by name.
+    """
     async with center.db.connection() as conn:
         await catch_up(conn)
-        return await report_data(conn, period, center.now())
+        data = await report_data(conn, period, center.now())
+    return name_places(center, data)
+
+
+def name_places(center: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with each hotspot's ``place`` (township/street) and ``county`` from the
+    center's geography, and ``county_names`` (adcode → name) for the maps.
+    """
+    index = center.geography.index
+    for h in data.get("hotspots") or []:
+        path = index.locate(h["lon"], h["lat"]).path
+        by_tier = {int(s.tier): s.name for s in path}
+        h["county"] = by_tier.get(2, "")
+        h["place"] = by_tier.get(3) or by_tier.get(2) or f"{h['lat']:.3f}N {h['lon']:.3f}E"
+    data["county_names"] = {a.code: a.name for a in index.areas(Tier.COUNTY)}
+    return data
 
 
 async def generate(
-    center: Any, period: Period, *, trigger: str, by: str, formats: Sequence[str] = ()
+    center: Any,
+    period: Period,
+    *,
+    trigger: str,
+    by: str,
+    formats: Sequence[str] = (),
+    shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Make a report, keep it (row + files) and return its record with the data."""
+    """Make a report, keep it (row + files) and return its record with the data;
+    ``shape`` adds to the data before it is kept (a special report's topic and area).
+    """
     data = await report_for(center, period)
+    if shape is not None:
+        data = shape(data)
     async with center.db.connection() as conn:
         row = await store.save_report(
             conn,

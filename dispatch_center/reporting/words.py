@@ -25,16 +25,53 @@ from dispatch_center.store.analysis import Conn, Source
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    """The stop-word list shipped in ``dispatch_center/data/stopwords_zh.txt``."""
+    """The maintained Chinese stop list of stopwords-iso (package ``stopwordsiso``) plus
+    the center's own in ``dispatch_center/data/stopwords_zh.txt``.
+
+    Examples
+    --------
+    >>> {"我们", "小时", "发现", "分析", "转办"} <= stop_words()
+    True
+    """
+    import stopwordsiso
+
     text = (resources.files("dispatch_center.data") / "stopwords_zh.txt").read_text(
         encoding="utf-8"
     )
-    return frozenset(
-        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
-    )
+    own = {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
+    return frozenset(stopwordsiso.stopwords("zh")) | own
 
 
 _WORDLIKE = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,}$")
+# A number with a unit of time or count (十一点, 三天, 两次, 第一): what jieba keeps as one
+# word, and never what a request is about.
+_NUMERIC = re.compile(
+    r"^第?[零〇一二三四五六七八九十百千万两几半]+[点时天日号月年周次个分秒楼层栋户人]?[钟半多]?$"
+)
+
+
+# A place's own name (犍为县, 玉津镇, 市中区): where, not what. Two characters (景区, 小区)
+# are words of the trade and stay.
+_PLACE = re.compile(r"^.{2,}(?:县|区|市|镇|乡|街道|村|社区)$")
+
+
+def is_content_word(word: str) -> bool:
+    """Whether ``word`` may count as a hot word: two or more letters or characters, not a
+    stop word, not a number of hours, days or times, not the name of a county, township
+    or village.
+
+    Examples
+    --------
+    >>> words = ["十一点", "三天", "垃圾", "小时", "发现", "停水", "玉津镇", "景区"]
+    >>> [w for w in words if is_content_word(w)]
+    ['垃圾', '停水', '景区']
+    """
+    return (
+        bool(_WORDLIKE.match(word))
+        and not _NUMERIC.match(word)
+        and not _PLACE.match(word)
+        and word not in stop_words()
+    )
 
 
 @lru_cache(maxsize=1)
@@ -56,8 +93,7 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize("小区门口垃圾堆积三天无人清运")  # doctest: +SKIP
     ['小区', '门口', '垃圾', '堆积', '三天', '无人', '清运']
     """
-    stops = stop_words()
-    return [w for w in load_tokenizer().lcut(text) if _WORDLIKE.match(w) and w not in stops]
+    return [w for w in load_tokenizer().lcut(text) if is_content_word(w)]
 
 
 def count_words(texts: Iterable[str], cache: dict[str, list[str]] | None = None) -> Counter[str]:
@@ -103,4 +139,6 @@ async def hot_words(
         cur = dict(top)
         prev_all = count_words(await store.descriptions(conn, prev.start, prev.end))
         before = {w: prev_all[w] for w in cur if w in prev_all}
+    # Counts kept before a word joined the stop list are still in the rollups.
+    cur = {w: n for w, n in cur.items() if is_content_word(w)}
     return [t.as_dict() for t in rising_terms(cur, before, limit=limit)]

@@ -346,8 +346,10 @@ async def repeats(
             {join}
             WHERE {_HAVERSINE} <= %(metres)s
             ORDER BY s.order_id, e.received_at, e.order_id)
-        SELECT l.*, (SELECT count(*) FROM links) AS total FROM links l
-        ORDER BY l.received_at DESC, l.order_id LIMIT %(limit)s
+        SELECT l.*, (SELECT count(*) FROM links) AS total,
+               (SELECT number FROM orders WHERE id = l.order_id) AS number,
+               (SELECT number FROM orders WHERE id = l.first_id) AS first_number
+        FROM links l ORDER BY l.received_at DESC, l.order_id LIMIT %(limit)s
     """
     params = {
         "start": local_midnight(start),

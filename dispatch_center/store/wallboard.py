@@ -124,3 +124,53 @@ async def open_load(conn: Conn, unit_codes: Sequence[str]) -> dict[str, int]:
     load = {code: 0 for code in unit_codes}
     load.update({r["assigned_unit"]: int(r["n"]) for r in await cur.fetchall()})
     return load
+
+
+async def open_orders_near(
+    conn: Conn,
+    *,
+    exclude_id: int,
+    lon: float,
+    lat: float,
+    half_side_deg: float,
+    category_prefix: str | None,
+    limit: int = 50,
+) -> list[Row]:
+    """Open orders (not yet replied, not merged) in a box around a point, optionally of
+    one category family: the candidates the console ranks as possible duplicates (并单).
+
+    Examples
+    --------
+    >>> rows = await open_orders_near(conn, exclude_id=7, lon=103.76, lat=29.55,
+    ...                               half_side_deg=0.02, category_prefix="urban")  # doctest: +SKIP
+    """
+    cur = await conn.execute(
+        f"SELECT {_PUBLIC_COLUMNS} FROM orders WHERE status = ANY(%(open)s) AND id <> %(id)s"
+        " AND lon BETWEEN %(lon0)s AND %(lon1)s AND lat BETWEEN %(lat0)s AND %(lat1)s"
+        " AND (%(cat)s::text IS NULL OR category_code = %(cat)s"
+        "      OR category_code LIKE %(cat)s || '.%%')"
+        " ORDER BY id DESC LIMIT %(limit)s",
+        {
+            "open": list(OPEN_STATUSES),
+            "id": exclude_id,
+            "lon0": lon - half_side_deg,
+            "lon1": lon + half_side_deg,
+            "lat0": lat - half_side_deg,
+            "lat1": lat + half_side_deg,
+            "cat": category_prefix,
+            "limit": limit,
+        },
+    )
+    return await cur.fetchall()
+
+
+async def last_entry(conn: Conn, order_id: int, action: str) -> Row | None:
+    """The newest timeline entry of one action on an order (the reason of a 退单, the
+    request of a 延期), or None.
+    """
+    cur = await conn.execute(
+        "SELECT at, actor, role, action, note, data FROM timeline"
+        " WHERE order_id = %s AND action = %s ORDER BY at DESC, id DESC LIMIT 1",
+        (order_id, action),
+    )
+    return await cur.fetchone()

@@ -328,6 +328,8 @@ def _session_view(
         "created_at": iso(s["created_at"]),
         "closed_by": s["closed_by"],
         "closed_at": iso(s["closed_at"]),
+        "minutes_signed_by": s.get("minutes_signed_by"),
+        "minutes_signed_at": iso(s.get("minutes_signed_at")),
         "participants": _participants(presence),
         "instructions": [instruction_view(r) for r in instr],
         "attachments": [attachment_view(r) for r in att],

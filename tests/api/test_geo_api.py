@@ -280,7 +280,7 @@ def test_catalogue_import_edit_and_rollback(geo_live: LiveCenter) -> None:
         category={"type": "complaint", "code": "urban.sanitation"},
     )
     with geo_live.client("admin") as admin:
-        assert admin.get("/api/v1/geo/catalogue").json()["version"] == "leshan-default-2026-11"
+        assert admin.get("/api/v1/geo/catalogue").json()["version"] == "leshan-default-2026-12"
         old = admin.post("/api/v1/orders", json=order).json()["routing"]
         csv_body = (
             HEADER
@@ -365,11 +365,11 @@ def test_catalogue_import_edit_and_rollback(geo_live: LiveCenter) -> None:
             "test-json-1",
             "test-edit-1",
             "test-csv-1",
-            "leshan-default-2026-11",
+            "leshan-default-2026-12",
         ]
         stored = admin.get("/api/v1/geo/catalogue/versions/test-edit-1").json()
         assert any(r["unit_code"] == "{code}-ZHZF" for r in stored["rows"])
-        r = admin.post("/api/v1/geo/catalogue/versions/leshan-default-2026-11/activate")
+        r = admin.post("/api/v1/geo/catalogue/versions/leshan-default-2026-12/activate")
         assert r.status_code == 200 and r.json()["active"]
         back = admin.post("/api/v1/orders", json=order).json()["routing"]
         assert (back["lead"], back["catalogue_version"]) == (old["lead"], old["catalogue_version"])

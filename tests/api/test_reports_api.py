@@ -249,6 +249,25 @@ def test_special_report(history: LiveCenter) -> None:
         )
 
 
+def test_special_report_with_topic_area_and_incident(history: LiveCenter) -> None:
+    body = {"start": "2026-07-01", "end": "2026-07-31", "topic": "夏季防汛", "area": ["511111"]}
+    with history.client("duty") as c:
+        r = c.post("/api/v1/reports/special", json={**body, "incident_id": 7})
+        assert r.status_code == 201, r.text
+        got = r.json()
+        assert (
+            got["title"] == "乐山12345心连心服务热线专报：夏季防汛（沙湾区，2026年7月1日至7月31日）"
+        )
+        special = got["data"]["special"]
+        assert special["area_names"] == ["沙湾区"] and special["focus"]["names"] == ["沙湾区"]
+        # No incidents table in this center: the id is cited, marked as not checked.
+        assert special["incident"] == {"id": "7", "checked": False, "title": "事件 #7"}
+        listed = c.get("/api/v1/reports", params={"kind": "special"}).json()["reports"]
+        assert listed[0]["id"] == got["id"] and listed[0]["title"] == got["title"]
+        bad = c.post("/api/v1/reports/special", json={**body, "area": ["511100"]})
+        assert bad.status_code == 422 and "area" in bad.json()["error"]["fields"]
+
+
 def test_ranking_weights_in_force_come_from_the_settings(
     history: LiveCenter, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -182,7 +182,7 @@ CASES = [
         Queue.manual,
         "511102",
         None,
-        "category 'other' is not in duty catalogue leshan-default-2026-11",
+        "category 'other' is not in duty catalogue leshan-default-2026-12",
         None,
         "normal",
         Urgency.general,
@@ -298,7 +298,7 @@ def test_the_json_is_the_contract(geography: Geography, modes: ModeState) -> Non
         "五通桥区 网格 12-07: county duty row",
         "asset": None,
         "location": {"lon": 103.82, "lat": 29.41},
-        "catalogue_version": "leshan-default-2026-11",
+        "catalogue_version": "leshan-default-2026-12",
         "area_version": geography.area_version,
         "mode": {
             "mode": "emergency",

@@ -63,6 +63,8 @@ def _resolve(
         ("flood.waterlogging", SHAWAN, "沙湾区住房和城乡建设局", "沙湾区 网格", None),
         ("traffic.road", (103.70, 29.63), "乐山市公路事务中心", "市中区交通运输局", "g213"),
         ("housing.property", SHAWAN, "沙湾区住房和城乡建设局", "沙湾区 网格", None),
+        # A lift is special equipment (特种设备): market supervision leads, 119 rescues.
+        ("housing.lift", SHAWAN, "沙湾区市场监督管理局", "119指挥中心", None),
         ("police.public_order", SHAWAN, "沙湾区公安局", None, None),
         ("agriculture.rural", SHAWAN, "沙湾区农业农村局", "（村/社区，合成）", None),
     ],
@@ -101,7 +103,7 @@ def test_assets_are_marked_approximate() -> None:
 def test_subcategory_falls_back_to_parent(
     leshan: AreaIndex, catalogue: DutyCatalogue, assets: AssetIndex
 ) -> None:
-    r = _resolve(leshan, catalogue, assets, "housing.lift", *SHAWAN)
+    r = _resolve(leshan, catalogue, assets, "housing.demolition", *SHAWAN)
     assert r.lead.name == "沙湾区住房和城乡建设局"
 
 

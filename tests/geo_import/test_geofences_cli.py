@@ -86,5 +86,5 @@ def test_import_versions_rollback_and_catalogue(
     refused_cat = _cli(env, "catalogue", "import", str(bad))
     assert refused_cat.returncode == 1 and "rows[2].category_code" in refused_cat.stderr
     versions = _cli(env, "catalogue", "versions").stdout.splitlines()
-    assert versions[0].startswith("* cli-test-1") and "leshan-default-2026-11" in versions[1]
-    assert _cli(env, "catalogue", "rollback", "leshan-default-2026-11").returncode == 0
+    assert versions[0].startswith("* cli-test-1") and "leshan-default-2026-12" in versions[1]
+    assert _cli(env, "catalogue", "rollback", "leshan-default-2026-12").returncode == 0

@@ -6,6 +6,7 @@ import {
   CONFIG, FeedLayers, OrderLayer, esc, fmtTime, getJSON, orderTickerText, renderMode, seedTicker,
   setConn, startClock, t, tickerFeedEvent, tickerPush, townshipsOnZoom, urgencyRank,
 } from "./common.js";
+import { assignAction, otherMoves, pendingBlocks, postAction, runMove } from "./dispatch_moves.js";
 
 // What waits for a dispatcher: the server says (pages.page_config).
 const WAITING = new Set(CONFIG.waiting_statuses);
@@ -18,9 +19,20 @@ townshipsOnZoom(window.DC_MAP.map, () => true);
 
 const $ = (id) => document.getElementById(id);
 
+// What the dispatcher must act on: new and returned orders, and 延期 requests.
+function needsDispatcher(o) {
+  return WAITING.has(o.status) || Boolean(o.extension_pending);
+}
+
+function queueTag(o) {
+  if (o.status === CONFIG.returned_status) return `<span class="tag returned">${esc(t("queue_tag.return_requested"))}</span>`;
+  if (o.extension_pending) return `<span class="tag extension">${esc(t("queue_tag.extension"))}</span>`;
+  return "";
+}
+
 function waiting(o) {
   const f = state.filters;
-  return WAITING.has(o.status)
+  return needsDispatcher(o)
     && (!f.county || o.county === f.county)
     && (!f.category || (o.category || "").split(".")[0] === f.category)
     && (!f.urgency || o.urgency === f.urgency);
@@ -38,7 +50,7 @@ function renderQueue() {
     const manual = o.queue === "manual" ? `<span class="tag manual">${esc(t("manual_queue"))}</span>` : "";
     return `<li data-id="${esc(id)}" class="${i === state.active ? "active" : ""}">`
       + `<span class="tag u-${esc(o.urgency)}">${esc(t(`urgency.${o.urgency}`))}</span>`
-      + `<span>${esc(o.county_name || "")} ${esc(o.number)} ${manual}</span><span class="muted">${esc(fmtTime(o.received_at))}</span>`
+      + `<span>${esc(o.county_name || "")} ${esc(o.number)} ${manual}${queueTag(o)}</span><span class="muted">${esc(fmtTime(o.received_at))}</span>`
       + `<span class="desc">${esc(o.description)}</span></li>`;
   }).join("") : `<li class="muted">${esc(t("queue_empty"))}</li>`;
 }
@@ -98,38 +110,54 @@ function renderCard() {
   const version = (live && live.version) || o.version;
   const path = ((o.routing && o.routing.path) || []).map((s) => esc(s.name)).join(" › ");
   const canAssign = WAITING.has(status) && !c.outcome;
-  const btn = (code, label, primary) => canAssign
-    ? `<button class="assign${primary ? " primary" : ""}" data-unit="${esc(code)}" data-version="${version}">${esc(label)}</button>` : "";
+  const allowed = new Set(c.outcome ? [] : (o.allowed_actions || []));
+  // A returned order goes to another unit (改派), never back to the one that returned it.
+  const returnedBy = status === CONFIG.returned_status && o.assigned_unit ? o.assigned_unit.code : null;
+  const btn = (code, label, primary) => canAssign && code !== returnedBy
+    ? `<button class="assign${primary ? " primary" : ""}" data-unit="${esc(code)}" data-version="${version}">${esc(returnedBy ? t("redispatch") : label)}</button>` : "";
   const s = c.data.suggested;
-  const alts = c.data.alternatives.map((a) => `<tr><td>${esc(a.name)}</td><td class="muted">${a.distance_km == null ? "" : `${a.distance_km} km`}</td>`
+  const km = (d) => (d == null ? "" : d === 0 ? t("inside_area") : `${d} km`);
+  const alts = c.data.alternatives.map((a) => `<tr><td>${esc(a.name)}</td><td class="muted">${esc(km(a.distance_km))}</td>`
     + `<td class="muted">${esc(t("card_load"))} ${a.open_load}</td><td>${btn(a.code, t("assign"), false)}</td></tr>`).join("");
   const co = (c.data.co || []).map((u) => esc(u.name || u.code || u)).join("、");
+  // Units to choose from while the order waits for one (and once it has been given one
+  // here); a 延期 request on an order at work needs none.
+  const showUnits = WAITING.has(status) || String(c.outcome || "").includes('data-outcome="assigned"')
+    || String(c.outcome || "").includes('data-outcome="taken"');
   $("card-body").innerHTML = `
     <h3><span class="tag u-${esc(o.urgency)}">${esc(t(`urgency.${o.urgency}`))}</span> ${esc(o.number)} · ${esc(o.status_label || status)}</h3>
     <div class="path">${esc(t("card_path"))}: ${path}</div>
     <p>${esc(o.description)}</p>
     <div class="muted">${esc(o.address || "")} · ${esc(t("deadline"))} ${esc(fmtTime(o.deadlines && o.deadlines.reply_by))}</div>
     ${c.outcome || ""}
-    <h3>${esc(t("card_suggested"))}</h3>
-    ${s ? `<div>${esc(s.name)} <span class="muted">${s.distance_km == null ? "" : `${s.distance_km} km · `}${esc(t("card_load"))} ${s.open_load}</span> ${btn(s.code, t("assign_suggested"), true)}</div>`
+    ${pendingBlocks(c.data, allowed, version)}
+    ${showUnits ? `<h3>${esc(t("card_suggested"))}</h3>
+    ${s ? `<div>${esc(s.name)} <span class="muted">${s.distance_km == null ? "" : `${esc(km(s.distance_km))} · `}${esc(t("card_load"))} ${s.open_load}</span> ${btn(s.code, t("assign_suggested"), true)}</div>`
       : `<div class="muted">${esc(t("manual_queue"))}: ${esc(c.data.reason || "")}</div>`}
     ${co ? `<div class="muted">${esc(t("card_co"))}: ${co}</div>` : ""}
     <h3>${esc(t("card_alternatives"))}</h3>
-    <table class="alts">${alts}</table>`;
+    <table class="alts">${alts}</table>` : ""}
+    ${otherMoves(c.data, allowed, version)}`;
 }
 
 async function assign(unit, version) {
   const c = state.card;
   if (!c || c.pending) return;
   c.pending = true;
-  const r = await getJSON(`/api/v1/orders/${encodeURIComponent(c.id)}/actions/dispatch`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ unit_code: unit, version: Number(version) }),
-  });
+  const r = await postAction(c.id, assignAction(c.data.order.allowed_actions || []), { unit_code: unit, version: Number(version) });
+  showOutcome(r, unit);
+}
+
+// What the server said to a move: done (the order as it is now), or who was first.
+function showOutcome(r, unit) {
+  const c = state.card;
+  if (!c) return;
   if (r.ok) {
-    c.outcome = `<div class="done" data-outcome="assigned">${esc(t("assigned_ok"))}: ${esc((r.body.assigned_unit && r.body.assigned_unit.name) || unit)}</div>`;
-    orders.upsert({ ...orders.orders.get(c.id), status: r.body.status, version: r.body.version, assigned_unit: unit });
+    c.outcome = unit
+      ? `<div class="done" data-outcome="assigned">${esc(t("assigned_ok"))}: ${esc((r.body.assigned_unit && r.body.assigned_unit.name) || unit)}</div>`
+      : `<div class="done" data-outcome="done">${esc(t("done_ok"))}: ${esc(r.body.status_label || r.body.status)}</div>`;
+    c.data.order = r.body;
+    orders.upsert({ ...orders.orders.get(c.id), status: r.body.status, version: r.body.version, extension_pending: r.body.extension_pending, assigned_unit: r.body.assigned_unit ? r.body.assigned_unit.code : unit });
   } else {
     const e = (r.body && r.body.error) || {};
     const who = e.changed_by || "?";
@@ -148,9 +176,20 @@ function closeCard() {
   orders.select(null);
 }
 
+async function move_(button) {
+  const c = state.card;
+  if (!c || c.pending) return;
+  c.pending = true;
+  const r = await runMove(c.id, button);
+  c.pending = false;
+  if (r) { showOutcome(r, null); renderQueue(); renderCard(); }
+}
+
 $("card-body").addEventListener("click", (ev) => {
   const b = ev.target.closest("button.assign");
   if (b) assign(b.dataset.unit, b.dataset.version);
+  const m = ev.target.closest("button.move");
+  if (m) move_(m);
 });
 $("card-close").addEventListener("click", closeCard);
 $("queue").addEventListener("click", (ev) => {
@@ -191,7 +230,7 @@ const client = new LiveClient({
       refreshCategories();
       renderQueue();
       // Someone else moved the order on the card: say who, at once.
-      if (state.card && state.card.id === m.order.id && before && WAITING.has(before.status) && !WAITING.has(m.order.status) && !state.card.outcome && !state.card.pending) {
+      if (state.card && state.card.id === m.order.id && before && needsDispatcher(before) && !needsDispatcher(m.order) && !state.card.outcome && !state.card.pending) {
         state.card.outcome = `<div class="taken" data-outcome="taken" data-by="${esc(m.actor)}">${esc(t("taken_by").replace("{who}", m.actor || "?"))}</div>`;
         renderCard();
       }

@@ -27,7 +27,7 @@ from dispatch_center.core.analysis.periods import Period, PeriodKind
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Invalid, NotFound
 from dispatch_center.models import Clean, PlausibleDate, ServiceDay, ServiceTime
-from dispatch_center.reporting import reports
+from dispatch_center.reporting import reports, special
 from dispatch_center.reporting.followups import (
     list_followups,
     record_interview,
@@ -69,11 +69,21 @@ class ReportMake(Clean):
     )
 
 
+Adcode = Annotated[str, Field(pattern=r"^\d{6}$")]
+
+
 class SpecialReport(Clean):
-    """A special report (专报) over any run of days."""
+    """A special report (专报) over any run of days, under a topic, optionally on some
+    counties (adcodes) and citing an incident.
+    """
 
     start: ServiceDay
     end: ServiceDay = Field(description="last day included")
+    topic: str | None = Field(default=None, min_length=1, max_length=200)
+    area: list[Annotated[str, Field(pattern=r"^\d{6}$")]] = Field(
+        default_factory=list, max_length=11
+    )
+    incident_id: int | None = Field(default=None, ge=1, le=BIGINT_MAX)
 
 
 class Explanation(Clean):
@@ -192,7 +202,21 @@ async def special_report(
             "end must be on or after start, within two years", fields={"end": "bad range"}
         )
     period = Period(PeriodKind.special, body.start, body.end + timedelta(days=1))
-    rec = await reports.generate(center, period, trigger="demand", by=who.username, formats=FORMATS)
+    units = center.reference.units
+    unknown = [c for c in body.area if (units.get(c) or {}).get("kind") != "county"]
+    if unknown:
+        raise Invalid(f"not a county: {', '.join(unknown)}", fields={"area": "adcodes of counties"})
+    cited = await special.cite_incident(center, body.incident_id)
+    names = {c: units[c]["name"] for c in body.area}
+
+    def shape(data: dict[str, Any]) -> dict[str, Any]:
+        return special.shape_special(
+            data, topic=body.topic, area=body.area, area_names=names, incident=cited
+        )
+
+    rec = await reports.generate(
+        center, period, trigger="demand", by=who.username, formats=FORMATS, shape=shape
+    )
     return SpecialReportPublic.model_validate(
         {
             "id": str(rec["id"]),

@@ -195,8 +195,34 @@ class CandidatePublic(Public):
     open_load: int | None = None
 
 
+class PendingRequest(Public):
+    """A unit's pending 退单 or 延期 request: who, when, why (and, for 延期, how long)."""
+
+    by: str
+    at: Timestamp
+    note: str | None = None
+    value: int | None = None
+    unit: str | None = None
+
+
+class SimilarOrder(Public):
+    """An open order nearby of the same category family: a possible duplicate (并单)."""
+
+    id: str
+    number: str
+    distance_m: int
+    score: Number
+    status: str
+    status_label: str
+    description: str
+    unit: str | None = None
+
+
 class CandidatesPublic(Public):
-    """The dispatcher console's choice for one order: suggested unit and alternatives."""
+    """The dispatcher console's choice for one order: suggested unit and alternatives
+    (``distance_km`` from the order's place to each unit's area, 0 inside it), the pending
+    退单 or 延期 request and the possible duplicates to merge into.
+    """
 
     order: OrderPublic
     suggested: CandidatePublic | None
@@ -204,3 +230,6 @@ class CandidatesPublic(Public):
     queue: str | None
     reason: str | None
     alternatives: list[CandidatePublic]
+    return_request: PendingRequest | None = None
+    extension_request: PendingRequest | None = None
+    similar: list[SimilarOrder] = Field(default_factory=list)

@@ -206,6 +206,8 @@ class SessionPublic(Public):
     created_at: Timestamp
     closed_by: str | None
     closed_at: Timestamp | None
+    minutes_signed_by: str | None = None
+    minutes_signed_at: Timestamp | None = None
     participants: list[ParticipantPublic]
     instructions: list[InstructionPublic]
     attachments: list[AttachmentPublic]

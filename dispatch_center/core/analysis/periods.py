@@ -66,7 +66,13 @@ class Period:
         if self.kind is PeriodKind.annual:
             return f"{s.year}年"
         last = self.end - timedelta(days=1)
-        return f"{s.isoformat()}至{last.isoformat()}"
+        # A run of days as people write it: the year once when both ends share it.
+        tail = (
+            f"{last.month}月{last.day}日"
+            if last.year == s.year
+            else f"{last.year}年{last.month}月{last.day}日"
+        )
+        return f"{s.year}年{s.month}月{s.day}日至{tail}"
 
     @property
     def key(self) -> str:

@@ -1,0 +1,122 @@
+"""The leader's console: the page ``/leader`` and the JSON it reads (the board of overdue
+and at-risk orders, a person's day, the instructions' follow-up list) and signing minutes.
+Every other move of the page (督办单, the ladder, sessions, instructions) uses the
+supervision routes as they are.
+"""
+
+from __future__ import annotations
+
+import html
+from importlib import resources
+from typing import Annotated, Any
+
+import jinja2
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from dispatch_center.accounts.identity import Gate
+from dispatch_center.accounts.security import Principal
+from dispatch_center.api.deps import AnyUser, CenterDep, PageGate, PageVisit, require
+from dispatch_center.api.pages import json_block
+from dispatch_center.api.responses import PublicRouter
+from dispatch_center.api.schemas.common import SIGNED_IN, errors
+from dispatch_center.api.schemas.leader import (
+    BoardPublic,
+    DayPublic,
+    FollowUpList,
+    SignaturePublic,
+)
+from dispatch_center.core import supervision as sv
+from dispatch_center.core.roles import ROLE_LABELS_ZH, Role
+from dispatch_center.errors import ServiceError
+from dispatch_center.supervision import board as boards
+from dispatch_center.supervision.common import INSTRUCTING, SESSION_RUNNERS, SUPERVISORS
+
+router = PublicRouter(prefix="/api/v1/supervision", tags=["supervision"])
+pages = APIRouter(tags=["pages"], include_in_schema=False)
+
+#: Who opens the page: the center's supervisors and the handling units (their own items).
+LEADER_PAGE = frozenset({Role.leader, Role.duty_officer, Role.admin, Role.handler})
+BoardReader = Annotated[Principal, Depends(require(*LEADER_PAGE))]
+DayReader = Annotated[Principal, Depends(require(*SUPERVISORS))]
+Signer = Annotated[Principal, Depends(require(*(INSTRUCTING | SESSION_RUNNERS)))]
+
+
+@router.get("/board", responses=errors(*SIGNED_IN))
+async def board(center: CenterDep, who: BoardReader) -> BoardPublic:
+    """Open orders past or near their reply deadline (a handler: its units'), worst first,
+    with the 督办单 and the ladder's rung on each, and the counts per unit.
+    """
+    return BoardPublic.model_validate(await boards.board(center, who))
+
+
+@router.get("/day", responses=errors(*SIGNED_IN))
+async def day(center: CenterDep, who: DayReader) -> DayPublic:
+    """A leader's or duty officer's day: orders waiting for a 批示, minutes waiting for a
+    signature, and what the caller asked for with whether it is done.
+    """
+    return DayPublic.model_validate(await boards.my_day(center, who))
+
+
+@router.get("/followups", responses=errors(*SIGNED_IN))
+async def followups(center: CenterDep, who: AnyUser) -> FollowUpList:
+    """Session instructions and how each stands, overdue first (a handler: its own)."""
+    return FollowUpList.model_validate({"items": await boards.followups(center, who)})
+
+
+@router.post("/sessions/{session_id}/sign", responses=errors(*SIGNED_IN, 404, 409, 422))
+async def sign(center: CenterDep, who: Signer, session_id: str) -> SignaturePublic:
+    """Sign (签发) the minutes of a closed session, once (409 while open or once signed)."""
+    return SignaturePublic.model_validate(await boards.sign_minutes(center, who, session_id))
+
+
+def _denied(request: Request, error: ServiceError) -> Response:
+    if error.status == 401:
+        text = f"<p>请先登录：/leader?token=…（{html.escape(error.message)}）</p>"
+    else:
+        text = f"<p>无权访问领导督办台：{html.escape(error.message)}</p>"
+    return HTMLResponse(text, status_code=error.status)
+
+
+LeaderVisit = Annotated[PageVisit, Depends(PageGate(Gate(LEADER_PAGE), deny=_denied))]
+_ENV = jinja2.Environment(autoescape=True)
+
+
+def page_data(who: Principal) -> dict[str, Any]:
+    """What the page's script needs: who reads, what they may do, the ladder and levels."""
+    role = who.role
+    return {
+        "user": who.username,
+        "role": role.value,
+        "unit": who.unit_code,
+        "may": {
+            "supervise": role in SUPERVISORS,
+            "run_sessions": role in SESSION_RUNNERS,
+            "instruct": role in INSTRUCTING,
+            "sign": role in (INSTRUCTING | SESSION_RUNNERS),
+        },
+        "levels": [
+            {"value": lv.value, "label": sv.LEVEL_LABELS_ZH[lv]} for lv in sv.SupervisionLevel
+        ],
+        "ladder": [
+            {"step": s.step.value, "label": s.label_zh, "required": list(s.required)}
+            for s in sv.LADDER
+        ],
+    }
+
+
+@pages.get("/leader", response_class=HTMLResponse)
+async def leader_page(request: Request, visit: LeaderVisit) -> Response:
+    """The leader's supervision console (leaders, duty officers, admins; a handler sees its
+    own items). ``?token=`` once moves the token into the session cookie and leaves the URL.
+    """
+    if visit.answer is not None or visit.who is None:
+        return visit.answer or HTMLResponse("", status_code=401)
+    who = visit.who
+    text = (resources.files("dispatch_center.templates") / "leader.html").read_text("utf-8")
+    body = _ENV.from_string(text).render(
+        who=who,
+        role_label=ROLE_LABELS_ZH.get(who.role, who.role.value),
+        data=json_block(page_data(who)),
+    )
+    return HTMLResponse(body, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,64 @@
+"""The reports room, ``/reports``: list, open and download the kept reports, make one for
+a period or a special report (专报), and the quarterly ranking with the bottom units'
+explanations and interviews. Its script reads the reports and rankings routes as they are.
+"""
+
+from __future__ import annotations
+
+import html
+from importlib import resources
+from typing import Annotated
+
+import jinja2
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from dispatch_center.accounts.identity import Gate
+from dispatch_center.api.deps import CENTER_STAFF, CenterDep, PageGate, PageVisit
+from dispatch_center.api.pages import json_block
+from dispatch_center.core.analysis.periods import PeriodKind, period_for, previous_period
+from dispatch_center.core.roles import ROLE_LABELS_ZH, Role
+from dispatch_center.errors import ServiceError
+
+pages = APIRouter(tags=["pages"], include_in_schema=False)
+_ENV = jinja2.Environment(autoescape=True)
+
+
+def _denied(request: Request, error: ServiceError) -> Response:
+    if error.status == 401:
+        text = f"<p>请先登录：/reports?token=…（{html.escape(error.message)}）</p>"
+    else:
+        text = f"<p>无权访问报告室：{html.escape(error.message)}</p>"
+    return HTMLResponse(text, status_code=error.status)
+
+
+ReportsVisit = Annotated[
+    PageVisit, Depends(PageGate(Gate(frozenset(Role(r) for r in CENTER_STAFF)), deny=_denied))
+]
+
+
+@pages.get("/reports", response_class=HTMLResponse)
+async def reports_page(request: Request, center: CenterDep, visit: ReportsVisit) -> Response:
+    """The reports room (the center's staff, leaders, the auditor)."""
+    if visit.answer is not None or visit.who is None:
+        return visit.answer or HTMLResponse("", status_code=401)
+    who = visit.who
+    last = previous_period(period_for(PeriodKind.quarterly, center.today()))
+    counties = [
+        {"code": c, "name": u["name"]}
+        for c, u in sorted(center.reference.units.items())
+        if u.get("kind") == "county"
+    ]
+    data = {
+        "user": who.username,
+        "role": who.role.value,
+        "may_make": who.role is not Role.auditor,
+        "today": center.today().isoformat(),
+        "quarter": last.key,
+        "counties": counties,
+    }
+    text = (resources.files("dispatch_center.templates") / "reports_room.html").read_text("utf-8")
+    body = _ENV.from_string(text).render(
+        who=who, role_label=ROLE_LABELS_ZH.get(who.role, who.role.value), data=json_block(data)
+    )
+    return HTMLResponse(body, headers={"Cache-Control": "no-store"})
