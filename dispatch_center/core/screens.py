@@ -5,8 +5,8 @@ One table for the sign-in page's landing, the shared page header's links and the
 banner. A screen listed here for a role is a *link* the role is shown; the screen's own
 gate (:mod:`dispatch_center.api.deps`) still decides who is admitted.
 
-The leaders' console is served at ``/supervision`` until ``/leader`` lands: change
-:data:`LEADER_PATH` and every link and landing follows.
+The leaders' console (督办台) is ``/leader``; the older read-only ``/supervision`` list stays
+reachable but is no longer linked.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from dispatch_center.core.roles import Role
 
 #: Where the leaders' supervision console (督办台) is served.
-LEADER_PATH = "/supervision"
+LEADER_PATH = "/leader"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ supervision routes as they are.
 
 from __future__ import annotations
 
-import html
 from importlib import resources
 from typing import Annotated, Any
 
@@ -17,6 +16,8 @@ from fastapi.responses import HTMLResponse, Response
 from dispatch_center.accounts.identity import Gate
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import AnyUser, CenterDep, PageGate, PageVisit, require
+from dispatch_center.api.front.header import header_for
+from dispatch_center.api.front.pages import page_denial
 from dispatch_center.api.pages import json_block
 from dispatch_center.api.responses import PublicRouter
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
@@ -28,7 +29,6 @@ from dispatch_center.api.schemas.leader import (
 )
 from dispatch_center.core import supervision as sv
 from dispatch_center.core.roles import ROLE_LABELS_ZH, Role
-from dispatch_center.errors import ServiceError
 from dispatch_center.supervision import board as boards
 from dispatch_center.supervision.common import INSTRUCTING, SESSION_RUNNERS, SUPERVISORS
 
@@ -70,15 +70,7 @@ async def sign(center: CenterDep, who: Signer, session_id: str) -> SignaturePubl
     return SignaturePublic.model_validate(await boards.sign_minutes(center, who, session_id))
 
 
-def _denied(request: Request, error: ServiceError) -> Response:
-    if error.status == 401:
-        text = f"<p>请先登录：/leader?token=…（{html.escape(error.message)}）</p>"
-    else:
-        text = f"<p>无权访问领导督办台：{html.escape(error.message)}</p>"
-    return HTMLResponse(text, status_code=error.status)
-
-
-LeaderVisit = Annotated[PageVisit, Depends(PageGate(Gate(LEADER_PAGE), deny=_denied))]
+LeaderVisit = Annotated[PageVisit, Depends(PageGate(Gate(LEADER_PAGE), deny=page_denial))]
 _ENV = jinja2.Environment(autoescape=True)
 
 
@@ -115,6 +107,7 @@ async def leader_page(request: Request, visit: LeaderVisit) -> Response:
     who = visit.who
     text = (resources.files("dispatch_center.templates") / "leader.html").read_text("utf-8")
     body = _ENV.from_string(text).render(
+        header=await header_for(request, who, "leader"),
         who=who,
         role_label=ROLE_LABELS_ZH.get(who.role, who.role.value),
         data=json_block(page_data(who)),

@@ -5,7 +5,6 @@ explanations and interviews. Its script reads the reports and rankings routes as
 
 from __future__ import annotations
 
-import html
 from importlib import resources
 from typing import Annotated
 
@@ -15,25 +14,18 @@ from fastapi.responses import HTMLResponse, Response
 
 from dispatch_center.accounts.identity import Gate
 from dispatch_center.api.deps import CENTER_STAFF, CenterDep, PageGate, PageVisit
+from dispatch_center.api.front.header import header_for
+from dispatch_center.api.front.pages import page_denial
 from dispatch_center.api.pages import json_block
 from dispatch_center.core.analysis.periods import PeriodKind, period_for, previous_period
 from dispatch_center.core.roles import ROLE_LABELS_ZH, Role
-from dispatch_center.errors import ServiceError
 
 pages = APIRouter(tags=["pages"], include_in_schema=False)
 _ENV = jinja2.Environment(autoescape=True)
 
 
-def _denied(request: Request, error: ServiceError) -> Response:
-    if error.status == 401:
-        text = f"<p>请先登录：/reports?token=…（{html.escape(error.message)}）</p>"
-    else:
-        text = f"<p>无权访问报告室：{html.escape(error.message)}</p>"
-    return HTMLResponse(text, status_code=error.status)
-
-
 ReportsVisit = Annotated[
-    PageVisit, Depends(PageGate(Gate(frozenset(Role(r) for r in CENTER_STAFF)), deny=_denied))
+    PageVisit, Depends(PageGate(Gate(frozenset(Role(r) for r in CENTER_STAFF)), deny=page_denial))
 ]
 
 
@@ -59,6 +51,9 @@ async def reports_page(request: Request, center: CenterDep, visit: ReportsVisit)
     }
     text = (resources.files("dispatch_center.templates") / "reports_room.html").read_text("utf-8")
     body = _ENV.from_string(text).render(
-        who=who, role_label=ROLE_LABELS_ZH.get(who.role, who.role.value), data=json_block(data)
+        header=await header_for(request, who, "reports"),
+        who=who,
+        role_label=ROLE_LABELS_ZH.get(who.role, who.role.value),
+        data=json_block(data),
     )
     return HTMLResponse(body, headers={"Cache-Control": "no-store"})
