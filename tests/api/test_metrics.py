@@ -69,11 +69,11 @@ def test_the_scraper_token_or_an_admin_reads_it_and_nobody_else(
     center: tuple[str, dict[str, str], str],
 ) -> None:
     base, tokens, _ = center
-    get = lambda token: (
-        httpx.get(  # noqa: E731
-            f"{base}/metrics", headers={"Authorization": f"Bearer {token}"} if token else {}
-        ).status_code
-    )
+
+    def get(token: str | None) -> int:
+        auth = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.get(f"{base}/metrics", headers=auth).status_code
+
     assert get(None) == 401
     assert get("scrape-" + "x" * 30) == 401  # a wrong scraper token is no token
     assert get(tokens["dispatcher"]) == 403
