@@ -439,6 +439,7 @@ listen app
     balance leastconn
     option httpchk GET /healthz
     option forwardfor
+    http-response set-header X-Served-By %s
     unique-id-format %{{+X}}o%ci:%cp_%fi:%fp_%Ts_%rt
     http-request set-header X-Request-ID %[unique-id] unless {{ req.hdr(x-request-id) -m found }}
     server app1 127.0.0.1:{app1} check
