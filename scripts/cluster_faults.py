@@ -95,7 +95,7 @@ class Load:
     writers_stop: asyncio.Event = field(default_factory=asyncio.Event)
     orders_acked: dict[str, str] = field(default_factory=dict)  # source_id → number
     payloads_acked: set[int] = field(default_factory=set)
-    ack_times: list[float] = field(default_factory=list)
+    ack_times: list[tuple[float, float]] = field(default_factory=list)  # (sent, acknowledged)
     walls: list[Wall] = field(default_factory=list)
     failures: int = 0
     next_order: int = 0
@@ -110,10 +110,11 @@ class Load:
             body["source_id"] = f"faults-{i}"
             while True:  # an order begun is retried until acknowledged
                 try:
+                    sent = time.monotonic()
                     r = await client.post("/api/v1/orders", json=body, headers=headers)
                     if r.status_code in (200, 201):
                         self.orders_acked[body["source_id"]] = r.json()["number"]
-                        self.ack_times.append(time.monotonic())
+                        self.ack_times.append((sent, time.monotonic()))
                         break
                 except httpx.HTTPError:
                     pass
@@ -166,7 +167,9 @@ class Load:
         return tasks
 
     def first_ack_after(self, t: float) -> float | None:
-        later = [a for a in self.ack_times if a > t]
+        """Seconds from ``t`` to the first acknowledgement of an order *sent* after ``t``
+        (one in flight at ``t`` may have committed before it)."""
+        later = [acked for sent, acked in self.ack_times if sent > t]
         return min(later) - t if later else None
 
 
