@@ -26,7 +26,9 @@ from dispatch_center.api.errors import (
 from dispatch_center.api.flat_routes import include_flat
 from dispatch_center.api.input_guard import NulGuard
 from dispatch_center.api.logs import install_log_redaction
+from dispatch_center.api.metrics import AppMetrics, MetricsSampler, RequestMetrics
 from dispatch_center.api.pages import mount_page_scripts
+from dispatch_center.api.request_log import RequestId, install_request_logging
 from dispatch_center.api.responses import FastJSONResponse
 from dispatch_center.api.routes import (
     auth,
@@ -40,6 +42,7 @@ from dispatch_center.api.routes import (
     health,
     kb,
     leader,
+    metrics,
     mode,
     open311,
     orders,
@@ -198,7 +201,10 @@ def api_routers() -> list[APIRouter]:
     """
     return [
         desk.router,  # before orders: /orders/similar is not an order id
-        *(m.router for m in (health, auth, orders, calendar, reference, geo, geofences, mode)),
+        *(
+            m.router
+            for m in (health, metrics, auth, orders, calendar, reference, geo, geofences, mode)
+        ),
         reports.router,
         feeds.router,
         feeds.intake,
@@ -234,6 +240,8 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
     settings = settings or Settings()
     # No ?token= (nor Open311 api_key) in the server's request logs.
     install_log_redaction()
+    install_request_logging(settings.log_format)
+    app_metrics = AppMetrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
@@ -242,6 +250,7 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
         async with AsyncExitStack() as stack:
             # Again here: the server configured its logging after the app was created.
             install_log_redaction()
+            install_request_logging(settings.log_format)
             center = await start_center(settings)
             stack.push_async_callback(stop_center, center)
             app.state.center = center
@@ -278,6 +287,9 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
                 from dispatch_center.demo.startup import play_outside_world
 
                 app.state.simulator = await play_outside_world(center, intake.ingest, stack)
+            if app_metrics.multiprocess:
+                # Other workers answer scrapes too: keep this one's gauges current there.
+                _start(stack, MetricsSampler(center, app_metrics))
             settle_heap()
             yield {}
 
@@ -290,6 +302,7 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
         redoc_url=None,
         default_response_class=FastJSONResponse,
     )
+    app.state.metrics = app_metrics
     mount_docs(app)
     mount_page_scripts(app)
     install_error_handlers(app)
@@ -302,4 +315,8 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     # Outermost, so the 413 of BodyLimit and every other answer carries the headers too.
     install_browser_security(app, settings)
+    # Outside all of it: the latency counts every answer, and the request id is set
+    # before anything logs.
+    app.add_middleware(RequestMetrics, metrics=app_metrics)
+    app.add_middleware(RequestId)
     return app

@@ -101,6 +101,13 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", alias="DISPATCH_LOG_LEVEL"
     )
+    # "json": one JSON object per log line (with the request id), for a log shipper.
+    log_format: Literal["text", "json"] = Field(default="text", alias="DISPATCH_LOG_FORMAT")
+    # The bearer token a Prometheus scraper sends to /metrics (an admin's token works too);
+    # unset = admins only.
+    metrics_token: SecretStr | None = Field(
+        default=None, alias="DISPATCH_METRICS_TOKEN", min_length=24
+    )
     partition_months_ahead: int = Field(default=3, alias="DISPATCH_PARTITION_MONTHS_AHEAD", ge=1)
     # Map tiles for the wall and the console; unset = boundaries only (no outside request).
     tile_url: str | None = Field(default=None, alias="DISPATCH_TILE_URL")
@@ -197,6 +204,7 @@ class Settings(BaseSettings):
         "wechat_token",
         "wechat_aes_key",
         "wechat_app_id",
+        "metrics_token",
         "simulator",
         mode="before",
     )

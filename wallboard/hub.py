@@ -317,6 +317,14 @@ class LiveHub:
         beat = self.heartbeat()
         return {"wallboard_hub": beat, "wallboard": "ok" if beat["running"] else "down"}
 
+    def metric_values(self) -> dict[str, float]:
+        """``/metrics``: this worker's wall connections and the last seq it fanned out."""
+        return {
+            "wall_clients": len(self.outboxes),
+            "wall_hub_seq": self.last_seq,
+            "wall_dropped_slow_clients": self._dropped_slow,
+        }
+
     def heartbeat(self) -> dict[str, Any]:
         """State of the hub for ``/readyz``: alive when its loop ran within a few polls."""
         age = time.monotonic() - self._last_loop if self._last_loop else None

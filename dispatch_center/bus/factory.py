@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from dispatch_center.bus.base import Bus
 from dispatch_center.bus.memory import MemoryBus
 from dispatch_center.bus.redis import RedisBus
+from dispatch_center.bus.sentinel import SCHEMES as SENTINEL_SCHEMES
 
 
 def bus_from_url(url: str | None) -> Bus:
@@ -20,7 +21,7 @@ def bus_from_url(url: str | None) -> Bus:
     ----------
     url : str or None
         ``None``, ``""`` or ``"memory://"`` for the in-process bus; ``"redis://..."`` or
-        ``"rediss://..."`` for Redis.
+        ``"rediss://..."`` for Redis; ``"redis+sentinel://..."`` for Redis behind Sentinel.
 
     Returns
     -------
@@ -38,10 +39,12 @@ def bus_from_url(url: str | None) -> Bus:
     'MemoryBus'
     >>> type(bus_from_url("redis://127.0.0.1:6379/0")).__name__
     'RedisBus'
+    >>> type(bus_from_url("redis+sentinel://127.0.0.1:26379/dispatch/0")).__name__
+    'RedisBus'
     >>> bus_from_url("amqp://broker")
     Traceback (most recent call last):
     ...
-    ValueError: unsupported bus URL scheme 'amqp' (use memory:// or redis:// or rediss://)
+    ValueError: unsupported bus URL scheme 'amqp' (use memory://, redis://, rediss:// or redis+sentinel://)
     """
     if not url:
         return MemoryBus()
@@ -50,8 +53,8 @@ def bus_from_url(url: str | None) -> Bus:
         raise ValueError("bus URL has no scheme (use memory:// or redis://host:port/db)")
     if scheme == "memory":
         return MemoryBus(url)
-    if scheme in ("redis", "rediss"):
+    if scheme in ("redis", "rediss", *SENTINEL_SCHEMES):
         return RedisBus(url)
     raise ValueError(
-        f"unsupported bus URL scheme {scheme!r} (use memory:// or redis:// or rediss://)"
+        f"unsupported bus URL scheme {scheme!r} (use memory://, redis://, rediss:// or redis+sentinel://)"
     )

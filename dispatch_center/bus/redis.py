@@ -41,6 +41,7 @@ from dispatch_center.bus.base import (
     SubscriptionLost,
 )
 from dispatch_center.bus.fanout import LocalFanout, LocalSubscription
+from dispatch_center.bus.sentinel import SentinelTarget, is_sentinel_url
 
 __all__ = ["RedisBus", "redact_url"]
 
@@ -56,14 +57,11 @@ def redact_url(url: str) -> str:
     'redis://:***@cache:6379/0'
     >>> redact_url("redis://127.0.0.1:6379")
     'redis://127.0.0.1:6379'
+    >>> redact_url("redis+sentinel://:pw@10.0.0.1:26379,10.0.0.2:26379/dispatch/0")
+    'redis+sentinel://:***@10.0.0.1:26379,10.0.0.2:26379/dispatch/0'
     """
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    # By pattern, not urlsplit: a sentinel URL's netloc holds several host:port pairs.
+    return re.sub(r"^([a-z+]+://[^:/@]*):[^@/]*@", r"\1:***@", url, flags=re.IGNORECASE)
 
 
 def _default_client_name() -> str:
@@ -89,7 +87,9 @@ class RedisBus(Bus):
     Parameters
     ----------
     url : str
-        ``redis://[:password@]host[:port][/db]`` or ``rediss://...``.
+        ``redis://[:password@]host[:port][/db]`` or ``rediss://...``, or Redis behind
+        Sentinel: ``redis+sentinel://[:password@]host:port,.../service[/db]``
+        (:mod:`dispatch_center.bus.sentinel`).
     client_name : str, optional
         Name of the pub/sub connection in ``CLIENT LIST``; generated when omitted.
     health_interval : float
@@ -117,6 +117,8 @@ class RedisBus(Bus):
         backoff: tuple[float, float] = (0.05, 5.0),
     ) -> None:
         self.url = url
+        # redis+sentinel://: the master is found through Sentinel on every connection.
+        self._sentinel = SentinelTarget.parse(url) if is_sentinel_url(url) else None
         self.client_name = client_name or _default_client_name()
         self._health_interval = health_interval
         self._op_timeout = op_timeout
@@ -141,14 +143,17 @@ class RedisBus(Bus):
         """Connect the command client and the pub/sub reader; BusError if unreachable."""
         if self._reader is not None:
             return
-        client = aioredis.Redis.from_url(
-            self.url,
-            client_name=f"{self.client_name}-cmd",
-            decode_responses=True,
-            protocol=2,
-            socket_timeout=None,  # bounded per call instead, so XREADGROUP BLOCK works
-            socket_connect_timeout=self._op_timeout,
-        )
+        options: dict[str, Any] = {
+            "client_name": f"{self.client_name}-cmd",
+            "decode_responses": True,
+            "protocol": 2,
+            "socket_timeout": None,  # bounded per call instead, so XREADGROUP BLOCK works
+            "socket_connect_timeout": self._op_timeout,
+        }
+        if self._sentinel is not None:
+            client = self._sentinel.command_client(self._op_timeout, **options)
+        else:
+            client = aioredis.Redis.from_url(self.url, **options)
         try:
             async with asyncio.timeout(self._op_timeout):
                 await client.ping()
@@ -192,15 +197,20 @@ class RedisBus(Bus):
     async def _open_listener(self) -> AbstractConnection:
         # RESP2 pushes pub/sub messages as plain arrays, which the reader parses; a
         # ``protocol`` in the URL is meant for the command client, not for this socket.
-        parts = urlsplit(self.url)
-        query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "protocol"])
-        pool = ConnectionPool.from_url(
-            urlunsplit(parts._replace(query=query)),
-            client_name=self.client_name,
-            protocol=2,
-            socket_timeout=self._op_timeout,
-            socket_connect_timeout=self._op_timeout,
-        )
+        options: dict[str, Any] = {
+            "client_name": self.client_name,
+            "protocol": 2,
+            "socket_timeout": self._op_timeout,
+            "socket_connect_timeout": self._op_timeout,
+        }
+        pool: ConnectionPool
+        if self._sentinel is not None:
+            # Each new connection asks the Sentinels for the master of now.
+            pool = self._sentinel.listener_pool(self._op_timeout, **options)
+        else:
+            parts = urlsplit(self.url)
+            query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "protocol"])
+            pool = ConnectionPool.from_url(urlunsplit(parts._replace(query=query)), **options)
         conn: AbstractConnection = pool.make_connection()
         await conn.connect()
         return conn

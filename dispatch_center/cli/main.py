@@ -146,6 +146,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             " between workers): set REDIS_URL=redis://host:6379/0, or run --workers 1"
         )
     configure_logging(settings)
+    from dispatch_center.api.metrics import MULTIPROC_ENV, share_between_workers
+
+    if args.workers > 1 and not os.environ.get(MULTIPROC_ENV):
+        # /metrics adds up every worker's figures, whichever worker answers the scrape.
+        share_between_workers(settings.data_dir)
     # The workers stop when this process is gone, even killed (dispatch_center.asgi).
     os.environ["DISPATCH_SERVE_SUPERVISOR_PID"] = str(os.getpid())
     uvicorn.run(
