@@ -36,6 +36,7 @@ from dispatch_center.api.routes import (
     geofences,
     health,
     kb,
+    kb_page,
     mode,
     open311,
     orders,
@@ -200,6 +201,7 @@ def api_routers() -> list[APIRouter]:
         supervision.router,
         supervision.pages,
         kb.router,
+        kb_page.pages,
     ]
 
 
