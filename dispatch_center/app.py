@@ -41,6 +41,7 @@ from dispatch_center.api.routes import (
     geofences,
     health,
     kb,
+    kb_page,
     leader,
     metrics,
     mode,
@@ -217,6 +218,7 @@ def api_routers() -> list[APIRouter]:
         kb.router,
         leader.pages,
         reports_page.pages,
+        kb_page.pages,
     ]
 
 

@@ -161,7 +161,7 @@ def landing(role: Role) -> str:
     Examples
     --------
     >>> landing(Role.dispatcher), landing(Role.leader), landing(Role.callback_agent)
-    ('/dispatch', '/supervision', '/callbacks')
+    ('/dispatch', '/leader', '/callbacks')
     """
     return screen(LANDING[role]).path
 

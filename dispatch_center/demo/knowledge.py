@@ -4,8 +4,8 @@ plausible Leshan units, written once per database and marked as demo content.
 
 The articles are ``dispatch_center/data/kb_demo_articles.json``; its ``notice`` says what
 they are (demo content drawn from public policy, not an answer a department has issued).
-Each is written, reviewed and published through :mod:`dispatch_center.knowledge.articles`,
-so its version history reads like any other's.
+Each is written with the versions of its writing, review and publication, so its history
+reads like any other's.
 """
 
 from __future__ import annotations
@@ -15,16 +15,15 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center
 from dispatch_center.core.roles import Role
-from dispatch_center.knowledge import articles
-from dispatch_center.models import KbArticleCreate, KbStatusChange
+from dispatch_center.knowledge.words import document_parts, tokenizer_ready
+from dispatch_center.models import KbArticleCreate
 from dispatch_center.store import knowledge as store
 
 #: Who the demo content is written by, and who at the center reviews and publishes it.
-_WRITER = Principal("demo-content", Role.admin)
-_REVIEWER = Principal("duty", Role.duty_officer, "511100")
+_WRITER = ("demo-content", Role.admin.value)
+_REVIEWER = ("duty", Role.duty_officer.value)
 
 
 @lru_cache(maxsize=1)
@@ -37,22 +36,38 @@ def demo_articles() -> dict[str, Any]:
     return doc
 
 
+def _history(status: str) -> list[tuple[str, str, str, str]]:
+    steps = [("create", "draft", *_WRITER), ("review", "reviewed", *_REVIEWER)]
+    steps.append(("publish", "published", *_REVIEWER))
+    if status == "expired":
+        steps.append(("expire", "expired", *_REVIEWER))
+    return steps
+
+
 async def seed_knowledge(center: Center) -> int:
-    """Write the demo articles this database does not have yet; returns how many."""
+    """Write the demo articles this database does not have yet, each with the history of
+    its writing, review and publication; returns how many were written.
+    """
+    await tokenizer_ready()
+    made = 0
     async with center.db.connection() as conn:
         have = await store.demo_keys(conn)
-    made = 0
-    for item in demo_articles()["articles"]:
-        if (item["owner"], item["title"]) in have:
-            continue
-        body = KbArticleCreate.model_validate(
-            {k: v for k, v in item.items() if k != "status" and v is not None}
-        )
-        view = await articles.create_article(center, _WRITER, body, demo=True)
-        if view is None:  # another worker wrote it first
-            continue
-        made += 1
-        steps = ["review", "publish"] + (["expire"] if item.get("status") == "expired" else [])
-        for step in steps:
-            await articles.change_status(center, _REVIEWER, view["id"], step, KbStatusChange())
+        for item in demo_articles()["articles"]:
+            if (item["owner"], item["title"]) in have:
+                continue
+            if item["owner"] not in center.reference.units:
+                raise ValueError(f"demo article {item['title']!r}: no unit {item['owner']!r}")
+            body = KbArticleCreate.model_validate(
+                {k: v for k, v in item.items() if k != "status" and v is not None}
+            )
+            values = {**body.model_dump(), "owner": body.owner}
+            head, text = document_parts(body.title, body.questions, body.answer)
+            made += await store.insert_demo_article(
+                conn,
+                values,
+                head=head,
+                body=text,
+                history=_history(item.get("status", "published")),
+                at=center.now(),
+            )
     return made

@@ -6,6 +6,7 @@ The app factory imports this module only when the settings say ``demo`` or ``sim
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import AsyncExitStack
 
 from dispatch_center.center import Center
@@ -15,6 +16,7 @@ from dispatch_center.demo.simulator import Simulator
 from dispatch_center.demo.story import seed_flood_supervision, seed_story
 from dispatch_center.desk.places import ensure_demo_places
 from dispatch_center.intake.ingest import Ingest
+from dispatch_center.knowledge.words import tokenizer_ready
 
 
 async def prepare_demo(center: Center, password: str | None) -> None:
@@ -26,7 +28,10 @@ async def prepare_demo(center: Center, password: str | None) -> None:
         await ensure_demo_accounts(center, password)
     await ensure_demo_places(center)
     if settings.demo_story:
+        # The knowledge base's tokenizer loads in a thread while the story is written.
+        tokenizer = asyncio.ensure_future(tokenizer_ready())
         await seed_story(center)
+        await tokenizer
         # The knowledge base the desk answers consultations from (demo content).
         await seed_knowledge(center)
         if settings.scenario == "flood":

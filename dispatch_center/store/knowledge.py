@@ -101,6 +101,58 @@ async def insert_article(
     return await cur.fetchone()
 
 
+async def insert_demo_article(
+    conn: Conn,
+    values: Row,
+    *,
+    head: str,
+    body: str,
+    history: Sequence[tuple[str, str, str, str]],
+    at: datetime,
+) -> bool:
+    """Write one demo article at the end of its ``history`` ((action, status, user, role)
+    per version, oldest first) in one transaction; False when it is already there.
+    """
+    params = {
+        **_article_params(values),
+        "head": head,
+        "body": body,
+        "status": history[-1][1],
+        "version": len(history),
+        "created_by": history[0][2],
+        "updated_by": history[-1][2],
+        "at": at,
+    }
+    async with conn.transaction():
+        cur = await conn.execute(
+            "INSERT INTO kb_articles (owner, title, questions, answer, policy_source,"
+            " category_code, valid_from, valid_until, status, demo, version, created_by,"
+            " created_at, updated_by, updated_at, search_doc, head_doc)"
+            " VALUES (%(owner)s, %(title)s, %(questions)s, %(answer)s, %(policy_source)s,"
+            " %(category_code)s, %(valid_from)s, %(valid_until)s, %(status)s, true,"
+            " %(version)s, %(created_by)s, %(at)s, %(updated_by)s, %(at)s,"
+            f" {_DOC}, {_HEAD_DOC}) ON CONFLICT (owner, title) WHERE demo DO NOTHING"
+            " RETURNING id",
+            params,
+        )
+        row = await cur.fetchone()
+        if row is None:
+            return False
+        async with conn.cursor() as c:
+            await c.executemany(
+                "INSERT INTO kb_article_versions (article_id, version, action, status, title,"
+                " questions, answer, policy_source, category_code, valid_from, valid_until,"
+                " by_user, by_role, at) SELECT id, %s, %s, %s, title, questions, answer,"
+                " policy_source, category_code, valid_from, valid_until, %s, %s, %s"
+                " FROM kb_articles WHERE id = %s",
+                [
+                    (i + 1, action, status, user, role, at, row["id"])
+                    for i, (action, status, user, role) in enumerate(history)
+                ],
+            )
+    return True
+
+
 async def demo_keys(conn: Conn) -> set[tuple[str, str]]:
     """(owner, title) of the demo content already written."""
     cur = await conn.execute("SELECT owner, title FROM kb_articles WHERE demo")

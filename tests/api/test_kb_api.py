@@ -207,6 +207,10 @@ def test_bad_requests_are_4xx(duty: httpx.Client) -> None:
     r = duty.get("/api/v1/kb/search", params={"q": "公积金", "order_id": 999999999})
     assert r.status_code == 422 and "order_id" in r.json()["error"]["fields"]
     assert duty.get("/api/v1/kb/search", params={"q": "!!! ？？"}).json()["items"] == []
+    r = duty.get("/api/v1/kb/articles", params={"status": "bogus"})
+    assert r.status_code == 422 and "status" in r.json()["error"]["fields"]
+    r = duty.get("/api/v1/kb/search", params={"q": "公积金", "session": "a b"})
+    assert r.status_code == 422 and "session" in str(r.json()["error"]["fields"])
     assert duty.post("/api/v1/kb/synonyms", json={"words": ["社保"]}).status_code == 422
     assert duty.post("/api/v1/kb/synonyms", json={"words": ["a b", "c"]}).status_code == 422
 
