@@ -98,6 +98,13 @@ SCREENS: tuple[Screen, ...] = (
         _roles(Role.callback_agent, Role.duty_officer, Role.admin),
     ),
     Screen(
+        "kb",
+        "/kb",
+        "知识库",
+        "Knowledge base",
+        _roles(Role.handler, Role.duty_officer, Role.admin, Role.auditor),
+    ),
+    Screen(
         "reports",
         "/reports",
         "报表",
@@ -148,7 +155,7 @@ def screens_for(role: Role) -> list[Screen]:
     Examples
     --------
     >>> [s.key for s in screens_for(Role.handler)]
-    ['handler']
+    ['handler', 'kb']
     >>> [s.path for s in screens_for(Role.call_taker)]
     ['/wallboard', '/desk']
     """

@@ -15,10 +15,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from dispatch_center.accounts.identity import Gate
 from dispatch_center.api.deps import PageGate, PageVisit
+from dispatch_center.api.front.header import header_for
+from dispatch_center.api.front.pages import page_denial
 from dispatch_center.api.pages import json_block
 from dispatch_center.core.knowledge import KB_CENTER, KB_DRAFT_READERS
 from dispatch_center.core.roles import ROLE_LABELS_ZH, Role
-from dispatch_center.errors import ServiceError
 from dispatch_center.knowledge.search import GAP_READERS
 
 pages = APIRouter(tags=["pages"], include_in_schema=False)
@@ -71,15 +72,7 @@ def _template() -> str:
     return (resources.files("dispatch_center.templates") / "kb.html").read_text(encoding="utf-8")
 
 
-def _denied(request: Request, error: ServiceError) -> Response:
-    if error.status == 401:
-        text = "<p>请先登录 / Please sign in.</p>"
-    else:
-        text = f"<p>无权访问知识库管理页：{html.escape(error.message)}</p>"
-    return HTMLResponse(text, status_code=error.status)
-
-
-KbVisit = Annotated[PageVisit, Depends(PageGate(Gate(PAGE_ROLES), deny=_denied))]
+KbVisit = Annotated[PageVisit, Depends(PageGate(Gate(PAGE_ROLES), deny=page_denial))]
 
 
 @pages.get("/kb", response_class=HTMLResponse)
@@ -103,5 +96,6 @@ async def kb_page(request: Request, visit: KbVisit) -> Response:
         .replace("__LANG__", "en" if lang == "en" else "zh-CN")
         .replace("__TITLE__", html.escape(strings["title"]))
         .replace("__DATA__", json_block(data))
+        .replace("__HEADER__", str(await header_for(request, who, "kb")))
     )
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
