@@ -118,6 +118,26 @@ class UnitTree:
             got = self._subtrees[code] = frozenset(seen)
         return got
 
+    def children(self, code: str) -> tuple[str, ...]:
+        """The units directly below ``code``, sorted (whom a holder may pass an order to).
+
+        Examples
+        --------
+        >>> UnitTree({"a": None, "a2": "a", "a1": "a", "a1x": "a1"}).children("a")
+        ('a1', 'a2')
+        """
+        return tuple(sorted(self._children.get(code, ())))
+
+    def parent(self, code: str) -> str | None:
+        """The unit directly above ``code`` (None at the top or for an unknown unit).
+
+        Examples
+        --------
+        >>> UnitTree({"a": None, "a1": "a"}).parent("a1")
+        'a'
+        """
+        return self._parents.get(code)
+
     def chain(self, code: str | None) -> list[str]:
         """``code`` and its ancestors up to the top, nearest first."""
         out: list[str] = []

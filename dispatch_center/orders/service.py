@@ -25,6 +25,7 @@ from dispatch_center.core.privacy import (
 )
 from dispatch_center.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch_center.models import OrderAction, OrderCreate
+from dispatch_center.orders import delegation
 from dispatch_center.orders.routing import reopen_limit, route_new_order
 from dispatch_center.store import orders as store
 from dispatch_center.store.orders import OrderFilter, TimelineEntry
@@ -227,15 +228,10 @@ async def act(center: Center, who: Principal, order_id: str, action: str, body: 
         row = await store.get_order(conn, oid)
         if row is None or not may_see(center, who, row):
             raise NotFound(f"no order {order_id!r}")
+        delegation.check_holder(center, who, row, action)
         if body.version is not None and body.version != row["version"]:
             raise await _lost_race(conn, row)
-        facts = lc.OrderFacts(
-            status=lc.Status(row["status"]),
-            urgency=row["urgency"],
-            extension_pending=row["extension_pending"],
-            last_rating=lc.Rating(row["last_rating"]) if row["last_rating"] else None,
-            last_solved=row.get("last_solved"),
-        )
+        facts = order_facts(row)
         try:
             move = lc.transition(
                 facts,
@@ -262,7 +258,13 @@ async def act(center: Center, who: Principal, order_id: str, action: str, body: 
             raise Invalid(str(exc), fields={exc.field: str(exc)}) from exc
         except ValueError as exc:  # an action name the lifecycle does not know
             raise Invalid(str(exc), fields={"action": str(exc)}) from exc
-        updates, data = await _effects(center, who, conn, row, move.action, body)
+        passed = delegation.effects(center, who, row, move.action, body)
+        if passed is not None:
+            updates, data = passed
+        else:
+            updates, data = await _effects(center, who, conn, row, move.action, body)
+            if "assigned_unit" in updates and row.get("delegation"):
+                updates["delegation"] = []  # a new dispatch starts at the new lead
         entry = TimelineEntry(
             actor=who.username,
             role=who.role.value,
@@ -405,6 +407,18 @@ def _iso(value: datetime | None) -> str | None:
     return to_shanghai(value).isoformat() if value is not None else None
 
 
+def order_facts(row: Row) -> lc.OrderFacts:
+    """What the lifecycle's guards read of an order row."""
+    return lc.OrderFacts(
+        status=lc.Status(row["status"]),
+        urgency=row["urgency"],
+        extension_pending=row["extension_pending"],
+        last_rating=lc.Rating(row["last_rating"]) if row.get("last_rating") else None,
+        last_solved=row.get("last_solved"),
+        delegated=bool(row.get("delegation")),
+    )
+
+
 def order_view(center: Center, who: Principal, row: Row) -> Row:
     """The order as ``who`` sees it: masked phone, flags, what they may do next."""
     status = lc.Status(row["status"])
@@ -415,13 +429,7 @@ def order_view(center: Center, who: Principal, row: Row) -> Row:
         replied=replied,
         received_at=row["received_at"],
     )
-    facts = lc.OrderFacts(
-        status=status,
-        urgency=row["urgency"],
-        extension_pending=row["extension_pending"],
-        last_rating=lc.Rating(row["last_rating"]) if row.get("last_rating") else None,
-        last_solved=row.get("last_solved"),
-    )
+    facts = order_facts(row)
     unit = row.get("assigned_unit")
     units = center.reference.units
     confidential = bool(row.get("reporter_confidential"))
@@ -472,7 +480,12 @@ def order_view(center: Center, who: Principal, row: Row) -> Row:
         "last_rating": row.get("last_rating"),
         "last_solved": row.get("last_solved"),
         "merged_into": str(row["merged_into"]) if row.get("merged_into") else None,
-        "allowed_actions": [a.value for a in lc.allowed_actions(facts, who.role)],
+        "allowed_actions": [
+            a.value
+            for a in lc.allowed_actions(facts, who.role)
+            if delegation.may_act(center, who, row, a)
+        ],
+        **delegation.view(center, row),
     }
 
 

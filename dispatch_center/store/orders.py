@@ -60,10 +60,13 @@ UPDATABLE = frozenset(
         "respond_by",
         "deadlines_provisional",
         "routing",
+        "delegation",
+        "co_units",
+        "co_parts",
     }
 )
 
-_JSON_COLUMNS = frozenset({"routing", "extension_request"})
+_JSON_COLUMNS = frozenset({"routing", "extension_request", "delegation", "co_parts"})
 
 ORDER_COLUMNS = (
     "channel",
