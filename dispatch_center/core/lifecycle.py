@@ -75,6 +75,10 @@ class Action(StrEnum):
     assign_down = "assign_down"
     hand_back = "hand_back"
     report_up = "report_up"
+    # 协办: a co-handling unit accepts its part and replies to it; the order's status stays
+    # (the lead answers for the whole).
+    co_accept = "co_accept"
+    co_reply = "co_reply"
 
 
 class Rating(StrEnum):
@@ -129,6 +133,8 @@ ACTION_LABELS_ZH: dict[Action, str] = {
     Action.assign_down: "下派",
     Action.hand_back: "回退上级",
     Action.report_up: "办结上报",
+    Action.co_accept: "协办签收",
+    Action.co_reply: "协办答复",
 }
 
 RATING_LABELS_ZH: dict[Rating, str] = {
@@ -163,6 +169,8 @@ class OrderFacts:
     #: citizen (办结) and a return to the center (退单) wait until it is back with the unit
     #: the center dispatched it to.
     delegated: bool = False
+    #: Co-handling units (协办) were named at dispatch: each has a part to accept and answer.
+    co_handled: bool = False
 
 
 @dataclass(frozen=True)
@@ -277,6 +285,10 @@ def _delegated(facts: OrderFacts) -> str | None:
     return None if facts.delegated else "the order was not passed down to this unit"
 
 
+def _co_handled(facts: OrderFacts) -> str | None:
+    return None if facts.co_handled else "the order has no co-handling units"
+
+
 @dataclass(frozen=True)
 class Rule:
     """One row of the lifecycle table.
@@ -368,6 +380,15 @@ RULES: tuple[Rule, ...] = (
         _S.in_progress,
         _H,
         _delegated,
+        needs=frozenset({Detail.note}),
+    ),
+    Rule(Action.co_accept, (_S.dispatched, _S.accepted, _S.in_progress), None, _H, _co_handled),
+    Rule(
+        Action.co_reply,
+        (_S.dispatched, _S.accepted, _S.in_progress),
+        None,
+        _H,
+        _co_handled,
         needs=frozenset({Detail.note}),
     ),
 )

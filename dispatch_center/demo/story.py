@@ -39,10 +39,12 @@ def story() -> list[dict[str, Any]]:
 
 
 def _handler_for(center: Center, view: dict[str, Any]) -> Principal:
+    # Only the unit holding an order works it (core.delegation): the story acts as that
+    # unit's handler, h_<unit> (a demo account for the counties and a few units below).
     unit = (view.get("assigned_unit") or {}).get("code")
     for code in center.reference.unit_chain(unit):
         if center.reference.units.get(code, {}).get("kind") == "county":
-            return Principal(f"h_{code}", Role.handler, code)
+            return Principal(f"h_{unit}", Role.handler, unit)
     return _ADMIN  # units of the city itself (scenic committees, city bureaus)
 
 

@@ -12,6 +12,7 @@ from dispatch_center.center import Center
 from dispatch_center.core import delegation as dl
 from dispatch_center.core import lifecycle as lc
 from dispatch_center.core import workbench as wb
+from dispatch_center.core.roles import Role
 from dispatch_center.errors import Invalid, NotFound
 
 Row = dict[str, Any]
@@ -39,6 +40,16 @@ def may_act(center: Center, who: Principal, row: Row, action: lc.Action) -> bool
     """Whether ``who``'s standing lets it take ``action`` (the lifecycle decides the rest)."""
     standing = dl.standing_of(who.unit_code, row.get("assigned_unit"), center.reference.unit_tree)
     return dl.holder_problem(action, who.role, standing) is None
+
+
+def calls_back(center: Center, who: Principal, row: Row) -> bool:
+    """Whether ``who`` is of the unit that must call the citizen back: for a handler, the
+    unit holding the order (a county that passed it down reads it with the number masked);
+    every other role as :mod:`dispatch_center.core.privacy` decides.
+    """
+    if who.role is not Role.handler:
+        return True
+    return who.unit_code is not None and who.unit_code == row.get("assigned_unit")
 
 
 def lead_unit(row: Row) -> str | None:

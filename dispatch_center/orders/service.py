@@ -21,11 +21,12 @@ from dispatch_center.core.deadlines import (
 from dispatch_center.core.privacy import (
     ReporterFacts,
     keeps_reporter_confidential,
+    mask_phone,
     reporter_as_seen,
 )
 from dispatch_center.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch_center.models import OrderAction, OrderCreate
-from dispatch_center.orders import delegation
+from dispatch_center.orders import delegation, handling, receipts
 from dispatch_center.orders.routing import reopen_limit, route_new_order
 from dispatch_center.store import orders as store
 from dispatch_center.store.orders import OrderFilter, TimelineEntry
@@ -222,7 +223,24 @@ def may_see(center: Center, who: Principal, row: Row) -> bool:
 
 
 async def act(center: Center, who: Principal, order_id: str, action: str, body: OrderAction) -> Row:
-    """Take ``action`` on an order; exactly one of two racing actors wins."""
+    """Take ``action`` on an order; exactly one of two racing actors wins. An action sent
+    with a ``client_id`` is applied once, a repeat answered as the first time.
+    """
+    if body.client_id:
+        return await receipts.act_once(
+            center,
+            who,
+            order_id,
+            action,
+            body.client_id,
+            lambda: _act(center, who, order_id, action, body),
+        )
+    return await _act(center, who, order_id, action, body)
+
+
+async def _act(
+    center: Center, who: Principal, order_id: str, action: str, body: OrderAction
+) -> Row:
     oid = parse_order_id(order_id)
     async with center.db.connection() as conn:
         row = await store.get_order(conn, oid)
@@ -258,13 +276,14 @@ async def act(center: Center, who: Principal, order_id: str, action: str, body: 
             raise Invalid(str(exc), fields={exc.field: str(exc)}) from exc
         except ValueError as exc:  # an action name the lifecycle does not know
             raise Invalid(str(exc), fields={"action": str(exc)}) from exc
-        passed = delegation.effects(center, who, row, move.action, body)
+        passed = delegation.effects(center, who, row, move.action, body) or handling.co_effects(
+            center, who, row, move.action, body
+        )
         if passed is not None:
             updates, data = passed
         else:
             updates, data = await _effects(center, who, conn, row, move.action, body)
-            if "assigned_unit" in updates and row.get("delegation"):
-                updates["delegation"] = []  # a new dispatch starts at the new lead
+        await handling.more_effects(center, conn, row, move.action, body, updates, data)
         entry = TimelineEntry(
             actor=who.username,
             role=who.role.value,
@@ -407,6 +426,10 @@ def _iso(value: datetime | None) -> str | None:
     return to_shanghai(value).isoformat() if value is not None else None
 
 
+# A co-handling unit's moves on its own part: offered only to that unit (handling).
+_PART_ACTIONS = frozenset({lc.Action.co_accept, lc.Action.co_reply})
+
+
 def order_facts(row: Row) -> lc.OrderFacts:
     """What the lifecycle's guards read of an order row."""
     return lc.OrderFacts(
@@ -416,6 +439,7 @@ def order_facts(row: Row) -> lc.OrderFacts:
         last_rating=lc.Rating(row["last_rating"]) if row.get("last_rating") else None,
         last_solved=row.get("last_solved"),
         delegated=bool(row.get("delegation")),
+        co_handled=bool(row.get("co_units")),
     )
 
 
@@ -438,6 +462,9 @@ def order_view(center: Center, who: Principal, row: Row) -> Row:
         who.role,
         confidential=confidential,
     )
+    phone = reporter.phone
+    if not delegation.calls_back(center, who, row):
+        phone = mask_phone(phone)  # the number is for the unit that must call the citizen
     return {
         "id": str(row["id"]),
         "number": row["number"],
@@ -459,7 +486,7 @@ def order_view(center: Center, who: Principal, row: Row) -> Row:
         "address": row["address"],
         "reporter": {
             "name": reporter.name,
-            "phone": reporter.phone,
+            "phone": phone,
             "confidential": confidential,
         },
         "source": row["source"],
@@ -483,9 +510,11 @@ def order_view(center: Center, who: Principal, row: Row) -> Row:
         "allowed_actions": [
             a.value
             for a in lc.allowed_actions(facts, who.role)
-            if delegation.may_act(center, who, row, a)
-        ],
+            if a not in _PART_ACTIONS and delegation.may_act(center, who, row, a)
+        ]
+        + handling.part_actions(who, row),
         **delegation.view(center, row),
+        **handling.view(center, who, row),
     }
 
 

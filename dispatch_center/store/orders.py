@@ -310,7 +310,8 @@ async def list_orders(conn: psycopg.AsyncConnection[Row], f: OrderFilter) -> lis
     params: dict[str, Any] = {"limit": f.limit}
     if not f.scope.city_wide:
         condition, scoped = unit_clause(f.scope)
-        where.append(sql.SQL(condition))
+        # A co-handling unit (协办) reads the order as well (core.visibility).
+        where.append(sql.SQL(f"({condition} OR co_units && %(scope_units)s::text[])"))
         params.update(scoped)
     if f.statuses:
         where.append(sql.SQL("status = ANY(%(statuses)s)"))

@@ -49,6 +49,8 @@ ACTIONS = (
     "hand_back",
     "report_up",
 )
+# The co-handling units' moves on their parts (co_accept, co_reply) leave the order's status
+# as it is and depend on the caller's unit: tests/api/test_cohandlers.py.
 HANDLER_ACTIONS = frozenset(
     {
         "accept",

@@ -236,3 +236,16 @@ class CandidatesPublic(Public):
     queue: str | None
     reason: str | None
     alternatives: list[CandidatePublic]
+
+
+class PhotoPublic(Public):
+    """A reply's photo as stored: metadata stripped, its place kept apart."""
+
+    id: str
+    order_id: str
+    width: int
+    height: int
+    size: int = Field(description="bytes")
+    lon: float | None
+    lat: float | None
+    url: str
