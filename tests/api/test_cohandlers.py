@@ -129,8 +129,8 @@ def test_an_action_sent_twice_with_one_client_id_is_applied_once(
     assert stale.status_code == 409 and stale.json()["error"]["changed_by"] == "h_511102"
 
 
-def _jpeg_with_gps(lon: float, lat: float) -> bytes:
-    """A tiny JPEG as a phone writes it: EXIF with a camera name and a GPS position."""
+def exif_segment(lon: float, lat: float) -> bytes:
+    """An APP1 EXIF segment as a phone writes it: a camera name and a GPS position."""
 
     def rational(value: float) -> bytes:
         d = int(value)
@@ -155,12 +155,15 @@ def _jpeg_with_gps(lon: float, lat: float) -> bytes:
     tiff += rational(lat) + rational(lon)
     assert ifd0_at + len(ifd0) == gps_at
     app1 = b"Exif\x00\x00" + tiff
+    return b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1
+
+
+def _jpeg_with_gps(lon: float, lat: float) -> bytes:
+    """A tiny JPEG (not decodable: the server never decodes) with EXIF and a comment."""
     sof = b"\xff\xc0\x00\x0b\x08\x00\x10\x00\x20\x01\x01\x11\x00"
     return (
         b"\xff\xd8"
-        + b"\xff\xe1"
-        + struct.pack(">H", len(app1) + 2)
-        + app1
+        + exif_segment(lon, lat)
         + b"\xff\xfe\x00\x0aOwner:Li"
         + sof
         + b"\xff\xda\x00\x02PIXELS\xff\xd9"

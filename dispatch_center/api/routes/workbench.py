@@ -25,7 +25,7 @@ from dispatch_center.api.responses import PublicRouter
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
 from dispatch_center.api.schemas.orders import PhotoPublic
 from dispatch_center.center import Center
-from dispatch_center.core.lifecycle import ACTION_LABELS_ZH
+from dispatch_center.core.lifecycle import ACTION_LABELS_ZH, STATUS_LABELS_ZH
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import ServiceError
 from dispatch_center.orders import photos
@@ -77,6 +77,9 @@ def page_data(center: Center, who: Principal, lang: str) -> dict[str, Any]:
         "reasons": i18n.REASONS[lang],
         "outcomes": i18n.OUTCOME_LABELS[lang],
         "working_days": working,
+        "status_labels": {st.value: label for st, label in STATUS_LABELS_ZH.items()}
+        if lang == "zh-CN"
+        else {},
         "action_labels": (
             {"receive": "受理", **{a.value: label for a, label in ACTION_LABELS_ZH.items()}}
             if lang == "zh-CN"

@@ -162,13 +162,18 @@ async function openOrder(id, sid) {
     }
   } catch { /* offline: the cached order */ }
   if (!o) return;
+  const again = state.open && state.open.id === id;
   state.open = { id, sid };
+  showCard(o, sid);
+  if (!again) window.scrollTo(0, 0);
+}
+
+function showCard(o, sid) {
   $("#list").hidden = true;
   $("#tabs").hidden = true;
   const card = $("#card");
   card.hidden = false;
   card.innerHTML = cardHtml(o, sid);
-  window.scrollTo(0, 0);
   drawMap(o);
 }
 
@@ -223,15 +228,26 @@ function cardHtml(o, sid) {
 
 async function drawMap(o) {
   if (!o.location || !window.L) return;
-  const map = window.L.map("minimap", { zoomControl: false, attributionControl: false }).setView([o.location.lat, o.location.lon], 13);
+  const map = window.L.map("minimap", { zoomControl: false, attributionControl: false, zoomAnimation: false, fadeAnimation: false }).setView([o.location.lat, o.location.lon], 13);
   try {
     if (!state.areas) {
       const r = await send("GET", "/api/v1/geo/areas?tier=3&simplify=0.002");
       if (r.ok) state.areas = r.data;
     }
   } catch { /* offline: the service worker's copy, or the marker alone */ }
-  if (state.areas) window.L.geoJSON(state.areas, { style: { color: "#0f5fa8", weight: 2, fillColor: "#cfe3f7", fillOpacity: 0.3 }, interactive: false,
-    onEachFeature: (f, layer) => layer.bindTooltip(esc(f.properties.name || ""), { permanent: true, direction: "center", className: "area-label" }) }).addTo(map);
+  // The township or street the place is in, whole on the small map, named.
+  const here = ((o.routing && o.routing.path) || []).find((p) => p.tier === 3);
+  if (state.areas) {
+    window.L.geoJSON(state.areas, {
+      style: (f) => ({ color: "#0f5fa8", weight: here && f.properties.code === here.code ? 3 : 1, fillColor: "#cfe3f7", fillOpacity: here && f.properties.code === here.code ? 0.35 : 0.1 }),
+      interactive: false,
+      onEachFeature: (f, layer) => {
+        if (!here || f.properties.code !== here.code) return;
+        layer.bindTooltip(esc(f.properties.name || ""), { permanent: true, direction: "top", className: "area-label" });
+        map.fitBounds(layer.getBounds(), { padding: [12, 12], animate: false });
+      },
+    }).addTo(map);
+  }
   window.L.circleMarker([o.location.lat, o.location.lon], { radius: 9, color: "#c62828", fillColor: "#e53935", fillOpacity: 0.9 }).addTo(map);
 }
 
@@ -335,6 +351,8 @@ async function submit(o, act, values, sid) {
   queue.push(item);
   saveQueue();
   applyLocally(item);
+  // The card follows at once (a second tap finds the action gone), whatever the network.
+  if (state.open) showCard(state.orders.get(state.open.id), state.open.sid);
   if (!navigator.onLine) toast(t("queued"));
   await flush();
   if (state.open) openOrder(state.open.id, state.open.sid);
@@ -384,6 +402,7 @@ export async function flush() {
       queue.shift();
       saveQueue();
       if (r.ok) {
+        $("#toast").hidden = true;
         if (r.data && r.data.id && item.kind === "action") state.orders.set(r.data.id, { ...r.data });
       } else if (r.status === 409) {
         conflict(item, r.data);
@@ -422,8 +441,11 @@ async function sendAnswer(item) {
 
 function conflict(item, data) {
   const err = (data && data.error) || {};
-  const who = err.changed_by ? `${err.changed_by}：` : "";
-  const msg = `${item.order_id ? (state.orders.get(item.order_id) || {}).number || item.order_id : ""} ${t(item.action || "answer_supervision")} — ${who}${err.message || ""}`;
+  const number = (state.orders.get(item.order_id) || {}).number || item.order_id;
+  const status = CFG.status_labels[err.current_status] || err.current_status || "";
+  const msg = t("conflict_detail", {
+    number, action: t(item.action || "answer_supervision"), by: err.changed_by || err.answered_by || "?", status,
+  });
   const box = document.createElement("div");
   box.className = "conflict";
   box.setAttribute("role", "alert");
@@ -531,4 +553,10 @@ window.addEventListener("offline", online);
 $("#who").textContent = `${CFG.unit_name || CFG.unit || ""} · ${CFG.user}`;
 if ("serviceWorker" in navigator) navigator.serviceWorker.register("/handler/sw.js", { scope: "/handler" }).catch(() => {});
 online();
-load();
+// A link to one order's card: /handler#order=<id> (an answered order is on no list).
+function fromHash() {
+  const m = location.hash.match(/^#order=(\d+)$/);
+  if (m) openOrder(m[1]);
+}
+window.addEventListener("hashchange", fromHash);
+load().then(fromHash);
