@@ -17,6 +17,7 @@ _REASONS_EN = {
 STRINGS: dict[str, dict[str, str]] = {
     "zh-CN": {
         "title": "承办工作台",
+        "allow_push": "开启通知",
         "to_accept": "待签收",
         "in_hand": "办理中",
         "due_soon": "即将超时",
@@ -83,6 +84,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "en": {
         "title": "Handler workbench",
+        "allow_push": "Notify me",
         "to_accept": "To accept",
         "in_hand": "In hand",
         "due_soon": "Due soon",

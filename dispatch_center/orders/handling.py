@@ -15,6 +15,7 @@ from dispatch_center.core import workbench as wb
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import Conflict, Invalid, NotFound
 from dispatch_center.store import photos as photo_store
+from dispatch_center.store import push as push_store
 
 Row = dict[str, Any]
 A = lc.Action
@@ -141,3 +142,23 @@ def part_actions(who: Principal, row: Row) -> list[str]:
     ):
         return []
     return [a.value for a in co.part_actions(row.get("co_parts") or {}, who.unit_code)]
+
+
+_NEW_FOR_UNIT = frozenset({A.dispatch, A.redispatch, A.uphold_return, A.reopen, A.assign_down})
+
+
+async def after_change(center: Center, conn: Any, row: Row, action: lc.Action) -> None:
+    """What follows a change: a new order for a unit reaches its people's phones (Web Push,
+    through the outbox; only when one of them allowed notifications).
+    """
+    if action not in _NEW_FOR_UNIT:
+        return
+    text = f"【12345新工单】{row['number']}：{(row.get('description') or '')[:60]}"
+    await push_store.enqueue_push(
+        conn, row.get("assigned_unit"), text, "order", str(row["id"]), center.now()
+    )
+    co_units = (row.get("co_units") or []) if action in (A.dispatch, A.redispatch) else []
+    for unit in co_units:
+        await push_store.enqueue_push(
+            conn, unit, f"【协办】{text}", "order", str(row["id"]), center.now()
+        )

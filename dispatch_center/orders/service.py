@@ -298,6 +298,7 @@ async def _act(
         )
         if changed is None:
             raise await _lost_race(conn, row)
+        await handling.after_change(center, conn, changed, move.action)
     await publish_changes(center, [changed])
     return order_view(center, who, changed)
 

@@ -15,24 +15,28 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import Field
 
 from dispatch_center.accounts.identity import Gate
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api import workbench_i18n as i18n
-from dispatch_center.api.deps import AnyUser, CenterDep, PageGate, PageVisit
+from dispatch_center.api.deps import AnyUser, CenterDep, PageGate, PageVisit, require
 from dispatch_center.api.pages import STATIC, STATIC_PATH, json_block
 from dispatch_center.api.responses import PublicRouter
-from dispatch_center.api.schemas.common import SIGNED_IN, errors
+from dispatch_center.api.schemas.common import SIGNED_IN, Public, errors
 from dispatch_center.api.schemas.orders import PhotoPublic
 from dispatch_center.center import Center
 from dispatch_center.core.lifecycle import ACTION_LABELS_ZH, STATUS_LABELS_ZH
 from dispatch_center.core.roles import Role
 from dispatch_center.errors import ServiceError
+from dispatch_center.messaging import webpush
+from dispatch_center.models import Strict
 from dispatch_center.orders import photos
 
 pages = APIRouter(include_in_schema=False)
 _BINARY = {"type": "string", "format": "binary"}
 router = PublicRouter(prefix="/api/v1/orders", tags=["orders"])
+push = PublicRouter(prefix="/api/v1/push", tags=["push"])
 
 _SW = (STATIC / "handler-sw.js").read_text(encoding="utf-8")
 
@@ -49,6 +53,7 @@ def _denied(request: Request, error: ServiceError) -> HTMLResponse:
     return HTMLResponse(body, status_code=error.status)
 
 
+Handler = Annotated[Principal, Depends(require(Role.handler, Role.admin))]
 WorkbenchVisit = Annotated[
     PageVisit,
     Depends(PageGate(Gate(frozenset({Role.handler, Role.admin})), deny=_denied)),
@@ -109,6 +114,7 @@ def _page(center: Center, who: Principal, lang: str) -> str:
 <body>
 <header id="top"><h1>{html.escape(s["title"])}</h1>
 <span id="who"></span><span id="sync" hidden></span>
+<button type="button" id="push" hidden>{html.escape(s["allow_push"])}</button>
 <a id="lang" href="{s["lang_href"]}">{html.escape(s["lang_switch"])}</a></header>
 <div id="offline" hidden>{html.escape(s["offline"])}</div>
 <nav id="tabs"></nav>
@@ -207,3 +213,49 @@ async def get_photo(center: CenterDep, who: AnyUser, order_id: str, photo_id: st
         media_type=got["content_type"],
         headers={"Cache-Control": "private, max-age=86400"},
     )
+
+
+class PushKeys(Strict):
+    """A browser subscription's keys."""
+
+    p256dh: str = Field(min_length=16, max_length=200)
+    auth: str = Field(min_length=8, max_length=100)
+
+
+class PushSubscription(Strict):
+    """What ``PushManager.subscribe()`` gives the page (``subscription.toJSON()``)."""
+
+    endpoint: str = Field(min_length=8, max_length=1000, pattern=r"^https?://")
+    keys: PushKeys
+    expirationTime: int | None = None
+
+
+class PushSubscribed(Public):
+    """A kept subscription: pushes for ``unit`` go to ``endpoint``."""
+
+    endpoint: str
+    unit: str | None
+
+
+class PushKeyPublic(Public):
+    """The center's VAPID public key (the browser's ``applicationServerKey``); null when
+    push is off.
+    """
+
+    public_key: str | None
+
+
+@push.get("/key", responses=errors(*SIGNED_IN))
+async def push_key(center: CenterDep, who: AnyUser) -> PushKeyPublic:
+    """The VAPID public key a phone subscribes with."""
+    keys = center.runtimes.find(webpush.PushKeys)
+    return PushKeyPublic(public_key=keys.public_key if keys else None)
+
+
+@push.post("/subscriptions", responses=errors(*SIGNED_IN, 409, 422))
+async def subscribe(center: CenterDep, who: Handler, body: PushSubscription) -> PushSubscribed:
+    """Keep this phone's push subscription: new orders, reminders and 督办 of the caller's
+    unit reach it (handlers, admin).
+    """
+    await webpush.subscribe(center, who.username, body.endpoint, body.keys.p256dh, body.keys.auth)
+    return PushSubscribed(endpoint=body.endpoint, unit=who.unit_code)

@@ -44,3 +44,21 @@ self.addEventListener("fetch", (event) => {
     || url.pathname === "/api/v1/geo/areas";
   if (shell) event.respondWith(networkFirst(event.request));
 });
+
+// Web Push: new orders, reminders and 督办 of the unit (messaging/webpush.py).
+self.addEventListener("push", (event) => {
+  let data = { title: "乐山12345", body: "", url: "/handler" };
+  try { data = { ...data, ...event.data.json() }; } catch { /* a plain text push */ }
+  event.waitUntil(self.registration.showNotification(data.title, {
+    body: data.body, data: { url: data.url }, icon: "/static/app/handler-icon.svg", lang: "zh-CN",
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = (event.notification.data && event.notification.data.url) || "/handler";
+  event.waitUntil(self.clients.matchAll({ type: "window" }).then((list) => {
+    const open = list.find((c) => new URL(c.url).pathname === "/handler");
+    return open ? open.focus() : self.clients.openWindow(url);
+  }));
+});

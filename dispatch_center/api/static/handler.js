@@ -551,7 +551,28 @@ setInterval(() => {
 window.addEventListener("online", online);
 window.addEventListener("offline", online);
 $("#who").textContent = `${CFG.unit_name || CFG.unit || ""} · ${CFG.user}`;
-if ("serviceWorker" in navigator) navigator.serviceWorker.register("/handler/sw.js", { scope: "/handler" }).catch(() => {});
+// Web Push: offered when the center has a VAPID key and the phone has not said no yet.
+async function offerPush(reg) {
+  if (!reg || !("PushManager" in window) || !("Notification" in window) || Notification.permission === "denied") return;
+  let key;
+  try { key = (await send("GET", "/api/v1/push/key")).data.public_key; } catch { return; }
+  if (!key) return;
+  const subscribe = async () => {
+    if ((await Notification.requestPermission()) !== "granted") return;
+    const raw = Uint8Array.from(atob(key.replace(/-/g, "+").replace(/_/g, "/") + "==".slice(0, (4 - key.length % 4) % 4)), (c) => c.charCodeAt(0));
+    const sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: raw });
+    await send("POST", "/api/v1/push/subscriptions", sub.toJSON());
+    $("#push").hidden = true;
+  };
+  if (Notification.permission === "granted") { subscribe().catch(() => {}); return; }
+  const button = $("#push");
+  button.hidden = false;
+  button.addEventListener("click", () => subscribe().catch(() => {}));
+}
+
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/handler/sw.js", { scope: "/handler" }).then(offerPush).catch(() => {});
+}
 online();
 // A link to one order's card: /handler#order=<id> (an answered order is on no list).
 function fromHash() {

@@ -38,3 +38,13 @@ CREATE TABLE IF NOT EXISTS order_photos (
     data         bytea NOT NULL
 );
 CREATE INDEX IF NOT EXISTS order_photos_order ON order_photos (order_id);
+
+-- Web Push (VAPID): a handler's phone that allowed notifications; one row per browser.
+CREATE TABLE IF NOT EXISTS push_subscriptions (
+    endpoint    text PRIMARY KEY,
+    username    text NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+    p256dh      text NOT NULL,
+    auth        text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS push_subscriptions_user ON push_subscriptions (username);
