@@ -95,7 +95,14 @@ def move_part(
     if state != src:
         raise PartError(f"the part of {unit} is '{state}': cannot {action}")
     out = {u: dict(p) for u, p in parts.items()}
-    out[unit] = {**out[unit], "state": dst, "by": by, "at": at.isoformat()}
+    # The times stay apart: the rates count a co-handler's own response and reply.
+    out[unit] = {
+        **out[unit],
+        "state": dst,
+        "by": by,
+        "at": at.isoformat(),
+        f"{dst}_at": at.isoformat(),
+    }
     if action is Action.co_reply:
         out[unit].update(text=text, outcome=outcome)
     return out

@@ -93,6 +93,13 @@ def test_co_handlers_accept_and_answer_their_parts(
     }
     # Once answered, the parts are closed too.
     assert _act(people["co_a"], oid, "co_reply", note="late").status_code == 409
+    # The rates count each co-handler by its own part; the order counts once overall.
+    rates = people["dispatcher"].get("/api/v1/supervision/rates", params={"unit": CO_B}).json()
+    row = next(u for u in rates["units"] if u["unit"] == CO_B)
+    assert row["orders"] >= 1 and row["replied"] >= 1 and row["rated"] == 0
+    everyone = people["dispatcher"].get("/api/v1/supervision/rates").json()
+    per_unit = sum(u["orders"] for u in everyone["units"])
+    assert everyone["overall"]["orders"] < per_unit  # co-handled parts are not orders
 
 
 def test_return_with_a_reason_from_the_list(
