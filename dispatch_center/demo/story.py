@@ -73,11 +73,18 @@ async def seed_story(center: Center) -> int:
         created += 1
         for step in item["steps"]:
             action, _, rating = step.partition(":")
+            # dispatch:<unit> and assign_down:<unit> name the unit (一级抓一级 in the story).
+            unit = rating if action in ("dispatch", "assign_down") else None
+            rating = "" if unit else rating
             who = _DISPATCHER
-            if action in ("accept", "start", "reply", "request_return"):
+            if action in ("accept", "start", "reply", "request_return", "assign_down"):
                 who = _handler_for(center, view)
             detail = OrderAction(
-                note={"request_return": "该事项不属于本单位职责，建议改派环保部门"}.get(action),
+                note={
+                    "request_return": "该事项不属于本单位职责，建议改派环保部门",
+                    "assign_down": "请下级核实处理，今日内上门",
+                }.get(action),
+                unit_code=unit,
                 rating=Rating(rating) if rating else None,
                 solved=(rating != "unsatisfied") if rating else None,
             )
