@@ -336,3 +336,35 @@ def test_installable_from_our_own_origin(phone: Any, live: LiveCenter) -> None:
     page.wait_for_selector("#tabs .tab")
     assert "To accept" in page.locator("#tabs").inner_text()
     assert page.errors == []
+
+
+@pytest.mark.parametrize(("width", "height"), [(360, 640), (820, 1180)])
+def test_fits_a_small_phone_and_a_tablet_with_large_targets(
+    browser: Any, live: LiveCenter, width: int, height: int
+) -> None:
+    oid = _passed_down(live)
+    ctx = browser.new_context(
+        viewport={"width": width, "height": height},
+        is_mobile=width < 600,
+        has_touch=True,
+        locale="zh-CN",
+        service_workers="block",
+    )
+    try:
+        page = ctx.new_page()
+        page.goto(f"{live.base_url}/handler?token={live.token(f'h_{VILLAGE}')}")
+        page.wait_for_selector("#tabs .tab")
+        _shot(page, f"handler-{width}x{height}-list.png")
+        _open(page, oid)
+        page.wait_for_selector("#minimap path.leaflet-interactive")
+        _shot(page, f"handler-{width}x{height}-card.png")
+        # Nothing wider than the screen; every button a thumb can hit (44 px and more).
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        for sel in ("#card .act", "#card .back", "#card a.dial"):
+            for box in [el.bounding_box() for el in page.locator(sel).all()]:
+                assert box is not None and box["height"] >= 44, (sel, box)
+        page.locator("#back").click()
+        for box in [el.bounding_box() for el in page.locator("#tabs .tab").all()]:
+            assert box is not None and box["height"] >= 44 and box["width"] >= 44
+    finally:
+        ctx.close()

@@ -243,7 +243,7 @@ async function drawMap(o) {
       interactive: false,
       onEachFeature: (f, layer) => {
         if (!here || f.properties.code !== here.code) return;
-        layer.bindTooltip(esc(f.properties.name || ""), { permanent: true, direction: "top", className: "area-label" });
+        layer.bindTooltip(esc(f.properties.name || ""), { permanent: true, direction: "top", offset: [0, -14], className: "area-label" });
         map.fitBounds(layer.getBounds(), { padding: [12, 12], animate: false });
       },
     }).addTo(map);
