@@ -51,6 +51,7 @@ from dispatch_center.api.routes import (
     reports,
     reports_page,
     supervision,
+    workbench,
 )
 from dispatch_center.api.routes.docs import mount_docs
 from dispatch_center.background import BackgroundLoop
@@ -60,6 +61,7 @@ from dispatch_center.core.calendar import SHANGHAI
 from dispatch_center.geography import geofences as geofence_versions
 from dispatch_center.geography.model import default_geography
 from dispatch_center.intake.runtime import start_intake, stop_intake
+from dispatch_center.messaging.webpush import start_webpush
 from dispatch_center.modeswitch.schedule import ModeScheduler
 from dispatch_center.modeswitch.state import start_modes
 from dispatch_center.reference.seed import seed_reference
@@ -219,6 +221,9 @@ def api_routers() -> list[APIRouter]:
         leader.pages,
         reports_page.pages,
         kb_page.pages,
+        workbench.router,
+        workbench.push,
+        workbench.pages,
     ]
 
 
@@ -266,6 +271,8 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
             app.state.token_follower = _start(stack, await start_ledger(center))
             stack.callback(stop_password_work, center)
             await start_modes(center)
+            # Web Push to the handlers' phones, when a VAPID key is set (the demo makes one).
+            start_webpush(center)
             app.state.mode_scheduler = _start(stack, ModeScheduler(center))
             # Other workers' imports and rollbacks arrive on the bus; reload when they do.
             _start(stack, geofence_versions.GeographyFollower(center))

@@ -39,6 +39,13 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
+class TooLarge(ServiceError):
+    """The upload is over its size limit."""
+
+    status = 413
+    code = "payload_too_large"
+
+
 class Forbidden(ServiceError):
     """The caller's role may not do this."""
 

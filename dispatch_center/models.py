@@ -263,6 +263,19 @@ class OrderAction(Strict):
     #: answered from, and the desk's session whose searches led there.
     kb_article_id: str | None = Field(default=None, max_length=18, pattern=r"^[0-9]+$")
     kb_session: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    #: A child unit's internal deadline, set with ``assign_down``.
+    due: datetime | None = None
+    #: 退单 / 回退: the reason from the list (``core.workbench.RETURN_REASONS``), with ``note``.
+    reason_code: str | None = Field(default=None, max_length=40)
+    #: 办结: solved, partly solved or explained (``core.workbench.OUTCOMES``).
+    outcome: str | None = Field(default=None, max_length=20)
+    #: 办结: photos uploaded first (``POST /api/v1/orders/{id}/photos``), by id.
+    photo_ids: list[str] = Field(default_factory=list, max_length=6)
+    #: 协办: act on this co-handling unit's part (accept, reply) instead of the whole order.
+    part: bool = False
+    #: An id the phone made for this action, so a repeat sent after a lost answer is
+    #: answered from the first time instead of acting twice.
+    client_id: str | None = Field(default=None, min_length=8, max_length=64, pattern=r"^[\w\-]+$")
 
 
 class TimeLimitUpdate(Strict):

@@ -112,6 +112,12 @@ class Settings(BaseSettings):
     # Map tiles for the wall and the console; unset = boundaries only (no outside request).
     tile_url: str | None = Field(default=None, alias="DISPATCH_TILE_URL")
     tile_attribution: str = Field(default="", alias="DISPATCH_TILE_ATTRIBUTION")
+    # Web Push to the handlers' phones (VAPID): the private key as PEM (or a path to one),
+    # never in the repository; unset = no push (the demo makes a pair at startup).
+    vapid_private_key: str = Field(default="", alias="DISPATCH_VAPID_PRIVATE_KEY", repr=False)
+    vapid_subject: str = Field(
+        default="mailto:12345@leshan.example", alias="DISPATCH_VAPID_SUBJECT"
+    )
     policy_dir: Path | None = Field(default=None, alias="DISPATCH_POLICY_DIR")
     # Supervision: the video-conference system signs its webhook with this secret
     # (HMAC-SHA256); unset = the webhook answers 503. PDF font of the minutes: a TrueType

@@ -70,6 +70,15 @@ class Action(StrEnum):
     merge = "merge"
     transfer_to_110 = "transfer_to_110"
     return_from_110 = "return_from_110"
+    # 一级抓一级: a holding unit passes the order to one of its child units, the child
+    # hands it back up or reports its result up (core.delegation decides who holds).
+    assign_down = "assign_down"
+    hand_back = "hand_back"
+    report_up = "report_up"
+    # 协办: a co-handling unit accepts its part and replies to it; the order's status stays
+    # (the lead answers for the whole).
+    co_accept = "co_accept"
+    co_reply = "co_reply"
 
 
 class Rating(StrEnum):
@@ -121,6 +130,11 @@ ACTION_LABELS_ZH: dict[Action, str] = {
     Action.merge: "并单",
     Action.transfer_to_110: "转110",
     Action.return_from_110: "110退回",
+    Action.assign_down: "下派",
+    Action.hand_back: "回退上级",
+    Action.report_up: "办结上报",
+    Action.co_accept: "协办签收",
+    Action.co_reply: "协办答复",
 }
 
 RATING_LABELS_ZH: dict[Rating, str] = {
@@ -151,6 +165,12 @@ class OrderFacts:
     extension_pending: bool = False
     last_rating: Rating | None = None
     last_solved: bool | None = None
+    #: The order was passed down (下派) and a child unit holds it now: the answer to the
+    #: citizen (办结) and a return to the center (退单) wait until it is back with the unit
+    #: the center dispatched it to.
+    delegated: bool = False
+    #: Co-handling units (协办) were named at dispatch: each has a part to accept and answer.
+    co_handled: bool = False
 
 
 @dataclass(frozen=True)
@@ -255,6 +275,20 @@ def _last_rating_unsatisfied(facts: OrderFacts) -> str | None:
     )
 
 
+def _not_delegated(facts: OrderFacts) -> str | None:
+    if facts.delegated:
+        return "a child unit holds the order: it reports up (report_up) or hands it back first"
+    return None
+
+
+def _delegated(facts: OrderFacts) -> str | None:
+    return None if facts.delegated else "the order was not passed down to this unit"
+
+
+def _co_handled(facts: OrderFacts) -> str | None:
+    return None if facts.co_handled else "the order has no co-handling units"
+
+
 @dataclass(frozen=True)
 class Rule:
     """One row of the lifecycle table.
@@ -285,12 +319,13 @@ RULES: tuple[Rule, ...] = (
     Rule(Action.resolve_at_intake, (_S.received,), _S.replied, _C, _only_consultations),
     Rule(Action.accept, (_S.dispatched,), _S.accepted, _H),
     Rule(Action.start, (_S.accepted,), _S.in_progress, _H),
-    Rule(Action.reply, (_S.accepted, _S.in_progress), _S.replied, _H),
+    Rule(Action.reply, (_S.accepted, _S.in_progress), _S.replied, _H, _not_delegated),
     Rule(
         Action.request_return,
         (_S.dispatched, _S.accepted),
         _S.return_requested,
         _H,
+        _not_delegated,
         needs=frozenset({Detail.note}),
     ),
     Rule(Action.redispatch, (_S.return_requested, _S.dispatched), _S.dispatched, _D),
@@ -328,6 +363,34 @@ RULES: tuple[Rule, ...] = (
         _C,
     ),
     Rule(Action.return_from_110, (_S.transferred_110,), _S.received, _D),
+    # The child signs for what it is passed (dispatched again); handing back or reporting up
+    # leaves the parent, who had signed already, working it (in_progress).
+    Rule(Action.assign_down, (_S.accepted, _S.in_progress), _S.dispatched, _H),
+    Rule(
+        Action.hand_back,
+        (_S.dispatched, _S.accepted, _S.in_progress),
+        _S.in_progress,
+        _H,
+        _delegated,
+        needs=frozenset({Detail.note}),
+    ),
+    Rule(
+        Action.report_up,
+        (_S.accepted, _S.in_progress),
+        _S.in_progress,
+        _H,
+        _delegated,
+        needs=frozenset({Detail.note}),
+    ),
+    Rule(Action.co_accept, (_S.dispatched, _S.accepted, _S.in_progress), None, _H, _co_handled),
+    Rule(
+        Action.co_reply,
+        (_S.dispatched, _S.accepted, _S.in_progress),
+        None,
+        _H,
+        _co_handled,
+        needs=frozenset({Detail.note}),
+    ),
 )
 
 _RULE_BY_ACTION: dict[Action, Rule] = {rule.action: rule for rule in RULES}

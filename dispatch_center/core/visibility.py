@@ -30,8 +30,8 @@ decide, for three reasons:
 3. After a return upheld and a re-dispatch (退单、改派) the order is another unit's; its
    citizen's name and number should no longer be on the first unit's screens.
 
-Co-handling units (协办) named at dispatch are recorded on the timeline only; they are not
-yet part of the rule (they would need a column to be filtered in SQL).
+Co-handling units (协办) named at dispatch read the order too (``co_units``, a column so the
+lists filter it in SQL): each has a part to accept and answer.
 
 The same rule in SQL
 --------------------
@@ -39,7 +39,8 @@ Lists must be filtered where they are read, or a limit and the paging are wrong 
 200 open orders city-wide and keeping a county's cuts the county's list short). The store
 applies a :class:`Scope` as ``assigned_unit = ANY(<the scope's units>)``
 (:func:`dispatch_center.store.scope.unit_clause`): the set of units comes from here, so
-the SQL and :meth:`Scope.sees_order` cannot disagree.
+the SQL and :meth:`Scope.sees_order` cannot disagree. The orders' lists add
+``OR co_units && <the same units>`` for the co-handling units.
 
 Supervision sessions concern a reader when one of their orders is in its scope, when their
 affected area names one of its units, or when it was invited by name or by unit
@@ -118,6 +119,26 @@ class UnitTree:
             got = self._subtrees[code] = frozenset(seen)
         return got
 
+    def children(self, code: str) -> tuple[str, ...]:
+        """The units directly below ``code``, sorted (whom a holder may pass an order to).
+
+        Examples
+        --------
+        >>> UnitTree({"a": None, "a2": "a", "a1": "a", "a1x": "a1"}).children("a")
+        ('a1', 'a2')
+        """
+        return tuple(sorted(self._children.get(code, ())))
+
+    def parent(self, code: str) -> str | None:
+        """The unit directly above ``code`` (None at the top or for an unknown unit).
+
+        Examples
+        --------
+        >>> UnitTree({"a": None, "a1": "a"}).parent("a1")
+        'a'
+        """
+        return self._parents.get(code)
+
     def chain(self, code: str | None) -> list[str]:
         """``code`` and its ancestors up to the top, nearest first."""
         out: list[str] = []
@@ -145,6 +166,8 @@ class Scope:
     False
     >>> city.sees_order({"assigned_unit": None})
     True
+    >>> county.sees_order({"assigned_unit": "511111", "co_units": ["511102S01"]})
+    True
     """
 
     units: frozenset[str] | None = None
@@ -163,7 +186,9 @@ class Scope:
         """Whether the order (a row, a change payload or a wall brief: anything with a
         string ``assigned_unit``) may be read.
         """
-        return self.units is None or order.get("assigned_unit") in self.units
+        if self.units is None or order.get("assigned_unit") in self.units:
+            return True
+        return any(u in self.units for u in order.get("co_units") or ())
 
     def sees_session(
         self,

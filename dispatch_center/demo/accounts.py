@@ -39,6 +39,11 @@ DEMO_ACCOUNTS: dict[str, tuple[str, str | None, str]] = {
     "agent02": ("call_taker", "511100", "话务员 刘洋"),
     "callback": ("callback_agent", "511100", "回访员 陈静"),
     **{f"h_{code}": ("handler", code, f"{name}承办人") for code, name in COUNTIES.items()},
+    # 一级抓一级 on a phone (/handler): a county department, a street and one of its
+    # communities under 市中区, each working what it holds.
+    "h_511102-ZJJ": ("handler", "511102-ZJJ", "市中区住建局承办人"),
+    "h_511102S01": ("handler", "511102S01", "街道承办人"),
+    "h_511102S01V01": ("handler", "511102S01V01", "社区网格员"),
 }
 
 

@@ -39,10 +39,12 @@ def story() -> list[dict[str, Any]]:
 
 
 def _handler_for(center: Center, view: dict[str, Any]) -> Principal:
+    # Only the unit holding an order works it (core.delegation): the story acts as that
+    # unit's handler, h_<unit> (a demo account for the counties and a few units below).
     unit = (view.get("assigned_unit") or {}).get("code")
     for code in center.reference.unit_chain(unit):
         if center.reference.units.get(code, {}).get("kind") == "county":
-            return Principal(f"h_{code}", Role.handler, code)
+            return Principal(f"h_{unit}", Role.handler, unit)
     return _ADMIN  # units of the city itself (scenic committees, city bureaus)
 
 
@@ -71,11 +73,18 @@ async def seed_story(center: Center) -> int:
         created += 1
         for step in item["steps"]:
             action, _, rating = step.partition(":")
+            # dispatch:<unit> and assign_down:<unit> name the unit (一级抓一级 in the story).
+            unit = rating if action in ("dispatch", "assign_down") else None
+            rating = "" if unit else rating
             who = _DISPATCHER
-            if action in ("accept", "start", "reply", "request_return"):
+            if action in ("accept", "start", "reply", "request_return", "assign_down"):
                 who = _handler_for(center, view)
             detail = OrderAction(
-                note={"request_return": "该事项不属于本单位职责，建议改派环保部门"}.get(action),
+                note={
+                    "request_return": "该事项不属于本单位职责，建议改派环保部门",
+                    "assign_down": "请下级核实处理，今日内上门",
+                }.get(action),
+                unit_code=unit,
                 rating=Rating(rating) if rating else None,
                 solved=(rating != "unsatisfied") if rating else None,
             )

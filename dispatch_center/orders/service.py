@@ -21,10 +21,12 @@ from dispatch_center.core.deadlines import (
 from dispatch_center.core.privacy import (
     ReporterFacts,
     keeps_reporter_confidential,
+    mask_phone,
     reporter_as_seen,
 )
 from dispatch_center.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch_center.models import OrderAction, OrderCreate
+from dispatch_center.orders import delegation, handling, receipts
 from dispatch_center.orders.routing import reopen_limit, route_new_order
 from dispatch_center.store import knowledge as kb_store
 from dispatch_center.store import orders as store
@@ -222,21 +224,33 @@ def may_see(center: Center, who: Principal, row: Row) -> bool:
 
 
 async def act(center: Center, who: Principal, order_id: str, action: str, body: OrderAction) -> Row:
-    """Take ``action`` on an order; exactly one of two racing actors wins."""
+    """Take ``action`` on an order; exactly one of two racing actors wins. An action sent
+    with a ``client_id`` is applied once, a repeat answered as the first time.
+    """
+    if body.client_id:
+        return await receipts.act_once(
+            center,
+            who,
+            order_id,
+            action,
+            body.client_id,
+            lambda: _act(center, who, order_id, action, body),
+        )
+    return await _act(center, who, order_id, action, body)
+
+
+async def _act(
+    center: Center, who: Principal, order_id: str, action: str, body: OrderAction
+) -> Row:
     oid = parse_order_id(order_id)
     async with center.db.connection() as conn:
         row = await store.get_order(conn, oid)
         if row is None or not may_see(center, who, row):
             raise NotFound(f"no order {order_id!r}")
+        delegation.check_holder(center, who, row, action)
         if body.version is not None and body.version != row["version"]:
             raise await _lost_race(conn, row)
-        facts = lc.OrderFacts(
-            status=lc.Status(row["status"]),
-            urgency=row["urgency"],
-            extension_pending=row["extension_pending"],
-            last_rating=lc.Rating(row["last_rating"]) if row["last_rating"] else None,
-            last_solved=row.get("last_solved"),
-        )
+        facts = order_facts(row)
         try:
             move = lc.transition(
                 facts,
@@ -263,7 +277,14 @@ async def act(center: Center, who: Principal, order_id: str, action: str, body: 
             raise Invalid(str(exc), fields={exc.field: str(exc)}) from exc
         except ValueError as exc:  # an action name the lifecycle does not know
             raise Invalid(str(exc), fields={"action": str(exc)}) from exc
-        updates, data = await _effects(center, who, conn, row, move.action, body)
+        passed = delegation.effects(center, who, row, move.action, body) or handling.co_effects(
+            center, who, row, move.action, body
+        )
+        if passed is not None:
+            updates, data = passed
+        else:
+            updates, data = await _effects(center, who, conn, row, move.action, body)
+        await handling.more_effects(center, conn, row, move.action, body, updates, data)
         entry = TimelineEntry(
             actor=who.username,
             role=who.role.value,
@@ -280,6 +301,7 @@ async def act(center: Center, who: Principal, order_id: str, action: str, body: 
             raise await _lost_race(conn, row)
         if updates.get("kb_article_id") is not None:
             await _mark_kb_used(center, who, conn, oid, updates["kb_article_id"], body)
+        await handling.after_change(center, conn, changed, move.action)
     await publish_changes(center, [changed])
     return order_view(center, who, changed)
 
@@ -435,6 +457,23 @@ def _iso(value: datetime | None) -> str | None:
     return to_shanghai(value).isoformat() if value is not None else None
 
 
+# A co-handling unit's moves on its own part: offered only to that unit (handling).
+_PART_ACTIONS = frozenset({lc.Action.co_accept, lc.Action.co_reply})
+
+
+def order_facts(row: Row) -> lc.OrderFacts:
+    """What the lifecycle's guards read of an order row."""
+    return lc.OrderFacts(
+        status=lc.Status(row["status"]),
+        urgency=row["urgency"],
+        extension_pending=row["extension_pending"],
+        last_rating=lc.Rating(row["last_rating"]) if row.get("last_rating") else None,
+        last_solved=row.get("last_solved"),
+        delegated=bool(row.get("delegation")),
+        co_handled=bool(row.get("co_units")),
+    )
+
+
 def order_view(center: Center, who: Principal, row: Row) -> Row:
     """The order as ``who`` sees it: masked phone, flags, what they may do next."""
     status = lc.Status(row["status"])
@@ -445,13 +484,7 @@ def order_view(center: Center, who: Principal, row: Row) -> Row:
         replied=replied,
         received_at=row["received_at"],
     )
-    facts = lc.OrderFacts(
-        status=status,
-        urgency=row["urgency"],
-        extension_pending=row["extension_pending"],
-        last_rating=lc.Rating(row["last_rating"]) if row.get("last_rating") else None,
-        last_solved=row.get("last_solved"),
-    )
+    facts = order_facts(row)
     unit = row.get("assigned_unit")
     units = center.reference.units
     confidential = bool(row.get("reporter_confidential"))
@@ -460,6 +493,9 @@ def order_view(center: Center, who: Principal, row: Row) -> Row:
         who.role,
         confidential=confidential,
     )
+    phone = reporter.phone
+    if not delegation.calls_back(center, who, row):
+        phone = mask_phone(phone)  # the number is for the unit that must call the citizen
     return {
         "id": str(row["id"]),
         "number": row["number"],
@@ -481,7 +517,7 @@ def order_view(center: Center, who: Principal, row: Row) -> Row:
         "address": row["address"],
         "reporter": {
             "name": reporter.name,
-            "phone": reporter.phone,
+            "phone": phone,
             "confidential": confidential,
         },
         "source": row["source"],
@@ -503,7 +539,14 @@ def order_view(center: Center, who: Principal, row: Row) -> Row:
         "last_solved": row.get("last_solved"),
         "merged_into": str(row["merged_into"]) if row.get("merged_into") else None,
         "kb_article_id": str(row["kb_article_id"]) if row.get("kb_article_id") else None,
-        "allowed_actions": [a.value for a in lc.allowed_actions(facts, who.role)],
+        "allowed_actions": [
+            a.value
+            for a in lc.allowed_actions(facts, who.role)
+            if a not in _PART_ACTIONS and delegation.may_act(center, who, row, a)
+        ]
+        + handling.part_actions(who, row),
+        **delegation.view(center, row),
+        **handling.view(center, who, row),
     }
 
 

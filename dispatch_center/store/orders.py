@@ -19,7 +19,7 @@ from psycopg.types.json import Jsonb
 
 from dispatch_center.core.visibility import CITY, Scope
 from dispatch_center.store.changes import change_columns, change_ctes
-from dispatch_center.store.scope import unit_clause
+from dispatch_center.store.scope import order_clause
 
 Row = dict[str, Any]
 
@@ -61,10 +61,13 @@ UPDATABLE = frozenset(
         "respond_by",
         "deadlines_provisional",
         "routing",
+        "delegation",
+        "co_units",
+        "co_parts",
     }
 )
 
-_JSON_COLUMNS = frozenset({"routing", "extension_request"})
+_JSON_COLUMNS = frozenset({"routing", "extension_request", "delegation", "co_parts"})
 
 ORDER_COLUMNS = (
     "channel",
@@ -307,7 +310,8 @@ async def list_orders(conn: psycopg.AsyncConnection[Row], f: OrderFilter) -> lis
     where: list[sql.Composable] = []
     params: dict[str, Any] = {"limit": f.limit}
     if not f.scope.city_wide:
-        condition, scoped = unit_clause(f.scope)
+        # A co-handling unit (协办) reads the order as well (core.visibility).
+        condition, scoped = order_clause(f.scope)
         where.append(sql.SQL(condition))
         params.update(scoped)
     if f.statuses:

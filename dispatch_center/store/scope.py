@@ -28,3 +28,20 @@ def unit_clause(
     if scope.units is None:
         return "TRUE", {}
     return f"{column} = ANY(%({param})s)", {param: sorted(scope.units)}
+
+
+def order_clause(scope: Scope, table: str = "") -> tuple[str, dict[str, Any]]:
+    """``(condition, params)`` keeping the orders ``scope`` may read: assigned within it, or
+    with one of its units among the co-handling units (协办, ``co_units``).
+
+    Examples
+    --------
+    >>> order_clause(Scope())
+    ('TRUE', {})
+    >>> order_clause(Scope(frozenset({"a"})), "o.")[0]
+    '(o.assigned_unit = ANY(%(scope_units)s) OR o.co_units && %(scope_units)s::text[])'
+    """
+    if scope.units is None:
+        return "TRUE", {}
+    condition, params = unit_clause(scope, f"{table}assigned_unit")
+    return f"({condition} OR {table}co_units && %(scope_units)s::text[])", params

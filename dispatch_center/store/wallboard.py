@@ -15,7 +15,7 @@ import psycopg
 
 from dispatch_center.core.lifecycle import OPEN_UNREPLIED
 from dispatch_center.core.visibility import CITY, Scope
-from dispatch_center.store.scope import unit_clause
+from dispatch_center.store.scope import order_clause, unit_clause
 
 Row = dict[str, Any]
 Conn = psycopg.AsyncConnection[Row]
@@ -26,7 +26,7 @@ OPEN_STATUSES = tuple(s.value for s in OPEN_UNREPLIED)
 _PUBLIC_COLUMNS = (
     "id, number, channel, request_type, category_code, urgency, description, lon, lat,"
     " address, routing, assigned_unit, status, version, received_at, respond_by, reply_by,"
-    " responded_at, replied_at, closed_at, extension_pending, updated_at"
+    " responded_at, replied_at, closed_at, extension_pending, updated_at, co_units"
 )
 
 
@@ -37,7 +37,7 @@ async def live_orders(conn: Conn, limit: int = 5000, scope: Scope = CITY) -> lis
     --------
     >>> rows = await live_orders(conn, limit=100)  # doctest: +SKIP
     """
-    mine, params = unit_clause(scope)
+    mine, params = order_clause(scope)  # co-handling units (协办) see theirs too
     cur = await conn.execute(
         f"SELECT {_PUBLIC_COLUMNS} FROM orders WHERE status = ANY(%(open)s) AND {mine}"
         " ORDER BY id DESC LIMIT %(limit)s",

@@ -14,6 +14,7 @@ from dispatch_center.core.roles import Role
 from dispatch_center.errors import Conflict, Forbidden, NotFound
 from dispatch_center.store import orders as order_store
 from dispatch_center.store import outbox as outbox_store
+from dispatch_center.store import push as push_store
 from dispatch_center.store.supervision import orders as supervision_order_store
 from dispatch_center.store.supervision import timeline as timeline_store
 from dispatch_center.supervision.common import (
@@ -110,6 +111,10 @@ async def issue_supervision_order(
                     "at": now,
                 },
             )
+        # And the phones of the unit's people who allowed notifications (Web Push).
+        await push_store.enqueue_push(
+            conn, row["assigned_unit"], text, "supervision_order", str(so["id"]), now
+        )
     await publish_changes(center, [so, ev])
     return supervision_order_view(so)
 

@@ -56,5 +56,7 @@ async def rates(
         {**u.as_dict(), "name": (names.get(u.unit) or {}).get("name")}
         for u in sv.rates_by_unit(facts)
     ]
-    total = sv.compute_rates(unit or "all", facts).as_dict()
+    # Overall, an order counts once (its lead's row); a co-handler's part counts for its unit.
+    leads = [f for f, r in zip(facts, rows, strict=True) if not r.get("co")]
+    total = sv.compute_rates(unit or "all", leads).as_dict()
     return {"unit": unit, "from": iso(start), "to": iso(end), "overall": total, "units": per}

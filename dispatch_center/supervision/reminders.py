@@ -17,6 +17,7 @@ from dispatch_center.core.roles import Role
 from dispatch_center.messaging import outbox
 from dispatch_center.store import orders as order_store
 from dispatch_center.store import outbox as outbox_store
+from dispatch_center.store import push as push_store
 from dispatch_center.store.supervision import callbacks as callback_store
 from dispatch_center.store.supervision import reminders as reminder_store
 from dispatch_center.store.supervision import timeline as timeline_store
@@ -142,6 +143,9 @@ async def _remind(
                 "at": now,
             },
         )
+    await push_store.enqueue_push(
+        conn, row["assigned_unit"], text, "reminder", str(rem["id"]), now
+    )  # the phones of the unit's people who allowed notifications (Web Push)
     if kind is sv.ReminderKind.escalated:
         await outbox_store.enqueue(
             conn,

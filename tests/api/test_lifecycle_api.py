@@ -45,8 +45,24 @@ ACTIONS = (
     "merge",
     "transfer_to_110",
     "return_from_110",
+    "assign_down",
+    "hand_back",
+    "report_up",
 )
-HANDLER_ACTIONS = frozenset({"accept", "start", "reply", "request_return", "request_extension"})
+# The co-handling units' moves on their parts (co_accept, co_reply) leave the order's status
+# as it is and depend on the caller's unit: tests/api/test_cohandlers.py.
+HANDLER_ACTIONS = frozenset(
+    {
+        "accept",
+        "start",
+        "reply",
+        "request_return",
+        "request_extension",
+        "assign_down",
+        "hand_back",
+        "report_up",
+    }
+)
 ROLE_OF = {
     "dispatcher": "dispatcher",
     "admin": "admin",
@@ -61,6 +77,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "request_return": {"note": "不属于本单位职责范围"},
     "request_extension": {"extension": {"value": 2, "unit": "working_days"}},
     "evaluate": {"rating": "satisfied"},
+    "assign_down": {"unit_code": f"{UNIT}S01", "note": "请街道处理"},
+    "hand_back": {"note": "不在本街道"},
+    "report_up": {"note": "已处理"},
 }
 
 Step = tuple[str, dict[str, Any] | None]
@@ -75,6 +94,7 @@ TRANSFER: Step = ("transfer_to_110", {"note": "涉及治安"})
 CLOSE: Step = ("close", {})
 MERGE: Step = ("merge", None)  # None: the default body, with the merge target
 DONE = [DISPATCH, ACCEPT, START, REPLY]
+ASSIGN_DOWN: Step = ("assign_down", {"unit_code": f"{UNIT}S01", "note": "请街道处理"})
 
 
 def evaluate(rating: str) -> Step:
@@ -133,6 +153,7 @@ SCENARIOS: dict[str, Scenario] = {
             "reply": "replied",
             "request_return": "return_requested",
             "request_extension": "accepted",
+            "assign_down": "dispatched",
         },
     ),
     "accepted_extension_pending": Scenario(
@@ -145,19 +166,25 @@ SCENARIOS: dict[str, Scenario] = {
             "request_return": "return_requested",
             "approve_extension": "accepted",
             "reject_extension": "accepted",
+            "assign_down": "dispatched",
         },
     ),
     "in_progress": Scenario(
         "general",
         [DISPATCH, ACCEPT, START],
         "in_progress",
-        {"reply": "replied", "request_extension": "in_progress"},
+        {"reply": "replied", "request_extension": "in_progress", "assign_down": "dispatched"},
     ),
     "in_progress_extension_pending": Scenario(
         "general",
         [DISPATCH, ACCEPT, START, EXTEND],
         "in_progress",
-        {"reply": "replied", "approve_extension": "in_progress", "reject_extension": "in_progress"},
+        {
+            "reply": "replied",
+            "approve_extension": "in_progress",
+            "reject_extension": "in_progress",
+            "assign_down": "dispatched",
+        },
     ),
     "replied": Scenario("general", DONE, "replied", {"callback": "callback_done"}),
     "callback_done": Scenario(
@@ -186,6 +213,32 @@ SCENARIOS: dict[str, Scenario] = {
         [*DONE, CALLBACK, evaluate("unsatisfied"), CLOSE],
         "closed",
         {"reopen": "dispatched"},
+    ),
+    # 一级抓一级: passed down to a township; the admin stands in for the holding township.
+    "passed_down": Scenario(
+        "general",
+        [DISPATCH, ACCEPT, ASSIGN_DOWN],
+        "dispatched",
+        {
+            "accept": "accepted",
+            "hand_back": "in_progress",
+            "redispatch": "dispatched",
+            "merge": "merged",
+            "transfer_to_110": "transferred_110",
+        },
+        assigned=False,
+    ),
+    "passed_down_in_progress": Scenario(
+        "general",
+        [DISPATCH, ACCEPT, ASSIGN_DOWN, ACCEPT, START],
+        "in_progress",
+        {
+            "request_extension": "in_progress",
+            "assign_down": "dispatched",
+            "hand_back": "in_progress",
+            "report_up": "in_progress",
+        },
+        assigned=False,
     ),
     "return_requested": Scenario(
         "general",
@@ -271,6 +324,11 @@ class Desk:
         """Take a legal action and check the response and the new timeline entry."""
         before = self.get(order_id)
         started = datetime.now(SHANGHAI)
+        if action == "assign_down" and body is None and before["delegation"]:
+            # Passed down once already: pass on to a child of the unit holding it now.
+            held = before["assigned_unit"]["code"]
+            units = self.client(username).get(f"/api/v1/units/{held}/children").json()["units"]
+            body = {"unit_code": units[0]["code"], "note": "继续下派"}
         r = self.client(username).post(
             f"/api/v1/orders/{order_id}/actions/{action}", json=self.body_for(action, body)
         )

@@ -51,6 +51,8 @@ UNGATED: dict[tuple[str, str], str] = {
     ("GET", "/open311/v2/services/{name}"): "Open311 GeoReport v2: public by design",
     ("GET", "/open311/v2/requests/{name}"): "Open311 GeoReport v2: public by design",
     ("GET", "/open311/v2/tokens/{name}"): "Open311 GeoReport v2: public by design",
+    ("GET", "/handler/manifest.webmanifest"): "the workbench's install manifest: static, no data",
+    ("GET", "/handler/sw.js"): "the workbench's service worker script: static, no data",
 }
 
 #: Values for path parameters: they name nothing that exists.

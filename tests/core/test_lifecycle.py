@@ -61,6 +61,21 @@ EXPECTED: dict[tuple[Status, Action], Status] = {
     (S.dispatched, A.transfer_to_110): S.transferred_110,
     (S.return_requested, A.transfer_to_110): S.transferred_110,
     (S.transferred_110, A.return_from_110): S.received,
+    # 一级抓一级 (issue 18): pass down, hand back up, report the result up.
+    (S.accepted, A.assign_down): S.dispatched,
+    (S.in_progress, A.assign_down): S.dispatched,
+    (S.dispatched, A.hand_back): S.in_progress,
+    (S.accepted, A.hand_back): S.in_progress,
+    (S.in_progress, A.hand_back): S.in_progress,
+    (S.accepted, A.report_up): S.in_progress,
+    (S.in_progress, A.report_up): S.in_progress,
+    # 协办: a co-handling unit's part moves; the order's status stays.
+    (S.dispatched, A.co_accept): S.dispatched,
+    (S.accepted, A.co_accept): S.accepted,
+    (S.in_progress, A.co_accept): S.in_progress,
+    (S.dispatched, A.co_reply): S.dispatched,
+    (S.accepted, A.co_reply): S.accepted,
+    (S.in_progress, A.co_reply): S.in_progress,
 }
 
 DISPATCH_SIDE = {Role.dispatcher, Role.duty_officer, Role.admin}
@@ -86,6 +101,11 @@ ROLES_FOR: dict[Action, set[Role]] = {
     A.merge: INTAKE_SEATS,
     A.transfer_to_110: INTAKE_SEATS,
     A.return_from_110: DISPATCH_SIDE,
+    A.assign_down: HANDLER_SIDE,
+    A.hand_back: HANDLER_SIDE,
+    A.report_up: HANDLER_SIDE,
+    A.co_accept: HANDLER_SIDE,
+    A.co_reply: HANDLER_SIDE,
 }
 
 # Details each action needs, so the table test exercises the state machine, not input checks.
@@ -93,7 +113,12 @@ DETAILS = {
     A.request_return: {"note": "不属于本单位职责"},
     A.evaluate: {"rating": "satisfied"},
     A.merge: {"target_order_id": "LS2026112700001"},
+    A.hand_back: {"note": "不在本村范围"},
+    A.report_up: {"note": "已现场处理"},
+    A.co_reply: {"note": "已配合处理"},
 }
+PASSED_DOWN = (A.hand_back, A.report_up)
+CO = (A.co_accept, A.co_reply)
 
 
 def facts_passing_guard(status: Status, action: Action) -> OrderFacts:
@@ -103,6 +128,8 @@ def facts_passing_guard(status: Status, action: Action) -> OrderFacts:
         urgency="consultation" if action == A.resolve_at_intake else "general",
         extension_pending=action in (A.approve_extension, A.reject_extension),
         last_rating=Rating.unsatisfied if action == A.reopen else None,
+        delegated=action in PASSED_DOWN,
+        co_handled=action in CO,
     )
 
 
@@ -115,6 +142,12 @@ def guard_holds(action: Action, facts: OrderFacts) -> bool:
         return facts.extension_pending
     if action == A.reopen:
         return facts.last_rating == Rating.unsatisfied
+    if action in PASSED_DOWN:
+        return facts.delegated
+    if action in CO:
+        return facts.co_handled
+    if action in (A.reply, A.request_return):
+        return not facts.delegated
     return True
 
 

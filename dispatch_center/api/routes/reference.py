@@ -18,6 +18,7 @@ from dispatch_center.api.schemas.accounts import (
 )
 from dispatch_center.api.schemas.calendar import TimeLimitList, TimeLimitPublic
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
+from dispatch_center.errors import NotFound
 from dispatch_center.models import TimeLimitUpdate, UserCreate
 from dispatch_center.reference import calendar
 
@@ -37,6 +38,20 @@ async def units(
     """Responsible units of the four tiers."""
     items = [u for u in center.reference.units.values() if tier is None or u["tier"] == tier]
     return UnitList.model_validate({"units": items})
+
+
+@router.get("/units/{code}/children", responses=errors(*SIGNED_IN, 404, 422))
+async def unit_children(
+    center: CenterDep, who: AnyUser, code: Annotated[str, Path(min_length=1, max_length=64)]
+) -> UnitList:
+    """The units directly below ``code``: whom a unit holding an order may pass it to
+    (``POST /api/v1/orders/{id}/actions/assign_down``).
+    """
+    units = center.reference.units
+    if code not in units:
+        raise NotFound(f"no unit {code!r}")
+    children = center.reference.unit_tree.children(code)
+    return UnitList.model_validate({"units": [units[c] for c in children if c in units]})
 
 
 @router.get("/time-limits", responses=errors(*SIGNED_IN))

@@ -137,6 +137,32 @@ class TimelineEntryPublic(Public):
     data: Json | None
 
 
+class DelegationStepPublic(Public):
+    """One pass down (下派): from ``parent`` to ``child``, with the parent's note and the
+    child's internal deadline (``due``, null: the order's own).
+    """
+
+    parent: UnitRef
+    child: UnitRef
+    by: str
+    at: Timestamp
+    note: str | None
+    due: Timestamp | None
+
+
+class CoPartPublic(Public):
+    """A co-handling unit's (协办) part: ``state`` ``dispatched``, ``accepted`` or
+    ``replied``, with its reply's text and outcome once replied.
+    """
+
+    unit: UnitRef
+    state: str = Field(examples=["accepted"])
+    text: str | None = None
+    outcome: str | None = None
+    by: str | None = None
+    at: Timestamp | None = None
+
+
 class OrderPublic(Public):
     """A work order as the caller may see it, with what the caller may do next."""
 
@@ -171,6 +197,15 @@ class OrderPublic(Public):
         default=None, description="the knowledge-base article it was answered from"
     )
     allowed_actions: list[str] = Field(examples=[["accept", "request_return"]])
+    lead_unit: UnitRef | None = Field(
+        default=None, description="the unit the center dispatched to; it answers for the order"
+    )
+    delegation: list[DelegationStepPublic] = Field(
+        default_factory=list, description="passes down (下派) from the lead to the holder"
+    )
+    co_parts: list[CoPartPublic] = Field(
+        default_factory=list, description="co-handling units (协办) and their parts"
+    )
     timeline: list[TimelineEntryPublic] | None = Field(
         default=None, description="on GET /api/v1/orders/{order_id} only"
     )
@@ -233,3 +268,16 @@ class CandidatesPublic(Public):
     return_request: PendingRequest | None = None
     extension_request: PendingRequest | None = None
     similar: list[SimilarOrder] = Field(default_factory=list)
+
+
+class PhotoPublic(Public):
+    """A reply's photo as stored: metadata stripped, its place kept apart."""
+
+    id: str
+    order_id: str
+    width: int
+    height: int
+    size: int = Field(description="bytes")
+    lon: float | None
+    lat: float | None
+    url: str
