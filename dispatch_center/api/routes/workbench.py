@@ -21,6 +21,8 @@ from dispatch_center.accounts.identity import Gate
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api import workbench_i18n as i18n
 from dispatch_center.api.deps import AnyUser, CenterDep, PageGate, PageVisit, require
+from dispatch_center.api.front.header import header_for
+from dispatch_center.api.front.pages import page_denial
 from dispatch_center.api.pages import STATIC, STATIC_PATH, json_block
 from dispatch_center.api.responses import PublicRouter
 from dispatch_center.api.schemas.common import SIGNED_IN, Public, errors
@@ -28,7 +30,6 @@ from dispatch_center.api.schemas.orders import PhotoPublic
 from dispatch_center.center import Center
 from dispatch_center.core.lifecycle import ACTION_LABELS_ZH, STATUS_LABELS_ZH
 from dispatch_center.core.roles import Role
-from dispatch_center.errors import ServiceError
 from dispatch_center.messaging import webpush
 from dispatch_center.models import Strict
 from dispatch_center.orders import photos
@@ -41,22 +42,10 @@ push = PublicRouter(prefix="/api/v1/push", tags=["push"])
 _SW = (STATIC / "handler-sw.js").read_text(encoding="utf-8")
 
 
-def _denied(request: Request, error: ServiceError) -> HTMLResponse:
-    lang = i18n.pick(request.query_params.get("lang"))
-    title = html.escape(i18n.STRINGS[lang]["title"])
-    body = (
-        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{title}</title></head><body><p>{title}: {html.escape(error.message)}</p>"
-        '<p><a href="/">登录 / Sign in</a></p></body></html>'
-    )
-    return HTMLResponse(body, status_code=error.status)
-
-
 Handler = Annotated[Principal, Depends(require(Role.handler, Role.admin))]
 WorkbenchVisit = Annotated[
     PageVisit,
-    Depends(PageGate(Gate(frozenset({Role.handler, Role.admin})), deny=_denied)),
+    Depends(PageGate(Gate(frozenset({Role.handler, Role.admin})), deny=page_denial)),
 ]
 
 
@@ -94,7 +83,7 @@ def page_data(center: Center, who: Principal, lang: str) -> dict[str, Any]:
     }
 
 
-def _page(center: Center, who: Principal, lang: str) -> str:
+def _page(center: Center, who: Principal, lang: str, header: str) -> str:
     s = i18n.STRINGS[lang]
     return f"""<!DOCTYPE html>
 <html lang="{lang}">
@@ -112,6 +101,7 @@ def _page(center: Center, who: Principal, lang: str) -> str:
 <script type="module" src="{STATIC_PATH}/handler.js"></script>
 </head>
 <body>
+{header}
 <header id="top"><h1>{html.escape(s["title"])}</h1>
 <span id="who"></span><span id="sync" hidden></span>
 <button type="button" id="push" hidden>{html.escape(s["allow_push"])}</button>
@@ -132,7 +122,10 @@ async def workbench(request: Request, center: CenterDep, visit: WorkbenchVisit) 
     if visit.answer is not None or visit.who is None:
         return visit.answer or HTMLResponse("", status_code=401)
     lang = i18n.pick(request.query_params.get("lang"))
-    return HTMLResponse(_page(center, visit.who, lang), headers={"Cache-Control": "no-store"})
+    header = str(await header_for(request, visit.who, "handler"))
+    return HTMLResponse(
+        _page(center, visit.who, lang, header), headers={"Cache-Control": "no-store"}
+    )
 
 
 @pages.get("/handler/manifest.webmanifest")
