@@ -1,0 +1,36 @@
+"""Response models of the citizen's side of the loop: texts, the public status lookup."""
+
+from __future__ import annotations
+
+from dispatch_center.api.schemas.common import Public, Timestamp
+
+
+class OutboxMessage(Public):
+    """One outbound text: its template, state (queued, sent, delivered, failed) and the
+    recipient's number, masked.
+    """
+
+    id: int
+    channel: str
+    template: str | None = None
+    state: str
+    to: str | None = None
+    order_id: str | None = None
+    order_number: str | None = None
+    attempts: int
+    error: str | None = None
+    created_at: Timestamp | None = None
+    sent_at: Timestamp | None = None
+    delivered_at: Timestamp | None = None
+
+
+class OutboxList(Public):
+    """Messages, newest first."""
+
+    messages: list[OutboxMessage]
+
+
+class Accepted(Public):
+    """A gateway's callback taken."""
+
+    ok: bool
