@@ -22,6 +22,7 @@ from dispatch_center.background import BackgroundLoop
 from dispatch_center.center import Center
 from dispatch_center.intake import wechat as wechat_service
 from dispatch_center.intake.payloads import ChannelContext, ChannelSource, CreateOrder, Decoded
+from dispatch_center.messaging.replies import take_reply
 from dispatch_center.store import channels as channel_store
 from feeds.base import Normalized, OrderDraft, PayloadError
 from feeds.channels import email as email_channel
@@ -166,6 +167,9 @@ async def _sms_decode(ctx: ChannelContext, payload: bytes, at: datetime) -> Deco
     center = ctx.center
     part = sms_channel.parse_part(payload)
     if part.total == 1:
+        # A reply to the callback survey ("1", "3 未解决") is an evaluation, not a request.
+        if await take_reply(center, part.sender, part.content, part.received_at or at):
+            return Decoded([])
         msg = sms_channel.SmsMessage(
             part.msg_id, part.sender, part.dest, part.content, part.received_at
         )

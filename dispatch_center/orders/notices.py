@@ -28,11 +28,13 @@ def mobile_of(phone: str | None) -> str | None:
     --------
     >>> mobile_of("138 1234 5678")
     '13812345678'
+    >>> mobile_of("+8613812345678")
+    '13812345678'
     >>> mobile_of("0833-2134567") is None
     True
     """
     digits = re.sub(r"[\s\-()]", "", phone or "")
-    return digits if _MOBILE.match(digits) else None
+    return digits[-11:] if _MOBILE.match(digits) else None
 
 
 def status_url(center: Center) -> str:

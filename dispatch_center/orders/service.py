@@ -25,6 +25,7 @@ from dispatch_center.core.privacy import (
 )
 from dispatch_center.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch_center.models import OrderAction, OrderCreate
+from dispatch_center.orders import notices
 from dispatch_center.orders.routing import reopen_limit, route_new_order
 from dispatch_center.store import orders as store
 from dispatch_center.store.orders import OrderFilter, TimelineEntry
@@ -168,6 +169,7 @@ async def create_order(center: Center, who: Principal, data: OrderCreate) -> tup
             existing = await store.get_by_source(conn, data.source, data.source_id)
             assert existing is not None
             return order_view(center, who, existing), False
+        await notices.after_receive(center, conn, row)
     await publish_changes(center, [row])
     return order_view(center, who, row), True
 
@@ -277,6 +279,7 @@ async def act(center: Center, who: Principal, order_id: str, action: str, body: 
         )
         if changed is None:
             raise await _lost_race(conn, row)
+        await notices.after_action(center, conn, changed, move.action, body.note)
     await publish_changes(center, [changed])
     return order_view(center, who, changed)
 

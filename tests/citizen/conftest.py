@@ -90,7 +90,7 @@ def sms_center(
     server, thread, app = start_live(settings, app_port)
     live = LiveCenter(base, app, {})
     key = inbound_key(app.state.center.secret_key)
-    mo_url = f"{base}/api/v1/sms/inbound?key={key}&from=%p&to=%P&text=%a"
+    mo_url = f"{base}/api/v1/sms/inbound?key={key}&from=%p&to=%P&text=%a&id=%I"
     gateway = k.Kannel(tmp_path_factory.mktemp("kannel"), ports, mo_url)
     try:
         gateway.start()

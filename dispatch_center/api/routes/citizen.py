@@ -4,7 +4,9 @@ gateway's callbacks (delivery reports, citizens' replies) and the public status 
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import re
 from typing import Annotated
 
 from fastapi import Depends, Query
@@ -12,11 +14,18 @@ from fastapi import Depends, Query
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import CenterDep, require
 from dispatch_center.api.responses import PublicRouter
-from dispatch_center.api.schemas.citizen import Accepted, OutboxList
+from dispatch_center.api.schemas.citizen import Accepted, CallbackDesk, DeskReply, OutboxList
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
+from dispatch_center.citizen import desk
 from dispatch_center.errors import Forbidden
+from dispatch_center.intake.sms_gateway import accept_gateway_text
 from dispatch_center.messaging import outbox
-from dispatch_center.messaging.gateways import KANNEL_DLR, DeliveryReport, callback_signature
+from dispatch_center.messaging.gateways import (
+    KANNEL_DLR,
+    DeliveryReport,
+    callback_signature,
+    inbound_key,
+)
 
 router = PublicRouter(prefix="/api/v1", tags=["citizen"])
 OutboxReader = Annotated[Principal, Depends(require(*outbox.OUTBOX_READERS))]
@@ -48,3 +57,38 @@ async def sms_delivery_report(
     if state is not None:
         await outbox.apply_report(center, DeliveryReport(state, id, None, f"dlr:{type}"))
     return Accepted(ok=True)
+
+
+@router.get("/sms/inbound", responses=errors(403, 422, 429, 503))
+async def sms_inbound(
+    center: CenterDep,
+    key: Annotated[str, Query(max_length=64)],
+    sender: Annotated[str, Query(alias="from", min_length=3, max_length=32)],
+    text: Annotated[str, Query(max_length=2000)],
+    to: Annotated[str, Query(max_length=32)] = "12345",
+    id: Annotated[str | None, Query(max_length=64)] = None,
+) -> Accepted:
+    """A citizen's text from the SMS gateway (Kannel's ``sms-service`` ``get-url``):
+    a survey reply becomes the evaluation, anything else an order.
+    """
+    if not hmac.compare_digest(key, inbound_key(center.secret_key)):
+        raise Forbidden("not our SMS gateway")
+    usable = id if id and re.fullmatch(r"[A-Za-z0-9-]{8,64}", id) else None
+    msg_id = usable or hashlib.sha256(f"{sender}|{to}|{text}|{center.now()}".encode()).hexdigest()
+    await accept_gateway_text(center, sender, to, text, msg_id[:64])
+    return Accepted(ok=True)
+
+
+DeskSeat = Annotated[Principal, Depends(require(*desk.DESK_ROLES))]
+
+
+@router.get("/callback-desk", responses=errors(*SIGNED_IN))
+async def callback_desk(center: CenterDep, who: DeskSeat) -> CallbackDesk:
+    """Callbacks due (soonest first, with the number to call) and unmatched replies."""
+    return CallbackDesk.model_validate(await desk.desk(center, who))
+
+
+@router.post("/callback-desk/replies/{reply_id}/done", responses=errors(*SIGNED_IN, 404, 422))
+async def reply_done(center: CenterDep, who: DeskSeat, reply_id: str) -> DeskReply:
+    """An unmatched reply dealt with."""
+    return DeskReply.model_validate(await desk.reply_handled(center, who, reply_id))

@@ -34,3 +34,36 @@ class Accepted(Public):
     """A gateway's callback taken."""
 
     ok: bool
+
+
+class DeskCallback(Public):
+    """A callback on the desk: when it is due and whom to call."""
+
+    callback_id: str
+    order_id: str
+    number: str
+    channel: str
+    replied_at: Timestamp
+    due_at: Timestamp
+    reporter_name: str | None = None
+    phone: str | None = None
+    description: str | None = None
+    unit: str | None = None
+    desk_reason: str | None = None
+    last_reply: str | None = None
+
+
+class DeskReply(Public):
+    """A text that matched no open survey."""
+
+    id: str
+    phone: str | None = None
+    body: str
+    received_at: Timestamp
+
+
+class CallbackDesk(Public):
+    """The callback desk's work."""
+
+    due: list[DeskCallback]
+    replies: list[DeskReply]

@@ -34,6 +34,10 @@ CREATE TABLE sms_replies (
     order_id    bigint REFERENCES orders (id),
     callback_id bigint REFERENCES callback_tasks (id),
     outbox_id   bigint REFERENCES outbox (id),
-    outcome     text NOT NULL CHECK (outcome IN ('evaluated', 'desk', 'no_survey'))
+    outcome     text NOT NULL CHECK (outcome IN ('evaluated', 'desk', 'no_survey')),
+    -- A reply a seat had to read (unclear, or no open survey) is done when they say so.
+    handled_at  timestamptz,
+    handled_by  text
 );
+CREATE INDEX sms_replies_open_idx ON sms_replies (id) WHERE outcome <> 'evaluated' AND handled_at IS NULL;
 CREATE INDEX sms_replies_order_idx ON sms_replies (order_id);
