@@ -109,3 +109,19 @@ async def evaluation_sources(conn: Conn, since: datetime, until: datetime) -> di
     )
     got = {r["via"]: int(r["n"]) for r in await cur.fetchall()}
     return {k: got.get(k, 0) for k in ("sms", "phone", "none")}
+
+
+async def order_for_lookup(conn: Conn, number: str) -> Row | None:
+    """What the public status lookup may tell of order ``number``, plus the reporter's
+    phone to check the digits against (never shown) and the unit's last reply.
+    """
+    cur = await conn.execute(
+        "SELECT o.id, o.number, o.status, o.received_at, o.reply_by, o.reporter_phone,"
+        " u.name AS unit_name,"
+        " (SELECT t.note FROM timeline t WHERE t.order_id = o.id AND t.action = 'reply'"
+        "  ORDER BY t.at DESC, t.id DESC LIMIT 1) AS reply"
+        " FROM orders o LEFT JOIN units u ON u.code = o.assigned_unit"
+        " WHERE o.number = %s",
+        (number,),
+    )
+    return await cur.fetchone()

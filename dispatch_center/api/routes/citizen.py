@@ -9,14 +9,20 @@ import hmac
 import re
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import CenterDep, require
 from dispatch_center.api.responses import PublicRouter
-from dispatch_center.api.schemas.citizen import Accepted, CallbackDesk, DeskReply, OutboxList
+from dispatch_center.api.schemas.citizen import (
+    Accepted,
+    CallbackDesk,
+    DeskReply,
+    OutboxList,
+    PublicStatus,
+)
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
-from dispatch_center.citizen import desk
+from dispatch_center.citizen import desk, status
 from dispatch_center.errors import Forbidden
 from dispatch_center.intake.sms_gateway import accept_gateway_text
 from dispatch_center.messaging import outbox
@@ -92,3 +98,17 @@ async def callback_desk(center: CenterDep, who: DeskSeat) -> CallbackDesk:
 async def reply_done(center: CenterDep, who: DeskSeat, reply_id: str) -> DeskReply:
     """An unmatched reply dealt with."""
     return DeskReply.model_validate(await desk.reply_handled(center, who, reply_id))
+
+
+@router.get("/public/status", responses=errors(404, 422, 429))
+async def public_status(
+    center: CenterDep,
+    request: Request,
+    number: Annotated[str, Query(max_length=40)],
+    phone4: Annotated[str, Query(max_length=8)],
+) -> PublicStatus:
+    """Where a citizen's request stands: its number and the phone's last four digits.
+    No token; one 404 for a wrong number and for wrong digits; 429 when throttled.
+    """
+    address = request.client.host if request.client else None
+    return PublicStatus.model_validate(await status.look_up(center, number, phone4, address))

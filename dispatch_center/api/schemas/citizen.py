@@ -67,3 +67,15 @@ class CallbackDesk(Public):
 
     due: list[DeskCallback]
     replies: list[DeskReply]
+
+
+class PublicStatus(Public):
+    """A citizen's request as the public lookup tells it: nothing personal."""
+
+    number: str
+    status: str
+    status_label: str
+    received_at: Timestamp
+    reply_by: Timestamp | None = None
+    unit: str | None = None
+    reply: str | None = None
