@@ -202,6 +202,7 @@ def api_routers() -> list[APIRouter]:
         supervision.router,
         supervision.pages,
         citizen.router,
+        citizen.pages,
     ]
 
 

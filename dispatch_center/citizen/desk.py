@@ -45,7 +45,7 @@ def due_view(who: Principal, row: Row) -> Row:
         "reporter_name": row["reporter_name"] if not row["reporter_confidential"] else None,
         "phone": _phone_for(who, row["reporter_phone"]),
         "description": row["description"],
-        "unit": row["assigned_unit"],
+        "unit": row["unit_name"] or row["assigned_unit"],
         "desk_reason": row["desk_reason"],
         "last_reply": row["last_reply"],
     }

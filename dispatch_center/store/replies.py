@@ -67,10 +67,11 @@ async def callbacks_due(conn: Conn, limit: int = 200) -> list[Row]:
     cur = await conn.execute(
         "SELECT c.id, c.order_id, c.channel, c.replied_at, c.created_at, c.desk_reason,"
         " o.number, o.reporter_name, o.reporter_phone, o.reporter_confidential,"
-        " o.description, o.assigned_unit, o.category_code, o.urgency,"
+        " o.description, o.assigned_unit, u.name AS unit_name, o.category_code, o.urgency,"
         " (SELECT r.body FROM sms_replies r WHERE r.callback_id = c.id"
         "  ORDER BY r.id DESC LIMIT 1) AS last_reply"
         " FROM callback_tasks c JOIN orders o ON o.id = c.order_id"
+        " LEFT JOIN units u ON u.code = o.assigned_unit"
         " WHERE c.status = 'pending' ORDER BY c.replied_at, c.id LIMIT %s",
         (limit,),
     )

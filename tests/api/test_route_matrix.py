@@ -53,6 +53,7 @@ UNGATED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/sms/dlr"): "the SMS gateway's delivery report, signed per message",
     ("GET", "/api/v1/sms/inbound"): "a citizen's text from our SMS gateway, with its key",
     ("GET", "/api/v1/public/status"): "the citizen's status lookup: public by design",
+    ("GET", "/status"): "the citizen's status page: public by design",
 }
 
 #: Values for path parameters: they name nothing that exists.

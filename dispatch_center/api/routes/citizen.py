@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import re
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
 
+from dispatch_center.accounts.identity import Gate
 from dispatch_center.accounts.security import Principal
-from dispatch_center.api.deps import CenterDep, require
+from dispatch_center.api.deps import CenterDep, PageGate, PageVisit, require
 from dispatch_center.api.responses import PublicRouter
 from dispatch_center.api.schemas.citizen import (
     Accepted,
@@ -23,7 +26,8 @@ from dispatch_center.api.schemas.citizen import (
 )
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
 from dispatch_center.citizen import desk, status
-from dispatch_center.errors import Forbidden
+from dispatch_center.citizen import pages as citizen_pages
+from dispatch_center.errors import Forbidden, ServiceError, TooManyRequests
 from dispatch_center.intake.sms_gateway import accept_gateway_text
 from dispatch_center.messaging import outbox
 from dispatch_center.messaging.gateways import (
@@ -112,3 +116,62 @@ async def public_status(
     """
     address = request.client.host if request.client else None
     return PublicStatus.model_validate(await status.look_up(center, number, phone4, address))
+
+
+# -- pages ----------------------------------------------------------------------------------
+
+pages = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+def _desk_denied(request: Request, error: ServiceError) -> Response:
+    if error.status == 401:
+        text = f"<p>请先登录：/callbacks?token=…（{html.escape(error.message)}）</p>"
+    else:
+        text = f"<p>无权访问回访台：{html.escape(error.message)}</p>"
+    return HTMLResponse(text, status_code=error.status)
+
+
+DeskVisit = Annotated[
+    PageVisit, Depends(PageGate(Gate(frozenset(desk.DESK_ROLES)), deny=_desk_denied))
+]
+
+
+@pages.get("/callbacks", response_class=HTMLResponse)
+async def desk_page(
+    center: CenterDep, visit: DeskVisit, lang: Annotated[str | None, Query(max_length=5)] = None
+) -> Response:
+    """The callback desk (回访台): callbacks due, soonest first, the number to call, the
+    outcome in two clicks; texts that matched no survey.
+    """
+    if visit.answer is not None or visit.who is None:
+        return visit.answer or HTMLResponse("", status_code=401)
+    work = await desk.desk(center, visit.who)
+    page = citizen_pages.render_desk(visit.who, work, citizen_pages.language(lang), center.now())
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+
+@pages.get("/status", response_class=HTMLResponse)
+async def status_page(
+    center: CenterDep,
+    request: Request,
+    number: Annotated[str | None, Query(max_length=40)] = None,
+    phone4: Annotated[str | None, Query(max_length=8)] = None,
+    lang: Annotated[str | None, Query(max_length=5)] = None,
+) -> Response:
+    """The citizen's status page (public, mobile-first): the same lookup, rules and
+    throttle as ``GET /api/v1/public/status``, answered as a page with no script.
+    """
+    language = citizen_pages.language(lang)
+    headers = {"Cache-Control": "no-store"}
+    if not number or not phone4:
+        return HTMLResponse(citizen_pages.render_status(language), headers=headers)
+    address = request.client.host if request.client else None
+    try:
+        found = await status.look_up(center, number, phone4, address)
+    except ServiceError as exc:
+        if isinstance(exc, TooManyRequests):
+            headers["Retry-After"] = str(exc.retry_after)
+        page = citizen_pages.render_status(language, number, error=exc.message)
+        return HTMLResponse(page, status_code=exc.status, headers=headers)
+    page = citizen_pages.render_status(language, number, found=found)
+    return HTMLResponse(page, headers=headers)
