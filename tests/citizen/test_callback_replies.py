@@ -112,3 +112,34 @@ def test_a_request_by_sms_still_becomes_an_order(sms_center: SmsCenter) -> None:
     phone = unique_mobile()
     sms_center.network.send(phone, "12345", "滨江路的路灯坏了一个星期了，晚上很黑，请尽快修理")
     sms_center.wait_for(lambda: orders_from(sms_center, phone) == 1)
+
+
+def test_reports_count_evaluations_by_sms_phone_and_none(sms_center: SmsCenter) -> None:
+    def sources() -> dict[str, int]:
+        day = sms_center.live.center.today().isoformat()
+        with sms_center.live.client("duty") as c:
+            r = c.get("/api/v1/reports/daily", params={"date": day})
+        assert r.status_code == 200, r.text
+        return dict(r.json()["evaluations"])
+
+    before = sources()
+    by_sms = surveyed(sms_center, unique_mobile())
+    by_phone = surveyed(sms_center, unique_mobile())
+    surveyed(sms_center, unique_mobile())  # never answered
+    phone_of_sms = next(
+        r for _, r, t in sms_center.network.received if by_sms["number"] in t and "请评价" in t
+    )
+    sms_center.network.send(phone_of_sms, "12345", "2 已解决")
+    sms_center.wait_for(lambda: order_now(sms_center, by_sms["id"])["status"] == "closed")
+    with sms_center.live.client("callback") as c:
+        due = c.get("/api/v1/callback-desk").json()["due"]
+        cb = next(d for d in due if d["order_id"] == by_phone["id"])
+        r = c.post(
+            f"/api/v1/supervision/callbacks/{cb['callback_id']}",
+            json={"rating": "satisfied", "solved": True},
+        )
+        assert r.status_code == 200, r.text
+    after = sources()
+    assert after["sms"] - before["sms"] == 1
+    assert after["phone"] - before["phone"] == 1
+    assert after["none"] - before["none"] == 1
