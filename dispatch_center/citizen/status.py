@@ -18,9 +18,8 @@ from typing import Any
 
 from dispatch_center.accounts.throttle import WINDOW, address_key, lockout_s
 from dispatch_center.center import Center
-from dispatch_center.core import lifecycle as lc
 from dispatch_center.core.calendar import to_shanghai
-from dispatch_center.core.notices import phone_last4
+from dispatch_center.core.notices import PLAIN_STATUS, REPLIED_STATUSES, phone_last4
 from dispatch_center.errors import Invalid, NotFound, TooManyRequests
 from dispatch_center.store import replies as reply_store
 from dispatch_center.store import throttle as throttle_store
@@ -34,27 +33,6 @@ ADDRESS_FREE = 10
 NUMBER_FREE = 5
 _NUMBER = re.compile(r"[A-Za-z]{1,4}\d{6,20}")
 _DIGITS = re.compile(r"\d{4}")
-
-#: Plain words for the citizen (not the staff's terms).
-PLAIN_STATUS: dict[str, str] = {
-    lc.Status.received.value: "已受理，正在派单",
-    lc.Status.dispatched.value: "已派至承办单位",
-    lc.Status.accepted.value: "承办单位已签收，正在办理",
-    lc.Status.in_progress.value: "正在办理",
-    lc.Status.return_requested.value: "正在重新派单",
-    lc.Status.replied.value: "已办结，等待回访",
-    lc.Status.callback_done.value: "已办结，已回访",
-    lc.Status.evaluated.value: "已办结，已评价",
-    lc.Status.closed.value: "已办结",
-    lc.Status.transferred_110.value: "已转公安110处理",
-    lc.Status.merged.value: "已与相同诉求合并办理",
-}
-_REPLIED = {
-    lc.Status.replied.value,
-    lc.Status.callback_done.value,
-    lc.Status.evaluated.value,
-    lc.Status.closed.value,
-}
 
 
 def check_input(number: str, phone4: str) -> str:
@@ -83,7 +61,7 @@ def status_view(row: Row) -> Row:
         "reply_by": to_shanghai(row["reply_by"]).isoformat() if row["reply_by"] else None,
         "unit": row["unit_name"],
     }
-    if row["status"] in _REPLIED and row.get("reply"):
+    if row["status"] in REPLIED_STATUSES and row.get("reply"):
         view["reply"] = row["reply"]
     return view
 

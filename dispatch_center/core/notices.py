@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from string import Formatter
 
+from dispatch_center.core import lifecycle as lc
 from dispatch_center.core.calendar import SHANGHAI
 
 SIGNATURE = "【乐山12345】"
@@ -47,6 +48,27 @@ LABELS_ZH: dict[Template, str] = {
     Template.extension: "延期获批",
     Template.replied: "办结",
     Template.survey: "回访调查",
+}
+
+#: Plain words for the citizen (not the staff's terms).
+PLAIN_STATUS: dict[str, str] = {
+    lc.Status.received.value: "已受理，正在派单",
+    lc.Status.dispatched.value: "已派至承办单位",
+    lc.Status.accepted.value: "承办单位已签收，正在办理",
+    lc.Status.in_progress.value: "正在办理",
+    lc.Status.return_requested.value: "正在重新派单",
+    lc.Status.replied.value: "已办结，等待回访",
+    lc.Status.callback_done.value: "已办结，已回访",
+    lc.Status.evaluated.value: "已办结，已评价",
+    lc.Status.closed.value: "已办结",
+    lc.Status.transferred_110.value: "已转公安110处理",
+    lc.Status.merged.value: "已与相同诉求合并办理",
+}
+REPLIED_STATUSES = {
+    lc.Status.replied.value,
+    lc.Status.callback_done.value,
+    lc.Status.evaluated.value,
+    lc.Status.closed.value,
 }
 
 #: The unit's answer is cut to keep the 办结 text within three SMS parts.
@@ -243,3 +265,20 @@ def phone_last4(phone: str | None) -> str:
     """
     digits = re.sub(r"\D", "", phone or "")
     return digits[-4:] if len(digits) >= 4 else ""
+
+
+_QUERY = re.compile(r"^\s*(?:查询|查|query)\s*[:：]?\s*([A-Za-z]{1,4}\d{6,20})\s*$", re.I)
+
+
+def status_query(text: str | None) -> str | None:
+    """The order number a "查询 LS…" message asks about, or ``None`` for any other text.
+
+    Examples
+    --------
+    >>> status_query("查询 ls2026120500001")
+    'LS2026120500001'
+    >>> status_query("查询一下路灯什么时候修") is None
+    True
+    """
+    m = _QUERY.match(text or "")
+    return m.group(1).upper() if m else None

@@ -20,6 +20,7 @@ import orjson
 
 from dispatch_center.background import BackgroundLoop
 from dispatch_center.center import Center
+from dispatch_center.core import notices
 from dispatch_center.intake import wechat as wechat_service
 from dispatch_center.intake.payloads import ChannelContext, ChannelSource, CreateOrder, Decoded
 from dispatch_center.messaging.replies import take_reply
@@ -124,6 +125,9 @@ def _wechat_validate(payload: bytes, at: datetime) -> Normalized | None:
 async def _wechat_decode(ctx: ChannelContext, payload: bytes, at: datetime) -> Decoded:
     # The order is made or folded into here (one conversation, one order): no drafts left.
     msg = wechat_channel.parse_message(payload)
+    # "查询 LS…" asks where an order stands (answered by the passive reply): no order.
+    if msg.msg_type == "text" and notices.status_query(msg.content) is not None:
+        return Decoded([])
     if msg.msg_type != "event":
         await wechat_service.handle_message(ctx.center, msg, ctx.create_order)
     return Decoded([])

@@ -126,3 +126,12 @@ async def order_for_lookup(conn: Conn, number: str) -> Row | None:
         (number,),
     )
     return await cur.fetchone()
+
+
+async def wechat_owns(conn: Conn, openid: str, order_id: int) -> bool:
+    """Whether one of ``openid``'s WeChat messages made or joined order ``order_id``."""
+    cur = await conn.execute(
+        "SELECT 1 FROM wechat_messages WHERE openid = %s AND order_id = %s LIMIT 1",
+        (openid, order_id),
+    )
+    return await cur.fetchone() is not None
