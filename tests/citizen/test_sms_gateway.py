@@ -38,3 +38,15 @@ def test_refused_number_is_retried_then_failed(sms_center: SmsCenter) -> None:
     last = sms_center.messages(order["id"])[0]
     assert "403" in (last["error"] or "") or "denied" in (last["error"] or "").lower()
     assert sms_center.network.texts_to(phone) == []
+
+
+def test_one_number_gets_at_most_its_hourly_limit(sms_center: SmsCenter) -> None:
+    limit = sms_center.live.center.settings.sms_per_number_per_hour
+    phone = unique_mobile()
+    orders = [post_order(sms_center.live, order_body(phone)) for _ in range(limit + 1)]
+    sms_center.tick()
+    states = [sms_center.messages(o["id"])[0] for o in orders]
+    assert sum(m["state"] in ("sent", "delivered") for m in states) == limit
+    held = [m for m in states if m["state"] == "queued"]
+    assert len(held) == 1 and held[0]["attempts"] == 0
+    assert held[0]["error"] == "number's hourly limit"
