@@ -237,7 +237,9 @@ class SmppSmsGateway:
         self.waiting: dict[int, int] = {}
 
     def _connect(self) -> Any:
-        client = smpplib.client.Client(self.host, self.port, timeout=10)
+        client = smpplib.client.Client(
+            self.host, self.port, timeout=10, allow_unknown_opt_params=True
+        )
         client.set_message_received_handler(self._received)
         client.set_message_sent_handler(self._accepted)
         client.connect()
@@ -248,7 +250,9 @@ class SmppSmsGateway:
         return client
 
     def _accepted(self, pdu: Any) -> None:
-        outbox_id = self.waiting.pop(pdu.sequence, None)
+        # The response may be read before _send has noted the sequence: wait for it.
+        with self.lock:
+            outbox_id = self.waiting.pop(pdu.sequence, None)
         if outbox_id is not None and pdu.message_id:
             ref = pdu.message_id.decode() if isinstance(pdu.message_id, bytes) else pdu.message_id
             self.on_report(DeliveryReport("sent", outbox_id, ref, "submit_sm_resp"))
@@ -279,7 +283,6 @@ class SmppSmsGateway:
         with self.lock:
             client = self.client or self._connect()
             parts, coding, esm = smpplib.gsm.make_parts(sms.text)
-            ref: str | None = None
             for part in parts:
                 pdu = client.send_message(
                     source_addr_ton=smpplib.consts.SMPP_TON_ALNUM,
@@ -292,8 +295,8 @@ class SmppSmsGateway:
                     registered_delivery=True,
                 )
                 self.waiting[pdu.sequence] = sms.outbox_id
-                ref = ref or f"seq:{pdu.sequence}"
-        return ref
+        # The SMSC's message id comes back in submit_sm_resp, reported by _accepted.
+        return None
 
     async def send(self, sms: SmsToSend) -> str | None:
         """``submit_sm`` (one per part); the reference matched to receipts is the SMSC's

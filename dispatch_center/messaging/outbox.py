@@ -119,6 +119,9 @@ class OutboundChannels:
     def __init__(self) -> None:
         self.adapters: dict[str, ChannelAdapter] = {"console": LoggingAdapter("console")}
         self.gateway: SmsGateway | None = None
+        # Reports are applied one at a time, in the order the gateway sent them: a
+        # message's id (submit_sm_resp) before its receipt.
+        self.report_lock = asyncio.Lock()
 
     def add(self, adapter: ChannelAdapter) -> None:
         """Deliver the messages of ``adapter.channel`` through ``adapter`` from now on."""
@@ -138,8 +141,12 @@ async def start_messaging(center: Center) -> OutboundChannels:
     chans = channels_of(center)
     loop = asyncio.get_running_loop()
 
+    async def in_order(report: DeliveryReport) -> None:
+        async with chans.report_lock:
+            await apply_report(center, report)
+
     def on_report(report: DeliveryReport) -> None:
-        asyncio.run_coroutine_threadsafe(apply_report(center, report), loop)
+        asyncio.run_coroutine_threadsafe(in_order(report), loop)
 
     chans.gateway = gateway_from_settings(center.settings, center.secret_key, on_report)
     if chans.gateway is not None:

@@ -112,7 +112,8 @@ async def apply_report(
     params = {"id": outbox_id, "ref": gateway_ref, "state": state, "at": at, "detail": detail}
     if state == "sent":
         sql = (
-            "UPDATE outbox SET gateway_ref = COALESCE(%(ref)s, gateway_ref),"
+            # The first part's id names a long text: its receipt decides.
+            "UPDATE outbox SET gateway_ref = COALESCE(gateway_ref, %(ref)s),"
             " dlr_status = %(detail)s WHERE " + where + " RETURNING *"
         )
     else:
