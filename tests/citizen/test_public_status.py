@@ -98,3 +98,16 @@ def test_walking_numbers_is_throttled_per_address(
         for n in range(ADDRESS_FREE + 1)
     ]
     assert codes[:ADDRESS_FREE] == [404] * ADDRESS_FREE and codes[-1] == 429
+
+
+def test_pages_speak_english_on_request_and_the_desk_is_for_its_seats(
+    sms_center: SmsCenter, public: httpx.Client
+) -> None:
+    en = public.get("/status", params={"lang": "en"})
+    assert en.status_code == 200 and "Where is my request?" in en.text
+    zh = public.get("/status")
+    assert "诉求办理进度查询" in zh.text and "<script" not in zh.text
+    assert public.get("/callbacks").status_code == 401
+    with sms_center.live.client("h_511102") as handler:
+        assert handler.get("/api/v1/callback-desk").status_code == 403
+        assert handler.get("/api/v1/outbox").status_code == 403
