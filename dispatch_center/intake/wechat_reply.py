@@ -23,7 +23,8 @@ from dispatch_center.store import orders as order_store
 from dispatch_center.store import replies as reply_store
 from feeds.channels import wechat, wechat_crypto
 
-WAIT_S = 3.0
+# WeChat gives up on a callback after 5 s: answer within 4 whatever the load.
+WAIT_S = 4.0
 NOT_FOUND = "没有找到您通过本公众号反映的这个工单，请核对工单号，或拨打12345查询。"
 
 
