@@ -33,6 +33,7 @@ from dispatch_center.api.responses import FastJSONResponse
 from dispatch_center.api.routes import (
     auth,
     calendar,
+    citizen,
     desk,
     desk_page,
     feeds,
@@ -57,10 +58,12 @@ from dispatch_center.api.routes.docs import mount_docs
 from dispatch_center.background import BackgroundLoop
 from dispatch_center.bus.factory import bus_from_url
 from dispatch_center.center import Center
+from dispatch_center.citizen.replies import start_replies
 from dispatch_center.core.calendar import SHANGHAI
 from dispatch_center.geography import geofences as geofence_versions
 from dispatch_center.geography.model import default_geography
 from dispatch_center.intake.runtime import start_intake, stop_intake
+from dispatch_center.messaging.outbox import start_messaging, stop_messaging
 from dispatch_center.messaging.webpush import start_webpush
 from dispatch_center.modeswitch.schedule import ModeScheduler
 from dispatch_center.modeswitch.state import start_modes
@@ -224,6 +227,8 @@ def api_routers() -> list[APIRouter]:
         workbench.router,
         workbench.push,
         workbench.pages,
+        citizen.router,
+        citizen.pages,
     ]
 
 
@@ -276,6 +281,10 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
             app.state.mode_scheduler = _start(stack, ModeScheduler(center))
             # Other workers' imports and rollbacks arrive on the bus; reload when they do.
             _start(stack, geofence_versions.GeographyFollower(center))
+            # The SMS gateway the settings choose (issue 21); the timer below sends through it.
+            await start_messaging(center)
+            start_replies(center)
+            stack.push_async_callback(stop_messaging, center)
             # Reminders and callback tasks; a database lock keeps it to one worker per pass.
             app.state.supervision_timer = _start(
                 stack, SupervisionTimer(center, settings.supervision_tick_seconds)

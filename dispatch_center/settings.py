@@ -195,6 +195,22 @@ class Settings(BaseSettings):
     )
     # Simulated outside systems (the demo command turns it on unless DISPATCH_SIMULATOR=0).
     simulator: bool | None = Field(default=None, alias="DISPATCH_SIMULATOR")
+    # The citizen's SMS (issue 21): which gateway carries it, and how it may be sent.
+    sms_gateway: Literal["none", "http", "smpp"] = Field(
+        default="none", alias="DISPATCH_SMS_GATEWAY"
+    )
+    sms_http_url: str | None = Field(default=None, alias="DISPATCH_SMS_HTTP_URL")
+    sms_username: str | None = Field(default=None, alias="DISPATCH_SMS_USERNAME")
+    sms_password: SecretStr | None = Field(default=None, alias="DISPATCH_SMS_PASSWORD")
+    sms_smpp_host: str = Field(default="127.0.0.1", alias="DISPATCH_SMS_SMPP_HOST")
+    sms_smpp_port: int = Field(default=2775, alias="DISPATCH_SMS_SMPP_PORT", ge=1, le=65535)
+    sms_sender: str = Field(default="12345", alias="DISPATCH_SMS_SENDER")
+    sms_callback_url: str | None = Field(default=None, alias="DISPATCH_SMS_CALLBACK_URL")
+    sms_quiet_hours: str = Field(default="22:00-08:00", alias="DISPATCH_SMS_QUIET_HOURS")
+    sms_per_number_per_hour: int = Field(default=6, alias="DISPATCH_SMS_PER_NUMBER_PER_HOUR", ge=1)
+    sms_max_attempts: int = Field(default=5, alias="DISPATCH_SMS_MAX_ATTEMPTS", ge=1)
+    sms_retry_base_s: float = Field(default=30.0, alias="DISPATCH_SMS_RETRY_BASE_S", ge=0)
+    public_url: str = Field(default="", alias="DISPATCH_PUBLIC_URL")
 
     @field_validator(
         "policy_dir",
@@ -212,6 +228,10 @@ class Settings(BaseSettings):
         "wechat_app_id",
         "metrics_token",
         "simulator",
+        "sms_http_url",
+        "sms_username",
+        "sms_password",
+        "sms_callback_url",
         mode="before",
     )
     @classmethod

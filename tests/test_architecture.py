@@ -65,7 +65,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "dispatch_center.health": ("dispatch_center.center",),
     "dispatch_center.accounts": KERNEL,
     "dispatch_center.reference": (*KERNEL, "dispatch_center.accounts"),
-    "dispatch_center.messaging": KERNEL,
+    "dispatch_center.messaging": (*KERNEL, "dispatch_center.accounts"),
     "dispatch_center.geography": (*KERNEL, "dispatch_center.accounts"),
     "dispatch_center.modeswitch": (
         *KERNEL,
@@ -93,6 +93,17 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "dispatch_center.modeswitch",
         "dispatch_center.orders",
         "dispatch_center.messaging",
+    ),
+    # The citizen's side of the loop: replies to the survey, the callback desk, the
+    # public status lookup (issue 21).
+    "dispatch_center.citizen": (
+        *KERNEL,
+        "dispatch_center.accounts",
+        "dispatch_center.reference",
+        "dispatch_center.modeswitch",
+        "dispatch_center.orders",
+        "dispatch_center.messaging",
+        "dispatch_center.supervision",
     ),
     "dispatch_center.reporting": (
         *KERNEL,
@@ -122,6 +133,7 @@ SERVICES = (
     "dispatch_center.reporting",
     "dispatch_center.desk",
     "dispatch_center.knowledge",
+    "dispatch_center.citizen",
 )
 MAY_IMPORT.update(
     {

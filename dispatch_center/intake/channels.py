@@ -20,8 +20,10 @@ import orjson
 
 from dispatch_center.background import BackgroundLoop
 from dispatch_center.center import Center
+from dispatch_center.core import notices
 from dispatch_center.intake import wechat as wechat_service
 from dispatch_center.intake.payloads import ChannelContext, ChannelSource, CreateOrder, Decoded
+from dispatch_center.messaging.replies import take_reply
 from dispatch_center.store import channels as channel_store
 from feeds.base import Normalized, OrderDraft, PayloadError
 from feeds.channels import email as email_channel
@@ -123,6 +125,9 @@ def _wechat_validate(payload: bytes, at: datetime) -> Normalized | None:
 async def _wechat_decode(ctx: ChannelContext, payload: bytes, at: datetime) -> Decoded:
     # The order is made or folded into here (one conversation, one order): no drafts left.
     msg = wechat_channel.parse_message(payload)
+    # "查询 LS…" asks where an order stands (answered by the passive reply): no order.
+    if msg.msg_type == "text" and notices.status_query(msg.content) is not None:
+        return Decoded([])
     if msg.msg_type != "event":
         await wechat_service.handle_message(ctx.center, msg, ctx.create_order)
     return Decoded([])
@@ -166,6 +171,9 @@ async def _sms_decode(ctx: ChannelContext, payload: bytes, at: datetime) -> Deco
     center = ctx.center
     part = sms_channel.parse_part(payload)
     if part.total == 1:
+        # A reply to the callback survey ("1", "3 未解决") is an evaluation, not a request.
+        if await take_reply(center, part.sender, part.content, part.received_at or at):
+            return Decoded([])
         msg = sms_channel.SmsMessage(
             part.msg_id, part.sender, part.dest, part.content, part.received_at
         )

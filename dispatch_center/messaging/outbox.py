@@ -1,20 +1,38 @@
 """The outbound notification channel: messages are queued in the ``outbox`` table and
 delivered by a channel adapter.
 
-The SMS gateway is an outside system the center does not own. Its adapter implements
-:class:`ChannelAdapter`; until one is configured, SMS messages stay ``pending`` in the
-outbox (visible to operators, delivered once a gateway is plugged in), never reported
-as sent. The console channel is ours: its messages are on the handler's console already
+The SMS gateway is an outside system the center does not own
+(:mod:`~dispatch_center.messaging.gateways`, chosen by ``DISPATCH_SMS_GATEWAY``); until one
+is configured, SMS messages stay ``pending`` in the outbox (visible to operators, delivered
+once a gateway is plugged in), never reported as sent. With one, each text to a citizen
+goes queued (pending) → sent → delivered | failed from the gateway's delivery reports,
+retried with backoff, held back in the quiet hours unless urgent and by a per-number
+rate limit. The console channel is ours: its messages are on the handler's console already
 (the reminders list), and the :class:`LoggingAdapter` records their delivery in the log.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center
+from dispatch_center.core import notices
+from dispatch_center.core.calendar import to_shanghai
+from dispatch_center.core.privacy import mask_phone
+from dispatch_center.core.roles import Role
+from dispatch_center.errors import Forbidden, Invalid
+from dispatch_center.messaging.gateways import (
+    DeliveryReport,
+    SmsGateway,
+    SmsToSend,
+    gateway_from_settings,
+)
+from dispatch_center.settings import Settings
 from dispatch_center.store import outbox as outbox_store
 
 log = logging.getLogger(__name__)
@@ -53,11 +71,40 @@ class LoggingAdapter:
 
 
 MAX_ATTEMPTS = 5
+# A number over its hourly limit is tried again after this long.
+RATE_PAUSE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class SendRules:
+    """When a text may leave: quiet hours, the per-number limit, retries.
+
+    Examples
+    --------
+    >>> SendRules.from_settings(Settings(demo=True)).per_number_per_hour
+    6
+    """
+
+    quiet: notices.QuietHours
+    per_number_per_hour: int
+    max_attempts: int
+    retry_base_s: float
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> SendRules:
+        """The rules ``DISPATCH_SMS_*`` set."""
+        return cls(
+            notices.QuietHours.parse(s.sms_quiet_hours),
+            s.sms_per_number_per_hour,
+            s.sms_max_attempts,
+            s.sms_retry_base_s,
+        )
 
 
 class OutboundChannels:
-    """The adapters of this process by channel: a runtime held on the center
-    (``center.runtimes``); an SMS gateway's adapter is added when one is configured.
+    """The adapters of this process by channel, and the SMS gateway once one is
+    configured (:func:`start_messaging`): a runtime held on the center
+    (``center.runtimes``).
 
     Examples
     --------
@@ -71,6 +118,10 @@ class OutboundChannels:
 
     def __init__(self) -> None:
         self.adapters: dict[str, ChannelAdapter] = {"console": LoggingAdapter("console")}
+        self.gateway: SmsGateway | None = None
+        # Reports are applied one at a time, in the order the gateway sent them: a
+        # message's id (submit_sm_resp) before its receipt.
+        self.report_lock = asyncio.Lock()
 
     def add(self, adapter: ChannelAdapter) -> None:
         """Deliver the messages of ``adapter.channel`` through ``adapter`` from now on."""
@@ -82,26 +133,166 @@ def channels_of(center: Center) -> OutboundChannels:
     return center.runtimes.find(OutboundChannels) or center.runtimes.attach(OutboundChannels())
 
 
+async def start_messaging(center: Center) -> OutboundChannels:
+    """Plug in the SMS gateway the settings choose (none by default).
+
+    An SMPP gateway's reports arrive on its reader thread and are applied on this loop.
+    """
+    chans = channels_of(center)
+    loop = asyncio.get_running_loop()
+
+    async def in_order(report: DeliveryReport) -> None:
+        async with chans.report_lock:
+            await apply_report(center, report)
+
+    def on_report(report: DeliveryReport) -> None:
+        asyncio.run_coroutine_threadsafe(in_order(report), loop)
+
+    chans.gateway = gateway_from_settings(center.settings, center.secret_key, on_report)
+    if chans.gateway is not None:
+        log.info("SMS gateway: %s", chans.gateway.name)
+    return chans
+
+
+async def stop_messaging(center: Center) -> None:
+    """Let go of the gateway's connections."""
+    chans = center.runtimes.find(OutboundChannels)
+    if chans is not None and chans.gateway is not None:
+        await chans.gateway.close()
+        chans.gateway = None
+
+
+async def apply_report(center: Center, report: DeliveryReport) -> dict[str, Any] | None:
+    """Apply a gateway's delivery report to its message; ``None`` when it names none (or
+    the message's state is final already).
+    """
+    async with center.db.connection() as conn:
+        return await outbox_store.apply_report(
+            conn,
+            report.state,
+            center.now(),
+            report.detail,
+            outbox_id=report.outbox_id,
+            gateway_ref=report.gateway_ref,
+        )
+
+
 async def deliver_pending(center: Center, limit: int = 50) -> dict[str, int]:
-    """Deliver pending messages of every channel that has an adapter.
+    """Deliver the due pending messages of every channel that has an adapter or gateway.
 
     Each message is claimed with ``FOR UPDATE SKIP LOCKED``, so workers never send one
-    twice. A failure leaves it pending until ``MAX_ATTEMPTS``, then marks it failed.
+    twice. A failure leaves it pending for a later try (backoff), until the attempts run
+    out; then it is failed.
     """
-    adapters = channels_of(center).adapters
-    sent = failed = 0
+    chans = channels_of(center)
+    adapters = chans.adapters
+    kinds = [*adapters, *(["sms"] if chans.gateway is not None else [])]
+    rules = SendRules.from_settings(center.settings)
+    now = center.now()
+    sent = failed = deferred = 0
     async with center.db.connection() as conn, conn.transaction():
-        for row in await outbox_store.claim_pending(conn, list(adapters), limit):
+        for row in await outbox_store.claim_pending(conn, kinds, limit, now):
+            if row["channel"] == "sms" and chans.gateway is not None:
+                outcome = await _send_sms(conn, chans.gateway, rules, row, now)
+                sent += outcome == "sent"
+                failed += outcome == "failed"
+                deferred += outcome == "deferred"
+                continue
             msg = OutboundMessage(row["id"], row["channel"], row["recipient"], row["body"])
             try:
                 await adapters[row["channel"]].deliver(msg)
             except Exception as exc:  # an outside system's failure, kept on the row
                 status = "failed" if row["attempts"] + 1 >= MAX_ATTEMPTS else "pending"
-                await outbox_store.mark_outbox(
-                    conn, row["id"], status, center.now(), str(exc)[:500]
-                )
+                await outbox_store.mark_outbox(conn, row["id"], status, now, str(exc)[:500])
                 failed += 1
                 continue
-            await outbox_store.mark_outbox(conn, row["id"], "sent", center.now())
+            await outbox_store.mark_outbox(conn, row["id"], "sent", now)
             sent += 1
-    return {"sent": sent, "failed": failed}
+    return {"sent": sent, "failed": failed, "deferred": deferred}
+
+
+async def _send_sms(
+    conn: Any, gateway: SmsGateway, rules: SendRules, row: Row, now: datetime
+) -> str:
+    if not row["urgent"] and rules.quiet.holds(now):
+        await outbox_store.defer(conn, row["id"], rules.quiet.ends_after(now), "quiet hours")
+        return "deferred"
+    recent = await outbox_store.sent_since(conn, row["recipient"], now - timedelta(hours=1))
+    if recent >= rules.per_number_per_hour:
+        await outbox_store.defer(conn, row["id"], now + RATE_PAUSE, "number's hourly limit")
+        return "deferred"
+    try:
+        ref = await gateway.send(SmsToSend(row["id"], row["recipient"], row["body"]))
+    except Exception as exc:  # the gateway's refusal or an I/O error, kept on the row
+        attempts = row["attempts"] + 1
+        give_up = attempts >= rules.max_attempts
+        wait = notices.retry_delay(attempts, rules.retry_base_s)
+        log.warning("SMS %s: try %d failed: %s", row["id"], attempts, exc)
+        await outbox_store.retry_later(conn, row["id"], now + wait, str(exc)[:500], give_up)
+        return "failed" if give_up else "retry"
+    await outbox_store.mark_sent(conn, row["id"], now, ref)
+    return "sent"
+
+
+# Who may read the outbox: the center's staff (the texts' numbers always masked).
+OUTBOX_READERS = frozenset(
+    {
+        Role.admin,
+        Role.duty_officer,
+        Role.dispatcher,
+        Role.callback_agent,
+        Role.call_taker,
+        Role.leader,
+        Role.auditor,
+    }
+)
+STATE_NAMES = {"pending": "queued"}
+
+
+def message_view(row: Row) -> dict[str, Any]:
+    """One message as staff read it: the number masked, ``pending`` said as ``queued``.
+
+    Examples
+    --------
+    >>> message_view({"id": 1, "channel": "sms", "template": "receipt", "status": "pending",
+    ...   "recipient": "13812345678", "order_id": 3, "number": "LS1", "attempts": 0,
+    ...   "error": None, "body": "x", "created_at": None, "sent_at": None,
+    ...   "delivered_at": None, "urgent": False})["to"]
+    '138****5678'
+    """
+    return {
+        "id": row["id"],
+        "channel": row["channel"],
+        "template": row.get("template"),
+        "state": STATE_NAMES.get(row["status"], row["status"]),
+        "to": mask_phone(row["recipient"]),
+        "order_id": str(row["order_id"]) if row.get("order_id") is not None else None,
+        "order_number": row.get("number"),
+        "body": row["body"],
+        "attempts": row["attempts"],
+        "error": row.get("error"),
+        "urgent": row.get("urgent", False),
+        "created_at": _iso(row.get("created_at")),
+        "sent_at": _iso(row.get("sent_at")),
+        "delivered_at": _iso(row.get("delivered_at")),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return to_shanghai(value).isoformat() if value is not None else None
+
+
+async def list_outbox(
+    center: Center, who: Principal, channel: str | None, order_id: str | None
+) -> list[dict[str, Any]]:
+    """Messages of a channel and/or an order, newest first."""
+    if who.role not in OUTBOX_READERS:
+        raise Forbidden("only the center's staff read the outbox")
+    oid: int | None = None
+    if order_id is not None:
+        if not order_id.isdigit() or len(order_id) > 18:
+            raise Invalid("order_id must be an order's id", fields={"order_id": "not an id"})
+        oid = int(order_id)
+    async with center.db.connection() as conn:
+        rows = await outbox_store.list_messages(conn, channel, oid)
+    return [message_view(r) for r in rows]

@@ -26,7 +26,7 @@ from dispatch_center.core.privacy import (
 )
 from dispatch_center.errors import Conflict, Forbidden, Invalid, NotFound
 from dispatch_center.models import OrderAction, OrderCreate
-from dispatch_center.orders import delegation, handling, receipts
+from dispatch_center.orders import delegation, handling, notices, receipts
 from dispatch_center.orders.routing import reopen_limit, route_new_order
 from dispatch_center.store import knowledge as kb_store
 from dispatch_center.store import orders as store
@@ -171,6 +171,7 @@ async def create_order(center: Center, who: Principal, data: OrderCreate) -> tup
             existing = await store.get_by_source(conn, data.source, data.source_id)
             assert existing is not None
             return order_view(center, who, existing), False
+        await notices.after_receive(center, conn, row)
     await publish_changes(center, [row])
     return order_view(center, who, row), True
 
@@ -302,6 +303,7 @@ async def _act(
         if updates.get("kb_article_id") is not None:
             await _mark_kb_used(center, who, conn, oid, updates["kb_article_id"], body)
         await handling.after_change(center, conn, changed, move.action)
+        await notices.after_action(center, conn, changed, move.action, body.note)
     await publish_changes(center, [changed])
     return order_view(center, who, changed)
 

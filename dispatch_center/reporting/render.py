@@ -191,7 +191,8 @@ def render_pdf(d: Mapping[str, Any], counties: Mapping[str, Any] | None = None) 
                 f"同比 {_pct(v['vs_last_year']['pct'])}。"
                 f"响应率 {_rate(r['response_rate'])}，办结率 {_rate(r['resolution_rate'])}，"
                 f"按时办结率 {_rate(r['on_time_rate'])}，满意率 {_rate(r['satisfaction_rate'])}，"
-                f"退单率 {_rate(r['return_rate'])}，重办率 {_rate(r['reopen_rate'])}。",
+                f"退单率 {_rate(r['return_rate'])}，重办率 {_rate(r['reopen_rate'])}。"
+                + _evaluation_sources(d.get("evaluations")),
                 body,
             ),
         ),
@@ -425,3 +426,18 @@ def render_files(
         path.write_bytes(render(fmt, data, shapes))
         out[fmt] = str(path)
     return out
+
+
+def _evaluation_sources(e: dict[str, int] | None) -> str:
+    """The sentence on where evaluations came from (reports kept before it: none).
+
+    Examples
+    --------
+    >>> _evaluation_sources({"sms": 3, "phone": 2, "none": 1})
+    '回访评价来自短信 3 件、电话 2 件，未评价 1 件。'
+    >>> _evaluation_sources(None)
+    ''
+    """
+    if not e:
+        return ""
+    return f"回访评价来自短信 {e['sms']} 件、电话 {e['phone']} 件，未评价 {e['none']} 件。"

@@ -5,7 +5,7 @@ JSON-ready data, from the rollups or the raw orders.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -20,10 +20,12 @@ from dispatch_center.core.analysis.periods import (
 from dispatch_center.core.analysis.rates import Change, rates
 from dispatch_center.core.analysis.repeats import RepeatRule
 from dispatch_center.core.analysis.topics import HardArea, hard_areas, rising_terms
+from dispatch_center.core.calendar import SHANGHAI
 from dispatch_center.reporting.hotspots import hotspots
 from dispatch_center.reporting.measures import TOP_N, summed, summed_by, with_pending
 from dispatch_center.reporting.words import hot_words
 from dispatch_center.store import analysis as store
+from dispatch_center.store import replies as reply_store
 from dispatch_center.store.analysis import Conn, Source
 from feeds.registry import default_catalogue
 
@@ -196,6 +198,12 @@ async def report_data(
         conn, p.start, p.end, rule.metres, rule.days, source, 20
     )
 
+    # Where the period's evaluations came from: the citizen's SMS reply, a seat's call,
+    # or none yet (issue 21): the satisfaction rate rests on the first two.
+    evaluations = await reply_store.evaluation_sources(
+        conn, datetime.combine(p.start, time(), SHANGHAI), datetime.combine(p.end, time(), SHANGHAI)
+    )
+
     return {
         "kind": p.kind.value,
         "key": p.key,
@@ -212,6 +220,7 @@ async def report_data(
         },
         "measures": {**total.__dict__, "due": total.due},
         "rates": rates(total).as_dict(),
+        "evaluations": evaluations,
         "trend": trend,
         "channels": channels,
         "categories": categories,

@@ -1,5 +1,5 @@
-"""SQL of the outbound notification queue (``outbox``): queued by supervision, delivered
-by :mod:`dispatch_center.messaging.outbox`.
+"""SQL of the outbound notification queue (``outbox``): queued by supervision and by the
+order lifecycle (the citizen's texts), delivered by :mod:`dispatch_center.messaging.outbox`.
 """
 
 from __future__ import annotations
@@ -13,26 +13,38 @@ import psycopg
 Row = dict[str, Any]
 Conn = psycopg.AsyncConnection[Row]
 
+# Who a gateway can reach: a phone number (units' and roles' SMS wait for a directory).
+PHONE_PATTERN = r"^\+?[0-9][0-9 -]{4,24}$"
+
 
 async def enqueue(conn: Conn, values: Mapping[str, Any]) -> Row:
     """Queue an outbound message (status pending)."""
+    params = {"template": None, "order_id": None, "urgent": False, **values}
     cur = await conn.execute(
-        "INSERT INTO outbox (channel, recipient, body, ref_kind, ref_id, created_at)"
-        " VALUES (%(channel)s, %(recipient)s, %(body)s, %(ref_kind)s, %(ref_id)s, %(at)s)"
+        "INSERT INTO outbox (channel, recipient, body, ref_kind, ref_id, created_at,"
+        " template, order_id, urgent)"
+        " VALUES (%(channel)s, %(recipient)s, %(body)s, %(ref_kind)s, %(ref_id)s, %(at)s,"
+        " %(template)s, %(order_id)s, %(urgent)s)"
         " RETURNING *",
-        dict(values),
+        params,
     )
     row = await cur.fetchone()
     assert row is not None
     return row
 
 
-async def claim_pending(conn: Conn, channels: Sequence[str], limit: int = 50) -> list[Row]:
-    """Pending messages of ``channels``, locked for this transaction (others skip them)."""
+async def claim_pending(
+    conn: Conn, channels: Sequence[str], limit: int = 50, now: datetime | None = None
+) -> list[Row]:
+    """Pending messages of ``channels`` due now, locked for this transaction (others skip
+    them). SMS is claimed only for phone numbers.
+    """
     cur = await conn.execute(
         "SELECT * FROM outbox WHERE status = 'pending' AND channel = ANY(%s)"
-        " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
-        (list(channels), limit),
+        " AND (next_attempt_at IS NULL OR %s::timestamptz IS NULL OR next_attempt_at <= %s)"
+        " AND (channel <> 'sms' OR recipient ~ %s)"
+        " ORDER BY urgent DESC, id LIMIT %s FOR UPDATE SKIP LOCKED",
+        (list(channels), now, now, PHONE_PATTERN, limit),
     )
     return await cur.fetchall()
 
@@ -46,3 +58,90 @@ async def mark_outbox(
         " sent_at = CASE WHEN %s = 'sent' THEN %s ELSE sent_at END WHERE id = %s",
         (status, error, status, at, message_id),
     )
+
+
+async def mark_sent(conn: Conn, message_id: int, at: datetime, gateway_ref: str | None) -> None:
+    """The gateway took the message (a delivery report may have come first: kept)."""
+    await conn.execute(
+        "UPDATE outbox SET status = CASE WHEN status = 'pending' THEN 'sent' ELSE status END,"
+        " attempts = attempts + 1, error = NULL, sent_at = %s,"
+        " gateway_ref = COALESCE(gateway_ref, %s) WHERE id = %s",
+        (at, gateway_ref, message_id),
+    )
+
+
+async def retry_later(conn: Conn, message_id: int, at: datetime, error: str, failed: bool) -> None:
+    """A failed try: wait until ``at`` for the next, or give up (``failed``)."""
+    await conn.execute(
+        "UPDATE outbox SET attempts = attempts + 1, error = %s, next_attempt_at = %s,"
+        " status = CASE WHEN %s THEN 'failed' ELSE status END WHERE id = %s",
+        (error, at, failed, message_id),
+    )
+
+
+async def defer(conn: Conn, message_id: int, until: datetime, reason: str) -> None:
+    """Not now (quiet hours, the number's rate limit): no attempt is counted."""
+    await conn.execute(
+        "UPDATE outbox SET next_attempt_at = %s, error = %s WHERE id = %s",
+        (until, reason, message_id),
+    )
+
+
+async def sent_since(conn: Conn, recipient: str, since: datetime) -> int:
+    """How many messages went to ``recipient`` since ``since``."""
+    cur = await conn.execute(
+        "SELECT count(*) AS n FROM outbox WHERE recipient = %s AND sent_at >= %s",
+        (recipient, since),
+    )
+    row = await cur.fetchone()
+    return int(row["n"]) if row else 0
+
+
+async def apply_report(
+    conn: Conn,
+    state: str,
+    at: datetime,
+    detail: str,
+    outbox_id: int | None = None,
+    gateway_ref: str | None = None,
+) -> Row | None:
+    """A gateway's delivery report. A final state (delivered, failed) is never undone; a
+    'sent' report only records the gateway's reference.
+    """
+    where = "id = %(id)s" if outbox_id is not None else "gateway_ref = %(ref)s"
+    params = {"id": outbox_id, "ref": gateway_ref, "state": state, "at": at, "detail": detail}
+    if state == "sent":
+        sql = (
+            # The first part's id names a long text: its receipt decides.
+            "UPDATE outbox SET gateway_ref = COALESCE(gateway_ref, %(ref)s),"
+            " dlr_status = %(detail)s WHERE " + where + " RETURNING *"
+        )
+    else:
+        sql = (
+            "UPDATE outbox SET status = %(state)s, dlr_status = %(detail)s,"
+            " delivered_at = CASE WHEN %(state)s = 'delivered' THEN %(at)s END,"
+            " error = CASE WHEN %(state)s = 'failed' THEN %(detail)s ELSE error END"
+            " WHERE " + where + " AND status IN ('pending', 'sent') RETURNING *"
+        )
+    cur = await conn.execute(sql, params)
+    return await cur.fetchone()
+
+
+async def list_messages(
+    conn: Conn, channel: str | None, order_id: int | None, limit: int = 200
+) -> list[Row]:
+    """Messages, newest first, of one channel and/or one order."""
+    cur = await conn.execute(
+        "SELECT m.*, o.number FROM outbox m LEFT JOIN orders o ON o.id = m.order_id"
+        " WHERE (%(ch)s::text IS NULL OR m.channel = %(ch)s)"
+        " AND (%(oid)s::bigint IS NULL OR m.order_id = %(oid)s)"
+        " ORDER BY m.id DESC LIMIT %(limit)s",
+        {"ch": channel, "oid": order_id, "limit": limit},
+    )
+    return await cur.fetchall()
+
+
+async def get_message(conn: Conn, message_id: int) -> Row | None:
+    """One message."""
+    cur = await conn.execute("SELECT * FROM outbox WHERE id = %s", (message_id,))
+    return await cur.fetchone()

@@ -16,10 +16,12 @@ from dispatch_center.errors import Conflict, NotFound
 from dispatch_center.models import OrderAction
 from dispatch_center.orders import service as order_service
 from dispatch_center.store import orders as order_store
+from dispatch_center.store import replies as reply_store
 from dispatch_center.store.supervision import callbacks as callback_store
 from dispatch_center.store.supervision import timeline as timeline_store
 from dispatch_center.supervision.common import (
     CALLBACK_STAFF,
+    SYSTEM,
     Row,
     callback_view,
     need,
@@ -59,10 +61,17 @@ async def open_callback(center: Center, who: Principal, order_id: str) -> Row:
 
 
 async def record_callback(
-    center: Center, who: Principal, callback_id: str, rating: str, solved: bool, note: str | None
+    center: Center,
+    who: Principal,
+    callback_id: str,
+    rating: str,
+    solved: bool,
+    note: str | None,
+    via: str = "phone",
 ) -> Row:
-    """The citizen's answer: callback and evaluation on the order, then close it, or
-    reopen it (重办) under the policy's limit.
+    """The citizen's answer (by ``via``: a seat's ``phone`` call or the citizen's ``sms``
+    reply): callback and evaluation on the order, then close it, or reopen it (重办) under
+    the policy's limit.
     """
     need(who, CALLBACK_STAFF, "record callbacks")
     cid = parse_id(callback_id, "callback")
@@ -89,7 +98,12 @@ async def record_callback(
     )
     outcome = verdict.outcome.value
     if verdict.outcome is sv.CallbackOutcome.close:
-        view = await order_service.act(center, who, oid, "close", OrderAction(note=verdict.reason))
+        # Closing after a satisfied answer follows from the rules; a callback agent, who
+        # may not close orders by hand, has the system close it.
+        closer = who if who.role in lc.rule_for(lc.Action.close).roles else SYSTEM
+        view = await order_service.act(
+            center, closer, oid, "close", OrderAction(note=verdict.reason)
+        )
     elif verdict.outcome is sv.CallbackOutcome.reopen:
         view = await order_service.act(center, who, oid, "reopen", OrderAction(note=verdict.reason))
     else:
@@ -122,6 +136,8 @@ async def record_callback(
                 "at": center.now(),
             },
         )
+        if done is not None:
+            await reply_store.mark_answered_via(conn, cid, via)
     if done is not None:
         await publish_changes(center, [done])
     result = callback_view(done or cb)

@@ -12,9 +12,11 @@ from typing import Any
 from dispatch_center.accounts.security import Principal
 from dispatch_center.background import BackgroundLoop
 from dispatch_center.center import Center, publish_changes
+from dispatch_center.core import notices
 from dispatch_center.core import supervision as sv
 from dispatch_center.core.roles import Role
 from dispatch_center.messaging import outbox
+from dispatch_center.orders.notices import mobile_of
 from dispatch_center.store import orders as order_store
 from dispatch_center.store import outbox as outbox_store
 from dispatch_center.store import push as push_store
@@ -86,16 +88,22 @@ async def run_tick(center: Center) -> dict[str, Any]:
                 made["callbacks"] += 1
                 if cb["channel"] == "sms":
                     order = await order_store.get_order(conn, cb["order_id"])
-                    if order and order.get("reporter_phone"):
+                    to = mobile_of(order.get("reporter_phone")) if order else None
+                    if order and to:
+                        # 回访调查: the reply is matched to this callback by ref_id.
                         await outbox_store.enqueue(
                             conn,
                             {
                                 "channel": "sms",
-                                "recipient": order["reporter_phone"],
-                                "body": _callback_sms(order["number"]),
+                                "recipient": to,
+                                "body": notices.render(
+                                    notices.Template.survey, number=order["number"]
+                                ),
                                 "ref_kind": "callback",
                                 "ref_id": str(cb["id"]),
                                 "at": now,
+                                "template": notices.Template.survey.value,
+                                "order_id": order["id"],
                             },
                         )
         finally:
@@ -175,13 +183,6 @@ async def _remind(
         "supervision.reminder",
     )
     return rem
-
-
-def _callback_sms(number: str) -> str:
-    return (
-        f"【乐山12345】您反映的问题（工单{number}）已办结，"
-        "请回复：1满意 2基本满意 3不满意；问题是否解决：是/否。"
-    )
 
 
 class SupervisionTimer(BackgroundLoop):

@@ -53,6 +53,10 @@ UNGATED: dict[tuple[str, str], str] = {
     ("GET", "/open311/v2/tokens/{name}"): "Open311 GeoReport v2: public by design",
     ("GET", "/handler/manifest.webmanifest"): "the workbench's install manifest: static, no data",
     ("GET", "/handler/sw.js"): "the workbench's service worker script: static, no data",
+    ("GET", "/api/v1/sms/dlr"): "the SMS gateway's delivery report, signed per message",
+    ("GET", "/api/v1/sms/inbound"): "a citizen's text from our SMS gateway, with its key",
+    ("GET", "/api/v1/public/status"): "the citizen's status lookup: public by design",
+    ("GET", "/status"): "the citizen's status page: public by design",
 }
 
 #: Values for path parameters: they name nothing that exists.

@@ -148,3 +148,9 @@ def wechat_post(live: LiveCenter, message: bytes, **kw: str) -> httpx.Response:
     """Post ``message`` to the live center's WeChat callback in safe mode."""
     params, body = wechat_request(message, **kw)
     return httpx.post(live.base_url + "/api/v1/intake/wechat", params=params, content=body)
+
+
+def wechat_answered(r: httpx.Response) -> bool:
+    """The callback was taken: ``success``, or a passive reply (encrypted in safe mode)."""
+    reply = "<Encrypt>" in r.text or "<MsgType><![CDATA[text]]></MsgType>" in r.text
+    return r.status_code == 200 and (r.text == "success" or reply)

@@ -41,7 +41,7 @@ from dispatch_center.core.roles import Role
 from dispatch_center.errors import Invalid, Unauthorized
 from dispatch_center.intake import cap as cap_service
 from dispatch_center.intake import police110 as linkage
-from dispatch_center.intake import wechat_callback
+from dispatch_center.intake import wechat_callback, wechat_reply
 from dispatch_center.intake.channels import letter_payload
 from dispatch_center.intake.dead_letters import list_dead_letters, replay_dead_letter
 from dispatch_center.intake.errors import RateLimited, bad_payload
@@ -475,6 +475,10 @@ async def wechat_message(
             msg_signature=msg_signature,
         )
         await ingest.accept("wechat", message, "application/xml")
+        # A text is answered with its order number, or "查询 LS…" with the status (issue 21).
+        reply = await wechat_reply.passive_reply(center, message, nonce, encrypt_type == "aes")
+        if reply is not None:
+            return Response(reply, media_type="application/xml")
         return PlainTextResponse("success")
 
     return await _answer(run, AcceptedPublic)

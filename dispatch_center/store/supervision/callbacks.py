@@ -13,7 +13,10 @@ async def create_callback_tasks(conn: Conn, at: datetime) -> list[Row]:
     """A pending callback task for every replied order without one for its reply."""
     cur = await conn.execute(
         "INSERT INTO callback_tasks (order_id, channel, replied_at, created_at)"
-        " SELECT o.id, CASE WHEN o.channel = 'sms' THEN 'sms' ELSE 'phone' END, o.replied_at, %s"
+        # A mobile gets the survey by SMS (a seat calls if the reply is unclear); a
+        # landline is called.
+        " SELECT o.id, CASE WHEN regexp_replace(coalesce(o.reporter_phone, ''), '[ ()-]', '', 'g')"
+        " ~ '^(\\+?86)?1[3-9][0-9]{9}$' THEN 'sms' ELSE 'phone' END, o.replied_at, %s"
         " FROM orders o WHERE o.status = 'replied' AND o.replied_at IS NOT NULL"
         " ON CONFLICT (order_id, replied_at) DO NOTHING RETURNING *",
         (at,),

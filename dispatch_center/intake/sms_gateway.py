@@ -1,0 +1,28 @@
+"""Texts that arrive through the center's own SMS gateway (Kannel's MO ``get-url``):
+made into the SMS channel's payload and accepted like any other, so a survey reply is
+read as one and anything else becomes an order (:mod:`~.channels`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from dispatch_center.center import Center
+from dispatch_center.intake.runtime import IntakeRuntime
+
+
+async def accept_gateway_text(
+    center: Center, sender: str, dest: str, text: str, msg_id: str
+) -> dict[str, Any]:
+    """Queue one citizen's text from the gateway (idempotent on ``msg_id``)."""
+    intake = center.runtimes.get(IntakeRuntime)
+    payload = {
+        "msgId": f"gw-{msg_id}",
+        "mobile": sender.lstrip("+"),
+        "dest": dest or "12345",
+        "content": text,
+        "recvTime": center.now().isoformat(),
+    }
+    return await intake.ingest.accept("sms", orjson.dumps(payload), "application/json")

@@ -1,0 +1,106 @@
+"""A carrier's SMSC for the SMPP gateway's tests: an SMPP 3.4 server from PyPI
+(``smpp34``, Rust-backed) that accepts binds, answers each ``submit_sm`` with a message
+id, and sends the delivery receipt a carrier sends (``DELIVRD``, or ``UNDELIV`` for the
+numbers it cannot reach). It is the outside system; our client is
+:class:`dispatch_center.messaging.gateways.SmppSmsGateway`, unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from dataclasses import dataclass, field
+
+import smpp34
+
+UNREACHABLE_PREFIX = "1700"
+
+
+def receipt(message_id: str, stat: str) -> bytes:
+    """A delivery receipt's text (SMPP 3.4 appendix B).
+
+    Examples
+    --------
+    >>> receipt("C1", "DELIVRD")[:8]
+    b'id:C1 su'
+    """
+    dates = "submit date:2612060300 done date:2612060300"
+    return f"id:{message_id} sub:001 dlvrd:001 {dates} stat:{stat} err:000 text:".encode()
+
+
+@dataclass
+class Received:
+    """One text the SMSC took: its parts joined."""
+
+    to: str
+    text: str
+    message_id: str
+
+
+@dataclass
+class Smsc:
+    """The server on ``port`` in a thread of its own."""
+
+    port: int
+    received: list[Received] = field(default_factory=list)
+    parts: dict[tuple[str, int], dict[int, bytes]] = field(default_factory=dict)
+
+    def start(self) -> Smsc:
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._serve)
+        self.thread.daemon = True
+        self.thread.start()
+        if not self.ready.wait(10):
+            raise RuntimeError("SMSC did not start")
+        return self
+
+    def _serve(self) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            self.loop.run_until_complete(self._run())
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.task.cancel)
+        self.thread.join(10)
+
+    async def _run(self) -> None:
+        self.task = asyncio.current_task()  # type: ignore[assignment]
+        server = smpp34.Server(host="127.0.0.1", port=self.port, system_id="CarrierSMSC")
+        await server.start()
+        self.ready.set()
+        sessions: dict[str, smpp34.Esme] = {}
+        n = 0
+        try:
+            while True:
+                ev = await server.next()
+                if isinstance(ev, smpp34.Esme):
+                    sessions[ev.session_id] = ev
+                elif isinstance(ev, smpp34.SubmitSmEvent):
+                    n += 1
+                    mid = f"C{n:06d}"
+                    ev.accept(message_id=mid)
+                    await self._take(ev, mid)
+                    far = ev.destination_addr.startswith(UNREACHABLE_PREFIX)
+                    await sessions[ev.session_id].deliver_sm(
+                        source_addr=ev.destination_addr,
+                        destination_addr=ev.source_addr,
+                        esm_class=0x04,
+                        short_message=receipt(mid, "UNDELIV" if far else "DELIVRD"),
+                    )
+        finally:
+            await server.stop()
+
+    async def _take(self, ev: smpp34.SubmitSmEvent, mid: str) -> None:
+        data = bytes(ev.short_message)
+        if ev.esm_class & 0x40:  # UDH: 05 00 03 ref total seq
+            udh_len = data[0] + 1
+            ref, total, seq = data[3], data[4], data[5]
+            parts = self.parts.setdefault((ev.destination_addr, ref), {})
+            parts[seq] = data[udh_len:]
+            if len(parts) < total:
+                return
+            del self.parts[(ev.destination_addr, ref)]
+            data = b"".join(parts[i] for i in sorted(parts))
+        text = data.decode("utf-16-be") if ev.data_coding == 8 else data.decode("latin-1")
+        self.received.append(Received(ev.destination_addr, text, mid))

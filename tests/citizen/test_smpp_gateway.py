@@ -1,0 +1,71 @@
+"""The SMPP 3.4 gateway (``DISPATCH_SMS_GATEWAY=smpp``) against a carrier's SMSC that
+speaks real SMPP (:mod:`tests.citizen.smsc`): the receipt text goes out as UCS-2
+``submit_sm`` parts, the SMSC's message id is kept, and its delivery receipt marks the
+text delivered, or failed for a number it cannot reach."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from dispatch_center.settings import Settings
+from tests.api.conftest import LiveCenter, start_live
+from tests.citizen.conftest import SmsCenter, order_body, post_order, unique_mobile
+from tests.citizen.smsc import UNREACHABLE_PREFIX, Smsc
+
+
+@pytest.fixture(scope="module")
+def smpp_center(
+    make_database: Callable[[], str],
+    free_port: Callable[[], int],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[SmsCenter, Smsc]]:
+    smsc = Smsc(free_port()).start()
+    port = free_port()
+    settings = Settings(
+        database_url=make_database(),
+        demo=True,
+        data_dir=tmp_path_factory.mktemp("smpp-center"),
+        sms_gateway="smpp",
+        sms_smpp_host="127.0.0.1",
+        sms_smpp_port=smsc.port,
+        sms_username="dispatch",
+        sms_password="smpp-test-pass",
+        sms_quiet_hours="",
+        supervision_tick_seconds=3600,
+    )
+    server, thread, app = start_live(settings, port)
+    live = LiveCenter(f"http://127.0.0.1:{port}", app, {})
+    try:
+        yield SmsCenter(live, None), smsc
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        smsc.stop()
+
+
+def test_receipt_over_smpp_is_delivered(smpp_center: tuple[SmsCenter, Smsc]) -> None:
+    center, smsc = smpp_center
+    phone = unique_mobile()
+    order = post_order(center.live, order_body(phone))
+    center.tick()
+    got = center.wait_for(lambda: [r for r in smsc.received if r.to == phone])
+    assert order["number"] in got[0].text and got[0].text.startswith("【乐山12345】")
+    done = center.wait_for(
+        lambda: [m for m in center.messages(order["id"]) if m["state"] == "delivered"]
+    )
+    assert done[0]["template"] == "receipt"
+
+
+def test_undeliverable_number_is_failed_by_its_receipt(
+    smpp_center: tuple[SmsCenter, Smsc],
+) -> None:
+    center, _ = smpp_center
+    phone = UNREACHABLE_PREFIX + "0000" + unique_mobile()[-3:]
+    order = post_order(center.live, order_body(phone))
+    center.tick()
+    failed = center.wait_for(
+        lambda: [m for m in center.messages(order["id"]) if m["state"] == "failed"]
+    )
+    assert failed[0]["attempts"] == 1 and "UNDELIV" in (failed[0]["error"] or "")
