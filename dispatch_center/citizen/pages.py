@@ -111,11 +111,15 @@ def _render(name: str, **values: Any) -> str:
     return env.from_string(text).render(**values)
 
 
-def render_desk(who: Any, desk: Mapping[str, Any], lang: str, now: datetime) -> str:
-    """The callback desk for ``who``."""
+def render_desk(
+    who: Any, desk: Mapping[str, Any], lang: str, now: datetime, header: str = ""
+) -> str:
+    """The callback desk for ``who``, under the shared page ``header``."""
     t = TEXT[lang]
     overdue = {d["callback_id"] for d in desk["due"] if datetime.fromisoformat(d["due_at"]) < now}
-    return _render("callback_desk.html", who=who, desk=desk, t=t, lang=lang, overdue=overdue)
+    return _render(
+        "callback_desk.html", who=who, desk=desk, t=t, lang=lang, overdue=overdue, header=header
+    )
 
 
 def render_status(

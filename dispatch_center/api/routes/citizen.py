@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import html
 import re
 from typing import Annotated
 
@@ -16,6 +15,8 @@ from fastapi.responses import HTMLResponse, Response
 from dispatch_center.accounts.identity import Gate
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import CenterDep, PageGate, PageVisit, require
+from dispatch_center.api.front.header import header_for
+from dispatch_center.api.front.pages import page_denial
 from dispatch_center.api.responses import PublicRouter
 from dispatch_center.api.schemas.citizen import (
     Accepted,
@@ -123,22 +124,17 @@ async def public_status(
 pages = APIRouter(tags=["pages"], include_in_schema=False)
 
 
-def _desk_denied(request: Request, error: ServiceError) -> Response:
-    if error.status == 401:
-        text = f"<p>请先登录：/callbacks?token=…（{html.escape(error.message)}）</p>"
-    else:
-        text = f"<p>无权访问回访台：{html.escape(error.message)}</p>"
-    return HTMLResponse(text, status_code=error.status)
-
-
 DeskVisit = Annotated[
-    PageVisit, Depends(PageGate(Gate(frozenset(desk.DESK_ROLES)), deny=_desk_denied))
+    PageVisit, Depends(PageGate(Gate(frozenset(desk.DESK_ROLES)), deny=page_denial))
 ]
 
 
 @pages.get("/callbacks", response_class=HTMLResponse)
 async def desk_page(
-    center: CenterDep, visit: DeskVisit, lang: Annotated[str | None, Query(max_length=5)] = None
+    request: Request,
+    center: CenterDep,
+    visit: DeskVisit,
+    lang: Annotated[str | None, Query(max_length=5)] = None,
 ) -> Response:
     """The callback desk (回访台): callbacks due, soonest first, the number to call, the
     outcome in two clicks; texts that matched no survey.
@@ -146,7 +142,9 @@ async def desk_page(
     if visit.answer is not None or visit.who is None:
         return visit.answer or HTMLResponse("", status_code=401)
     work = await desk.desk(center, visit.who)
-    page = citizen_pages.render_desk(visit.who, work, citizen_pages.language(lang), center.now())
+    header = str(await header_for(request, visit.who, "callbacks"))
+    language = citizen_pages.language(lang)
+    page = citizen_pages.render_desk(visit.who, work, language, center.now(), header)
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
 
