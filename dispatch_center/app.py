@@ -41,6 +41,7 @@ from dispatch_center.api.routes import (
     reference,
     reports,
     supervision,
+    teams,
 )
 from dispatch_center.api.routes.docs import mount_docs
 from dispatch_center.background import BackgroundLoop
@@ -198,6 +199,7 @@ def api_routers() -> list[APIRouter]:
         open311.router,
         supervision.router,
         supervision.pages,
+        teams.router,
     ]
 
 
