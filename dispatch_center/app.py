@@ -35,6 +35,7 @@ from dispatch_center.api.routes import (
     geo,
     geofences,
     health,
+    incidents,
     mode,
     open311,
     orders,
@@ -200,6 +201,7 @@ def api_routers() -> list[APIRouter]:
         supervision.router,
         supervision.pages,
         teams.router,
+        incidents.router,
     ]
 
 
