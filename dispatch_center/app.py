@@ -35,6 +35,7 @@ from dispatch_center.api.routes import (
     geo,
     geofences,
     health,
+    hq,
     incidents,
     mode,
     open311,
@@ -202,6 +203,7 @@ def api_routers() -> list[APIRouter]:
         supervision.pages,
         teams.router,
         incidents.router,
+        hq.pages,
     ]
 
 
