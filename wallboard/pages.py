@@ -65,6 +65,11 @@ def page_config(center: Center, page: str, lang: str) -> dict[str, Any]:
         "waiting_statuses": [s.value for s in WAITING_FOR_DISPATCH],
         "near_warning_m": GAUGE_NEAR_WARNING_M,
         "default_layout": dict(normal.wallboard) if normal is not None else None,
+        # The command console's parts (wallboard/static/command.js): 失联 after this age,
+        # the alert sound and its quiet hours.
+        "team_lost_after_s": center.settings.team_lost_after_s,
+        "quiet_hours": center.settings.wall_quiet_hours,
+        "alert_sound": "/static/wallboard/alert.wav",
     }
 
 
