@@ -21,11 +21,18 @@ export function fillMap(dcMap) {
     const topH = top ? Math.max(0, top.getBoundingClientRect().bottom - r.top) : 0;
     const leftW = left && left.children.length && getComputedStyle(left).display !== "none"
       ? Math.max(0, left.getBoundingClientRect().right - r.left) : 0;
-    // The legend stands in the bottom-right corner: the city is fitted beside it.
+    // The legend stands in the bottom-right corner: the city is fitted beside it or above
+    // it, whichever leaves it larger (beside on a landscape wall, above on a portrait one).
     const lg = document.getElementById("dc-legend");
-    const lgW = lg ? lg.getBoundingClientRect().width + 12 : 0;
+    const lr = lg ? lg.getBoundingClientRect() : { width: 0, height: 0 };
     map.invalidateSize({ pan: false });
-    map.fitBounds(dcMap.city.getBounds(), { paddingTopLeft: [leftW + 8, topH + 8], paddingBottomRight: [lgW + 8, 8], animate: false });
+    const bounds = dcMap.city.getBounds();
+    const tl = L.point(leftW + 8, topH + 8);
+    const options = [L.point(lr.width + 20, 8), L.point(8, lr.height + 20)];
+    const zoomOf = (br) => map.getBoundsZoom(bounds, false, tl.add(br));
+    const br = zoomOf(options[0]) >= zoomOf(options[1]) ? options[0] : options[1];
+    map._dcFit = { tl: [tl.x, tl.y], br: [br.x, br.y] };
+    map.fitBounds(bounds, { paddingTopLeft: tl, paddingBottomRight: br, animate: false });
   };
   new ResizeObserver(() => fit()).observe(box);
   const left = document.getElementById("dc-left");
