@@ -36,6 +36,7 @@ from wallboard.basemap import MAP_ID, BaseMap, build_map
 from wallboard.i18n import STRINGS, pick_lang
 from wallboard.protocol import mask
 from wallboard.sections import _SECTIONS, SnapshotContext, _run
+from wallboard.tiles import max_native_zoom, tile_url
 
 router = APIRouter(include_in_schema=False)
 api = PublicRouter(prefix="/api/v1", tags=["wallboard"])
@@ -60,7 +61,7 @@ def page_config(center: Center, page: str, lang: str) -> dict[str, Any]:
         "page": page,
         "lang": lang,
         "strings": STRINGS[lang],
-        "tiles": bool(center.settings.tile_url),
+        "tiles": bool(tile_url(center.settings)),
         "live_statuses": [s.value for s in OPEN_UNREPLIED],
         "waiting_statuses": [s.value for s in WAITING_FOR_DISPATCH],
         "near_warning_m": GAUGE_NEAR_WARNING_M,
@@ -75,10 +76,10 @@ def page_config(center: Center, page: str, lang: str) -> dict[str, Any]:
 
 def _render(request: Request, page: str, lang: str) -> str:
     center: Center = request.app.state.center
-    tile_url = center.settings.tile_url or None
+    tiles = tile_url(center.settings)
     config_json = json_block(page_config(center, page, lang))
     # A reloaded policy (a new default layout) renders the page anew.
-    key = (page, lang, tile_url, config_json)
+    key = (page, lang, tiles, config_json)
     if key not in _CACHE:
         # Scripts are files and the page's data sits in JSON blocks: the
         # Content-Security-Policy allows no inline script.
@@ -99,13 +100,14 @@ def _base_map(center: Center) -> BaseMap:
     # Keyed by the geography's version, not its object (an id can be reused once the old
     # object is gone), and only the current one kept.
     geo = center.geography
-    key = (geo.area_version, center.settings.tile_url, center.settings.tile_attribution)
+    key = (geo.area_version, tile_url(center.settings), center.settings.tile_attribution)
     base = _MAPS.get(key)
     if base is None:
         _MAPS.clear()
         base = _MAPS[key] = build_map(
             geo,
-            tile_url=center.settings.tile_url or None,
+            tile_url=tile_url(center.settings),
+            max_native_zoom=max_native_zoom(center),
             tile_attribution=center.settings.tile_attribution,
         )
     return base
