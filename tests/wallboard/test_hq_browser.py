@@ -18,6 +18,8 @@ import pytest
 
 from dispatch_center.core.calendar import SHANGHAI
 from dispatch_center.intake.runtime import IntakeRuntime
+from modes.effects import switch_effects
+from modes.names import EmergencyType, ModeName
 from tests.wallboard.conftest import WallCenter, shot
 
 # Counts every HTMLMediaElement.play() the page makes: the alert sound's page hook.
@@ -94,7 +96,11 @@ def test_hq_declares_a_flood_emergency_for_two_counties_and_the_wall_turns(
         # What the switch will change, from the flood emergency's policy, before confirming.
         effects = hq.inner_text("#d-effects")
         assert "沙湾区" in effects and "金口河区" in effects
-        assert "flood" in hq.inner_text('[data-effect="urgent"]')
+        # Read from the emergency policy itself, in the categories' names.
+        policy = wall.center.modes.policies[ModeName.emergency]
+        first = switch_effects(policy, EmergencyType.flood, None)["urgent_categories"][0]
+        name = wall.center.reference.categories[first.removesuffix(".*")]["name_zh"]
+        assert name in hq.inner_text('[data-effect="urgent"]')
         assert hq.inner_text('[data-effect="seats"]').strip()
         shot(hq, "hq-declare-preview-1080p.png")
         hq.click("#d-confirm")
@@ -267,3 +273,19 @@ def test_a_team_gone_silent_rings_once(pages: Callable[..., Any], wall: WallCent
     )
     assert lost == 1
     assert page.evaluate("() => window.__plays.length") == 1
+
+
+def test_who_opens_the_console(wall: WallCenter) -> None:
+    def get(username: str, lang: str = "") -> httpx.Response:
+        with httpx.Client(base_url=wall.base_url, timeout=10) as c:
+            return c.get(f"/hq?token={wall.token(username)}{lang}", follow_redirects=True)
+
+    for who in ("flood_hq", "holiday_hq", "admin"):
+        r = get(who)
+        assert r.status_code == 200, who
+        assert 'class="hq"' in r.text and "<script>" not in r.text
+    leader = get("leader")
+    assert leader.status_code == 200 and 'class="hq read-only"' in leader.text
+    for who in ("dispatcher", "duty", "h_511102"):
+        assert get(who).status_code == 403, who
+    assert "HQ console" in get("flood_hq", "&lang=en").text

@@ -71,6 +71,11 @@ def page_config(center: Center, who_name: str, role: Role, lang: str) -> dict[st
         "counties": [{"code": a.code, "name": a.name} for a in counties],
         "emergency_types": [t.value for t in EmergencyType],
         "effects": effects(center),
+        # The policies name categories by code: the preview says their names.
+        "category_names": {
+            code: c.get("name_en" if lang == "en" else "name_zh") or code
+            for code, c in center.reference.categories.items()
+        },
         "team_lost_after_s": center.settings.team_lost_after_s,
     }
 

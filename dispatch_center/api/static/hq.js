@@ -163,12 +163,19 @@ function renderModes() {
   paintCounties();
 }
 
+// A category pattern in words: "flood.*" is every 防汛 category, "flood.rescue" its name.
+function catName(p) {
+  const names = CONFIG.category_names || {};
+  if (p.endsWith(".*")) { const stem = p.slice(0, -2); return names[stem] ? `${names[stem]}（全部）` : p; }
+  return names[p] || p;
+}
+
 function effectsHtml(e) {
   if (!e) return `<div class="muted">${esc(t("none"))}</div>`;
-  const list = (xs) => (xs.length ? xs.map(esc).join("、") : t("none"));
+  const list = (xs) => (xs.length ? xs.map((x) => esc(catName(x))).join("、") : t("none"));
   const co = e.co_dispatch.map((r) => `${list(r.categories)} → ${list(r.units)}`).join("<br>") || t("none");
   const seats = Object.entries(e.seats_on_duty).map(([k, [a, b]]) => `${esc(k)} ${a ?? "—"} → <b>${b ?? "—"}</b>`).join("，") || t("none");
-  const limits = e.time_limits.map((l) => `${esc(l.category || "*")} ${esc(l.respond)} / ${esc(l.reply)}`).join("<br>") || t("none");
+  const limits = e.time_limits.map((l) => `${esc(catName(l.category || "*"))} ${esc(l.respond)} / ${esc(l.reply)}`).join("<br>") || t("none");
   return `<dl class="effects">
     <dt>${esc(t("urgent_categories"))}</dt><dd data-effect="urgent">${list(e.urgent_categories)}</dd>
     <dt>${esc(t("co_dispatch"))}</dt><dd data-effect="co_dispatch">${co}</dd>
@@ -349,7 +356,12 @@ async function openIncident() {
   const title = $("i-title").value.trim();
   if (!title) { $("i-title").focus(); return; }
   const body = { title, place: $("i-place").value.trim() || undefined, counties: [...state.selected].sort() };
+  // Where teams are sent: the place picked on the map, else the middle of the first county.
   if (state.picked) Object.assign(body, state.picked);
+  else if (body.counties.length && countyLayers[body.counties[0]]) {
+    const c = countyLayers[body.counties[0]].getBounds().getCenter();
+    Object.assign(body, { lon: +c.lng.toFixed(6), lat: +c.lat.toFixed(6) });
+  }
   const r = await api("POST", "/api/v1/incidents", body);
   if (!r.ok) { failed(r); return; }
   $("i-title").value = "";
@@ -374,7 +386,8 @@ document.addEventListener("click", async (ev) => {
     const r = await api("POST", `/api/v1/mode/holiday-windows/${encodeURIComponent(el.dataset.window)}/confirm`, {});
     if (!r.ok) failed(r); else toast(t("saved"));
     await Promise.all([refreshWindows(), refreshHistory()]);
-  } else if (el.id === "s-nearest") await suggestNearest();
+  } else if (el.id === "s-pick") { pickMode = true; document.body.classList.add("picking"); }
+  else if (el.id === "s-nearest") await suggestNearest();
   else if (el.dataset.send) await sendTeam(el.dataset.send, el.dataset.order);
   else if (el.dataset.done) {
     const r = await api("POST", `/api/v1/teams/${encodeURIComponent(el.dataset.done)}/tasks/current/done`, {});
