@@ -8,8 +8,11 @@ the team's terminal reads it there) and on the change log, so every map shows it
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+
+import shapely
+from shapely.geometry import shape
 
 from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center, publish_changes
@@ -24,6 +27,8 @@ from dispatch_center.store import teams as store
 from dispatch_center.store.changes import Change
 from dispatch_center.store.supervision.timeline import append_order_event
 
+#: Warning areas this recent are checked for teams inside them.
+WARNING_WINDOW = timedelta(hours=24)
 #: Change kinds: a task made, changed or ended (entity: the team's code).
 TASK_CHANGE = "team.task"
 #: The change kind of a tasking's entry on an order's timeline (the wall redraws the order).
@@ -53,6 +58,31 @@ def task_view(t: Row | None) -> Row | None:
     }
 
 
+def _warnings(rows: list[Row], now: datetime) -> list[tuple[str, Any]]:
+    """The live warning areas as (name, prepared geometry)."""
+    out = []
+    for w in rows:
+        data = w.get("data") or {}
+        if data.get("msg_type") == "Cancel" or data.get("ended") is True:
+            continue
+        expires = data.get("expires")
+        if expires and datetime.fromisoformat(str(expires)) <= now:
+            continue
+        try:
+            geometry = shape(w["area"])
+        except Exception:  # an area the map could not draw either
+            continue
+        shapely.prepare(geometry)
+        out.append((str(w.get("title") or w["key"]), geometry))
+    return out
+
+
+def _inside(warnings: list[tuple[str, Any]], lon: Any, lat: Any) -> list[str]:
+    if lon is None or lat is None:
+        return []
+    return sorted({name for name, g in warnings if shapely.intersects_xy(g, lon, lat)})
+
+
 def _item(center: Center, pos: Row, task: Row | None, now: datetime) -> Row:
     data = pos.get("data") or {}
     seen_at: datetime | None = pos.get("at")
@@ -76,6 +106,7 @@ def _item(center: Center, pos: Row, task: Row | None, now: datetime) -> Row:
         "age_s": int((now - seen_at).total_seconds()) if seen_at else None,
         "system": pos.get("system"),
         "tasking": task_view(task),
+        "in_warning": [],
     }
 
 
@@ -89,10 +120,14 @@ async def board(center: Center) -> list[Row]:
     async with center.db.connection() as conn:
         positions = await store.positions(conn)
         tasks = {t["team_code"]: t for t in await store.active_tasks(conn)}
-    now = center.now()
+        now = center.now()
+        warnings = _warnings(await store.warning_areas(conn, now - WARNING_WINDOW), now)
     items = [
         _item(center, p, tasks.get((p.get("data") or {}).get("unit_code")), now) for p in positions
     ]
+    # Teams inside a warning area are listed with it (the HQ sees who works in danger).
+    for i in items:
+        i["in_warning"] = _inside(warnings, i["lon"], i["lat"])
     return [i for i in items if i["code"]]
 
 

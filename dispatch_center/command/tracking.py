@@ -20,7 +20,7 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from shapely import affinity
@@ -28,7 +28,7 @@ from shapely.geometry import Point, shape
 
 from dispatch_center.center import Center, publish_changes
 from dispatch_center.command.common import Row, entry, iso
-from dispatch_center.command.teams import ORDER_CHANGE, TASK_CHANGE, task_view
+from dispatch_center.command.teams import ORDER_CHANGE, TASK_CHANGE, WARNING_WINDOW, task_view
 from dispatch_center.core import teams as rules
 from dispatch_center.store import changes
 from dispatch_center.store import incidents as incident_store
@@ -46,7 +46,6 @@ DWELL_S = 0.0
 #: The change kind of a tracking event (entity: the team's code).
 EVENT_CHANGE = "team.event"
 _M_PER_DEG_LAT = 110_574.0
-WARNING_WINDOW = timedelta(hours=24)
 
 
 def scene_circle(lon: float, lat: float, radius_m: float = rules.SCENE_RADIUS_M) -> Any:

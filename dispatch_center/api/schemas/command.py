@@ -46,6 +46,7 @@ class TeamPublic(Public):
     age_s: int | None = None
     system: str | None = None
     tasking: TaskPublic | None
+    in_warning: list[str] = Field(default_factory=list, description="warning areas it is inside")
 
 
 class TeamList(Public):

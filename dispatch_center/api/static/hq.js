@@ -264,7 +264,7 @@ function renderTeams() {
     const what = task ? esc(task.order_number || task.place || `${task.lon},${task.lat}`) : "";
     const done = task && !READ_ONLY ? `<button type="button" data-done="${esc(tm.code)}">${esc(t("done"))}</button>` : "";
     return `<tr data-team="${esc(tm.code)}" data-status="${esc(tm.status)}"><td>${esc(tm.name)}</td>
-      <td><i class="dot" style="background:${TEAM_COLOURS[tm.status] || "#999"}"></i>${esc(tm.status)}</td>
+      <td><i class="dot" style="background:${TEAM_COLOURS[tm.status] || "#999"}"></i>${esc(tm.status)}${(tm.in_warning || []).length ? ` <span class="tag warn" title="${esc(tm.in_warning.join("；"))}">${esc(t("in_warning"))}</span>` : ""}</td>
       <td>${esc(age(tm.age_s))}</td><td>${what}</td><td>${done}</td></tr>`;
   }).join("");
   drawTeams();
