@@ -289,3 +289,27 @@ def test_who_opens_the_console(wall: WallCenter) -> None:
     for who in ("dispatcher", "duty", "h_511102"):
         assert get(who).status_code == 403, who
     assert "HQ console" in get("flood_hq", "&lang=en").text
+
+
+def test_a_severe_feed_event_reaches_the_ticker(
+    pages: Callable[..., Any], wall: WallCenter
+) -> None:
+    page = pages("/wallboard", "duty")
+    wall_ready(page)
+    alarm = {
+        "alarmNo": f"RQ{uuid.uuid4().hex[:8]}",
+        "deviceNo": "JT0000001",
+        "alarmType": "泄漏",
+        "concentration": 35,
+        "unit": "%LEL",
+        "address": "市中区嘉定中路某餐馆后厨",
+        "lng": 103.7612,
+        "lat": 29.5550,
+        "alarmTime": datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    with wall.client("admin") as c:
+        r = c.post("/api/v1/feeds/gas/events", json=alarm)
+    assert r.status_code == 202, r.text
+    page.wait_for_function(
+        "() => document.getElementById('ticker').textContent.includes('35%LEL')", timeout=5000
+    )
