@@ -81,7 +81,8 @@ export function legend(map) {
 
 // -- the teams' taskings ----------------------------------------------------------------
 export class TaskLayer {
-  constructor(map) {
+  constructor(map, onChange = () => {}) {
+    this.onChange = onChange;
     this.group = L.layerGroup().addTo(map);
     this.timer = null;
     this.tasks = new Map();
@@ -110,6 +111,17 @@ export class TaskLayer {
         .addTo(this.group);
     }
     document.body.dataset.tasks = [...this.tasks.keys()].join(",");
+    this.onChange();
+  }
+
+  // A team's state as the panels show it: the HQ's tasking wins over what the team's own
+  // system last said (the board at /hq says the same), a silent team stays silent.
+  state(u) {
+    const task = this.tasks.get(u.code);
+    if (!task || u.silent != null) return u;
+    const status = task.state === "on_scene" ? "on_scene" : "dispatched";
+    const where = task.place || task.order_number || "";
+    return { ...u, status, colour: UNIT_COLOURS[status], text: `${t(`unit_status.${status}`)} → ${where}` };
   }
 }
 

@@ -17,7 +17,7 @@ const orders = new OrderLayer(window.DC_MAP);
 const feeds = new FeedLayers(window.DC_MAP.map);
 const alerts = new AlertSound();
 feeds.onSilent = (ev) => alerts.unitSilent(ev);
-const tasks = new TaskLayer(window.DC_MAP.map);
+const tasks = new TaskLayer(window.DC_MAP.map, () => renderPanelsSoon());
 const townships = townshipsOnZoom(window.DC_MAP.map, () => state.layout.layers.includes("townships"));
 
 const pct = (x) => (x == null ? null : `${(x * 100).toFixed(1)}%`);
@@ -76,7 +76,7 @@ const PANELS = {
     // The teams on the map as a list: busiest first, the ones out of contact last.
     const now = Date.now();
     const rank = { on_scene: 0, dispatched: 1, returning: 2, standby: 3 };
-    const units = [...layerItems.values()].filter((e) => e.layer === "units").map((e) => unitState(e, now));
+    const units = [...layerItems.values()].filter((e) => e.layer === "units").map((e) => tasks.state(unitState(e, now)));
     units.sort((a, b) => ((a.silent != null) - (b.silent != null))
       || ((rank[a.status] ?? 4) - (rank[b.status] ?? 4))
       || String(a.name).localeCompare(String(b.name), "zh-CN"));
