@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     tile_mbtiles: Path | None = Field(default=None, alias="DISPATCH_TILE_MBTILES")
     policy_dir: Path | None = Field(default=None, alias="DISPATCH_POLICY_DIR")
     # Field teams: a team whose newest position is older than this is 失联 (out of contact).
-    team_lost_after_s: int = Field(default=300, alias="DISPATCH_TEAM_LOST_AFTER_S", ge=30)
+    team_lost_after_s: int = Field(default=600, alias="DISPATCH_TEAM_LOST_AFTER_S", ge=30)
     # The wall's alert sound is silent between these local hours ("23-7"; empty: never).
     wall_quiet_hours: str = Field(
         default="", alias="DISPATCH_WALL_QUIET_HOURS", pattern=r"^$|^\d{1,2}-\d{1,2}$"

@@ -18,8 +18,10 @@ import pytest
 
 from dispatch_center.core.calendar import SHANGHAI
 from dispatch_center.intake.runtime import IntakeRuntime
+from dispatch_center.settings import Settings
 from modes.effects import switch_effects
 from modes.names import EmergencyType, ModeName
+from tests.api.conftest import start_live
 from tests.wallboard.conftest import WallCenter, shot
 
 # Counts every HTMLMediaElement.play() the page makes: the alert sound's page hook.
@@ -31,6 +33,33 @@ HTMLMediaElement.prototype.play = function () {
   return Promise.resolve();
 };
 """
+
+
+@pytest.fixture(scope="module")
+def wall(
+    make_database: Callable[[], str],
+    free_port: Callable[[], int],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[WallCenter]:
+    """A center of this module's own: its teams, warnings and mode switches stay out of
+    the other wall tests' (a silent team here would be counted on their walls).
+    """
+    settings = Settings(
+        database_url=make_database(), demo=True, data_dir=tmp_path_factory.mktemp("hq")
+    )
+    port = free_port()
+    server, thread, app = start_live(settings, port)
+    center = WallCenter(
+        f"http://127.0.0.1:{port}",
+        app,
+        {},
+        settings=settings,
+        port=port,
+        server=server,
+        thread=thread,
+    )
+    yield center
+    center.stop()
 
 
 @pytest.fixture
