@@ -46,7 +46,7 @@ TEMPLATES = jinja2.Environment(
     autoescape=True,
 )
 VERSION = str(int(time.time()))
-_CACHE: dict[tuple[str, str, str | None, str], str] = {}
+_CACHE: dict[tuple[str, str, str | None, str, str], str] = {}
 _MAPS: dict[tuple[str, str | None, str], BaseMap] = {}
 
 
@@ -78,8 +78,10 @@ def _render(request: Request, page: str, lang: str) -> str:
     center: Center = request.app.state.center
     tiles = tile_url(center.settings)
     config_json = json_block(page_config(center, page, lang))
-    # A reloaded policy (a new default layout) renders the page anew.
-    key = (page, lang, tiles, config_json)
+    map_version = _base_map(center).version
+    # A reloaded policy (a new default layout) or a rebuilt base map (folium names its
+    # layers afresh each build) renders the page anew.
+    key = (page, lang, tiles, config_json, map_version)
     if key not in _CACHE:
         # Scripts are files and the page's data sits in JSON blocks: the
         # Content-Security-Policy allows no inline script.
@@ -90,7 +92,7 @@ def _render(request: Request, page: str, lang: str) -> str:
             version=VERSION,
             config_json=config_json,
             map_id=MAP_ID,
-            map_version=_base_map(center).version,
+            map_version=map_version,
         )
     return _CACHE[key]
 
