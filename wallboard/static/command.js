@@ -12,8 +12,10 @@ export function fillMap(dcMap) {
   map.options.zoomSnap = 0.05;
   map.options.zoomDelta = 0.5;
   const box = map.getContainer();
-  map.whenReady(() => setTimeout(() => fit(), 0));
-  const fit = () => {
+  let last = "";
+  // Refit only when the free box changed (a resize, the left panels appearing): a
+  // dispatcher's or a test's own zoom must not be undone by a panel redrawing.
+  const fit = (force = false) => {
     // The left panels and the top bar float over the map: fit the city beside them.
     const r = box.getBoundingClientRect();
     const top = document.getElementById("dc-top");
@@ -25,6 +27,9 @@ export function fillMap(dcMap) {
     // it, whichever leaves it larger (beside on a landscape wall, above on a portrait one).
     const lg = document.getElementById("dc-legend");
     const lr = lg ? lg.getBoundingClientRect() : { width: 0, height: 0 };
+    const key = [r.width, r.height, topH, leftW, lr.width, lr.height].map(Math.round).join(",");
+    if (!force && key === last) return;
+    last = key;
     map.invalidateSize({ pan: false });
     const bounds = dcMap.city.getBounds();
     const tl = L.point(leftW + 8, topH + 8);
@@ -37,7 +42,7 @@ export function fillMap(dcMap) {
   new ResizeObserver(() => fit()).observe(box);
   const left = document.getElementById("dc-left");
   if (left) new MutationObserver(() => fit()).observe(left, { childList: true });
-  fit();
+  fit(true);
   return fit;
 }
 

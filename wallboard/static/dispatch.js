@@ -211,9 +211,10 @@ const client = new LiveClient({
 
 startClock();
 // The same map as the wall: filling its box, metric scale, legend, the teams' taskings.
+// The legend first: the city is fitted beside it.
+legend(window.DC_MAP.map);
 fillMap(window.DC_MAP);
 metricScale(window.DC_MAP.map);
-legend(window.DC_MAP.map);
 const tasks = new TaskLayer(window.DC_MAP.map);
 tasks.refresh();
 window.DC_APP = { client, orders, feeds, state, openCard, assign };

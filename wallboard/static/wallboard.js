@@ -277,9 +277,10 @@ const client = new LiveClient({
 });
 
 startClock();
+// The legend first: the city is fitted beside it.
+legend(window.DC_MAP.map);
 fillMap(window.DC_MAP);
 metricScale(window.DC_MAP.map);
-legend(window.DC_MAP.map);
 setInterval(() => refreshSection("kpi"), 30000);
 setInterval(() => refreshSection("feeds"), 30000);
 setInterval(renderPanelsSoon, 15000); // a rescue team going silent shows without a delta
