@@ -41,6 +41,8 @@ from dispatch_center.api.routes import (
     geo,
     geofences,
     health,
+    hq,
+    incidents,
     kb,
     kb_page,
     leader,
@@ -52,6 +54,7 @@ from dispatch_center.api.routes import (
     reports,
     reports_page,
     supervision,
+    teams,
     workbench,
 )
 from dispatch_center.api.routes.docs import mount_docs
@@ -229,6 +232,9 @@ def api_routers() -> list[APIRouter]:
         workbench.pages,
         citizen.router,
         citizen.pages,
+        teams.router,
+        incidents.router,
+        hq.pages,
     ]
 
 

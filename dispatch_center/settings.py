@@ -118,7 +118,16 @@ class Settings(BaseSettings):
     vapid_subject: str = Field(
         default="mailto:12345@leshan.example", alias="DISPATCH_VAPID_SUBJECT"
     )
+    # An MBTiles file of the center's own area (offline base map), served at /tiles/z/x/y;
+    # used when DISPATCH_TILE_URL is unset.
+    tile_mbtiles: Path | None = Field(default=None, alias="DISPATCH_TILE_MBTILES")
     policy_dir: Path | None = Field(default=None, alias="DISPATCH_POLICY_DIR")
+    # Field teams: a team whose newest position is older than this is 失联 (out of contact).
+    team_lost_after_s: int = Field(default=600, alias="DISPATCH_TEAM_LOST_AFTER_S", ge=30)
+    # The wall's alert sound is silent between these local hours ("23-7"; empty: never).
+    wall_quiet_hours: str = Field(
+        default="", alias="DISPATCH_WALL_QUIET_HOURS", pattern=r"^$|^\d{1,2}-\d{1,2}$"
+    )
     # Supervision: the video-conference system signs its webhook with this secret
     # (HMAC-SHA256); unset = the webhook answers 503. PDF font of the minutes: a TrueType
     # CJK font file (.ttf/.ttc); unset = the first one found, else a built-in CID font.
@@ -216,6 +225,7 @@ class Settings(BaseSettings):
         "policy_dir",
         "pdf_font",
         "tile_url",
+        "tile_mbtiles",
         "demo_password",
         "demo_api_key",
         "ranking_weights",

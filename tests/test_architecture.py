@@ -86,6 +86,14 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "dispatch_center.orders",
         "dispatch_center.messaging",
     ),
+    "dispatch_center.command": (
+        *KERNEL,
+        "dispatch_center.accounts",
+        "dispatch_center.reference",
+        "dispatch_center.modeswitch",
+        "dispatch_center.orders",
+        "dispatch_center.messaging",
+    ),
     "dispatch_center.intake": (
         *KERNEL,
         "dispatch_center.accounts",
@@ -93,6 +101,8 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "dispatch_center.modeswitch",
         "dispatch_center.orders",
         "dispatch_center.messaging",
+        # The rescue teams' position reports are tracked (arrivals, warning areas).
+        "dispatch_center.command",
     ),
     # The citizen's side of the loop: replies to the survey, the callback desk, the
     # public status lookup (issue 21).
@@ -129,6 +139,7 @@ SERVICES = (
     "dispatch_center.modeswitch",
     "dispatch_center.orders",
     "dispatch_center.supervision",
+    "dispatch_center.command",
     "dispatch_center.intake",
     "dispatch_center.reporting",
     "dispatch_center.desk",

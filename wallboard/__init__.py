@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 from dispatch_center.api.flat_routes import include_flat
 from dispatch_center.center import Center
-from wallboard import live, pages
+from wallboard import live, pages, tiles
 from wallboard.hub import LiveHub
 
 STATIC = Path(__file__).parent / "static"
@@ -42,6 +42,7 @@ def install(app: FastAPI) -> None:
     include_flat(app, live.router)
     include_flat(app, pages.router)
     include_flat(app, pages.api)
+    include_flat(app, tiles.router)
     app.mount(
         "/static/vendor/leaflet.markercluster",
         StaticFiles(directory=cluster.BASE_DIR),

@@ -57,7 +57,13 @@ class BaseMap:
         self.version = hashlib.sha256(script.encode()).hexdigest()[:12]
 
 
-def build_map(geography: Geography, *, tile_url: str | None, tile_attribution: str) -> BaseMap:
+def build_map(
+    geography: Geography,
+    *,
+    tile_url: str | None,
+    tile_attribution: str,
+    max_native_zoom: int | None = None,
+) -> BaseMap:
     """Build the base map with folium and keep only its script.
 
     Examples
@@ -82,7 +88,14 @@ def build_map(geography: Geography, *, tile_url: str | None, tile_attribution: s
     )
     m._id = MAP_ID.removeprefix("map_")  # folium names the element "map_" + _id
     if tile_url:
-        folium.TileLayer(tiles=tile_url, attr=tile_attribution or "tiles", name="tiles").add_to(m)
+        # Deeper than the tiles go, Leaflet enlarges the deepest ones instead of going blank.
+        folium.TileLayer(
+            tiles=tile_url,
+            attr=tile_attribution or "tiles",
+            name="tiles",
+            max_zoom=MAX_ZOOM,
+            max_native_zoom=max_native_zoom,
+        ).add_to(m)
     city = folium.GeoJson(
         json.loads(geography.areas_json(1, SIMPLIFY_DEG)),
         name="city",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from wallboard.i18n_command import COMMAND_STRINGS
+
 LANGS = ("zh", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -280,3 +282,8 @@ def pick_lang(raw: str | None) -> str:
 def t(lang: str, key: str) -> str:
     """One string, falling back to Chinese, then to the key."""
     return STRINGS.get(lang, {}).get(key) or STRINGS["zh"].get(key, key)
+
+
+# The command console's words on the wall (legend, taskings, alert sound) live beside.
+for _lang, _extra in COMMAND_STRINGS.items():
+    STRINGS[_lang].update(_extra)

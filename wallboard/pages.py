@@ -38,6 +38,7 @@ from wallboard.basemap import MAP_ID, BaseMap, build_map
 from wallboard.i18n import STRINGS, pick_lang
 from wallboard.protocol import mask
 from wallboard.sections import _SECTIONS, SnapshotContext, _run
+from wallboard.tiles import max_native_zoom, tile_url
 
 router = APIRouter(include_in_schema=False)
 api = PublicRouter(prefix="/api/v1", tags=["wallboard"])
@@ -47,7 +48,7 @@ TEMPLATES = jinja2.Environment(
     autoescape=True,
 )
 VERSION = str(int(time.time()))
-_CACHE: dict[tuple[str, str, str | None, str], str] = {}
+_CACHE: dict[tuple[str, str, str | None, str, str], str] = {}
 _MAPS: dict[tuple[str, str | None, str], BaseMap] = {}
 
 
@@ -62,22 +63,29 @@ def page_config(center: Center, page: str, lang: str) -> dict[str, Any]:
         "page": page,
         "lang": lang,
         "strings": STRINGS[lang],
-        "tiles": bool(center.settings.tile_url),
+        "tiles": bool(tile_url(center.settings)),
         "live_statuses": [s.value for s in OPEN_UNREPLIED],
         "waiting_statuses": [s.value for s in WAITING_FOR_DISPATCH],
         # A unit handed the order back (退单待审): the console tags it and offers 改派.
         "returned_status": Status.return_requested.value,
         "near_warning_m": GAUGE_NEAR_WARNING_M,
         "default_layout": dict(normal.wallboard) if normal is not None else None,
+        # The command console's parts (wallboard/static/command.js): 失联 after this age,
+        # the alert sound and its quiet hours.
+        "team_lost_after_s": center.settings.team_lost_after_s,
+        "quiet_hours": center.settings.wall_quiet_hours,
+        "alert_sound": "/static/wallboard/alert.wav",
     }
 
 
 def _render(request: Request, page: str, lang: str) -> str:
     center: Center = request.app.state.center
-    tile_url = center.settings.tile_url or None
+    tiles = tile_url(center.settings)
     config_json = json_block(page_config(center, page, lang))
-    # A reloaded policy (a new default layout) renders the page anew.
-    key = (page, lang, tile_url, config_json)
+    map_version = _base_map(center).version
+    # A reloaded policy (a new default layout) or a rebuilt base map (folium names its
+    # layers afresh each build) renders the page anew.
+    key = (page, lang, tiles, config_json, map_version)
     if key not in _CACHE:
         # Scripts are files and the page's data sits in JSON blocks: the
         # Content-Security-Policy allows no inline script.
@@ -88,7 +96,7 @@ def _render(request: Request, page: str, lang: str) -> str:
             version=VERSION,
             config_json=config_json,
             map_id=MAP_ID,
-            map_version=_base_map(center).version,
+            map_version=map_version,
         )
     return _CACHE[key]
 
@@ -98,13 +106,14 @@ def _base_map(center: Center) -> BaseMap:
     # Keyed by the geography's version, not its object (an id can be reused once the old
     # object is gone), and only the current one kept.
     geo = center.geography
-    key = (geo.area_version, center.settings.tile_url, center.settings.tile_attribution)
+    key = (geo.area_version, tile_url(center.settings), center.settings.tile_attribution)
     base = _MAPS.get(key)
     if base is None:
         _MAPS.clear()
         base = _MAPS[key] = build_map(
             geo,
-            tile_url=center.settings.tile_url or None,
+            tile_url=tile_url(center.settings),
+            max_native_zoom=max_native_zoom(center),
             tile_attribution=center.settings.tile_attribution,
         )
     return base

@@ -22,6 +22,7 @@ import httpx
 
 from dispatch_center.background import BackgroundLoop
 from dispatch_center.center import Center
+from dispatch_center.command import tracking
 from dispatch_center.intake import cap, police110
 from dispatch_center.intake.channels import CHANNELS, SmsSweep
 from dispatch_center.intake.feed_health import FeedHealth, HealthPublisher
@@ -174,7 +175,12 @@ async def start_intake(center: Center) -> IntakeRuntime:
     ingest = Ingest(
         center,
         channels=CHANNELS,
-        hooks={cap.SYSTEM: cap.after_cap, "police110": police110.after_incoming},
+        hooks={
+            cap.SYSTEM: cap.after_cap,
+            "police110": police110.after_incoming,
+            # Rescue teams' positions: arrivals and warning areas (the command console).
+            "emergency_mgmt": tracking.after_positions,
+        },
         prechecks={"police110": police110.check_incoming},
         layers=layers,
     )

@@ -263,7 +263,9 @@ def test_the_matrix_reads_gates_as_declared(matrix: Matrix) -> None:
     assert walls == [
         "GET /api/v1/geo/areas",
         "GET /api/v1/mode/suggestions",
+        "GET /api/v1/teams",
         "GET /api/v1/wallboard/sections/{name}",
+        "GET /tiles/{z}/{x}/{name}",
         "GET /wallboard",
         "GET /wallboard/map.js",
         "WS /ws/wallboard",

@@ -160,10 +160,11 @@ export class OrderLayer {
 // per thing: keyed by the event's live-layer key (a gauge, a camera, a unit), so a moving
 // unit's new position moves its marker instead of adding one; events without a thing of
 // their own (incidents) key by their source id as before.
-const UNIT_COLOURS = { standby: "#3ddc84", dispatched: "#ffb020", on_scene: "#ff4d4f", returning: "#4fc3f7" };
+export const UNIT_COLOURS = { standby: "#3ddc84", dispatched: "#ffb020", on_scene: "#ff4d4f", returning: "#4fc3f7" };
 // A team silent this long is shown as out of contact (grey, dashed, "失联 N 分钟"): its last
 // known place is still worth seeing, but nobody should plan with it as if it were live.
-const UNIT_STALE_MS = 10 * 60 * 1000;
+// The center's setting (DISPATCH_TEAM_LOST_AFTER_S), the same as the HQ's team board.
+const UNIT_STALE_MS = (CONFIG.team_lost_after_s || 600) * 1000;
 const unitSilentMin = (ev, now) => {
   const at = Date.parse(ev.at || "");
   return Number.isNaN(at) || now - at < UNIT_STALE_MS ? null : Math.floor((now - at) / 60000);
@@ -186,6 +187,18 @@ export function unitState(ev, now = Date.now()) {
 
 // Most severe first: the map's crowded labels and the wall's lists rank readings alike.
 export const SEVERITY_RANK = { extreme: 0, severe: 1, moderate: 2, minor: 3 };
+// A warning's colour by its level (red, orange, yellow, blue), on the map and the legend.
+export const SEVERITY_COLOURS = { extreme: "#ff1f1f", severe: "#ff7a1a", moderate: "#ffd21f", minor: "#4fc3f7" };
+
+// A warning area's label says its level and who issued it, in every mode.
+export function warningLabel(ev) {
+  const v = ev.values || {};
+  const title = ev.title || v.event || "";
+  const level = t(`sev.${ev.severity}`, "");
+  const issuer = v.sender_name || v.sender || "";
+  const extra = [level && !title.includes(level) ? level : "", issuer && !title.includes(issuer) ? issuer : ""].filter(Boolean);
+  return extra.length ? `${title}（${extra.join(" · ")}）` : title;
+}
 // Teams slot between the readings: a gauge over its warning level first, then teams on
 // the move, then ordinary readings, then idle teams, silent teams last.
 const UNIT_ORDER = { on_scene: 1.5, dispatched: 1.5, returning: 2.5, standby: 3.5 };
@@ -200,6 +213,15 @@ function labelRank(it) {
 export function isOver(ev) {
   const v = (ev && ev.values) || {};
   return v.msg_type === "Cancel" || v.ended === true;
+}
+
+// The open tooltips of a warning area (a GeoJSON group: one per polygon).
+function warningTooltips(shape) {
+  const out = [];
+  const visit = (l) => { const tt = l.getTooltip && l.getTooltip(); const el = tt && tt.getElement && tt.getElement(); if (el) out.push(el); };
+  visit(shape);
+  if (shape.eachLayer) shape.eachLayer(visit);
+  return out;
 }
 
 export class FeedLayers {
@@ -231,6 +253,12 @@ export class FeedLayers {
     const labels = [];
     for (const it of this.items.values()) {
       if (!this.map.hasLayer(it.shape)) continue;
+      if (it.layer === "warnings") {
+        // A warning's level and issuer are always shown, never hidden; it does not push
+        // a river's or a team's label away either (the area's label sits at its centre).
+        for (const el of warningTooltips(it.shape)) el.style.visibility = "";
+        continue;
+      }
       const root = it.shape.getElement && it.shape.getElement();
       const glyph = it.layer === "units" ? root && root.querySelector(".um-glyph") : root;
       const box = glyph ? glyph.getBoundingClientRect() : null;
@@ -261,6 +289,7 @@ export class FeedLayers {
       const { silent } = unitState(it.ev, now);
       if (silent !== it.silent) {
         it.silent = silent;
+        if (silent != null && this.onSilent) this.onSilent(it.ev);
         it.shape.setIcon(this.unitIcon(it.ev, now));
         this.declutterSoon();
       }
@@ -307,9 +336,9 @@ export class FeedLayers {
     const lon = ev.location ? ev.location.lon : ev.lon;
     if (layer === "units") { this.upsertUnit(key, ev, lat, lon); return; }
     this.remove(key);
-    const label = (ev.title || "") + readingText(v);
+    const label = layer === "warnings" ? warningLabel(ev) : (ev.title || "") + readingText(v);
     const sev = ev.severity || "minor";
-    const colour = { extreme: "#ff1f1f", severe: "#ff4d4f", moderate: "#ffb020", minor: "#4fc3f7" }[sev] || "#4fc3f7";
+    const colour = SEVERITY_COLOURS[sev] || "#4fc3f7";
     let shape = null;
     const geo = ev.area && (ev.area.geojson || ev.area);
     if (geo && geo.type) {
@@ -320,7 +349,7 @@ export class FeedLayers {
       shape = L.circleMarker([lat, lon], { radius: px(8), color: "#fff", weight: px(2), fillColor: c, fillOpacity: 0.9 });
     }
     if (!shape) return;
-    if (label) shape.bindTooltip(esc(label), { permanent: layer === "gauges" || layer === "crowds", className: "feed-label", direction: "right" });
+    if (label) shape.bindTooltip(esc(label), { permanent: ["gauges", "crowds", "warnings"].includes(layer), className: `feed-label${layer === "warnings" ? ` warning-label sev-${sev}` : ""}`, direction: layer === "warnings" ? "center" : "right" });
     shape.addTo(this.group(layer));
     this.items.set(key, { layer, shape, ev });
     this.declutterSoon();
@@ -347,6 +376,7 @@ export class FeedLayers {
     const old = this.items.get(key);
     const now = Date.now();
     const { silent } = unitState(ev, now);
+    if (silent != null && (!old || old.silent == null) && this.onSilent) this.onSilent(ev);
     if (old) {
       old.shape.setLatLng([lat, lon]);
       old.shape.setIcon(this.unitIcon(ev, now));

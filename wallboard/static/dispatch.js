@@ -7,6 +7,7 @@ import {
   setConn, startClock, t, tickerFeedEvent, tickerPush, townshipsOnZoom, urgencyRank,
 } from "./common.js";
 import { assignAction, otherMoves, pendingBlocks, postAction, runMove } from "./dispatch_moves.js";
+import { TaskLayer, fillMap, legend, metricScale } from "./command.js";
 
 // What waits for a dispatcher: the server says (pages.page_config).
 const WAITING = new Set(CONFIG.waiting_statuses);
@@ -248,7 +249,13 @@ const client = new LiveClient({
 });
 
 startClock();
-window.DC_MAP.map.fitBounds(window.DC_MAP.city.getBounds(), { padding: [8, 8] });
+// The same map as the wall: filling its box, metric scale, legend, the teams' taskings.
+// The legend first: the city is fitted beside it.
+legend(window.DC_MAP.map);
+fillMap(window.DC_MAP);
+metricScale(window.DC_MAP.map);
+const tasks = new TaskLayer(window.DC_MAP.map);
+tasks.refresh();
 window.DC_APP = { client, orders, feeds, state, openCard, assign };
 client.start();
 void CONFIG;

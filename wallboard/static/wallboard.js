@@ -6,6 +6,7 @@ import {
   readingText, renderMode, seedTicker, setConn, startClock, t, tickerFeedEvent, tickerPush,
   townshipsOnZoom, unitState,
 } from "./common.js";
+import { AlertSound, TaskLayer, fillMap, legend, metricScale } from "./command.js";
 
 const DEFAULT_LAYOUT = CONFIG.default_layout;
 const RIGHT_PANELS = new Set(["systems_health", "suggestions", "live_sessions"]);
@@ -14,6 +15,9 @@ const TOP_PANELS = new Set(["mode_banner", "clock", "urgent_ticker"]);
 const state = { kpi: {}, feeds: [], mode: null, layout: DEFAULT_LAYOUT, ticker: [], sessions: [], suggestions: [] };
 const orders = new OrderLayer(window.DC_MAP);
 const feeds = new FeedLayers(window.DC_MAP.map);
+const alerts = new AlertSound();
+feeds.onSilent = (ev) => alerts.unitSilent(ev);
+const tasks = new TaskLayer(window.DC_MAP.map, () => renderPanelsSoon());
 const townships = townshipsOnZoom(window.DC_MAP.map, () => state.layout.layers.includes("townships"));
 
 const pct = (x) => (x == null ? null : `${(x * 100).toFixed(1)}%`);
@@ -72,7 +76,7 @@ const PANELS = {
     // The teams on the map as a list: busiest first, the ones out of contact last.
     const now = Date.now();
     const rank = { on_scene: 0, dispatched: 1, returning: 2, standby: 3 };
-    const units = [...layerItems.values()].filter((e) => e.layer === "units").map((e) => unitState(e, now));
+    const units = [...layerItems.values()].filter((e) => e.layer === "units").map((e) => tasks.state(unitState(e, now)));
     units.sort((a, b) => ((a.silent != null) - (b.silent != null))
       || ((rank[a.status] ?? 4) - (rank[b.status] ?? 4))
       || String(a.name).localeCompare(String(b.name), "zh-CN"));
@@ -227,6 +231,8 @@ const client = new LiveClient({
     loadLayerItems(m.feed_layers);
     state.sessions = m.supervision || [];
     seedTicker(state.ticker, m);
+    for (const w of (m.feed_layers || {}).warnings || []) alerts.feedEvent({ layer: "warnings", ...w });
+    tasks.refresh();
     refreshSuggestions();
     orders.load(m.orders || []);
     feeds.load(m.feed_layers || {});
@@ -235,6 +241,8 @@ const client = new LiveClient({
   onDelta(m) {
     if (m.order) {
       orders.upsert(m.order);
+      alerts.order(m.order, m.type === "order.created");
+      if (m.type.startsWith("order.team")) tasks.refreshSoon();
       if (m.type === "order.created" && m.order.urgency === "urgent") {
         tickerPush(state.ticker, `${fmtTime(m.at)} ${orderTickerText(m.order, t("urgency.urgent"))}`);
       }
@@ -250,6 +258,8 @@ const client = new LiveClient({
         const title = (md.title && (CONFIG.lang === "en" ? md.title.en : md.title.zh)) || m.type;
         tickerPush(state.ticker, `${fmtTime(m.at)} <b>${esc(title)}</b> ${esc(md.reason || "")}`);
       });
+    } else if (m.type.startsWith("team.")) {
+      tasks.refreshSoon();
     } else if (m.type.startsWith("supervision.session") || ["supervision.joined", "supervision.left", "supervision.closed"].includes(m.type)) {
       refreshSection("supervision");
     } else if (Array.isArray(m.events)) {
@@ -257,6 +267,7 @@ const client = new LiveClient({
       for (const ev of m.events) {
         feeds.upsert(ev);
         updateLayerItem(ev);
+        alerts.feedEvent(ev);
         tickerFeedEvent(state.ticker, ev, state.feeds, m.at);
       }
       renderPanelsSoon();
@@ -266,7 +277,10 @@ const client = new LiveClient({
 });
 
 startClock();
-window.DC_MAP.map.fitBounds(window.DC_MAP.city.getBounds(), { padding: [8, 8] });
+// The legend first: the city is fitted beside it.
+legend(window.DC_MAP.map);
+fillMap(window.DC_MAP);
+metricScale(window.DC_MAP.map);
 setInterval(() => refreshSection("kpi"), 30000);
 setInterval(() => refreshSection("feeds"), 30000);
 setInterval(renderPanelsSoon, 15000); // a rescue team going silent shows without a delta
@@ -284,5 +298,5 @@ document.addEventListener("click", async (ev) => {
   // browser follows the room link to the video system.
   await window.dc.send("POST", `/api/v1/supervision/sessions/${a.dataset.session}/join`);
 });
-window.DC_APP = { client, orders, feeds, state, panels: PANELS };
+window.DC_APP = { client, orders, feeds, state, panels: PANELS, alerts, tasks };
 client.start();
