@@ -19,6 +19,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from dispatch_center.accounts.identity import Gate
 from dispatch_center.api.deps import PageGate, PageVisit
+from dispatch_center.api.front.header import header_for
+from dispatch_center.api.front.pages import page_denial
 from dispatch_center.api.hq_strings import STRINGS
 from dispatch_center.api.pages import json_block
 from dispatch_center.center import Center
@@ -37,7 +39,7 @@ VERSION = str(int(time.time()))
 #: Who opens the console; a leader follows it read-only.
 HQ_ROLES = frozenset(COMMANDERS | {Role.leader})
 
-HqVisit = Annotated[PageVisit, Depends(PageGate(Gate(HQ_ROLES)))]
+HqVisit = Annotated[PageVisit, Depends(PageGate(Gate(HQ_ROLES), deny=page_denial))]
 
 
 def effects(center: Center) -> dict[str, Any]:
@@ -89,6 +91,7 @@ async def hq_console(request: Request, visit: HqVisit) -> Response:
     lang = "en" if request.query_params.get("lang") == "en" else "zh"
     config = page_config(center, visit.who.username, visit.who.role, lang)
     body = TEMPLATES.get_template("hq.html").render(
+        header=await header_for(request, visit.who, "hq"),
         s=STRINGS[lang],
         lang=lang,
         version=VERSION,
