@@ -105,7 +105,7 @@ def test_suggest_category_top3(as_user: Callable[[str], httpx.Client]) -> None:
     assert r.status_code == 200, r.text
     items = r.json()["items"]
     assert len(items) == 3
-    assert items[0]["code"] == "housing.lift" and items[0]["name"] == "电梯安全"
+    assert items[0]["code"] == "housing.lift" and items[0]["name"] == "电梯安全（特种设备）"
     assert items[0]["score"] >= items[1]["score"] >= items[2]["score"]
     assert c.get("/api/v1/orders/suggest-category", params={"text": "qzxv"}).json() == {"items": []}
     assert c.get("/api/v1/orders/suggest-category").status_code == 422

@@ -12,6 +12,7 @@ from dispatch_center.accounts.identity import Gate
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import CenterDep, RoleGate, oauth2
 from dispatch_center.api.metrics import CONTENT_TYPE, exposition
+from dispatch_center.api.schemas.common import SIGNED_IN, errors
 from dispatch_center.core.roles import Role
 
 router = APIRouter(tags=["health"])
@@ -38,7 +39,10 @@ class MetricsGate(RoleGate):
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text format"}},
+    responses={
+        200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text format"},
+        **errors(*SIGNED_IN),
+    },
 )
 async def metrics(
     request: Request,
