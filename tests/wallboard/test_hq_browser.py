@@ -175,7 +175,16 @@ def test_hq_sends_the_nearest_team_to_an_order_and_the_wall_draws_it(
     hq.wait_for_function(
         f"() => document.querySelector('#teams tr[data-team=\"{code}\"]')", timeout=10000
     )
-    hq.fill("#s-order", str(order["id"]))
+    # People type the number they read (LS2026…); a wrong one is said so, in words.
+    hq.fill("#s-order", "LS20990101999999")
+    hq.click("#s-nearest")
+    hq.wait_for_function(
+        "() => !document.getElementById('toast').hidden"
+        " && document.getElementById('toast').textContent.includes('没有这个工单')"
+    )
+    assert "LS20990101999999" in hq.inner_text("#toast")
+    assert hq.locator("#nearest li[data-near]").count() == 0
+    hq.fill("#s-order", order["number"])
     hq.click("#s-nearest")
     first = hq.wait_for_selector("#nearest li[data-near]")
     assert first.get_attribute("data-near") == code
@@ -192,6 +201,37 @@ def test_hq_sends_the_nearest_team_to_an_order_and_the_wall_draws_it(
     assert [e["actor"] for e in timeline if e["action"] == "team.task"] == ["flood_hq"]
     with wall.client("flood_hq") as c:
         assert c.post(f"/api/v1/teams/{code}/tasks/current/done").status_code == 200
+
+
+def test_hq_attaches_an_order_to_an_incident_by_its_number(
+    pages: Callable[..., Any], wall: WallCenter
+) -> None:
+    order = wall.post_order(address="沙湾区沙湾镇", source="test-hq", source_id=uuid.uuid4().hex)
+    title = f"大渡河沙湾段超警{uuid.uuid4().hex[:4]}"
+    with wall.client("flood_hq") as c:
+        r = c.post("/api/v1/incidents", json={"title": title, "counties": ["511111"]})
+        assert r.status_code == 201, r.text
+        iid = r.json()["id"]
+    hq = pages("/hq", "flood_hq")
+    article = f'#incidents article[data-incident="{iid}"]'
+    hq.wait_for_selector(article, timeout=10000)
+    box = f'{article} [data-inc-input="order"]'
+    hq.fill(box, "LS20990101999999")
+    hq.click(f'{article} button[data-inc="order"]')
+    hq.wait_for_function(
+        "() => document.getElementById('toast').textContent.includes('没有这个工单')"
+    )
+    hq.fill(box, order["number"])
+    hq.click(f'{article} button[data-inc="order"]')
+    hq.wait_for_function(
+        f"() => document.querySelector('{article}').textContent.includes('{order['number']}')",
+        timeout=5000,
+    )
+    with wall.client("flood_hq") as c:
+        attached = c.get(f"/api/v1/incidents/{iid}").json()["orders"]
+        assert [o["number"] for o in attached] == [order["number"]]
+        c.post(f"/api/v1/incidents/{iid}/close", json={"summary": "测试结束"})
+    assert not hq.errors
 
 
 def test_the_wall_has_a_legend_of_every_marker_and_the_map_fills_its_box(
