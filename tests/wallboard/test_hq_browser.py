@@ -156,6 +156,111 @@ def test_hq_declares_a_flood_emergency_for_two_counties_and_the_wall_turns(
             )
 
 
+def _county_modes(wall: WallCenter) -> dict[str, str]:
+    """The mode per county as the API says (``scopes``, else the city-wide mode)."""
+    with wall.client("duty") as c:
+        m = c.get("/api/v1/mode").json()
+    base = (m.get("city_wide") or {"mode": m["mode"]})["mode"]
+    per = {x["county"]: x["mode"] for x in m.get("scopes") or []}
+    return {c: per.get(c, base) for c in ("511102", "511111", "511113")}
+
+
+def test_hq_ends_the_emergency_in_one_county_and_the_wall_follows(
+    pages: Callable[..., Any], wall: WallCenter
+) -> None:
+    with wall.client("flood_hq") as c:
+        r = c.post(
+            "/api/v1/mode",
+            json={
+                "mode": "emergency",
+                "emergency_type": "flood",
+                "reason": "大渡河超警",
+                "scope": ["511111", "511113"],
+            },
+        )
+        assert r.status_code == 200, r.text
+    try:
+        assert _county_modes(wall) == {
+            "511102": "normal",
+            "511111": "emergency",
+            "511113": "emergency",
+        }
+        wall_page = pages("/wallboard", "duty")
+        wall_ready(wall_page)
+        wall_page.wait_for_function("() => document.body.dataset.mode === 'emergency'")
+        hq = pages("/hq", "flood_hq")
+        hq.wait_for_selector('#county-modes li[data-county="511111"][data-mode="emergency"]')
+        hq.click('#d-counties button[data-county="511111"]')
+        hq.fill("#d-reason", "沙湾段水位回落")
+        hq.click("#d-preview-end")
+        assert "沙湾区" in hq.inner_text("#d-preview .target")
+        hq.click("#d-confirm")
+        hq.wait_for_selector('#county-modes li[data-county="511111"][data-mode="normal"]')
+        assert _county_modes(wall) == {
+            "511102": "normal",
+            "511111": "normal",
+            "511113": "emergency",
+        }
+        # The wall names only the county still in emergency, within seconds.
+        wall_page.wait_for_function(
+            "() => { const t = document.getElementById('mode-detail').textContent;"
+            " return t.includes('金口河区') && !t.includes('沙湾区'); }",
+            timeout=5000,
+        )
+        assert wall_page.evaluate("() => document.body.dataset.mode") == "emergency"
+        hq.wait_for_function(
+            "() => document.getElementById('history').textContent.includes('沙湾段水位回落')"
+        )
+        assert not hq.errors and not wall_page.errors
+    finally:
+        with wall.client("admin") as c:
+            c.post(
+                "/api/v1/mode",
+                json={"mode": "normal", "reason": "测试结束", "scope": ["511111", "511113"]},
+            )
+
+
+def test_hq_schedules_a_holiday_window_from_the_statutory_calendar(
+    pages: Callable[..., Any], wall: WallCenter
+) -> None:
+    # Before the 2026 National Day: the statutory calendar has no later year yet.
+    real_clock = wall.center.clock
+    wall.center.clock = lambda: datetime(2026, 9, 1, 9, 0, tzinfo=SHANGHAI)
+    try:
+        hq = pages("/hq", "holiday_hq")
+        button = hq.wait_for_selector("#windows button[data-window]", timeout=10000)
+        key = button.get_attribute("data-window")
+        with wall.client("holiday_hq") as c:
+            proposed = c.get("/api/v1/mode/holiday-windows?days=200").json()["windows"]
+        window = next(w for w in proposed if w["key"] == key)
+        assert window["scheduled"] is False
+        row = hq.locator("#windows li", has=hq.locator(f'button[data-window="{key}"]'))
+        assert window["first_day"] in row.inner_text()
+        button.click()
+        hq.wait_for_function(
+            "() => [...document.querySelectorAll('#windows li')]"
+            f".some((li) => li.textContent.includes('{window['first_day']}')"
+            " && li.querySelector('.tag') && !li.querySelector('button'))",
+            timeout=5000,
+        )
+        with wall.client("holiday_hq") as c:
+            proposed = c.get("/api/v1/mode/holiday-windows?days=200").json()["windows"]
+            assert next(w for w in proposed if w["key"] == key)["scheduled"] is True
+            scheduled = c.get("/api/v1/mode/schedule").json()["scheduled"]
+        mine = [d for d in scheduled if d["starts_at"].startswith(window["first_day"])]
+        assert len(mine) == 1 and mine[0]["mode"] == "holiday"
+        # Scheduled, not switched: every county keeps its mode until the window starts.
+        assert set(_county_modes(wall).values()) == {"normal"}
+        hq.wait_for_function(
+            "() => document.getElementById('history').textContent.includes('holiday_hq')"
+        )
+        assert not hq.errors
+        with wall.client("holiday_hq") as c:
+            assert c.delete(f"/api/v1/mode/schedule/{mine[0]['id']}").status_code == 200
+    finally:
+        wall.center.clock = real_clock
+
+
 def test_hq_sends_the_nearest_team_to_an_order_and_the_wall_draws_it(
     pages: Callable[..., Any], wall: WallCenter
 ) -> None:
