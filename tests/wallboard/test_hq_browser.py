@@ -1,7 +1,8 @@
 """The HQ console ``/hq`` and the wall, in Chromium (issue 19): the flood HQ declares an
 emergency for two counties from the console and the wall turns within 5 s; sends the
 nearest team to an order and the wall draws the tasking; the wall's legend; the alert
-sound rung once per event (the page's ``play`` calls are counted by a hook).
+sound rung once per event and kept quiet in quiet hours (the page's ``play`` calls are
+counted by a hook); ending an emergency and scheduling a holiday window from the console.
 """
 
 from __future__ import annotations
@@ -408,6 +409,46 @@ def test_the_alert_sounds_once_per_event(pages: Callable[..., Any], wall: WallCe
     )
     assert page.evaluate("() => window.__plays.length") == 0
     page.click("#alert-mute")
+
+
+def _quiet_hours_from_env(monkeypatch: pytest.MonkeyPatch, wall: WallCenter, spec: str) -> None:
+    """``DISPATCH_WALL_QUIET_HOURS=spec``, read as the process reads it, for the wall."""
+    monkeypatch.setenv("DISPATCH_WALL_QUIET_HOURS", spec)
+    read = Settings(demo=True, secret_key="").wall_quiet_hours
+    assert read == spec
+    settings = wall.center.settings.model_copy(update={"wall_quiet_hours": read})
+    monkeypatch.setattr(wall.center, "settings", settings)
+
+
+def test_the_alert_keeps_quiet_in_quiet_hours(
+    pages: Callable[..., Any], wall: WallCenter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hour = datetime.now(SHANGHAI).hour
+    # Two hours from this one: a test run at the turn of an hour stays inside.
+    _quiet_hours_from_env(monkeypatch, wall, f"{hour}-{(hour + 2) % 24}")
+    page = pages("/wallboard", "duty")
+    wall_ready(page)
+    page.evaluate("() => { window.__plays.length = 0; }")
+    urgent = wall.post_order(urgency="urgent", source="test-quiet", source_id=uuid.uuid4().hex)
+    # The event is noted on the wall's alert log, not played.
+    page.wait_for_function(
+        "key => window.DC_APP.alerts.log.some(e => e.key === key && !e.played)",
+        arg=f"order:{urgent['id']}",
+        timeout=5000,
+    )
+    time.sleep(0.5)
+    assert page.evaluate("() => window.__plays.length") == 0
+    assert page.get_attribute("#alert-mute", "data-muted") == "0"  # quiet, not muted
+    # The same wall outside its quiet hours rings once for the next urgent order.
+    _quiet_hours_from_env(monkeypatch, wall, f"{(hour + 3) % 24}-{(hour + 5) % 24}")
+    page.reload()
+    wall_ready(page)
+    page.evaluate("() => { window.__plays.length = 0; }")
+    wall.post_order(urgency="urgent", source="test-quiet", source_id=uuid.uuid4().hex)
+    page.wait_for_function("() => window.__plays.length === 1", timeout=5000)
+    time.sleep(0.5)
+    assert page.evaluate("() => window.__plays.length") == 1
+    assert not page.errors
 
 
 def test_a_team_gone_silent_rings_once(pages: Callable[..., Any], wall: WallCenter) -> None:
