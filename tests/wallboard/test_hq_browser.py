@@ -371,6 +371,24 @@ def test_the_wall_has_a_legend_of_every_marker_and_the_map_fills_its_box(
             shot(page, "wall-legend-1080p.png")
 
 
+def test_the_console_is_readable_at_1080p_and_4k(pages: Callable[..., Any]) -> None:
+    """The zoom buttons scale with the page's text at 4K (Leaflet sizes them in px)."""
+    sizes = {}
+    for (width, height), name in (((1920, 1080), "1080p"), ((3840, 2160), "4k")):
+        page = pages("/hq", "flood_hq", width, height)
+        page.wait_for_selector("#county-modes li")
+        page.wait_for_selector(".leaflet-control-zoom-in")
+        box = page.locator(".leaflet-control-zoom-in").bounding_box()
+        font = page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)")
+        sizes[name] = (box["width"], box["height"], font)
+        page.wait_for_timeout(500)  # the tiles and county outlines drawn
+        shot(page, f"hq-console-{name}.png")
+        assert not page.errors
+    (w1, h1, f1), (w4, h4, f4) = sizes["1080p"], sizes["4k"]
+    # As much bigger as the text is, give or take a few px.
+    assert w4 >= 0.9 * w1 * f4 / f1 and h4 >= 0.9 * h1 * f4 / f1, sizes
+
+
 def test_the_alert_sounds_once_per_event(pages: Callable[..., Any], wall: WallCenter) -> None:
     page = pages("/wallboard", "duty")
     wall_ready(page)
