@@ -301,6 +301,8 @@ class OrderFilter:
     after_id: int | None = None
     limit: int = 50
     queue: str | None = None  # routing.queue: dispatch | manual | transfer
+    #: The readable number (LS2026…) people read out and type.
+    number: str | None = None
     #: Who reads: the list holds only what that reader may see (core.visibility).
     scope: Scope = CITY
 
@@ -332,6 +334,9 @@ async def list_orders(conn: psycopg.AsyncConnection[Row], f: OrderFilter) -> lis
     if f.queue:
         where.append(sql.SQL("routing ->> 'queue' = %(queue)s"))
         params["queue"] = f.queue
+    if f.number:
+        where.append(sql.SQL("number = %(number)s"))
+        params["number"] = f.number
     if f.overdue_before is not None:
         where.append(sql.SQL("reply_by < %(overdue_before)s AND status = ANY(%(open)s)"))
         params["overdue_before"] = f.overdue_before

@@ -100,6 +100,28 @@ def test_a_scoped_list_pages_within_the_scope(live: LiveCenter, tree: dict[str, 
     assert [o["id"] for o in page["orders"]] == [tree["in_town"]["id"]]
 
 
+def test_an_order_is_found_by_its_number_within_the_scope(
+    live: LiveCenter, tree: dict[str, Any]
+) -> None:
+    """``?number=`` finds the order people read out (LS2026…), as the HQ console types it;
+    another unit's order, or a number that does not exist, is an empty list.
+    """
+    mine, theirs = tree["in_town"], tree["elsewhere"]
+    with live.client(tree["town_handler"]) as c:
+        got = c.get("/api/v1/orders", params={"number": mine["number"]}).json()["orders"]
+        assert [o["id"] for o in got] == [mine["id"]]
+        assert c.get("/api/v1/orders", params={"number": theirs["number"]}).json()["orders"] == []
+    with live.client("flood_hq") as c:
+        got = c.get("/api/v1/orders", params={"number": theirs["number"]}).json()["orders"]
+        assert [o["number"] for o in got] == [theirs["number"]]
+        assert c.get("/api/v1/orders", params={"number": "LS20990101999999"}).json() == {
+            "orders": [],
+            "next_before_id": None,
+        }
+        r = c.get("/api/v1/orders", params={"number": "x" * 40})
+        assert r.status_code == 422 and "number" in r.text
+
+
 def test_center_roles_read_the_whole_city(live: LiveCenter, tree: dict[str, Any]) -> None:
     for user in ("duty", "dispatcher", "leader", "auditor", "flood_hq"):
         with live.client(user) as c:

@@ -51,6 +51,7 @@ async def list_orders(
     category: Annotated[str | None, Query(max_length=64)] = None,
     queue: Annotated[str | None, Query(pattern="^(dispatch|manual|transfer)$")] = None,
     overdue: bool = False,
+    number: Annotated[str | None, Query(min_length=1, max_length=32)] = None,
     before_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> OrderList:
@@ -58,7 +59,8 @@ async def list_orders(
 
     ``queue=manual`` is the city center's manual-dispatch queue: orders that routed to
     no unit (the reason is in ``routing.reason``), still waiting (status ``received``
-    unless ``status`` says otherwise).
+    unless ``status`` says otherwise). ``number`` finds an order by the number people
+    read (LS2026…): a list of one, or empty when there is none the reader may see.
     """
     if queue == "manual" and not status:
         status = ["received"]
@@ -69,6 +71,7 @@ async def list_orders(
         unit=unit,
         county=county,
         category=category,
+        number=number.strip() if number else None,
         after_id=before_id,
         limit=limit,
     )

@@ -275,11 +275,22 @@ async function refreshTeams() {
   if (r.ok) { state.teams = r.body.items || []; renderTeams(); }
 }
 
+// An order as people read it (LS2026…; an internal id still works): its id and place, or
+// why not, in words the room understands.
+async function findOrder(ref) {
+  const r = /^\d+$/.test(ref)
+    ? await api("GET", `/api/v1/orders/${encodeURIComponent(ref)}`)
+    : await api("GET", `/api/v1/orders?number=${encodeURIComponent(ref)}&limit=1`);
+  const o = r.ok ? (r.body.orders ? r.body.orders[0] : r.body) : null;
+  if (!o) return { error: `${t("no_order")}: ${ref}` };
+  const loc = o.location;
+  return { id: String(o.id), number: o.number, lon: loc ? loc.lon : null, lat: loc ? loc.lat : null };
+}
+
 async function orderPlace(ref) {
-  // An order number (LS...) or id: the order's own place.
-  const r = await api("GET", `/api/v1/orders/${encodeURIComponent(ref)}`);
-  if (!r.ok || !r.body.location) return null;
-  return { id: String(r.body.id), lon: r.body.location.lon, lat: r.body.location.lat };
+  const o = await findOrder(ref);
+  if (!o.error && o.lon === null) return { error: `${t("order_no_place")}: ${ref}` };
+  return o;
 }
 
 async function suggestNearest() {
@@ -288,7 +299,7 @@ async function suggestNearest() {
   let order = null;
   if (ref) {
     order = await orderPlace(ref);
-    if (!order) { toast(`${t("failed")}: ${ref}`, true); return; }
+    if (order.error) { toast(order.error, true); return; }
     where = order;
   }
   if (!where) { toast(t("or_pick"), true); pickMode = true; document.body.classList.add("picking"); return; }
@@ -341,8 +352,10 @@ async function incidentAction(kind, id, article) {
   const val = (k) => (article.querySelector(`[data-inc-input="${k}"]`).value || "").trim();
   let r;
   if (kind === "order") {
-    const o = await orderPlace(val("order"));
-    if (!o) { toast(t("failed"), true); return; }
+    const ref = val("order");
+    if (!ref) { article.querySelector('[data-inc-input="order"]').focus(); return; }
+    const o = await findOrder(ref);
+    if (o.error) { toast(o.error, true); return; }
     r = await api("POST", `/api/v1/incidents/${id}/orders`, { order_ids: [o.id] });
   } else if (kind === "team") r = await api("POST", `/api/v1/incidents/${id}/teams`, { code: val("team") });
   else if (kind === "note") r = await api("POST", `/api/v1/incidents/${id}/notes`, { text: val("note") });
