@@ -154,6 +154,11 @@ def test_a_session_is_started_joined_instructed_closed_and_signed(
         "sid => window.DC_LEADER.state.sessions.find(s => s.id === sid).present.length > 0",
         arg=sid,
     )
+    # Someone forgotten at the start is invited from the session's panel.
+    leader.fill("#inv-people", "市中区副区长")
+    leader.click("#inv-send")
+    leader.wait_for_selector('[data-outcome="ok"]')
+    assert "市中区副区长" in leader.locator("#drawer").inner_text()
     leader.fill("#in-text", "立即设置围挡，今晚完成抢修")
     leader.fill("#in-owner", "市中区住房和城乡建设局")
     leader.click("#in-send")
@@ -177,7 +182,8 @@ def test_a_session_is_started_joined_instructed_closed_and_signed(
     assert [p["participant"] for p in s["participants"]] == ["leader"]
     assert [i["text"] for i in s["instructions"]] == ["立即设置围挡，今晚完成抢修"]
     assert s["minutes"]["instructions"][0]["owner"] == "市中区住房和城乡建设局"
-    assert [i["name"] for i in s["invited"]] == ["leader", "市住建局局长"]
+    assert [i["name"] for i in s["invited"]] == ["leader", "市住建局局长", "市中区副区长"]
+    assert s["invited"][2]["invited_by"] == "leader"
     assert any(i["session_id"] == sid and i["state"] == "open" for i in follow)
     assert again.status_code == 409 and "leader" in again.json()["error"]["message"]
     assert leader.errors == [] and duty.errors == []

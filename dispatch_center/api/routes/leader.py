@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import jinja2
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import Field
 
 from dispatch_center.accounts.identity import Gate
 from dispatch_center.accounts.security import Principal
@@ -22,6 +23,7 @@ from dispatch_center.api.front.strings import pick_lang
 from dispatch_center.api.leader_strings import LEVELS_EN, STEPS_EN, STRINGS
 from dispatch_center.api.pages import json_block
 from dispatch_center.api.responses import PublicRouter
+from dispatch_center.api.routes.supervision import Invitee
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
 from dispatch_center.api.schemas.leader import (
     BoardPublic,
@@ -29,9 +31,12 @@ from dispatch_center.api.schemas.leader import (
     FollowUpList,
     SignaturePublic,
 )
+from dispatch_center.api.schemas.supervision import SessionPublic
 from dispatch_center.core import supervision as sv
 from dispatch_center.core.roles import Role
+from dispatch_center.models import Strict
 from dispatch_center.supervision import board as boards
+from dispatch_center.supervision import invitations
 from dispatch_center.supervision.common import INSTRUCTING, SESSION_RUNNERS, SUPERVISORS
 
 router = PublicRouter(prefix="/api/v1/supervision", tags=["supervision"])
@@ -41,6 +46,7 @@ pages = APIRouter(tags=["pages"], include_in_schema=False)
 LEADER_PAGE = frozenset({Role.leader, Role.duty_officer, Role.admin, Role.handler})
 BoardReader = Annotated[Principal, Depends(require(*LEADER_PAGE))]
 DayReader = Annotated[Principal, Depends(require(*SUPERVISORS))]
+Inviter = Annotated[Principal, Depends(require(*invitations.INVITERS))]
 Signer = Annotated[Principal, Depends(require(*(INSTRUCTING | SESSION_RUNNERS)))]
 
 
@@ -70,6 +76,23 @@ async def followups(center: CenterDep, who: AnyUser) -> FollowUpList:
 async def sign(center: CenterDep, who: Signer, session_id: str) -> SignaturePublic:
     """Sign (签发) the minutes of a closed session, once (409 while open or once signed)."""
     return SignaturePublic.model_validate(await boards.sign_minutes(center, who, session_id))
+
+
+class InvitationCreate(Strict):
+    """People invited to a session that already runs."""
+
+    invited: list[Invitee] = Field(min_length=1, max_length=200)
+
+
+@router.post("/sessions/{session_id}/invitations", responses=errors(*SIGNED_IN, 404, 409, 422))
+async def invite(
+    center: CenterDep, who: Inviter, session_id: str, body: InvitationCreate
+) -> SessionPublic:
+    """Invite more people to an open session (409 once closed); each invitation records
+    who invited and when, and the session's orders' timelines say so.
+    """
+    asked = [i.model_dump(exclude_none=True) for i in body.invited]
+    return SessionPublic.model_validate(await invitations.invite(center, who, session_id, asked))
 
 
 LeaderVisit = Annotated[PageVisit, Depends(PageGate(Gate(LEADER_PAGE), deny=page_denial))]

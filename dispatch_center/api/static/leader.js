@@ -307,7 +307,9 @@ async function openSession(id) {
   const insForm = open && DATA.may.instruct ? `<div class="form" data-form="instruction"><label>${esc(S.ins_text)}</label><textarea id="in-text"></textarea>
       <label>${esc(S.ins_owner)}</label><input id="in-owner"><label>${esc(S.ins_due)}</label><input type="datetime-local" id="in-due" value="${hoursFromNow(24)}">
       <span></span><div><button class="primary" id="in-send">${esc(S.ins_send)}</button></div></div>` : "";
-  const inviteForm = "";
+  const inviteForm = open && (DATA.may.run_sessions || DATA.may.instruct)
+    ? `<div class="form" data-form="invite"><label>${esc(S.invite_more)}</label><input id="inv-people" placeholder="${esc(S.ss_invite_ph)}">
+      <span></span><div><button id="inv-send">${esc(S.invite_send)}</button></div></div>` : "";
   const signed = s.minutes_signed_by ? `<div class="outcome ok">${esc(f(S.signed, { who: s.minutes_signed_by, t: when(s.minutes_signed_at) }))}</div>` : "";
   const buttons = [
     open ? `<button data-join="${esc(s.id)}">${esc(S.join)}</button>` : "",
@@ -329,6 +331,14 @@ async function sendInstruction() {
   });
   if (r.ok) { await load(); await openSession(id); }
   outcome(r, r.ok ? S.ins_done : "");
+}
+
+async function inviteMore() {
+  const id = state.drawer.id;
+  const asked = people($("inv-people").value);
+  const r = await api(`/api/v1/supervision/sessions/${encodeURIComponent(id)}/invitations`, { invited: asked });
+  if (r.ok) { await load(); await openSession(id); }
+  outcome(r, r.ok ? f(S.invited_msg, { t: asked.map((x) => x.name).join(S.list_sep) }) : "");
 }
 
 async function sessionMove(path, okText) {
@@ -369,6 +379,7 @@ document.addEventListener("click", (ev) => {
   else if (t.id === "so-send") sendSupervisionOrder();
   else if (t.id === "ss-send") startSession();
   else if (t.id === "in-send") sendInstruction();
+  else if (t.id === "inv-send") inviteMore();
   else if (t.id === "ss-close") sessionMove("close", S.closed_msg);
   else if (t.id === "ss-sign") sign(state.drawer.id).then(() => openSession(state.drawer.id));
   else if (t.id === "new-session") { state.drawer = { kind: "new" }; openDrawer(`<h2>${esc(S.new_session)}</h2><div id="drawer-outcome"></div>${sessionForm("")}`); }
