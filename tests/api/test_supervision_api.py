@@ -555,27 +555,27 @@ def test_rates_per_unit_on_known_orders(as_user: Client) -> None:
     assert as_user("leader").get("/api/v1/supervision/rates", params=bad).status_code == 422
 
 
-def test_console_pages(as_user: Client, live: LiveCenter) -> None:
-    oid = _order(as_user)
-    number = as_user("duty").get(f"/api/v1/orders/{oid}").json()["number"]
-    s = _session(as_user, [oid], topic="沙湾区山洪视频调度会")
-    # ?token= once: the token moves into the session cookie and leaves the URL.
-    with httpx.Client(base_url=live.base_url, follow_redirects=True) as browser:
-        r = browser.get("/supervision", params={"token": live.token("h_511102")})
-        assert [h.status_code for h in r.history] == [303] and r.url.path == "/supervision"
-        assert not r.url.query
-        cookie = r.history[0].headers["set-cookie"].lower()
-        assert "httponly" in cookie and "samesite=strict" in cookie and "max-age=" in cookie
-        assert r.status_code == 200 and "本单位在办工单" in r.text and number in r.text
-    with httpx.Client(base_url=live.base_url, follow_redirects=True) as browser:
-        token = live.token("leader")
-        r = browser.get("/supervision", params={"token": token})
-        assert r.status_code == 200 and "沙湾区山洪视频调度会" in r.text
-        assert f'data-join="{s["id"]}"' in r.text
-        assert token not in r.text  # the page's script signs in with the cookie
-        # Scripts only from our own server, none inline (the Content-Security-Policy).
-        scripts = re.findall(r"<script\b[^>]*>", r.text)
-        assert scripts and all(re.search(r'src="/static/', tag) for tag in scripts), scripts
+def test_the_old_console_address_sends_people_to_leader(live: LiveCenter) -> None:
+    # ?token= once: the token moves into the session cookie and leaves the URL, then the
+    # old address sends the visitor on to /leader with the rest of its query string.
+    for who in ("h_511102", "leader"):
+        with httpx.Client(base_url=live.base_url, follow_redirects=True) as browser:
+            r = browser.get("/supervision", params={"token": live.token(who), "lang": "en"})
+            assert [h.status_code for h in r.history] == [303, 303]
+            assert r.history[1].headers["location"] == "/leader?lang=en"
+            assert r.url.path == "/leader" and r.url.query == b"lang=en"
+            cookie = r.history[0].headers["set-cookie"].lower()
+            assert "httponly" in cookie and "samesite=strict" in cookie and "max-age=" in cookie
+            assert r.status_code == 200 and '<html lang="en">' in r.text
+            assert live.token(who) not in r.text
+            # Scripts only from our own server, none inline (the Content-Security-Policy).
+            scripts = re.findall(r"<script\b[^>]*>", r.text)
+            assert scripts and all(
+                re.search(r'src="/static/', tag) or 'type="application/json"' in tag
+                for tag in scripts
+            ), scripts
+            plain = browser.get("/supervision", follow_redirects=False)
+            assert plain.status_code == 303 and plain.headers["location"] == "/leader"
     assert httpx.get(f"{live.base_url}/supervision").status_code == 401
 
 

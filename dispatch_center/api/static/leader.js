@@ -287,7 +287,8 @@ async function startSession() {
 async function join(id) {
   const s = state.sessions.find((x) => x.id === id);
   // The room opens in the city's video system; the join is recorded here.
-  const w = s && s.room_url ? window.open(s.room_url, "_blank", "noopener,noreferrer") : null;
+  // Only a web link opens: a row stored before links were checked may hold a script link.
+  const w = s && /^https?:\/\//i.test(s.room_url || "") ? window.open(s.room_url, "_blank", "noopener,noreferrer") : null;
   void w;
   const r = await api(`/api/v1/supervision/sessions/${encodeURIComponent(id)}/join`, {});
   toast(r.ok ? S.joined : errorText(r));
