@@ -218,9 +218,8 @@ def test_the_console_speaks_english_with_lang_en(
     assert "Overdue" in row.inner_text()
     assert row.locator('button[data-quick="listed"]').inner_text() == "Listed supervision"
     # The labels outside the board's rows (their data may be Chinese) are all English.
-    assert (
-        _chinese_labels(p, "h2, th, label, option, .fig, .brand, #day h3, #p-sessions button") == []
-    )
+    assert _chinese_labels(p, "h2, th, label, option, .fig, .brand, #day h3, #day .tag") == []
+    assert _chinese_labels(p, "#p-sessions button, #p-sessions .tag, #followups .tag") == []
     shot(p, "leader-en.png")
     row.locator('button[data-quick="listed"]').click()
     p.wait_for_selector("#so-send")

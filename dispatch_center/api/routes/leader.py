@@ -17,6 +17,7 @@ from pydantic import Field
 from dispatch_center.accounts.identity import Gate
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import AnyUser, CenterDep, PageGate, PageVisit, require
+from dispatch_center.api.desk_strings import STRINGS as DESK_STRINGS
 from dispatch_center.api.front.header import header_for, role_label
 from dispatch_center.api.front.pages import page_denial
 from dispatch_center.api.front.strings import pick_lang
@@ -32,6 +33,7 @@ from dispatch_center.api.schemas.leader import (
     SignaturePublic,
 )
 from dispatch_center.api.schemas.supervision import SessionPublic
+from dispatch_center.core import lifecycle as lc
 from dispatch_center.core import supervision as sv
 from dispatch_center.core.roles import Role
 from dispatch_center.models import Strict
@@ -108,8 +110,9 @@ def page_data(who: Principal, lang: str = "zh") -> dict[str, Any]:
     >>> data = page_data(Principal("l", Role.leader), "en")
     >>> data["strings"]["title"], data["levels"][2]["label"], data["may"]["instruct"]
     ("Leaders' supervision console", 'Listed supervision', True)
-    >>> page_data(Principal("l", Role.leader))["ladder"][0]["label"]
-    '领导研究'
+    >>> zh = page_data(Principal("l", Role.leader))
+    >>> data["statuses"]["dispatched"], zh["statuses"]["dispatched"], zh["ladder"][0]["label"]
+    ('Dispatched', '已派单', '领导研究')
     """
     role = who.role
     en = lang == "en"
@@ -124,6 +127,11 @@ def page_data(who: Principal, lang: str = "zh") -> dict[str, Any]:
             "run_sessions": role in SESSION_RUNNERS,
             "instruct": role in INSTRUCTING,
             "sign": role in (INSTRUCTING | SESSION_RUNNERS),
+        },
+        # An order's status by name in the page's language (the API gives the Chinese one).
+        "statuses": {
+            st.value: DESK_STRINGS["en"].get(f"status_{st.value}", label) if en else label
+            for st, label in lc.STATUS_LABELS_ZH.items()
         },
         "levels": [
             {"value": lv.value, "label": LEVELS_EN[lv.value] if en else sv.LEVEL_LABELS_ZH[lv]}

@@ -150,7 +150,7 @@ function renderDay() {
   $("day").innerHTML = list(S.needs_instruction, d.needs_instruction, (o) => `<span class="tag ${o.state}">${esc(o.state === "overdue" ? S.w_overdue : S.w_at_risk)}</span>${esc(o.number)} ${esc(o.unit ? o.unit.name : "")}`
       + `${o.level_label ? ` <span class="tag level">${esc(levelLabel(o.level, o.level_label))}</span>` : ""} <button class="quick" data-study="${esc(o.id)}">${esc(S.instruct)}</button><div class="desc">${esc(o.description)}</div>`)
     + (DATA.may.sign ? list(S.unsigned, d.unsigned_minutes, (s) => `${esc(s.topic)} <span class="muted">${esc(when(s.closed_at))}</span> <button class="quick" data-sign="${esc(s.id)}">${esc(S.sign)}</button>`) : "")
-    + list(S.my_instructions, d.instructions_given, (s) => `<span class="tag ${s.done ? "done" : "open"}">${esc(s.done ? S.done : s.status_label)}</span>${esc(s.number)}: ${esc(s.text || "")}`)
+    + list(S.my_instructions, d.instructions_given, (s) => `<span class="tag ${s.done ? "done" : "open"}">${esc(s.done ? S.done : statusLabel(s.status, s.status_label))}</span>${esc(s.number)}: ${esc(s.text || "")}`)
     + list(S.my_sos, d.supervision_orders, (s) => `<span class="tag ${s.answered ? "done" : s.overdue ? "overdue" : "open"}">${esc(s.answered ? S.answered : s.overdue ? S.late_unanswered : S.awaiting)}</span>`
       + `<span class="tag level">${esc(levelLabel(s.level, s.level_label))}</span>${esc(s.number)}: ${esc(s.requirement)}${s.answer ? `<div class="desc">${esc(f(S.answer_is, { t: s.answer }))}</div>` : ""}`)
     + list(S.my_session_ins, d.session_instructions, (i) => `<span class="tag ${i.state}">${esc(stateLabel(i.state))}</span>${esc(i.text)} <span class="muted">${esc(i.owner)}</span>`);
@@ -169,6 +169,7 @@ function renderHandlerDay() {
 const stateLabel = (s) => ({ overdue: S.fu_overdue, open: S.fu_open, done: S.fu_done }[s] || s);
 // A level's label in the page's language (the API gives the Chinese one).
 const levelLabel = (value, zh) => (DATA.levels.find((l) => l.value === value) || { label: zh }).label;
+const statusLabel = (value, zh) => (DATA.statuses || {})[value] || zh;
 const stepLabel = (step, zh) => (DATA.ladder.find((s) => s.step === step) || { label: zh }).label;
 
 function renderSessions() {
@@ -224,7 +225,7 @@ async function openOrder(id, focus) {
     + `${t.details && t.details.instruction ? `<div class="desc">${esc(f(S.instruction_is, { t: t.details.instruction }))}</div>` : ""}</div>`).join("")
     + L.supervision_orders.map((s) => `<div class="item"><span class="tag level">${esc(levelLabel(s.level, s.level_label))}</span>${esc(s.requirement)} <span class="muted">${esc(f(S.limit, { t: when(s.answer_by) }))}</span>`
     + `${s.answer ? `<div class="desc">${esc(f(S.answer_is, { t: s.answer }))}</div>` : `<div class="desc">${esc(S.awaiting)}</div>`}</div>`).join("");
-  openDrawer(`<h2>${esc(o ? o.number : id)} <span class="muted">${esc(o ? o.status_label : "")}</span></h2>`
+  openDrawer(`<h2>${esc(o ? o.number : id)} <span class="muted">${esc(o ? statusLabel(o.status, o.status_label) : "")}</span></h2>`
     + (o ? `<div>${esc(o.description)}</div><div class="desc">${esc(o.unit ? o.unit.name : S.undispatched)} · ${esc(f(S.due_is, { t: when(o.reply_by) }))}</div>` : "")
     + `<div id="drawer-out-wrap"><div id="drawer-outcome"></div></div>${so}${ladder}<h3>${esc(S.taken)}</h3>${history || `<div class="muted">${esc(S.none)}</div>`}`);
   if (focus && focus.step) stepForm(focus.step);
