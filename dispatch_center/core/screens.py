@@ -5,8 +5,8 @@ One table for the sign-in page's landing, the shared page header's links and the
 banner. A screen listed here for a role is a *link* the role is shown; the screen's own
 gate (:mod:`dispatch_center.api.deps`) still decides who is admitted.
 
-The leaders' console (督办台) is ``/leader``; the older read-only ``/supervision`` list stays
-reachable but is no longer linked.
+The leaders' console (督办台) is ``/leader``; the old ``/supervision`` address sends people
+there (303) and is not linked.
 """
 
 from __future__ import annotations

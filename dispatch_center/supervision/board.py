@@ -267,6 +267,7 @@ async def my_day(center: Center, who: Principal) -> Row:
                 "id": str(s["id"]),
                 "order_id": str(s["order_id"]),
                 "number": s["number"],
+                "level": s["level"],
                 "level_label": sv.LEVEL_LABELS_ZH[sv.SupervisionLevel(s["level"])],
                 "requirement": s["requirement"],
                 "answer_by": iso(s["answer_by"]),

@@ -275,18 +275,3 @@ def render_pdf(
     )
     doc.build(story)
     return buf.getvalue()
-
-
-def render_console(who: Any, my: Mapping[str, Any], header: str = "") -> str:
-    """The supervision console page for ``who`` (see ``templates/supervision_console.html``);
-    its script signs in with the session cookie, so the page carries no token. ``header``
-    is the shared page header's markup (put first in the body).
-    """
-    text = (resources.files("dispatch_center.templates") / "supervision_console.html").read_text(
-        "utf-8"
-    )
-    return (
-        _env()
-        .from_string(text)
-        .render(who=who, my=my, role_label=_role_label(who.role.value), header=header)
-    )

@@ -199,7 +199,9 @@ def test_the_dispatch_console_carries_the_header(live: LiveCenter) -> None:
 def test_the_supervision_console_carries_the_header(live: LiveCenter) -> None:
     with _browser(live) as c:
         _sign_in(c, "leader")
-        page = c.get("/supervision?lang=en").text
+        old = c.get("/supervision?lang=en")
+        assert old.status_code == 303 and old.headers["location"] == "/leader?lang=en"
+        page = c.get(old.headers["location"]).text
     assert 'id="dc-nav"' in page and "Leader" in page
     assert f'href="{LEADER_PATH}?lang=en" data-screen="leader" class="on"' in page
     assert 'href="/hq?lang=en"' in page and "Sign out" in page

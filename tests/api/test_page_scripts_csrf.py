@@ -26,7 +26,7 @@ GUARDED = re.compile(r"dc\.send\(|dc\.headers\(|X-CSRF-Token")
 
 def test_the_scripts_are_found() -> None:
     names = {p.name for p in SCRIPTS}
-    assert {"http.js", "console.js", "dispatch.js", "wallboard.js", "common.js"} <= names
+    assert {"http.js", "leader.js", "dispatch.js", "wallboard.js", "common.js"} <= names
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)

@@ -555,27 +555,27 @@ def test_rates_per_unit_on_known_orders(as_user: Client) -> None:
     assert as_user("leader").get("/api/v1/supervision/rates", params=bad).status_code == 422
 
 
-def test_console_pages(as_user: Client, live: LiveCenter) -> None:
-    oid = _order(as_user)
-    number = as_user("duty").get(f"/api/v1/orders/{oid}").json()["number"]
-    s = _session(as_user, [oid], topic="沙湾区山洪视频调度会")
-    # ?token= once: the token moves into the session cookie and leaves the URL.
-    with httpx.Client(base_url=live.base_url, follow_redirects=True) as browser:
-        r = browser.get("/supervision", params={"token": live.token("h_511102")})
-        assert [h.status_code for h in r.history] == [303] and r.url.path == "/supervision"
-        assert not r.url.query
-        cookie = r.history[0].headers["set-cookie"].lower()
-        assert "httponly" in cookie and "samesite=strict" in cookie and "max-age=" in cookie
-        assert r.status_code == 200 and "本单位在办工单" in r.text and number in r.text
-    with httpx.Client(base_url=live.base_url, follow_redirects=True) as browser:
-        token = live.token("leader")
-        r = browser.get("/supervision", params={"token": token})
-        assert r.status_code == 200 and "沙湾区山洪视频调度会" in r.text
-        assert f'data-join="{s["id"]}"' in r.text
-        assert token not in r.text  # the page's script signs in with the cookie
-        # Scripts only from our own server, none inline (the Content-Security-Policy).
-        scripts = re.findall(r"<script\b[^>]*>", r.text)
-        assert scripts and all(re.search(r'src="/static/', tag) for tag in scripts), scripts
+def test_the_old_console_address_sends_people_to_leader(live: LiveCenter) -> None:
+    # ?token= once: the token moves into the session cookie and leaves the URL, then the
+    # old address sends the visitor on to /leader with the rest of its query string.
+    for who in ("h_511102", "leader"):
+        with httpx.Client(base_url=live.base_url, follow_redirects=True) as browser:
+            r = browser.get("/supervision", params={"token": live.token(who), "lang": "en"})
+            assert [h.status_code for h in r.history] == [303, 303]
+            assert r.history[1].headers["location"] == "/leader?lang=en"
+            assert r.url.path == "/leader" and r.url.query == b"lang=en"
+            cookie = r.history[0].headers["set-cookie"].lower()
+            assert "httponly" in cookie and "samesite=strict" in cookie and "max-age=" in cookie
+            assert r.status_code == 200 and '<html lang="en">' in r.text
+            assert live.token(who) not in r.text
+            # Scripts only from our own server, none inline (the Content-Security-Policy).
+            scripts = re.findall(r"<script\b[^>]*>", r.text)
+            assert scripts and all(
+                re.search(r'src="/static/', tag) or 'type="application/json"' in tag
+                for tag in scripts
+            ), scripts
+            plain = browser.get("/supervision", follow_redirects=False)
+            assert plain.status_code == 303 and plain.headers["location"] == "/leader"
     assert httpx.get(f"{live.base_url}/supervision").status_code == 401
 
 
@@ -596,3 +596,45 @@ def test_video_webhook_calls_are_fresh_and_taken_once(
     assert stale.status_code == 401 and "X-Timestamp" in stale.json()["error"]["message"]
     body_only = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
     assert webhook(payload, headers={"X-Signature": body_only}).status_code == 401
+
+
+def test_people_are_invited_to_a_running_session(as_user: Client) -> None:
+    oid = _order(as_user)
+    s = _session(as_user, [oid], invited=[{"name": "leader", "user": "leader"}])
+    url = f"/api/v1/supervision/sessions/{s['id']}/invitations"
+    # The township's handler cannot see the session until invited.
+    assert as_user("h_511102S01").get(f"/api/v1/supervision/sessions/{s['id']}").status_code == 404
+    r = as_user("leader").post(
+        url,
+        json={
+            "invited": [
+                {"name": "leader", "user": "leader"},  # already invited: left as it was
+                {"name": "街道办主任", "user": "h_511102S01", "unit": "511102S01"},
+                {"name": "市住建局局长"},
+            ]
+        },
+    )
+    assert r.status_code == 200, r.text
+    invited = r.json()["invited"]
+    assert [i["name"] for i in invited] == ["leader", "街道办主任", "市住建局局长"]
+    assert invited[0].get("invited_by") is None  # invited at the start
+    assert {i["invited_by"] for i in invited[1:]} == {"leader"}
+    assert all(i["invited_at"] for i in invited[1:])
+    # Inviting the same people again changes nothing.
+    again = as_user("duty").post(url, json={"invited": [{"name": "市住建局局长"}]})
+    assert again.status_code == 200 and len(again.json()["invited"]) == 3
+    # The invitee now sees the session; the order's timeline says who invited whom.
+    assert as_user("h_511102S01").get(f"/api/v1/supervision/sessions/{s['id']}").status_code == 200
+    step = [t for t in _timeline(as_user, oid) if t["action"] == "supervision.invited"]
+    assert len(step) == 1 and step[0]["actor"] == "leader"
+    assert step[0]["data"]["invited"] == ["街道办主任", "市住建局局长"]
+    # Bad input names the field; callers who run no sessions are refused.
+    bad = as_user("duty").post(url, json={"invited": []})
+    assert bad.status_code == 422 and "invited" in bad.text
+    assert as_user("dispatcher").post(url, json={"invited": [{"name": "x"}]}).status_code == 403
+    missing = "/api/v1/supervision/sessions/999999/invitations"
+    assert as_user("duty").post(missing, json={"invited": [{"name": "x"}]}).status_code == 404
+    # Once closed, the session takes no more invitations.
+    assert as_user("duty").post(f"/api/v1/supervision/sessions/{s['id']}/close").status_code == 200
+    late = as_user("duty").post(url, json={"invited": [{"name": "迟到者"}]})
+    assert late.status_code == 409 and "closed" in late.json()["error"]["message"]

@@ -128,10 +128,10 @@ def test_the_supervision_console_runs_under_the_policy_and_joins_with_the_cookie
     visit: Callable[..., Visit], wall: WallCenter
 ) -> None:
     sid = _session(wall, "https://vc.example.invalid/room/csp")
-    v = visit("/supervision", "leader", size=900)
+    v = visit("/supervision", "leader", size=900)  # the old address: on to /leader
     _check(v, wall, "leader")
-    assert v.page.url == wall.base_url + "/supervision"
-    join = v.page.locator(f"a[data-join='{sid}']")
+    assert v.page.url == wall.base_url + "/leader"
+    join = v.page.locator(f"#sessions button[data-join='{sid}']")
     # The join link opens the video room in a new tab; the room is outside, so answer it
     # here and watch that our own script recorded the join with the session cookie.
     v.page.context.route("https://vc.example.invalid/**", lambda r: r.fulfill(body="room"))

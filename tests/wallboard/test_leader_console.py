@@ -6,6 +6,7 @@ closed and the leader signs the minutes; the board's figures through the API.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -42,20 +43,36 @@ def _overdue_order(wall: WallCenter, text: str) -> dict[str, Any]:
     return out
 
 
+#: A Chinese character: what an English page's labels must not hold.
+HAN = re.compile(r"[\u4e00-\u9fff]")
+#: The page's own labels (not its data: unit names and descriptions may stay Chinese).
+LABELS = "h2, h3, th, label, option, button, .fig, .brand, .tag, nav, .desc"
+
+
+def _chinese_labels(page: Any, selector: str = LABELS) -> list[str]:
+    """The page's visible labels that still hold Chinese, for an English page."""
+    texts: list[str] = page.eval_on_selector_all(
+        selector, "els => els.filter(e => e.offsetParent !== null).map(e => e.innerText)"
+    )
+    return [t for t in texts if HAN.search(t)]
+
+
 @pytest.fixture
 def console(browser: Any, wall: WallCenter) -> Iterator[Callable[[str], Any]]:
     """``console("leader")`` → a 1920×1080 page of /leader signed in as that user."""
     contexts: list[Any] = []
 
-    def make(username: str) -> Any:
+    def make(username: str, lang: str = "") -> Any:
         ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
         contexts.append(ctx)
         page = ctx.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"{wall.base_url}/leader?token={wall.token(username)}")
+        q = f"lang={lang}&" if lang else ""
+        page.goto(f"{wall.base_url}/leader?{q}token={wall.token(username)}")
         page.wait_for_function("() => window.DC_LEADER && window.DC_LEADER.state.board")
-        assert page.url == f"{wall.base_url}/leader"  # the token left the address bar
+        # The token left the address bar (the language stays).
+        assert page.url == f"{wall.base_url}/leader" + (f"?lang={lang}" if lang else "")
         page.errors = errors
         return page
 
@@ -137,6 +154,11 @@ def test_a_session_is_started_joined_instructed_closed_and_signed(
         "sid => window.DC_LEADER.state.sessions.find(s => s.id === sid).present.length > 0",
         arg=sid,
     )
+    # Someone forgotten at the start is invited from the session's panel.
+    leader.fill("#inv-people", "市中区副区长")
+    leader.click("#inv-send")
+    leader.wait_for_selector('[data-outcome="ok"]')
+    assert "市中区副区长" in leader.locator("#drawer").inner_text()
     leader.fill("#in-text", "立即设置围挡，今晚完成抢修")
     leader.fill("#in-owner", "市中区住房和城乡建设局")
     leader.click("#in-send")
@@ -160,7 +182,8 @@ def test_a_session_is_started_joined_instructed_closed_and_signed(
     assert [p["participant"] for p in s["participants"]] == ["leader"]
     assert [i["text"] for i in s["instructions"]] == ["立即设置围挡，今晚完成抢修"]
     assert s["minutes"]["instructions"][0]["owner"] == "市中区住房和城乡建设局"
-    assert [i["name"] for i in s["invited"]] == ["leader", "市住建局局长"]
+    assert [i["name"] for i in s["invited"]] == ["leader", "市住建局局长", "市中区副区长"]
+    assert s["invited"][2]["invited_by"] == "leader"
     assert any(i["session_id"] == sid and i["state"] == "open" for i in follow)
     assert again.status_code == 409 and "leader" in again.json()["error"]["message"]
     assert leader.errors == [] and duty.errors == []
@@ -180,3 +203,26 @@ def test_the_board_lists_overdue_orders_in_normal_mode(wall: WallCenter) -> None
     with wall.client("dispatcher") as c:
         assert c.get("/api/v1/supervision/board").status_code == 403
         assert c.get("/leader").status_code in (401, 403)
+
+
+def test_the_console_speaks_english_with_lang_en(
+    console: Callable[[str, str], Any], wall: WallCenter
+) -> None:
+    order = _overdue_order(wall, "English page: an overdue order")
+    p = console("leader", "en")
+    assert p.get_attribute("html", "lang") == "en"
+    row = p.locator(f'#board tr.row[data-id="{order["id"]}"]')
+    row.wait_for()
+    heads = p.locator("main h2").all_inner_texts()
+    assert heads[0].startswith("Overdue and at-risk orders") and "By handling unit" in heads
+    assert "Overdue" in row.inner_text()
+    assert row.locator('button[data-quick="listed"]').inner_text() == "Listed supervision"
+    # The labels outside the board's rows (their data may be Chinese) are all English.
+    assert _chinese_labels(p, "h2, th, label, option, .fig, .brand, #day h3, #day .tag") == []
+    assert _chinese_labels(p, "#p-sessions button, #p-sessions .tag, #followups .tag") == []
+    shot(p, "leader-en.png")
+    row.locator('button[data-quick="listed"]').click()
+    p.wait_for_selector("#so-send")
+    assert _chinese_labels(p, "#drawer h3, #drawer label, #drawer button, #so-req") == []
+    assert p.locator("#so-req").input_value().startswith("Explain why")
+    assert p.errors == []

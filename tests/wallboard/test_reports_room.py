@@ -133,3 +133,35 @@ def test_the_ranking_page_shows_the_six_rates(browser: Any, wall: WallCenter) ->
         shot(page, "reports-ranking.png")
     finally:
         ctx.close()
+
+
+def test_the_reports_room_speaks_english_with_lang_en(browser: Any, wall: WallCenter) -> None:
+    han = re.compile(r"[\u4e00-\u9fff]")
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    try:
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{wall.base_url}/reports?lang=en&token={wall.token('leader')}")
+        assert page.url == f"{wall.base_url}/reports?lang=en"
+        assert page.get_attribute("html", "lang") == "en"
+        page.wait_for_selector("#m-send")
+        quarter = wall.center.today()
+        page.fill("#r-quarter", f"{quarter.year}Q{(quarter.month - 1) // 3 + 1}")
+        page.click("#r-load")
+        page.wait_for_selector("#ranking tr[data-unit]")
+        heads = page.locator("main h2").all_inner_texts()
+        assert heads[:2] == ["Reports", "Make a report"] and "ranking" in heads[2]
+        head = page.locator("#ranking tr").first.inner_text()
+        assert "Satisfaction" in head and "Counties" in head
+        # The labels are all English (report titles, unit names and the like are data).
+        labels = page.eval_on_selector_all(
+            "h2, h3, th, label, option:not(#s-area option), button, .brand, nav",
+            "els => els.filter(e => e.offsetParent !== null || e.tagName === 'OPTION')"
+            ".map(e => e.innerText || e.textContent)",
+        )
+        assert [t for t in labels if han.search(t)] == []
+        assert errors == []
+        shot(page, "reports-en.png")
+    finally:
+        ctx.close()

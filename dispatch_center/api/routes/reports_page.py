@@ -14,11 +14,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from dispatch_center.accounts.identity import Gate
 from dispatch_center.api.deps import CENTER_STAFF, CenterDep, PageGate, PageVisit
-from dispatch_center.api.front.header import header_for
+from dispatch_center.api.front.header import header_for, role_label
 from dispatch_center.api.front.pages import page_denial
+from dispatch_center.api.front.strings import pick_lang
 from dispatch_center.api.pages import json_block
+from dispatch_center.api.reports_strings import STRINGS
 from dispatch_center.core.analysis.periods import PeriodKind, period_for, previous_period
-from dispatch_center.core.roles import ROLE_LABELS_ZH, Role
+from dispatch_center.core.roles import Role
 
 pages = APIRouter(tags=["pages"], include_in_schema=False)
 _ENV = jinja2.Environment(autoescape=True)
@@ -31,10 +33,11 @@ ReportsVisit = Annotated[
 
 @pages.get("/reports", response_class=HTMLResponse)
 async def reports_page(request: Request, center: CenterDep, visit: ReportsVisit) -> Response:
-    """The reports room (the center's staff, leaders, the auditor)."""
+    """The reports room (the center's staff, leaders, the auditor), zh-CN or ``?lang=en``."""
     if visit.answer is not None or visit.who is None:
         return visit.answer or HTMLResponse("", status_code=401)
     who = visit.who
+    lang = pick_lang(request.query_params.get("lang"))
     last = previous_period(period_for(PeriodKind.quarterly, center.today()))
     counties = [
         {"code": c, "name": u["name"]}
@@ -42,6 +45,8 @@ async def reports_page(request: Request, center: CenterDep, visit: ReportsVisit)
         if u.get("kind") == "county"
     ]
     data = {
+        "lang": lang,
+        "strings": STRINGS[lang],
         "user": who.username,
         "role": who.role.value,
         "may_make": who.role is not Role.auditor,
@@ -53,7 +58,9 @@ async def reports_page(request: Request, center: CenterDep, visit: ReportsVisit)
     body = _ENV.from_string(text).render(
         header=await header_for(request, who, "reports"),
         who=who,
-        role_label=ROLE_LABELS_ZH.get(who.role, who.role.value),
+        s=STRINGS[lang],
+        html_lang="en" if lang == "en" else "zh-CN",
+        role_label=role_label(who.role, lang),
         data=json_block(data),
     )
     return HTMLResponse(body, headers={"Cache-Control": "no-store"})

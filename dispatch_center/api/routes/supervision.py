@@ -7,13 +7,12 @@ import html
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
 from dispatch_center.accounts.identity import Gate
 from dispatch_center.accounts.security import Principal
 from dispatch_center.api.deps import AnyUser, CenterDep, PageGate, PageVisit, require
-from dispatch_center.api.front.header import header_for
 from dispatch_center.api.front.pages import page_denial, signed_out
 from dispatch_center.api.responses import PublicRouter, model_response
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
@@ -443,16 +442,16 @@ ConsoleVisit = Annotated[PageVisit, Depends(PageGate(Gate(), deny=_console_denie
 
 
 @pages.get("/supervision", response_class=HTMLResponse)
-async def console(request: Request, center: CenterDep, visit: ConsoleVisit) -> Response:
-    """The supervision console (zh-CN): a handler's orders, reminders and 督办单; a
-    leader's or duty officer's sessions and instructions. Its script and data come from
-    our own server only. ``?token=`` once moves the token into the session cookie and
-    leaves the URL; the page and its script never see a token.
+async def console(request: Request, visit: ConsoleVisit) -> Response:
+    """The old supervision console's address: a person is sent on to ``/leader`` (303),
+    keeping the query string (``?lang=en``). ``?token=`` once is first moved into the
+    session cookie, so the token never reaches ``/leader``'s address.
     """
     if visit.answer is not None or visit.who is None:
         return visit.answer or HTMLResponse("", status_code=401)
-    my = await consoles.my_view(center, visit.who)
-    header = await header_for(request, visit.who, "leader")
-    return HTMLResponse(
-        minutes_doc.render_console(visit.who, my, header), headers={"Cache-Control": "no-store"}
+    query = request.url.query
+    return RedirectResponse(
+        "/leader" + (f"?{query}" if query else ""),
+        status_code=303,
+        headers={"Cache-Control": "no-store"},
     )

@@ -107,6 +107,8 @@ class Invited(Public):
     role: str | None = None
     unit: str | None = None
     user: str | None = None
+    invited_by: str | None = Field(default=None, description="who invited, once it started")
+    invited_at: Timestamp | None = None
 
 
 class PresenceInterval(Public):

@@ -302,3 +302,23 @@ async def live_sessions(conn: Conn, scope: Scope = CITY) -> list[Row]:
         params,
     )
     return await cur.fetchall()
+
+
+async def add_invitees(
+    conn: Conn, session_id: int, invitees: Sequence[Mapping[str, Any]], at: datetime
+) -> Row | None:
+    """Append ``invitees`` to an open session's invited list, with its change-log row;
+    ``None`` if the session is not open.
+    """
+    query = with_change(
+        "UPDATE supervision_sessions SET invited = COALESCE(invited, '[]'::jsonb) || %(more)s"
+        " WHERE id = %(id)s AND status = 'open' RETURNING *"
+    )
+    params = {
+        "id": session_id,
+        "more": Jsonb([dict(i) for i in invitees]),
+        "kind": "supervision.invited",
+        "entity": str(session_id),
+        "at": at,
+    }
+    return await fetch_one(conn, query, params)
