@@ -126,13 +126,18 @@ UNPARSEABLE_BODY = {
     "description": "Bad request: the body could not be parsed (not JSON, not UTF-8, a broken form)",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
 }
+OVERSIZED_BODY = {
+    "description": "Content too large: the body is over DISPATCH_MAX_BODY_BYTES",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+}
 
 
 def document_unparseable_bodies(app: FastAPI) -> None:
-    """Declare the 400 that every operation with a body answers to bytes it cannot parse.
+    """Declare the 400 that every operation with a body answers to bytes it cannot parse,
+    and the 413 it answers to a body over the size limit.
 
-    FastAPI answers it before any handler runs, so no route can list it; the fuzz of the
-    document (tests/fuzz) met it on every such operation as an undeclared status.
+    FastAPI (and the body limit) answer them before any handler runs, so no route can list
+    them; the fuzz of the document (tests/fuzz) met both as undeclared statuses.
 
     Examples
     --------
@@ -142,7 +147,7 @@ def document_unparseable_bodies(app: FastAPI) -> None:
     ...     return body
     >>> document_unparseable_bodies(app)
     >>> sorted(app.openapi()["paths"]["/echo"]["post"]["responses"])
-    ['200', '400', '422']
+    ['200', '400', '413', '422']
     """
     build = app.openapi
 
@@ -153,7 +158,9 @@ def document_unparseable_bodies(app: FastAPI) -> None:
         for item in document.get("paths", {}).values():
             for operation in item.values():
                 if isinstance(operation, dict) and "requestBody" in operation:
-                    operation.setdefault("responses", {}).setdefault("400", UNPARSEABLE_BODY)
+                    answers = operation.setdefault("responses", {})
+                    answers.setdefault("400", UNPARSEABLE_BODY)
+                    answers.setdefault("413", OVERSIZED_BODY)
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]

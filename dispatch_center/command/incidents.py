@@ -21,7 +21,7 @@ from dispatch_center.store import changes
 from dispatch_center.store import incidents as store
 from dispatch_center.store import orders as order_store
 from dispatch_center.store.changes import Change
-from dispatch_center.store.supervision.timeline import append_order_event
+from dispatch_center.store.order_events import append_order_event
 
 #: Change kinds of an incident (entity: its id); the wall and the consoles refresh.
 CHANGE = "incident.changed"

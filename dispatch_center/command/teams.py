@@ -25,7 +25,7 @@ from dispatch_center.store import orders as order_store
 from dispatch_center.store import outbox as outbox_store
 from dispatch_center.store import teams as store
 from dispatch_center.store.changes import Change
-from dispatch_center.store.supervision.timeline import append_order_event
+from dispatch_center.store.order_events import append_order_event
 
 #: Warning areas this recent are checked for teams inside them.
 WARNING_WINDOW = timedelta(hours=24)

@@ -34,7 +34,7 @@ from dispatch_center.store import changes
 from dispatch_center.store import incidents as incident_store
 from dispatch_center.store import teams as store
 from dispatch_center.store.changes import Change
-from dispatch_center.store.supervision.timeline import append_order_event
+from dispatch_center.store.order_events import append_order_event
 from geo.tracking import EventKind, Fence, FenceEvent, Fix, GeofenceTracker
 
 log = logging.getLogger(__name__)

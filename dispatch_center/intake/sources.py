@@ -224,7 +224,7 @@ class Sources:
                 raise Unauthorized(f"{system} has no signing secret: use X-Api-Key")
             ts = self._fresh_timestamp(headers.get("x-timestamp"))
             good = sign(src.hmac_secret, body, ts)
-            if not hmac.compare_digest(good, signature.strip().lower()):
+            if not hmac.compare_digest(good.encode(), signature.strip().lower().encode()):
                 raise Unauthorized("X-Signature does not match X-Timestamp and the body")
             return "signature"
         key = headers.get("x-api-key")

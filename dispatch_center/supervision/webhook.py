@@ -40,7 +40,7 @@ async def video_webhook(
     if not secret:
         raise Unavailable("video webhook not configured (DISPATCH_VIDEO_WEBHOOK_SECRET)")
     ts = fresh_timestamp(timestamp, center.settings.signature_window_s, time.time())
-    if not hmac.compare_digest(sign(secret, body, ts), signature.strip().lower()):
+    if not hmac.compare_digest(sign(secret, body, ts).encode(), signature.strip().lower().encode()):
         raise Unauthorized("X-Signature does not match X-Timestamp and the body")
     if await first_time(center, "video", signature.strip().lower(), body) != "new":
         raise Unauthorized("this signed call was already received (a replay)")

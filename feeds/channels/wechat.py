@@ -60,7 +60,7 @@ def verify(
             return False
         if skew > MAX_CLOCK_SKEW_S:
             return False
-    return hmac.compare_digest(signature(token, timestamp, nonce), given.lower())
+    return hmac.compare_digest(signature(token, timestamp, nonce).encode(), given.lower().encode())
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,9 @@ def verify_msg_signature(
     token: str, timestamp: str, nonce: str, encrypted: str, given: str
 ) -> bool:
     """True when ``given`` is the ``msg_signature`` of this callback."""
-    return hmac.compare_digest(msg_signature(token, timestamp, nonce, encrypted), given.lower())
+    return hmac.compare_digest(
+        msg_signature(token, timestamp, nonce, encrypted).encode(), given.lower().encode()
+    )
 
 
 def _cipher(key: bytes) -> Cipher[modes.CBC]:

@@ -203,3 +203,19 @@ def test_an_empty_category_or_unit_code_is_a_422_not_a_foreign_key_500(
     r = admin.post("/api/v1/users", json={**user, "unit_code": ""})
     assert r.status_code == 422, r.text
     assert "unit_code" in r.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/sms/dlr?id=1&type=1&key=%C3%A9%E4%B8%AD",
+        "/api/v1/sms/inbound?from=13800000000&text=1&key=%C3%A9%E4%B8%AD",
+    ],
+)
+def test_a_non_ascii_gateway_key_is_refused_not_a_500(
+    as_user: Callable[[str], httpx.Client], path: str
+) -> None:
+    # Found: hmac.compare_digest raised TypeError on a str with non-ASCII characters.
+    r = as_user("admin").get(path)
+    assert r.status_code == 403, r.text
+    assert r.json()["error"]["code"] == "forbidden"

@@ -251,8 +251,20 @@ def test_special_report(history: LiveCenter) -> None:
 
 def test_special_report_with_topic_area_and_incident(history: LiveCenter) -> None:
     body = {"start": "2026-07-01", "end": "2026-07-31", "topic": "夏季防汛", "area": ["511111"]}
+    # The flood HQ opened and closed the incident the 专报 cites (issue 19's incidents).
+    with history.client("flood_hq") as hq:
+        opened = hq.post(
+            "/api/v1/incidents",
+            json={"title": "大渡河沙湾段超警", "place": "沙湾区沫若广场", "counties": ["511111"]},
+        )
+        assert opened.status_code == 201, opened.text
+        incident = opened.json()["id"]
+        closed = hq.post(
+            f"/api/v1/incidents/{incident}/close", json={"summary": "转移群众 320 人，无人员伤亡。"}
+        )
+        assert closed.status_code == 200, closed.text
     with history.client("duty") as c:
-        r = c.post("/api/v1/reports/special", json={**body, "incident_id": 7})
+        r = c.post("/api/v1/reports/special", json={**body, "incident_id": int(incident)})
         assert r.status_code == 201, r.text
         got = r.json()
         assert (
@@ -260,8 +272,14 @@ def test_special_report_with_topic_area_and_incident(history: LiveCenter) -> Non
         )
         special = got["data"]["special"]
         assert special["area_names"] == ["沙湾区"] and special["focus"]["names"] == ["沙湾区"]
-        # No incidents table in this center: the id is cited, marked as not checked.
-        assert special["incident"] == {"id": "7", "checked": False, "title": "事件 #7"}
+        assert special["incident"] == {
+            "id": incident,
+            "checked": True,
+            "title": "大渡河沙湾段超警",
+            "summary": "转移群众 320 人，无人员伤亡。",
+        }
+        unknown = c.post("/api/v1/reports/special", json={**body, "incident_id": 999999})
+        assert unknown.status_code == 422 and "incident_id" in unknown.json()["error"]["fields"]
         listed = c.get("/api/v1/reports", params={"kind": "special"}).json()["reports"]
         assert listed[0]["id"] == got["id"] and listed[0]["title"] == got["title"]
         bad = c.post("/api/v1/reports/special", json={**body, "area": ["511100"]})

@@ -23,6 +23,7 @@ SIBLINGS = {
     "console": {"orders"},
     "sessions": {"ladder"},
     "webhook": {"sessions"},
+    "invitations": {"sessions"},
 }
 OUTSIDE = {
     "core",

@@ -62,7 +62,7 @@ async def sms_delivery_report(
     type: Annotated[int, Query(ge=0, le=255)],
 ) -> Accepted:
     """The SMS gateway's delivery report (Kannel's ``dlr-url``), signed per message."""
-    if not hmac.compare_digest(key, callback_signature(center.secret_key, id)):
+    if not hmac.compare_digest(key.encode(), callback_signature(center.secret_key, id).encode()):
         raise Forbidden("not a delivery report of ours")
     state = KANNEL_DLR.get(type)
     if state is not None:
@@ -82,7 +82,7 @@ async def sms_inbound(
     """A citizen's text from the SMS gateway (Kannel's ``sms-service`` ``get-url``):
     a survey reply becomes the evaluation, anything else an order.
     """
-    if not hmac.compare_digest(key, inbound_key(center.secret_key)):
+    if not hmac.compare_digest(key.encode(), inbound_key(center.secret_key).encode()):
         raise Forbidden("not our SMS gateway")
     usable = id if id and re.fullmatch(r"[A-Za-z0-9-]{8,64}", id) else None
     msg_id = usable or hashlib.sha256(f"{sender}|{to}|{text}|{center.now()}".encode()).hexdigest()
