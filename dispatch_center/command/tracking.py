@@ -232,9 +232,13 @@ async def _record(center: Center, event: FenceEvent, name: str, task: Row | None
             )
             if task.get("incident_id") is not None:
                 incidents.add(int(task["incident_id"]))
+            # The feed stamps whole seconds: an arrival reported in the second the team was
+            # sent would sort before the tasking (and the incident's opening) in the log.
+            # Nothing of this task can happen before it was given.
+            logged_at = max(at, task["tasked_at"]) if task.get("tasked_at") else at
             for incident_id in sorted(incidents):
                 await incident_store.log(
-                    conn, incident_id, at, "tracking", f"team.{kind.value}", text, view
+                    conn, incident_id, logged_at, "tracking", f"team.{kind.value}", text, view
                 )
         logged.append(await changes.append_change(conn, at, EVENT_CHANGE, event.unit_id, view))
     await publish_changes(center, logged)
