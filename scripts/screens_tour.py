@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 from playwright.sync_api import sync_playwright
 
@@ -57,10 +58,12 @@ def main(base: str, password: str, out: Path) -> None:
                 page.fill("input[name=username]", user)
                 page.fill("input[name=password]", password)
                 page.press("input[name=password]", "Enter")
-                page.wait_for_load_state("networkidle")
+                page.wait_for_url(lambda url: urlparse(url).path != "/")  # landed on its screen
+                page.wait_for_load_state("load")
             page.goto(f"{base}{path}")
-            page.wait_for_load_state("networkidle")
-            page.wait_for_timeout(2500)  # maps and live panels settle
+            page.wait_for_load_state("load")
+            # Live pages never go network-idle: give maps and panels a moment to settle.
+            page.wait_for_timeout(2500)
             page.screenshot(path=str(out / f"tour-{name}.png"))
             print(f"{name:10} {page.url} {'errors: ' + '; '.join(errors) if errors else 'ok'}")
             context.close()
