@@ -76,3 +76,24 @@ class Unavailable(ServiceError):
 
     status = 503
     code = "unavailable"
+
+
+def parse_id(value: str, what: str) -> int:
+    """A numeric id from a URL path; anything else is "no such ``what``" (404), never a 422.
+
+    Shared by every service package whose paths carry numeric ids (supervision sessions,
+    command incidents, ...): the one place the rule lives, low enough that any layer may
+    import it.
+
+    Examples
+    --------
+    >>> parse_id("42", "session")
+    42
+    >>> parse_id("4x", "incident")
+    Traceback (most recent call last):
+    ...
+    dispatch_center.errors.NotFound: no incident '4x'
+    """
+    if not (value.isascii() and value.isdigit()) or len(value) > 18 or int(value) < 1:
+        raise NotFound(f"no {what} {value!r}")
+    return int(value)

@@ -1,4 +1,4 @@
-"""What the command console's parts share: ids, times on the wire, timeline entries."""
+"""What the command console's parts share: times on the wire, timeline entries."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 from dispatch_center.accounts.security import Principal
 from dispatch_center.core.calendar import to_shanghai
 from dispatch_center.core.roles import Role
-from dispatch_center.errors import NotFound
 from dispatch_center.store.orders import TimelineEntry
 
 Row = dict[str, Any]
@@ -30,23 +29,6 @@ def iso(value: datetime | None) -> str | None:
     '2026-07-12T08:00:00+08:00'
     """
     return to_shanghai(value).isoformat() if value is not None else None
-
-
-def parse_id(value: str, what: str) -> int:
-    """A numeric id from a path; anything else is "no such ``what``" (404).
-
-    Examples
-    --------
-    >>> parse_id("42", "incident")
-    42
-    >>> parse_id("x", "incident")
-    Traceback (most recent call last):
-    ...
-    dispatch_center.errors.NotFound: no incident 'x'
-    """
-    if not (value.isascii() and value.isdigit()) or len(value) > 18 or int(value) < 1:
-        raise NotFound(f"no {what} {value!r}")
-    return int(value)
 
 
 def entry(

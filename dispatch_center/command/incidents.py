@@ -14,8 +14,8 @@ from typing import Any
 from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center, publish_changes
 from dispatch_center.command import teams
-from dispatch_center.command.common import Row, entry, iso, parse_id
-from dispatch_center.errors import Conflict, Invalid, NotFound
+from dispatch_center.command.common import Row, entry, iso
+from dispatch_center.errors import Conflict, Invalid, NotFound, parse_id
 from dispatch_center.orders import service as order_service
 from dispatch_center.store import changes
 from dispatch_center.store import incidents as store

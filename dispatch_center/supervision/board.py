@@ -19,7 +19,7 @@ from dispatch_center.center import Center, publish_changes
 from dispatch_center.core import lifecycle as lc
 from dispatch_center.core import supervision as sv
 from dispatch_center.core.calendar import to_shanghai
-from dispatch_center.errors import Conflict, NotFound
+from dispatch_center.errors import Conflict, NotFound, parse_id
 from dispatch_center.store.supervision import board as store
 from dispatch_center.store.supervision import sessions as session_store
 from dispatch_center.supervision.common import (
@@ -29,7 +29,6 @@ from dispatch_center.supervision.common import (
     Row,
     iso,
     need,
-    parse_id,
     policy_for,
 )
 

@@ -12,7 +12,7 @@ from dispatch_center.center import Center, publish_changes
 from dispatch_center.core import lifecycle as lc
 from dispatch_center.core import supervision as sv
 from dispatch_center.core.roles import Role
-from dispatch_center.errors import Conflict, NotFound
+from dispatch_center.errors import Conflict, NotFound, parse_id
 from dispatch_center.models import OrderAction
 from dispatch_center.orders import service as order_service
 from dispatch_center.store import orders as order_store
@@ -26,7 +26,6 @@ from dispatch_center.supervision.common import (
     callback_view,
     need,
     order_or_404,
-    parse_id,
     policy_for,
     timeline_entry,
 )

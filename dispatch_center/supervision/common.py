@@ -1,4 +1,4 @@
-"""What every part of supervision shares: who may do what, ids, access to an order, the
+"""What every part of supervision shares: who may do what, access to an order, the
 timeline entry, the mode policy where an order is, and the views of rows that more than
 one part shows (reminders, tasks, callbacks, instructions, attachments).
 """
@@ -33,7 +33,7 @@ CALLBACK_STAFF = frozenset({Role.duty_officer, Role.dispatcher, Role.admin, Role
 WORKING = tuple(s.value for s in order_service.OPEN_UNREPLIED)
 
 
-# -- ids, times and access ---------------------------------------------------------------------
+# -- times and access -----------------------------------------------------------------------------
 
 
 def iso(value: datetime | None) -> str | None:
@@ -65,23 +65,6 @@ def need(who: Principal, roles: frozenset[Role], what: str) -> None:
     if who.role not in roles:
         allowed = ", ".join(sorted(r.value for r in roles))
         raise Forbidden(f"role {who.role.value!r} may not {what}; allowed: {allowed}")
-
-
-def parse_id(value: str, what: str) -> int:
-    """A numeric id from a path; anything else is "no such ``what``" (404), never a 422.
-
-    Examples
-    --------
-    >>> parse_id("42", "session")
-    42
-    >>> parse_id("4x", "session")
-    Traceback (most recent call last):
-    ...
-    dispatch_center.errors.NotFound: no session '4x'
-    """
-    if not (value.isascii() and value.isdigit()) or len(value) > 18 or int(value) < 1:
-        raise NotFound(f"no {what} {value!r}")
-    return int(value)
 
 
 def aware(value: datetime | None, field: str) -> datetime | None:

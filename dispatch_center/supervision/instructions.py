@@ -9,7 +9,7 @@ from typing import Any
 
 from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center, publish_changes
-from dispatch_center.errors import Invalid, NotFound
+from dispatch_center.errors import Invalid, NotFound, parse_id
 from dispatch_center.models import OrderAction, OrderCreate
 from dispatch_center.orders import service as order_service
 from dispatch_center.store import orders as order_store
@@ -27,7 +27,6 @@ from dispatch_center.supervision.common import (
     iso,
     need,
     open_session,
-    parse_id,
     timeline_entry,
     web_link,
 )

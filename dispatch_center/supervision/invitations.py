@@ -10,7 +10,7 @@ from typing import Any
 
 from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center, publish_changes
-from dispatch_center.errors import Conflict, Invalid
+from dispatch_center.errors import Conflict, Invalid, parse_id
 from dispatch_center.store.supervision import sessions as session_store
 from dispatch_center.store.supervision import timeline as timeline_store
 from dispatch_center.supervision.common import (
@@ -20,7 +20,6 @@ from dispatch_center.supervision.common import (
     iso,
     need,
     open_session,
-    parse_id,
     timeline_entry,
 )
 from dispatch_center.supervision.sessions import get_session

@@ -10,7 +10,7 @@ from typing import Any
 from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center, publish_changes
 from dispatch_center.core import supervision as sv
-from dispatch_center.errors import Conflict, Invalid
+from dispatch_center.errors import Conflict, Invalid, parse_id
 from dispatch_center.store.supervision import orders as supervision_order_store
 from dispatch_center.store.supervision import reminders as reminder_store
 from dispatch_center.store.supervision import sessions as session_store
@@ -21,7 +21,6 @@ from dispatch_center.supervision.common import (
     iso,
     need,
     order_or_404,
-    parse_id,
     reminder_view,
     timeline_entry,
 )

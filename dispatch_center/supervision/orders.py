@@ -11,7 +11,7 @@ from dispatch_center.center import Center, publish_changes
 from dispatch_center.core import supervision as sv
 from dispatch_center.core.calendar import to_shanghai
 from dispatch_center.core.roles import Role
-from dispatch_center.errors import Conflict, Forbidden, NotFound
+from dispatch_center.errors import Conflict, Forbidden, NotFound, parse_id
 from dispatch_center.store import orders as order_store
 from dispatch_center.store import outbox as outbox_store
 from dispatch_center.store import push as push_store
@@ -25,7 +25,6 @@ from dispatch_center.supervision.common import (
     may_see,
     need,
     order_or_404,
-    parse_id,
     timeline_entry,
 )
 

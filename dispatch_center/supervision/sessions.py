@@ -15,7 +15,7 @@ from dispatch_center.center import Center, publish_changes
 from dispatch_center.core import lifecycle as lc
 from dispatch_center.core import supervision as sv
 from dispatch_center.core.visibility import CITY, Scope
-from dispatch_center.errors import Conflict, Invalid, NotFound
+from dispatch_center.errors import Conflict, Invalid, NotFound, parse_id
 from dispatch_center.orders import service as order_service
 from dispatch_center.store import accounts as account_store
 from dispatch_center.store import orders as order_store
@@ -30,7 +30,6 @@ from dispatch_center.supervision.common import (
     iso,
     need,
     open_session,
-    parse_id,
     timeline_entry,
     web_link,
 )

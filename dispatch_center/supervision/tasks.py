@@ -5,9 +5,9 @@ from __future__ import annotations
 from dispatch_center.accounts.scope import reading_scope
 from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center, publish_changes
-from dispatch_center.errors import Conflict, Forbidden, NotFound
+from dispatch_center.errors import Conflict, Forbidden, NotFound, parse_id
 from dispatch_center.store.supervision import tasks as task_store
-from dispatch_center.supervision.common import SUPERVISORS, Row, parse_id, task_view
+from dispatch_center.supervision.common import SUPERVISORS, Row, task_view
 
 
 async def list_tasks(

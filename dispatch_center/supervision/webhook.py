@@ -17,10 +17,10 @@ from datetime import datetime
 
 from dispatch_center.accounts.signatures import first_time, fresh_timestamp, sign
 from dispatch_center.center import Center
-from dispatch_center.errors import Invalid, NotFound, Unauthorized, Unavailable
+from dispatch_center.errors import Invalid, NotFound, Unauthorized, Unavailable, parse_id
 from dispatch_center.store import accounts as account_store
 from dispatch_center.store.supervision import sessions as session_store
-from dispatch_center.supervision.common import Row, parse_id
+from dispatch_center.supervision.common import Row
 from dispatch_center.supervision.sessions import record_presence
 
 
