@@ -21,20 +21,11 @@ function when(iso) {
   return f(S.date, { Y: v.year, M: v.month, D: v.day, h: v.hour, m: v.minute });
 }
 
-// The front door's CSRF contract: every state change carries X-CSRF-Token = cookie dc_csrf.
-function csrf() {
-  const m = document.cookie.match(/(?:^|;\s*)dc_csrf=([^;]*)/);
-  return m ? { "X-CSRF-Token": decodeURIComponent(m[1]) } : {};
-}
-
+// Reads are GETs; a change is a POST through the shared helper window.dc.send
+// (/static/app/http.js, loaded by the header), which adds X-CSRF-Token and sends the body
+// as JSON. The answer comes back as { ok, status, body } (body null when not JSON).
 async function api(url, body) {
-  const opts = { credentials: "same-origin" };
-  if (body !== undefined) {
-    opts.method = "POST";
-    opts.headers = { "Content-Type": "application/json", ...csrf() };
-    opts.body = JSON.stringify(body);
-  }
-  const r = await fetch(url, opts);
+  const r = body === undefined ? await window.dc.send("GET", url) : await window.dc.send("POST", url, body);
   let data = null;
   try { data = await r.json(); } catch (e) { /* not JSON */ }
   return { ok: r.ok, status: r.status, body: data };
