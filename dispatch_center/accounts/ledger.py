@@ -16,6 +16,12 @@ revoke_tokens`), which ends every older token. Checking that costs a dictionary 
   sign-in on another worker after a revocation) costs one read of that user's row, so the
   answer is never wrong for longer than the follower's bounds, and fails closed (503) when
   the database cannot be asked.
+
+A wall screen's token names its wall link (:mod:`dispatch_center.store.wall_links`) and
+ignores its issuer's generation: signing out does not end it. The ledger also holds the
+ids of the revoked links (still unexpired), read and announced the same way: a link's
+revocation draws a generation from the same sequence, so one more indexed query per sync
+covers it.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +41,7 @@ from dispatch_center.bus.base import BusClosed, BusError, SubscriptionLost
 from dispatch_center.center import Center
 from dispatch_center.errors import Unauthorized, Unavailable
 from dispatch_center.store import accounts as store
+from dispatch_center.store import wall_links as wall_store
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +91,9 @@ class TokenLedger:
         # noted locally may be above one another worker committed that this one has not
         # read yet).
         self._high = -1
+        # The wall links revoked (and not yet expired), and the highest revocation read.
+        self._revoked_links: set[int] = set()
+        self._links_high = -1
         self._synced_at: float | None = None
         self._sync_lock = asyncio.Lock()
         self.reads = 0  # single-user reads, for tests and /readyz
@@ -106,17 +116,27 @@ class TokenLedger:
             started = self.clock()
             async with self.center.db.connection() as conn:
                 rows = await store.token_generations(conn, self._high)
+                links = await wall_store.revoked_after(conn, self._links_high)
             for row in rows:
                 self.note(row["username"], row["token_generation"], row["active"])
                 self._high = max(self._high, row["token_generation"])
+            for link in links:
+                self._revoked_links.add(link["id"])
+                self._links_high = max(self._links_high, link["revoked_generation"])
             self._synced_at = started
-            return len(rows)
+            return len(rows) + len(links)
+
+    def note_links_revoked(self, link_ids: Iterable[int]) -> None:
+        """Record wall links revoked here (the bus tells the other workers)."""
+        self._revoked_links.update(link_ids)
 
     def revoked(self, who: Principal) -> bool:
         """From the cache alone: whether ``who``'s token is known to be revoked (a live
         socket asks this every second; unknown users count as not revoked here).
         """
         known = self._known.get(who.username)
+        if who.link is not None:
+            return who.link in self._revoked_links or (known is not None and not known.active)
         return known is not None and (who.generation < known.generation or not known.active)
 
     async def check(self, who: Principal) -> None:
@@ -124,12 +144,34 @@ class TokenLedger:
         on when this reads the database).
         """
         known = self._known.get(who.username)
+        if who.link is not None:
+            await self._check_link(who, known)
+            return
         if known is not None and who.generation <= known.generation and self.fresh:
             if who.generation < known.generation or not known.active:
                 raise Unauthorized(REVOKED)
             return
         standing = await self._read(who.username)
         if standing is None or not standing.active or who.generation != standing.generation:
+            raise Unauthorized(REVOKED)
+
+    async def _check_link(self, who: Principal, known: Standing | None) -> None:
+        # A wall link's token: its issuer's account must be active and the link unrevoked;
+        # the issuer's generation (their sign-outs) does not matter.
+        if known is not None and self.fresh:
+            if not known.active or who.link in self._revoked_links:
+                raise Unauthorized(REVOKED)
+            return
+        standing = await self._read(who.username)
+        if standing is None or not standing.active:
+            raise Unauthorized(REVOKED)
+        assert who.link is not None
+        try:
+            async with self.center.db.connection() as conn:
+                link = await wall_store.standing(conn, who.link)
+        except (psycopg.Error, OSError) as exc:
+            raise Unavailable("cannot check the token now: the database does not answer") from exc
+        if link is None or link["revoked"]:
             raise Unauthorized(REVOKED)
 
     async def _read(self, username: str) -> Standing | None:
@@ -203,13 +245,18 @@ async def start_ledger(center: Center) -> TokenFollower:
     return follower
 
 
-async def announce_revocation(center: Center, username: str, standing: Standing) -> None:
-    """After a revocation committed: note it here at once, and wake the other workers (a
-    failed publish is only logged: their next poll finds it).
+async def announce_revocation(
+    center: Center, username: str, standing: Standing | None, links: Iterable[int] = ()
+) -> None:
+    """After a revocation committed (a user's tokens, and/or some of the wall links): note
+    it here at once, and wake the other workers (a failed publish is only logged: their
+    next poll finds it).
     """
     ledger = center.runtimes.find(TokenLedger)
     if ledger is not None:
-        ledger.note(username, standing.generation, standing.active)
+        if standing is not None:
+            ledger.note(username, standing.generation, standing.active)
+        ledger.note_links_revoked(links)
     try:
         await center.bus.publish(TOKENS_CHANNEL, {"kind": "tokens.revoked"})
     except Exception as exc:

@@ -48,6 +48,10 @@ class Principal:
     #: The user's token generation the token was issued in (0 for tokens made before
     #: generations existed); a token of an older generation than the user's was revoked.
     generation: int = 0
+    #: The wall link (:mod:`dispatch_center.store.wall_links`) a wall screen's token names:
+    #: such a token ends when its link is revoked, not when its issuer signs out. None for
+    #: a person's token (and for a wall token made before wall links had rows).
+    link: int | None = None
 
     @property
     def is_wall(self) -> bool:
@@ -130,6 +134,8 @@ def issue_token(
     }
     if principal.scope:
         claims["scope"] = principal.scope
+    if principal.link is not None:
+        claims["wl"] = principal.link
     return jwt.encode(claims, secret, algorithm=_ALGORITHM)
 
 
@@ -155,12 +161,16 @@ def _verified(token: str, secret: str) -> TokenClaims:
         generation = claims.get("gen", 0)
         if not isinstance(generation, int) or isinstance(generation, bool):
             raise ValueError("gen is not an integer")
+        link = claims.get("wl")
+        if link is not None and (not isinstance(link, int) or isinstance(link, bool)):
+            raise ValueError("wl is not an integer")
         who = Principal(
             claims["sub"],
             parse_role(claims["role"]),
             claims.get("unit"),
             claims.get("scope"),
             generation,
+            link if claims.get("scope") == WALL_SCOPE else None,
         )
         return TokenClaims(who, float(claims["exp"]))
     except jwt.ExpiredSignatureError as exc:

@@ -12,6 +12,7 @@ from dispatch_center.core.credentials import password_problem
 from dispatch_center.errors import Conflict, Invalid, NotFound
 from dispatch_center.models import UserCreate
 from dispatch_center.store import accounts as store
+from dispatch_center.store import wall_links as wall_store
 
 
 async def create_user(center: Center, who: Principal, body: UserCreate) -> dict[str, Any]:
@@ -55,7 +56,7 @@ async def create_user(center: Center, who: Principal, body: UserCreate) -> dict[
 
 async def deactivate_user(center: Center, who: Principal, username: str) -> dict[str, Any]:
     """Deactivate an account: it can no longer sign in, and every token it holds ends at
-    once (wall screens it opened included).
+    once (the wall links it made are revoked too).
     """
     if username == who.username:
         raise Conflict("you cannot deactivate your own account", fields={"username": "yourself"})
@@ -63,15 +64,19 @@ async def deactivate_user(center: Center, who: Principal, username: str) -> dict
         row = await store.revoke_tokens(conn, username, deactivate=True)
         if row is None:
             raise NotFound(f"no user {username!r}")
+        links = await wall_store.revoke_all_of(
+            conn, username, by=who.username, reason="user.deactivate"
+        )
         await store.audit(
             conn,
             actor=who.username,
             role=who.role.value,
             action="user.deactivate",
             entity=f"user:{username}",
-            data={},
+            data={"wall_links_revoked": links} if links else {},
         )
-    await announce_revocation(center, username, Standing(row["token_generation"], False))
+    standing = Standing(row["token_generation"], False)
+    await announce_revocation(center, username, standing, links)
     return _public(row)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from dispatch_center.store import wall_links
 from dispatch_center.store.locks import AdvisoryLock
 
 Row = dict[str, Any]
@@ -47,11 +48,16 @@ async def upsert_user(
     """Create an account, or reset its password, role and unit.
 
     A reset that changes the role or the unit, or reactivates the account, ends its tokens
-    (they carry the old role and unit); one that changes nothing else keeps them, so the
-    demo, which resets its accounts at every start, does not sign everyone out.
+    and its wall links (they carry the old role and unit); one that changes nothing else
+    keeps them, so the demo, which resets its accounts at every start, does not sign
+    everyone out.
     """
     async with conn.transaction():
         await conn.execute(_LOCK, (int(AdvisoryLock.TOKEN_GENERATION),))
+        cur = await conn.execute(
+            "SELECT token_generation FROM users WHERE username = %s FOR UPDATE", (username,)
+        )
+        before = await cur.fetchone()
         cur = await conn.execute(
             "INSERT INTO users (username, display_name, password_hash, role, unit_code)"
             " VALUES (%s, %s, %s, %s, %s)"
@@ -67,7 +73,10 @@ async def upsert_user(
             (username, display_name, password_hash, role, unit_code),
         )
         row = await cur.fetchone()
-    assert row is not None
+        assert row is not None
+        if before is not None and before["token_generation"] != row["token_generation"]:
+            # The wall links carry the old role and unit too.
+            await wall_links.revoke_all_of(conn, username, by="system", reason="account changed")
     return row
 
 

@@ -1,6 +1,7 @@
 """The front door in Debian's headless Chromium (issue 17 §1): sign in at ``/``, land on
 the role's screen under the shared header, switch language, sign out; wrong and throttled
-passwords said plainly; a duty officer's wall link opens the wall.
+passwords said plainly; a duty officer's wall link opens the wall, stays on when they sign
+out, and goes dark when they revoke it.
 
 Accounts that sign out are fresh ones (signing out ends every token of the account, and
 the session's other tests use the demo accounts' tokens). Wrong passwords come from their
@@ -169,6 +170,25 @@ def test_a_duty_officer_makes_a_wall_link_that_opens_the_wall(
     assert wall.url == live.base_url + "/wallboard"
     assert wall.locator("#dc-nav").count() == 0  # a wall screen shows no header
     assert wall.locator("#mode-name").inner_text().endswith("调度模式")
+
+    # Shift change: the duty officer signs out, and the wall stays live (its socket is
+    # re-checked about once a second; three seconds see several checks).
+    page.click("#dc-sign-out")
+    page.wait_for_url(live.base_url + "/", timeout=15_000)
+    page.wait_for_timeout(3000)
+    assert wall.evaluate("document.body.dataset.conn") == "connected"
+    # Back at work, they revoke the link from the list on the same page: the wall goes dark.
+    _sign_in(page, duty)
+    page.wait_for_url(live.base_url + "/wallboard", timeout=15_000)
+    page.goto(live.base_url + "/wall-link")
+    active = page.locator('#wall-links tr[data-status="active"]')
+    active.first.wait_for(state="visible")
+    assert active.count() == 1 and "有效" in active.inner_text()
+    active.locator("button.revoke-wall-link").click()
+    page.locator('#wall-links tr[data-status="revoked"]').wait_for(state="visible")
+    assert "已作废" in page.locator("#wall-links").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "wall-link-revoked.png"))
+    wall.wait_for_function("() => document.body.dataset.conn === 'expired'", timeout=15_000)
 
 
 @pytest.mark.parametrize(("name", "width", "height"), [("desk", 1920, 1080), ("phone", 390, 844)])

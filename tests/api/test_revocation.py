@@ -1,5 +1,7 @@
-"""Logout, a new password and deactivation end every token of the user at once, wall tokens
-and open wall sockets included (issue 15, finding 7); the session cookie's attributes.
+"""Logout, a new password and deactivation end every token of the user at once (issue 15,
+finding 7); the session cookie's attributes. Wall links outlive their issuer's sign-out
+(the wall must not go dark at shift change) and end when revoked, closing an open wall
+socket; a new password and deactivation end them too.
 """
 
 from __future__ import annotations
@@ -54,7 +56,20 @@ def _wall_token(live: LiveCenter, token: str) -> str:
     return wall
 
 
-def test_logout_ends_every_token_of_the_user(
+def _wall_links(live: LiveCenter, token: str) -> list[dict[str, object]]:
+    r = httpx.get(f"{live.base_url}/api/v1/auth/wall-links", headers=_bearer(token))
+    assert r.status_code == 200, r.text
+    items: list[dict[str, object]] = r.json()["items"]
+    return items
+
+
+def _revoke_link(live: LiveCenter, token: str, link_id: object) -> httpx.Response:
+    return httpx.post(
+        f"{live.base_url}/api/v1/auth/wall-links/{link_id}/revoke", headers=_bearer(token)
+    )
+
+
+def test_logout_ends_every_token_of_the_user_but_not_the_wall(
     live: LiveCenter, make_user: Callable[..., str]
 ) -> None:
     user = make_user("duty_officer", "511100")
@@ -67,9 +82,43 @@ def test_logout_ends_every_token_of_the_user(
         r = httpx.get(f"{live.base_url}/api/v1/auth/me", headers=_bearer(token))
         assert r.status_code == 401
         assert "revoked" in r.json()["error"]["message"]
-    assert _wall_reads(live, wall) == 401
+    # The wall link the duty officer made keeps the wall lit through the shift change.
+    assert _wall_reads(live, wall) == 200
     # Signing in again works at once.
     assert _me(live, _token(live, user)) == 200
+
+
+def test_a_revoked_wall_link_is_refused_and_audited(
+    live: LiveCenter, make_user: Callable[..., str]
+) -> None:
+    user = make_user("duty_officer", "511100")
+    token = _token(live, user)
+    kept, wall = _wall_token(live, token), _wall_token(live, token)
+    links = _wall_links(live, token)
+    assert [x["status"] for x in links] == ["active", "active"]
+    newest = links[0]["id"]  # newest first: the second link made
+    other = _token(live, make_user("duty_officer", "511100"))
+    assert _wall_links(live, other) == []  # each sees the links they made
+    assert _revoke_link(live, other, newest).status_code == 404
+    assert _revoke_link(live, token, "not-a-link").status_code == 404
+
+    out = httpx.post(f"{live.base_url}/api/v1/auth/logout", headers=_bearer(token))
+    assert out.status_code == 200
+    assert _wall_reads(live, wall) == 200  # signing out left it on
+    token = _token(live, user)  # the next shift's duty officer signs in
+    r = _revoke_link(live, token, newest)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "revoked" and r.json()["revoked_by"] == user
+    assert _wall_reads(live, wall) == 401
+    assert _wall_reads(live, kept) == 200  # only that link ended
+    assert _revoke_link(live, token, newest).json()["status"] == "revoked"  # idempotent
+    assert [x["status"] for x in _wall_links(live, token)] == ["revoked", "active"]
+    with live.client("admin") as admin:
+        assert any(x["id"] == newest for x in admin.get("/api/v1/auth/wall-links").json()["items"])
+        entries = admin.get("/api/v1/audit").json()["entries"]
+    revoked = [e for e in entries if e["action"] == "wall_link.revoke"]
+    assert [e["entity"] for e in revoked if e["actor"] == user] == [f"wall_link:{newest}"]
+    assert any(e["action"] == "wall_link.issue" and e["actor"] == user for e in entries)
 
 
 def test_a_wall_token_cannot_log_its_issuer_out(
@@ -131,8 +180,9 @@ def test_session_cookie_is_secure_over_https(
 
 
 def test_password_change_ends_older_tokens(live: LiveCenter, make_user: Callable[..., str]) -> None:
-    user = make_user("leader", "511100")
+    user = make_user("duty_officer", "511100")
     old, other = _token(live, user), _token(live, user)
+    wall = _wall_token(live, old)
     url = f"{live.base_url}/api/v1/auth/password"
     wrong = httpx.post(
         url,
@@ -147,6 +197,9 @@ def test_password_change_ends_older_tokens(live: LiveCenter, make_user: Callable
     assert r.status_code == 200, r.text
     fresh = r.json()["access_token"]
     assert (_me(live, old), _me(live, other), _me(live, fresh)) == (401, 401, 200)
+    # A new password takes a leaked account back: the wall links it made end too.
+    assert _wall_reads(live, wall) == 401
+    assert [x["status"] for x in _wall_links(live, fresh)] == ["revoked"]
     assert _sign_in(live, user).status_code == 401
     assert _sign_in(live, user, NEW_PASSWORD).status_code == 200
 
@@ -171,22 +224,34 @@ def test_deactivation_ends_every_token_and_sign_in(
     assert any(e["action"] == "user.deactivate" and e["entity"] == f"user:{user}" for e in entries)
 
 
-def test_an_open_wall_socket_closes_when_its_token_is_revoked(
+def test_an_open_wall_socket_closes_when_its_link_is_revoked(
     live: LiveCenter, make_user: Callable[..., str]
 ) -> None:
     user = make_user("duty_officer", "511100")
     token = _token(live, user)
     wall = _wall_token(live, token)
+    link = _wall_links(live, token)[0]["id"]
     url = live.base_url.replace("http://", "ws://") + f"/ws/wallboard?token={wall}"
 
     async def run() -> tuple[int | None, float]:
         async with websockets.connect(url) as ws:
             first = orjson.loads(await asyncio.wait_for(ws.recv(), 10))
             assert first["type"] == "snapshot"
-            started = time.monotonic()
             await asyncio.to_thread(
                 httpx.post, f"{live.base_url}/api/v1/auth/logout", headers=_bearer(token)
             )
+            # Its issuer signed out: the socket stays open (the hub re-checks every
+            # connection about once a second; three seconds cover a few checks).
+            quiet_until = time.monotonic() + 3
+            while (left := quiet_until - time.monotonic()) > 0:
+                try:
+                    await asyncio.wait_for(ws.recv(), left)
+                except TimeoutError:
+                    break
+            started = time.monotonic()
+            again = await asyncio.to_thread(_token, live, user)
+            r = await asyncio.to_thread(_revoke_link, live, again, link)
+            assert r.status_code == 200, r.text
             with pytest.raises(websockets.ConnectionClosed):
                 while True:
                     await asyncio.wait_for(ws.recv(), 10)
@@ -195,6 +260,14 @@ def test_an_open_wall_socket_closes_when_its_token_is_revoked(
     code, took = asyncio.run(run())
     assert code == 4401
     assert took < 5, took  # the hub nudges every connection about once a second
+
+    async def reconnect() -> int | None:
+        async with websockets.connect(url) as ws:
+            with pytest.raises(websockets.ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 10)
+            return ws.close_code
+
+    assert asyncio.run(reconnect()) == 4401
 
 
 def test_pages_move_the_token_into_a_bounded_cookie(live: LiveCenter) -> None:

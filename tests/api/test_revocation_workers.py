@@ -125,11 +125,30 @@ def test_logout_on_one_worker_reaches_the_other_through_the_bus(
     assert a.get("/api/v1/auth/me", token).status_code == 401  # the revoking worker: at once
     took = _refused_after(b, token, limit_s=10)
     assert took < 1.0, f"revocation took {took:.3f} s to reach the other worker"
-    assert b.get("/api/v1/wallboard/sections/kpi", wall).status_code == 401
+    # The wall link outlives its issuer's sign-out, on every worker.
+    assert b.get("/api/v1/wallboard/sections/kpi", wall).status_code == 200
 
     # A new sign-in on A works on B at once, though B may not have heard of it yet.
     again = a.sign_in("duty")
     assert b.get("/api/v1/auth/me", again).status_code == 200
+
+
+def test_a_wall_link_revoked_on_one_worker_ends_on_the_other_through_the_bus(
+    redis_workers: tuple[Worker, Worker],
+) -> None:
+    a, b = redis_workers
+    token = a.sign_in("duty")
+    wall = a.post("/api/v1/auth/wall-token", token).json()["access_token"]
+    assert b.get("/api/v1/wallboard/sections/kpi", wall).status_code == 200
+    link = a.get("/api/v1/auth/wall-links", token).json()["items"][0]["id"]
+    assert a.post(f"/api/v1/auth/wall-links/{link}/revoke", token).status_code == 200
+    assert a.get("/api/v1/wallboard/sections/kpi", wall).status_code == 401  # at once
+    started = time.monotonic()
+    while b.get("/api/v1/wallboard/sections/kpi", wall).status_code != 401:
+        assert time.monotonic() - started < 10, "the other worker still serves the wall"
+        time.sleep(0.01)
+    took = time.monotonic() - started
+    assert took < 1.0, f"the link's revocation took {took:.3f} s to reach the other worker"
 
 
 def test_deactivation_reaches_a_worker_that_hears_no_bus(

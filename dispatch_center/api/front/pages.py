@@ -46,7 +46,21 @@ def wall_link_page(lang: str, header: Markup, days: int) -> str:
     True
     """
     s = STRINGS[lang]
-    keys = ("wall_link_failed", "wall_link_copy", "wall_link_copied", "network")
+    keys = (
+        "wall_link_failed",
+        "wall_link_copy",
+        "wall_link_copied",
+        "network",
+        "wall_links_none",
+        "wall_link_issued",
+        "wall_link_expires",
+        "wall_link_status",
+        "wall_link_active",
+        "wall_link_expired",
+        "wall_link_revoked",
+        "wall_link_revoke",
+        "wall_link_revoke_failed",
+    )
     config = {"lang": lang, "strings": {k: s[k] for k in keys}}
     return TEMPLATES.get_template("wall_link.html").render(
         s=s,

@@ -1,5 +1,6 @@
-"""Signing in and out: a bearer token or a session cookie, the wall screen's token, logout
-and a new password (both end every token of the user at once).
+"""Signing in and out: a bearer token or a session cookie, logout and a new password
+(both end every token of the person at once); wall links (a wall screen's token, which
+outlives its issuer's session, listed and revoked by whoever made it).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import Response
 
-from dispatch_center.accounts import sessions
+from dispatch_center.accounts import sessions, wall_links
 from dispatch_center.api.browser import origin_allowed
 from dispatch_center.api.deps import (
     COOKIE,
@@ -20,7 +21,13 @@ from dispatch_center.api.deps import (
     session_cookie,
 )
 from dispatch_center.api.responses import PublicRouter
-from dispatch_center.api.schemas.accounts import MePublic, SessionPublic, SignedOutPublic
+from dispatch_center.api.schemas.accounts import (
+    MePublic,
+    SessionPublic,
+    SignedOutPublic,
+    WallLinkList,
+    WallLinkPublic,
+)
 from dispatch_center.api.schemas.common import SIGNED_IN, errors
 from dispatch_center.errors import Forbidden
 from dispatch_center.models import TokenPublic
@@ -79,8 +86,9 @@ async def session(
 
 @router.post("/logout", responses=errors(*SIGNED_IN))
 async def logout(response: Response, center: CenterDep, who: AnyUser) -> SignedOutPublic:
-    """End every token of the caller's account at once (every device and every wall screen
-    it opened), in every worker; the session and CSRF cookies are cleared.
+    """End every token of the caller's account at once (every device), in every worker;
+    the session and CSRF cookies are cleared. Wall links the caller made keep running
+    (revoke one with ``POST /api/v1/auth/wall-links/{id}/revoke``).
     """
     await sessions.sign_out(center, who)
     clear_session_cookies(response)
@@ -107,10 +115,26 @@ async def password(
 
 @router.post("/wall-token", responses=errors(*SIGNED_IN))
 async def wall_token(center: CenterDep, who: WallIssuer) -> TokenPublic:
-    """A long-lived token for a wall screen, to open /wallboard?token=… once: it reads the
-    wall and nothing else, and ends when its issuer logs out or changes password.
+    """A long-lived token for a wall screen (a new wall link), to open /wallboard?token=…
+    once: it reads the wall and nothing else. It runs until it expires or is revoked, or
+    its issuer's password, role or unit changes; signing out does not end it.
     """
-    return _whole(sessions.wall_token(center, who))
+    return _whole(await wall_links.issue(center, who))
+
+
+@router.get("/wall-links", responses=errors(*SIGNED_IN))
+async def list_wall_links(center: CenterDep, who: WallIssuer) -> WallLinkList:
+    """The wall links the caller made, newest first (an admin sees everyone's)."""
+    items = await wall_links.list_links(center, who)
+    return WallLinkList.model_validate({"items": items})
+
+
+@router.post("/wall-links/{link_id}/revoke", responses=errors(*SIGNED_IN, 404, 422))
+async def revoke_wall_link(center: CenterDep, who: WallIssuer, link_id: str) -> WallLinkPublic:
+    """Revoke a wall link the caller made (an admin: any): its wall is refused at once and
+    an open wall socket closes. Recorded in the audit log.
+    """
+    return WallLinkPublic.model_validate(await wall_links.revoke(center, who, link_id))
 
 
 @router.get("/me", responses=errors(*SIGNED_IN))

@@ -105,3 +105,24 @@ class UnitList(Public):
     """Responsible units."""
 
     units: list[UnitPublic]
+
+
+class WallLinkPublic(Public):
+    """A wall link (a wall screen's token, never the token itself)."""
+
+    id: str
+    issued_by: str
+    role: str
+    unit_code: str | None
+    issued_at: Timestamp
+    expires_at: Timestamp
+    status: str = Field(examples=["active"], description="active, expired or revoked")
+    revoked_at: Timestamp | None
+    revoked_by: str | None
+    revoked_reason: str | None
+
+
+class WallLinkList(Public):
+    """Wall links, newest first."""
+
+    items: list[WallLinkPublic]

@@ -1,5 +1,6 @@
-// The shared page header: sign-out ends the session (and every token of the account) and
-// goes back to the sign-in page, in the page's language.
+// The shared page header: sign-out ends the session (every token of the person, on every
+// device; wall links they made keep running) and goes back to the sign-in page, in the
+// page's language.
 (function () {
   "use strict";
   const nav = document.getElementById("dc-nav");
