@@ -71,6 +71,14 @@ class TokenLedger:
     True
     >>> ledger.revoked(Principal("duty", Role.duty_officer, generation=7))
     False
+
+    A wall link's token outlives its issuer's new generation (a sign-out), not its link:
+
+    >>> ledger.note_links_revoked([3])
+    >>> ledger.revoked(Principal("duty", Role.duty_officer, None, "wall", 6, link=4))
+    False
+    >>> ledger.revoked(Principal("duty", Role.duty_officer, None, "wall", 6, link=3))
+    True
     """
 
     def __init__(
