@@ -296,8 +296,9 @@ def test_the_wall_has_a_legend_of_every_marker_and_the_map_fills_its_box(
 
 
 def test_the_console_is_readable_at_1080p_and_4k(pages: Callable[..., Any]) -> None:
-    """The zoom buttons scale with the page's text at 4K (Leaflet sizes them in px)."""
-    sizes = {}
+    """The zoom buttons scale with the page's text at 4K (Leaflet sizes them in px), and so
+    does the shared header."""
+    sizes, nav = {}, {}
     for (width, height), name in (((1920, 1080), "1080p"), ((3840, 2160), "4k")):
         page = pages("/hq", "flood_hq", width, height)
         page.wait_for_selector("#county-modes li")
@@ -305,12 +306,21 @@ def test_the_console_is_readable_at_1080p_and_4k(pages: Callable[..., Any]) -> N
         box = page.locator(".leaflet-control-zoom-in").bounding_box()
         font = page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)")
         sizes[name] = (box["width"], box["height"], font)
+        nav[name] = page.evaluate(
+            "() => { const n = document.querySelector('nav.dc-nav');"
+            " return [n.getBoundingClientRect().height, parseFloat(getComputedStyle(n).fontSize),"
+            " document.querySelector('.hq-top').getBoundingClientRect().top]; }"
+        )
         page.wait_for_timeout(500)  # the tiles and county outlines drawn
         shot(page, f"hq-console-{name}.png")
         assert not page.errors
     (w1, h1, f1), (w4, h4, f4) = sizes["1080p"], sizes["4k"]
     # As much bigger as the text is, give or take a few px.
     assert w4 >= 0.9 * w1 * f4 / f1 and h4 >= 0.9 * h1 * f4 / f1, sizes
+    # The shared header grows with the page at 4K, and the page starts below it.
+    (nh1, nf1, top1), (nh4, nf4, top4) = nav["1080p"], nav["4k"]
+    assert nh4 == pytest.approx(2 * nh1, rel=0.05) and nf4 == pytest.approx(2 * nf1, rel=0.05), nav
+    assert top1 >= nh1 - 1 and top4 >= nh4 - 1, nav
 
 
 def test_the_alert_sounds_once_per_event(pages: Callable[..., Any], wall: WallCenter) -> None:
