@@ -291,7 +291,8 @@ export class FeedLayers {
         const at = box ? centre(box) : null;
         if (box) placed.push({ r: box, at });
         const tooltip = it.shape.getTooltip();
-        if (tooltip.getElement()) labels.push({ el: tooltip.getElement(), at, rank: -2, always: true, tooltip });
+        // Like an area's, it pushes no river's or team's label away (it is about the river).
+        if (tooltip.getElement()) labels.push({ el: tooltip.getElement(), at, rank: -2, always: true, tooltip, aside: true });
         continue;
       }
       if (it.layer === "warnings") {
@@ -325,14 +326,15 @@ export class FeedLayers {
     // Markers on the label's own spot (the thing itself, a warning raised on it) are part
     // of what the label names, not in its way.
     const here = (a, b) => a && b && Math.abs(a[0] - b[0]) < 6 && Math.abs(a[1] - b[1]) < 6;
-    for (const { el, at, always, tooltip } of labels) {
+    for (const { el, at, always, tooltip, aside } of labels) {
       if (always && tooltip) sideOf(tooltip, el, [...fixed, ...placed.filter((p) => !here(p.at, at)).map((p) => p.r)]);
       const r = el.getBoundingClientRect();
       const hit = !always && placed.some((p) => !here(p.at, at)
         && r.left < p.r.right && r.right > p.r.left && r.top < p.r.bottom && r.bottom > p.r.top);
       el.style.visibility = hit ? "hidden" : "";
       el.dataset.decluttered = hit ? "1" : "0";
-      if (!hit) placed.push({ r, at: null });
+      if (aside) fixed.push(r);
+      else if (!hit) placed.push({ r, at: null });
     }
   }
 
