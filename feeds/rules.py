@@ -237,6 +237,8 @@ def cap_trigger(event: FeedEvent) -> RuleOutcome:
         for k in (
             "event",
             "headline",
+            "description",
+            "area_desc",
             "sender",
             "identifier",
             "msg_type",

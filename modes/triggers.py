@@ -52,6 +52,9 @@ class CapAlert:
     categories: tuple[str, ...]
     counties: tuple[str, ...]
     headline: str = ""
+    # The warning's own words, shown as the suggestion's evidence.
+    description: str = ""
+    area_desc: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class GaugeReading:
     county: str
     level_m: float
     warning_level_m: float
+    guarantee_level_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,9 @@ def evaluate(
                 "event": event.event,
                 "severity": event.severity,
                 "categories": list(event.categories),
+                "headline": event.headline,
+                "description": event.description,
+                "area_desc": event.area_desc,
             },
             event.identifier,
         )
@@ -158,8 +165,10 @@ def evaluate(
             f"{event.station_name}水位{event.level_m:.2f}米，超警戒水位{event.warning_level_m:.2f}米",
             {
                 "station_id": event.station_id,
+                "station_name": event.station_name,
                 "level_m": event.level_m,
                 "warning_level_m": event.warning_level_m,
+                "guarantee_level_m": event.guarantee_level_m,
             },
             f"river_gauge:{event.station_id}",
         )
@@ -173,9 +182,19 @@ def evaluate(
         None,
         (event.county,),
         f"{event.area_name}在园{event.count}人，超过最大承载量{event.capacity}人",
-        {"area_id": event.area_id, "count": event.count, "capacity": event.capacity},
+        {
+            "area_id": event.area_id,
+            "area_name": event.area_name,
+            "count": event.count,
+            "capacity": event.capacity,
+        },
         f"scenic_capacity:{event.area_id}",
     )
+
+
+def _metres(value: Any) -> float | None:
+    """An optional level in metres (absent, null or empty: none)."""
+    return None if value in (None, "") else float(value)
 
 
 def event_from_dict(data: Mapping[str, Any]) -> FeedEvent:
@@ -204,6 +223,8 @@ def event_from_dict(data: Mapping[str, Any]) -> FeedEvent:
                 categories=tuple(map(str, body.get("categories", ()))),
                 counties=tuple(map(str, body.get("counties", ()))),
                 headline=str(body.get("headline", "")),
+                description=str(body.get("description") or ""),
+                area_desc=str(body.get("area_desc") or ""),
             )
         if kind == TriggerKind.river_gauge:
             return GaugeReading(
@@ -212,6 +233,7 @@ def event_from_dict(data: Mapping[str, Any]) -> FeedEvent:
                 str(body["county"]),
                 float(body["level_m"]),
                 float(body["warning_level_m"]),
+                _metres(body.get("guarantee_level_m")),
             )
         if kind == TriggerKind.scenic_capacity:
             return ScenicCount(

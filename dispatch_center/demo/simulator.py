@@ -69,6 +69,29 @@ def _calm(start: datetime, seed: int, after: str = "normal", n: int = 1) -> list
     return sorted(items, key=lambda p: p.at)
 
 
+def first_payloads(
+    scenario: str, now: datetime, density: int = DENSITY
+) -> tuple[list[SimulatedPayload], list[SimulatedPayload]]:
+    """The hello from every system and the story, both starting at ``now``.
+
+    One instant for both: the flood's CAP red warning is named after the time its story
+    starts, so a hello made a moment before the story was a second warning over the same
+    area, and the wall drew two identical polygons (one more each time the demo restarted
+    its story). Made at the same instant, the hello's warning is the story's first message,
+    and the center keeps it once.
+
+    Examples
+    --------
+    >>> from feeds.cap import parse_cap
+    >>> from feeds.payload import SHANGHAI
+    >>> hello, told = first_payloads("flood", datetime(2026, 7, 12, 6, tzinfo=SHANGHAI), 1)
+    >>> alerts = [parse_cap(p.payload) for p in hello + told if p.system == "weather_cap"]
+    >>> len(alerts) > 1, len({a.identifier for a in alerts if a.msg_type == "Alert"})
+    (True, 1)
+    """
+    return opening_reports(scenario, now), story(scenario, now, density)  # type: ignore[arg-type]
+
+
 class Simulator:
     """Plays payloads at their time through the intake; a background task of the demo."""
 
@@ -93,9 +116,9 @@ class Simulator:
     async def run(self) -> None:
         """Hello from every system, the story, then calm days for ever."""
         await asyncio.sleep(1.0)
-        now = self.center.now()
-        await self.play(opening_reports(self.scenario, now))  # type: ignore[arg-type]
-        await self.play(await asyncio.to_thread(story, self.scenario, self.center.now()))
+        hello, told = await asyncio.to_thread(first_payloads, self.scenario, self.center.now())
+        await self.play(hello)
+        await self.play(told)
         log.info("demo: the %s story is told; a calm day follows", self.scenario)
         n = 0
         while True:

@@ -116,6 +116,8 @@ def trigger_event(trig: TriggerInput) -> dict[str, Any] | None:
             "categories": list(d.get("categories") or ()),
             "counties": list(trig.county_codes),
             "headline": str(d.get("headline") or ""),
+            "description": str(d.get("description") or ""),
+            "area_desc": str(d.get("area_desc") or ""),
         }
     if county is None:
         return None
@@ -127,6 +129,7 @@ def trigger_event(trig: TriggerInput) -> dict[str, Any] | None:
             "county": county,
             "level_m": float(d["level_m"]),
             "warning_level_m": float(d["warning_level_m"]),
+            "guarantee_level_m": d.get("guarantee_level_m"),
         }
     return {
         "kind": "scenic_capacity",

@@ -262,6 +262,7 @@ def test_the_matrix_reads_gates_as_declared(matrix: Matrix) -> None:
     walls = sorted(f"{c.method} {c.path}" for c in cells.values() if c.gate and c.gate.wall)
     assert walls == [
         "GET /api/v1/geo/areas",
+        "GET /api/v1/incidents",
         "GET /api/v1/mode/suggestions",
         "GET /api/v1/teams",
         "GET /api/v1/wallboard/sections/{name}",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,91 +22,15 @@ from dispatch_center.intake.runtime import IntakeRuntime
 from dispatch_center.settings import Settings
 from modes.effects import switch_effects
 from modes.names import EmergencyType, ModeName
-from tests.api.conftest import start_live
-from tests.wallboard.conftest import WallCenter, shot
-
-# Counts every HTMLMediaElement.play() the page makes: the alert sound's page hook.
-PLAY_HOOK = """
-window.__plays = [];
-const realPlay = HTMLMediaElement.prototype.play;
-HTMLMediaElement.prototype.play = function () {
-  window.__plays.push(this.currentSrc || this.src);
-  return Promise.resolve();
-};
-"""
+from tests.wallboard.conftest import WallCenter, shot, team_report, wall_ready
 
 
 @pytest.fixture(scope="module")
-def wall(
-    make_database: Callable[[], str],
-    free_port: Callable[[], int],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[WallCenter]:
-    """A center of this module's own: its teams, warnings and mode switches stay out of
-    the other wall tests' (a silent team here would be counted on their walls).
+def wall(own_wall: WallCenter) -> WallCenter:
+    """This module's own center: its teams, warnings and mode switches stay out of the
+    other wall tests' (a silent team here would be counted on their walls).
     """
-    settings = Settings(
-        database_url=make_database(), demo=True, data_dir=tmp_path_factory.mktemp("hq")
-    )
-    port = free_port()
-    server, thread, app = start_live(settings, port)
-    center = WallCenter(
-        f"http://127.0.0.1:{port}",
-        app,
-        {},
-        settings=settings,
-        port=port,
-        server=server,
-        thread=thread,
-    )
-    yield center
-    center.stop()
-
-
-@pytest.fixture
-def pages(browser: Any, wall: WallCenter) -> Iterator[Callable[..., Any]]:
-    """``pages("/hq", "flood_hq")`` → a signed-in page with the play hook installed."""
-    contexts: list[Any] = []
-
-    def make(path: str, username: str, width: int = 1920, height: int = 1080) -> Any:
-        ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-        ctx.add_init_script(PLAY_HOOK)
-        contexts.append(ctx)
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.errors = errors
-        page.goto(f"{wall.base_url}{path}?token={wall.token(username)}")
-        return page
-
-    yield make
-    for ctx in contexts:
-        ctx.close()
-
-
-def wall_ready(page: Any) -> None:
-    page.wait_for_function(
-        "() => window.DC_APP && window.DC_APP.client.stats.snapshots > 0", timeout=15000
-    )
-
-
-def team_report(wall: WallCenter, code: str, lon: float, lat: float) -> None:
-    key = wall.center.runtimes.get(IntakeRuntime).ingest.sources.demo_api_key
-    body = {
-        "dwbm": code,
-        "dwmc": f"防汛抢险队{code[-4:]}",
-        "dwlx": "防汛抢险",
-        "zt": "在岗",
-        "jd": lon,
-        "wd": lat,
-        "dwsj": datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
-    }
-    r = httpx.post(
-        f"{wall.base_url}/api/v1/feeds/emergency_mgmt/events",
-        content=json.dumps(body).encode(),
-        headers={"X-Api-Key": key, "Content-Type": "application/json"},
-    )
-    assert r.status_code == 202, r.text
+    return own_wall
 
 
 def test_hq_declares_a_flood_emergency_for_two_counties_and_the_wall_turns(
@@ -372,8 +296,9 @@ def test_the_wall_has_a_legend_of_every_marker_and_the_map_fills_its_box(
 
 
 def test_the_console_is_readable_at_1080p_and_4k(pages: Callable[..., Any]) -> None:
-    """The zoom buttons scale with the page's text at 4K (Leaflet sizes them in px)."""
-    sizes = {}
+    """The zoom buttons scale with the page's text at 4K (Leaflet sizes them in px), and so
+    does the shared header."""
+    sizes, nav = {}, {}
     for (width, height), name in (((1920, 1080), "1080p"), ((3840, 2160), "4k")):
         page = pages("/hq", "flood_hq", width, height)
         page.wait_for_selector("#county-modes li")
@@ -381,12 +306,21 @@ def test_the_console_is_readable_at_1080p_and_4k(pages: Callable[..., Any]) -> N
         box = page.locator(".leaflet-control-zoom-in").bounding_box()
         font = page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)")
         sizes[name] = (box["width"], box["height"], font)
+        nav[name] = page.evaluate(
+            "() => { const n = document.querySelector('nav.dc-nav');"
+            " return [n.getBoundingClientRect().height, parseFloat(getComputedStyle(n).fontSize),"
+            " document.querySelector('.hq-top').getBoundingClientRect().top]; }"
+        )
         page.wait_for_timeout(500)  # the tiles and county outlines drawn
         shot(page, f"hq-console-{name}.png")
         assert not page.errors
     (w1, h1, f1), (w4, h4, f4) = sizes["1080p"], sizes["4k"]
     # As much bigger as the text is, give or take a few px.
     assert w4 >= 0.9 * w1 * f4 / f1 and h4 >= 0.9 * h1 * f4 / f1, sizes
+    # The shared header grows with the page at 4K, and the page starts below it.
+    (nh1, nf1, top1), (nh4, nf4, top4) = nav["1080p"], nav["4k"]
+    assert nh4 == pytest.approx(2 * nh1, rel=0.05) and nf4 == pytest.approx(2 * nf1, rel=0.05), nav
+    assert top1 >= nh1 - 1 and top4 >= nh4 - 1, nav
 
 
 def test_the_alert_sounds_once_per_event(pages: Callable[..., Any], wall: WallCenter) -> None:

@@ -67,7 +67,8 @@ export function legend(map) {
       ${row('<i class="lg-cluster">3</i>', t("legend.cluster"))}</ul></div>
     <div class="lg-col"><h4>${esc(t("legend.units"))}</h4><ul>${units}
       ${row('<i class="lg-unit" style="background:#5c6b7a"></i>', t("legend.unit_silent"))}
-      ${row('<i class="lg-task"></i>', t("legend.task"))}</ul></div>
+      ${row('<i class="lg-task"></i>', t("legend.task"))}
+      ${row('<i class="lg-incident">!</i>', t("legend.incident"))}</ul></div>
     <div class="lg-col"><h4>${esc(t("legend.readings"))}</h4><ul>
       ${row(dot("#3ddc84"), t("legend.reading_ok"))}${row(dot("#ffb020"), t("legend.reading_near"))}${row(dot("#ff4d4f"), t("legend.reading_over"))}</ul></div>
     <div class="lg-col"><h4>${esc(t("legend.warnings"))}</h4><ul>${warnings}
@@ -119,6 +120,17 @@ export class TaskLayer {
     this.onChange();
   }
 
+  // The scene labels for the map's declutter: after every reading, team and incident
+  // (a tasking is drawn by its line too, and listed on the team panel).
+  labels() {
+    const out = [];
+    this.group.eachLayer((l) => {
+      const tt = l.getTooltip && l.getTooltip();
+      if (tt) out.push({ el: tt.getElement(), glyph: l.getElement && l.getElement(), rank: 6 });
+    });
+    return out;
+  }
+
   // A team's state as the panels show it: the HQ's tasking wins over what the team's own
   // system last said (the board at /hq says the same), a silent team stays silent.
   state(u) {
@@ -127,6 +139,62 @@ export class TaskLayer {
     const status = task.state === "on_scene" ? "on_scene" : "dispatched";
     const where = task.place || task.order_number || "";
     return { ...u, status, colour: UNIT_COLOURS[status], text: `${t(`unit_status.${status}`)} → ${where}` };
+  }
+}
+
+// -- the HQ's open incidents ------------------------------------------------------------
+// An incident the HQ runs (e.g. 大渡河沙湾段超警) stands on the map at its place, labelled
+// with its title, from its opening to its closing (the change log says when).
+export class IncidentLayer {
+  constructor(map, onChange = () => {}) {
+    this.onChange = onChange;
+    this.group = L.layerGroup().addTo(map);
+    this.timer = null;
+    this.items = new Map();
+    setInterval(() => this.refresh(), 30000);
+  }
+
+  refreshSoon() {
+    if (this.timer) return;
+    this.timer = setTimeout(() => { this.timer = null; this.refresh(); }, 300);
+  }
+
+  async refresh() {
+    const r = await getJSON("/api/v1/incidents?status=open");
+    if (!r.ok) return;
+    this.group.clearLayers();
+    this.items.clear();
+    for (const x of r.body.items || []) {
+      this.items.set(String(x.id), x);
+      if (x.lon == null || x.lat == null) continue;
+      // Sized by the wall's --glyph in CSS (2 on a 4K wall): the icon is a point, its sign centred on it.
+      const icon = L.divIcon({ className: `dc-incident inc-${esc(x.id)}`, html: '<i class="inc-glyph">!</i>', iconSize: [0, 0] });
+      L.marker([x.lat, x.lon], { icon, keyboard: false, zIndexOffset: 900 })
+        .bindTooltip(`${esc(t("incident"))} · ${esc(x.title)}`, { permanent: true, direction: "right", offset: [14 * (Number(getComputedStyle(document.documentElement).getPropertyValue("--glyph")) || 1), 0], className: "feed-label incident-label" })
+        .addTo(this.group);
+    }
+    document.body.dataset.incidents = [...this.items.keys()].join(",");
+    this.onChange();
+  }
+
+  // The incidents' labels for the map's declutter: always shown, before every other label
+  // (the room runs the incident), its sign an obstacle to the others.
+  labels() {
+    const out = [];
+    this.group.eachLayer((l) => {
+      const tt = l.getTooltip && l.getTooltip();
+      const root = l.getElement && l.getElement();
+      if (tt) out.push({ el: tt.getElement(), glyph: root && root.querySelector(".inc-glyph"), rank: -1, always: true, tooltip: tt });
+    });
+    return out;
+  }
+
+  // The ticker's words for an incident's change: opened or closed (with the summary).
+  tickerText(m) {
+    const x = m.incident;
+    if (!x || !x.title) return null;
+    if (x.status === "closed") return `<b>${esc(t("incident.closed"))}</b> ${esc(x.title)}${x.summary ? `：${esc(x.summary)}` : ""}`;
+    return `<b>${esc(t("incident.opened"))}</b> ${esc(x.title)}${x.place ? ` · ${esc(x.place)}` : ""}`;
   }
 }
 

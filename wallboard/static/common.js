@@ -224,6 +224,29 @@ function warningTooltips(shape) {
   return out;
 }
 
+// Turn a permanent tooltip to the side (right, left, below, above; next to its marker or
+// a little further out) where its box covers the least of ``obstacles`` (none, at best).
+function sideOf(tooltip, el, obstacles) {
+  const d = 14 * GLYPH;
+  const area = (r) => obstacles.reduce((sum, p) => sum
+    + Math.max(0, Math.min(r.right, p.right) - Math.max(r.left, p.left))
+    * Math.max(0, Math.min(r.bottom, p.bottom) - Math.max(r.top, p.top)), 0);
+  const sides = [];
+  for (const k of [1, 3]) sides.push(["right", [k * d, 0]], ["left", [-k * d, 0]], ["bottom", [0, k * d]], ["top", [0, -k * d]]);
+  let best = null;
+  for (const [direction, offset] of sides) {
+    tooltip.options.direction = direction;
+    tooltip.options.offset = L.point(offset);
+    tooltip.update();
+    const cost = area(el.getBoundingClientRect());
+    if (best === null || cost < best.cost) best = { cost, direction, offset };
+    if (cost === 0) return;
+  }
+  tooltip.options.direction = best.direction;
+  tooltip.options.offset = L.point(best.offset);
+  tooltip.update();
+}
+
 export class FeedLayers {
   constructor(map) {
     this.map = map;
@@ -233,6 +256,10 @@ export class FeedLayers {
     // The wall is a kiosk: a team going silent must show without any delta arriving.
     setInterval(() => this.refreshUnits(), 15000);
     this.declutterTimer = null;
+    // Other layers' labels placed with these (the HQ's incidents, the teams' taskings):
+    // functions giving [{ el, glyph, rank, always }], the label, its marker, its importance
+    // (``always``: shown whatever it covers, and placed before the rest).
+    this.extras = [];
     map.on("zoomend moveend", () => this.declutterSoon());
   }
 
@@ -250,13 +277,31 @@ export class FeedLayers {
     // labels, most important first, each shown only where it covers nothing placed.
     const centre = (r) => [(r.left + r.right) / 2, (r.top + r.bottom) / 2];
     const placed = [...document.querySelectorAll(".county-label")].map((el) => ({ r: el.getBoundingClientRect(), at: null }));
+    // The warnings' labels, shown whatever they cover: a label that is always shown too
+    // (an incident's) turns to the side where it covers none of them.
+    const fixed = [];
     const labels = [];
     for (const it of this.items.values()) {
       if (!this.map.hasLayer(it.shape)) continue;
+      if (it.layer === "warnings" && !it.shape.eachLayer && it.shape.getTooltip && it.shape.getTooltip()) {
+        // A warning at a point (a river over its mark): always shown too, but turned off its
+        // own marker and the places around it rather than laid over them.
+        const root = it.shape.getElement && it.shape.getElement();
+        const box = root ? root.getBoundingClientRect() : null;
+        const at = box ? centre(box) : null;
+        if (box) placed.push({ r: box, at });
+        const tooltip = it.shape.getTooltip();
+        // Like an area's, it pushes no river's or team's label away (it is about the river).
+        if (tooltip.getElement()) labels.push({ el: tooltip.getElement(), at, rank: -2, always: true, tooltip, aside: true });
+        continue;
+      }
       if (it.layer === "warnings") {
         // A warning's level and issuer are always shown, never hidden; it does not push
         // a river's or a team's label away either (the area's label sits at its centre).
-        for (const el of warningTooltips(it.shape)) el.style.visibility = "";
+        for (const el of warningTooltips(it.shape)) {
+          el.style.visibility = "";
+          fixed.push(el.getBoundingClientRect());
+        }
         continue;
       }
       const root = it.shape.getElement && it.shape.getElement();
@@ -269,17 +314,27 @@ export class FeedLayers {
         : it.shape.getTooltip && it.shape.getTooltip()?.getElement();
       if (el) labels.push({ el, at, rank: labelRank(it) });
     }
+    for (const provide of this.extras) {
+      for (const x of provide()) {
+        const box = x.glyph ? x.glyph.getBoundingClientRect() : null;
+        const at = box ? centre(box) : null;
+        if (box) placed.push({ r: box, at });
+        if (x.el) labels.push({ el: x.el, at, rank: x.rank, always: x.always, tooltip: x.tooltip });
+      }
+    }
     labels.sort((a, b) => a.rank - b.rank);
     // Markers on the label's own spot (the thing itself, a warning raised on it) are part
     // of what the label names, not in its way.
     const here = (a, b) => a && b && Math.abs(a[0] - b[0]) < 6 && Math.abs(a[1] - b[1]) < 6;
-    for (const { el, at } of labels) {
+    for (const { el, at, always, tooltip, aside } of labels) {
+      if (always && tooltip) sideOf(tooltip, el, [...fixed, ...placed.filter((p) => !here(p.at, at)).map((p) => p.r)]);
       const r = el.getBoundingClientRect();
-      const hit = placed.some((p) => !here(p.at, at)
+      const hit = !always && placed.some((p) => !here(p.at, at)
         && r.left < p.r.right && r.right > p.r.left && r.top < p.r.bottom && r.bottom > p.r.top);
       el.style.visibility = hit ? "hidden" : "";
       el.dataset.decluttered = hit ? "1" : "0";
-      if (!hit) placed.push({ r, at: null });
+      if (aside) fixed.push(r);
+      else if (!hit) placed.push({ r, at: null });
     }
   }
 

@@ -7,7 +7,7 @@ import {
   setConn, startClock, t, tickerFeedEvent, tickerPush, townshipsOnZoom, urgencyRank,
 } from "./common.js";
 import { assignAction, otherMoves, pendingBlocks, postAction, runMove } from "./dispatch_moves.js";
-import { TaskLayer, fillMap, legend, metricScale } from "./command.js";
+import { IncidentLayer, TaskLayer, fillMap, legend, metricScale } from "./command.js";
 
 // What waits for a dispatcher: the server says (pages.page_config).
 const WAITING = new Set(CONFIG.waiting_statuses);
@@ -235,6 +235,8 @@ const client = new LiveClient({
         state.card.outcome = `<div class="taken" data-outcome="taken" data-by="${esc(m.actor)}">${esc(t("taken_by").replace("{who}", m.actor || "?"))}</div>`;
         renderCard();
       }
+    } else if (m.type === "incident.changed") {
+      incidents.refreshSoon();
     } else if (m.type.startsWith("mode.")) {
       getJSON("/api/v1/wallboard/sections/mode").then((r) => { if (r.ok) renderMode(r.body.value); });
     } else if (Array.isArray(m.events)) {
@@ -254,8 +256,12 @@ startClock();
 legend(window.DC_MAP.map);
 fillMap(window.DC_MAP);
 metricScale(window.DC_MAP.map);
-const tasks = new TaskLayer(window.DC_MAP.map);
+const tasks = new TaskLayer(window.DC_MAP.map, () => feeds.declutterSoon());
 tasks.refresh();
+// The legend lists the HQ's incidents: the dispatcher's map marks them as the wall does.
+const incidents = new IncidentLayer(window.DC_MAP.map, () => feeds.declutterSoon());
+feeds.extras.push(() => incidents.labels(), () => tasks.labels());
+incidents.refresh();
 window.DC_APP = { client, orders, feeds, state, openCard, assign };
 client.start();
 void CONFIG;

@@ -6,7 +6,7 @@ import {
   readingText, renderMode, seedTicker, setConn, startClock, t, tickerFeedEvent, tickerPush,
   townshipsOnZoom, unitState,
 } from "./common.js";
-import { AlertSound, TaskLayer, fillMap, legend, metricScale } from "./command.js";
+import { AlertSound, IncidentLayer, TaskLayer, fillMap, legend, metricScale } from "./command.js";
 
 const DEFAULT_LAYOUT = CONFIG.default_layout;
 const RIGHT_PANELS = new Set(["systems_health", "suggestions", "live_sessions"]);
@@ -17,7 +17,9 @@ const orders = new OrderLayer(window.DC_MAP);
 const feeds = new FeedLayers(window.DC_MAP.map);
 const alerts = new AlertSound();
 feeds.onSilent = (ev) => alerts.unitSilent(ev);
-const tasks = new TaskLayer(window.DC_MAP.map, () => renderPanelsSoon());
+const tasks = new TaskLayer(window.DC_MAP.map, () => { renderPanelsSoon(); feeds.declutterSoon(); });
+const incidents = new IncidentLayer(window.DC_MAP.map, () => feeds.declutterSoon());
+feeds.extras.push(() => incidents.labels(), () => tasks.labels());
 const townships = townshipsOnZoom(window.DC_MAP.map, () => state.layout.layers.includes("townships"));
 
 const pct = (x) => (x == null ? null : `${(x * 100).toFixed(1)}%`);
@@ -233,6 +235,7 @@ const client = new LiveClient({
     seedTicker(state.ticker, m);
     for (const w of (m.feed_layers || {}).warnings || []) alerts.feedEvent({ layer: "warnings", ...w });
     tasks.refresh();
+    incidents.refresh();
     refreshSuggestions();
     orders.load(m.orders || []);
     feeds.load(m.feed_layers || {});
@@ -253,12 +256,20 @@ const client = new LiveClient({
       if (m.notice) tickerPush(state.ticker, `${fmtTime(m.at)} <b>${esc(m.notice)}</b>`);
       refreshSuggestions();
     } else if (m.type.startsWith("mode.")) {
+      // A switch may decide a suggestion (accepted from /hq or the API): the list follows.
+      refreshSuggestions();
       refreshSection("mode").then(() => {
         const md = state.mode || {};
         const title = (md.title && (CONFIG.lang === "en" ? md.title.en : md.title.zh)) || m.type;
         tickerPush(state.ticker, `${fmtTime(m.at)} <b>${esc(title)}</b> ${esc(md.reason || "")}`);
       });
     } else if (m.type.startsWith("team.")) {
+      tasks.refreshSoon();
+    } else if (m.type === "incident.changed") {
+      // Opened and closed carry the incident (the ticker says so); every change redraws.
+      const text = incidents.tickerText(m);
+      if (text) tickerPush(state.ticker, `${fmtTime(m.at)} ${text}`);
+      incidents.refreshSoon();
       tasks.refreshSoon();
     } else if (m.type.startsWith("supervision.session") || ["supervision.joined", "supervision.left", "supervision.closed"].includes(m.type)) {
       refreshSection("supervision");
@@ -298,5 +309,5 @@ document.addEventListener("click", async (ev) => {
   // browser follows the room link to the video system.
   await window.dc.send("POST", `/api/v1/supervision/sessions/${a.dataset.session}/join`);
 });
-window.DC_APP = { client, orders, feeds, state, panels: PANELS, alerts, tasks };
+window.DC_APP = { client, orders, feeds, state, panels: PANELS, alerts, tasks, incidents };
 client.start();

@@ -28,6 +28,9 @@ router = PublicRouter(prefix="/api/v1/incidents", tags=["incidents"])
 Commander = Annotated[Principal, Depends(require(*COMMANDERS))]
 # The special report's writers and the auditors read an incident's record too.
 Reader = Annotated[Principal, Depends(require(*COMMAND_READERS, Role.auditor))]
+# The wall marks the open incidents on its map: their list (titles, places, counties, no
+# orders and no people) reads with a wall screen's token too; an incident's record does not.
+ListReader = Annotated[Principal, Depends(require(*COMMAND_READERS, Role.auditor, wall=True))]
 
 County = Annotated[str, Field(pattern=r"^\d{6}$")]
 
@@ -74,7 +77,7 @@ class IncidentClose(Strict):
 @router.get("", responses=errors(*SIGNED_IN, 422))
 async def list_incidents(
     center: CenterDep,
-    who: Reader,
+    who: ListReader,
     status: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
 ) -> IncidentList:
     """Incidents, newest first."""

@@ -1,7 +1,7 @@
 // The HQ command console: modes per county on the map, declare/end/schedule through the
 // mode API, suggestions with their evidence, the switch history, the team board with
 // send-a-team (nearest suggested), incidents. Signed in by the HttpOnly session cookie;
-// every state-changing request carries the CSRF header (cookie dc_csrf).
+// every state-changing request goes through window.dc.send (the CSRF header).
 const CONFIG = JSON.parse(document.getElementById("hq-config").textContent);
 const S = CONFIG.strings;
 const t = (k) => S[k] ?? k;
@@ -13,21 +13,10 @@ const COUNTY_NAME = Object.fromEntries(CONFIG.counties.map((c) => [c.code, c.nam
 export const MODE_COLOURS = { normal: "#2e7d32", holiday: "#f9a825", emergency: "#d32f2f" };
 export const TEAM_COLOURS = { "在岗": "#43a047", "出动": "#fb8c00", "到场": "#e53935", "返回": "#1e88e5", "失联": "#757575" };
 
-function csrf() {
-  const m = document.cookie.match(/(?:^|;\s*)dc_csrf=([^;]*)/);
-  return m ? decodeURIComponent(m[1]) : "";
-}
-
-// The one way this page talks to the server (the CSRF header on every change).
+// The one way this page talks to the server: window.dc.send (the shared http.js, loaded
+// by the header) signs every change with the CSRF header.
 export async function api(method, path, body) {
-  const headers = { Accept: "application/json" };
-  if (method !== "GET") {
-    headers["X-CSRF-Token"] = csrf();
-    headers["Content-Type"] = "application/json";
-  }
-  const r = await fetch(path, {
-    method, credentials: "same-origin", headers, body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  const r = await window.dc.send(method, path, method === "GET" ? undefined : body, { headers: { Accept: "application/json" } });
   let data = null;
   try { data = await r.json(); } catch { data = null; }
   return { ok: r.ok, status: r.status, body: data };
@@ -100,6 +89,7 @@ function paintCounties() {
 }
 
 const teamLayer = L.layerGroup().addTo(map);
+const incidentLayer = L.layerGroup().addTo(map);
 const taskLayer = L.layerGroup().addTo(map);
 
 function drawTeams() {
@@ -124,7 +114,7 @@ function legend() {
     `<span><i class="sw" style="background:${MODE_COLOURS[m]}"></i>${esc(t(`mode.${m}`))}</span>`).join("");
   const teams = Object.entries(TEAM_COLOURS).map(([k, c]) =>
     `<span><i class="dot" style="background:${c}"></i>${esc(k)}</span>`).join("");
-  $("hq-legend").innerHTML = `<b>${esc(t("legend"))}</b>${modes}${teams}<span><i class="line"></i>${esc(t("tasking"))}</span>`;
+  $("hq-legend").innerHTML = `<b>${esc(t("legend"))}</b>${modes}${teams}<span><i class="line"></i>${esc(t("tasking"))}</span><span><i class="dot" style="background:#d32f2f"></i>${esc(t("incidents"))}</span>`;
 }
 
 function pickPlace(latlng) {
@@ -224,15 +214,59 @@ function evidenceText(ev) {
   return parts.join(" · ");
 }
 
+const metres = (v) => (v == null || v === "" ? null : Number(v));
+
+// The evidence as the room reads it: the warning's own words, the gauge's reading against
+// its marks, the crowd against the capacity (anything else: its fields as they are).
+function evidenceHtml(x) {
+  const ev = x.evidence || {};
+  const head = `<span class="muted">${esc(t("evidence"))}:</span> `;
+  if (x.kind === "cap_alert") {
+    const meta = [ev.sender, ev.severity && `${t("ev.severity")} ${ev.severity}`, ev.area_desc].filter(Boolean).map(esc).join(" · ");
+    return `<div class="evidence" data-evidence="cap">${head}<b>${esc(ev.headline || ev.event || "")}</b>
+      ${ev.description ? `<blockquote class="cap-text">${esc(ev.description)}</blockquote>` : ""}
+      <div class="muted">${meta}</div></div>`;
+  }
+  if (x.kind === "river_gauge") {
+    const [z, w, g] = [metres(ev.level_m), metres(ev.warning_level_m), metres(ev.guarantee_level_m)];
+    if (z == null || w == null) return `<div class="evidence">${head}${esc(evidenceText(ev))}</div>`;
+    const over = z - w;
+    const marks = [`<span>${esc(t("ev.level"))} <b>${z.toFixed(2)} m</b></span>`,
+      `<span>${esc(t("ev.warning_mark"))} ${w.toFixed(2)} m（<b class="${over > 0 ? "over" : ""}">${over > 0 ? "+" : ""}${over.toFixed(2)} m</b>）</span>`];
+    if (g != null) marks.push(`<span>${esc(t("ev.guarantee_mark"))} ${g.toFixed(2)} m（${(z - g).toFixed(2)} m）</span>`);
+    // The reading on a scale from a metre under the warning mark to the guarantee mark.
+    const lo = w - 1, hi = Math.max(g ?? w + 1, z);
+    const pos = (v) => `${Math.max(0, Math.min(100, ((v - lo) / (hi - lo)) * 100)).toFixed(1)}%`;
+    const bar = `<div class="gauge-bar"><i class="mark warn" style="left:${pos(w)}"></i>${g != null ? `<i class="mark guar" style="left:${pos(g)}"></i>` : ""}<i class="level" style="width:${pos(z)}"></i></div>`;
+    return `<div class="evidence" data-evidence="gauge">${head}${esc(ev.station_name || ev.station_id || "")} ${marks.join(" · ")}${bar}</div>`;
+  }
+  if (x.kind === "scenic_capacity" && ev.capacity) {
+    const pct = Math.round((ev.count / ev.capacity) * 100);
+    return `<div class="evidence" data-evidence="crowd">${head}${esc(ev.area_name || ev.area_id || "")} ${esc(t("ev.count"))} <b>${esc(ev.count)}</b> / ${esc(t("ev.capacity"))} ${esc(ev.capacity)}（<b class="over">${pct}%</b>）</div>`;
+  }
+  return `<div class="evidence">${head}${esc(evidenceText(ev))}</div>`;
+}
+
 async function refreshSuggestions() {
   const r = await api("GET", "/api/v1/mode/suggestions?status=open");
   const list = r.ok ? r.body.suggestions || [] : [];
+  // Redrawn every few seconds: a note being typed survives it.
+  const typed = [...document.querySelectorAll("#suggestions [data-sugg-note]")]
+    .map((el) => [el.closest("li").dataset.suggestion, el.value, el === document.activeElement]);
   $("sugg-count").textContent = list.length || "";
-  $("suggestions").innerHTML = list.map((x) => `<li data-suggestion="${esc(x.id)}">
+  $("suggestions").innerHTML = list.map((x) => `<li data-suggestion="${esc(x.id)}" data-kind="${esc(x.kind)}">
     <b>${esc(x.scope_label)}</b> ${esc(t(`mode.${x.mode}`))}${x.emergency_type ? `·${esc(t(`etype.${x.emergency_type}`))}` : ""} — ${esc(x.reason)}
-    <div class="evidence"><span class="muted">${esc(t("evidence"))}:</span> ${esc(evidenceText(x.evidence))}</div>
-    <div class="row buttons commander"><button type="button" data-sugg="accept" data-id="${esc(x.id)}" class="primary">${esc(t("accept"))}</button>
+    <div class="muted small">${esc(t("raised_at"))} ${esc(fmtTime(x.raised_at))}${x.seen_count > 1 ? ` · ${esc(t("seen_times").replace("{n}", x.seen_count))}` : ""}</div>
+    ${evidenceHtml(x)}
+    <div class="row buttons commander"><input data-sugg-note placeholder="${esc(t("decision_note"))}" maxlength="1000">
+    <button type="button" data-sugg="accept" data-id="${esc(x.id)}" class="primary">${esc(t("accept"))}</button>
     <button type="button" data-sugg="dismiss" data-id="${esc(x.id)}">${esc(t("dismiss"))}</button></div></li>`).join("") || `<li class="muted">${esc(t("nothing"))}</li>`;
+  for (const [id, value, focused] of typed) {
+    const el = document.querySelector(`#suggestions li[data-suggestion="${id}"] [data-sugg-note]`);
+    if (!el) continue;
+    el.value = value;
+    if (focused) el.focus();
+  }
 }
 
 async function refreshWindows() {
@@ -247,7 +281,9 @@ async function refreshHistory() {
   const list = r.ok ? r.body.history || [] : [];
   $("history").innerHTML = list.map((h) => {
     const where = (h.scope || []).map((c) => COUNTY_NAME[c] || c).join("、") || t("city_wide");
-    return `<li><span class="muted">${esc(fmtTime(h.at))}</span> ${esc(h.action)} ${esc(h.from || "")}→${esc(h.to || "")} · ${esc(where)} · <b>${esc(h.by)}</b> ${esc(h.reason || "")}</li>`;
+    const what = S[`act.${h.action}`] ?? h.action;
+    const mode = (m) => (m ? S[`mode.${m}`] ?? m : "");
+    return `<li data-action="${esc(h.action)}"><span class="muted">${esc(fmtTime(h.at))}</span> ${esc(what)} ${esc(mode(h.from))}→${esc(mode(h.to))} · ${esc(where)} · <b>${esc(h.by)}</b> ${esc(h.reason || "")}</li>`;
   }).join("") || `<li class="muted">${esc(t("nothing"))}</li>`;
 }
 
@@ -322,22 +358,48 @@ async function sendTeam(code, orderId) {
 }
 
 // -- incidents ----------------------------------------------------------------------------
+// The teams free to send (no tasking, not out of contact), for an incident's team list.
+function freeTeams() {
+  return state.teams.filter((tm) => !tm.tasking && tm.status !== "失联" && tm.lon != null)
+    .map((tm) => `<option value="${esc(tm.code)}">${esc(tm.name)} · ${esc(tm.status)}</option>`).join("");
+}
+
 function renderIncidents() {
+  // A refresh redraws the articles: what someone is typing in one survives it.
+  const typed = [...document.querySelectorAll("#incidents [data-inc-input]")]
+    .map((el) => [el.closest("article").dataset.incident, el.dataset.incInput, el.value, el === document.activeElement]);
   $("inc-count").textContent = state.incidents.filter((x) => x.status === "open").length || "";
+  const free = freeTeams();
   $("incidents").innerHTML = state.incidents.map((x) => {
     const open = x.status === "open";
-    const log = (x.log || []).slice(-6).map((l) => `<li><span class="muted">${esc(fmtTime(l.at))}</span> ${esc(l.text)} <span class="muted">${esc(l.actor)}</span></li>`).join("");
-    const orders = (x.orders || []).map((o) => esc(o.number)).join("、");
-    const tools = open && !READ_ONLY ? `<div class="row inc-tools">
-      <input data-inc-input="order" placeholder="${esc(t("attach_order"))}"><button type="button" data-inc="order" data-id="${esc(x.id)}">${esc(t("attach_order"))}</button>
-      <input data-inc-input="team" placeholder="${esc(t("send_team"))}"><button type="button" data-inc="team" data-id="${esc(x.id)}">${esc(t("send"))}</button>
+    const log = (x.log || []).slice(-8).map((l) => `<li data-log="${esc(l.kind)}"><span class="muted">${esc(fmtTime(l.at))}</span> ${esc(l.text)} <span class="muted">${esc(l.actor)}</span></li>`).join("");
+    const orders = (x.orders || []).map((o) => `<span class="tag" data-inc-order="${esc(o.number)}">${esc(o.number)}</span>`).join("");
+    const teams = (x.tasks || []).map((tk) => `<span class="tag" data-inc-team="${esc(tk.team_code)}">${esc(tk.team_name || tk.team_code)} ${esc(t(`task.${tk.state}`))}</span>`).join("");
+    const tools = open && !READ_ONLY ? `<div class="inc-tools">
+      <input data-inc-input="order" placeholder="${esc(t("order_id"))}"><button type="button" data-inc="order" data-id="${esc(x.id)}">${esc(t("attach_order"))}</button>
+      <select data-inc-input="team"><option value="">${esc(t("pick_team"))}</option>${free}</select><button type="button" data-inc="team" data-id="${esc(x.id)}">${esc(t("send_here"))}</button>
       <input data-inc-input="note" placeholder="${esc(t("note"))}"><button type="button" data-inc="note" data-id="${esc(x.id)}">${esc(t("add_note"))}</button>
-      <input data-inc-input="summary" placeholder="${esc(t("summary"))}"><button type="button" data-inc="close" data-id="${esc(x.id)}">${esc(t("close_incident"))}</button></div>` : "";
-    return `<article class="incident" data-incident="${esc(x.id)}"><h3>${esc(x.title)} ${open ? "" : `<span class="tag">${esc(t("closed"))}</span>`}</h3>
+      <textarea data-inc-input="summary" rows="2" placeholder="${esc(t("summary_hint"))}"></textarea><button type="button" data-inc="close" data-id="${esc(x.id)}">${esc(t("close_incident"))}</button></div>` : "";
+    return `<article class="incident" data-incident="${esc(x.id)}" data-status="${esc(x.status)}"><h3>${esc(x.title)} ${open ? "" : `<span class="tag">${esc(t("closed"))}</span>`}</h3>
       <div class="muted">${esc(x.place || "")} ${(x.counties || []).map((c) => esc(COUNTY_NAME[c] || c)).join("、")}</div>
-      ${orders ? `<div>${orders}</div>` : ""}${x.summary ? `<div class="summary">${esc(x.summary)}</div>` : ""}
-      <ul class="list small">${log}</ul>${tools}</article>`;
+      ${orders ? `<div class="inc-line"><span class="muted">${esc(t("orders"))}</span> ${orders}</div>` : ""}
+      ${teams ? `<div class="inc-line"><span class="muted">${esc(t("teams"))}</span> ${teams}</div>` : ""}
+      ${x.summary ? `<div class="summary"><span class="muted">${esc(t("summary"))}:</span> ${esc(x.summary)}</div>` : ""}
+      <div class="muted small">${esc(t("log"))}</div><ul class="list small inc-log">${log}</ul>${tools}</article>`;
   }).join("") || `<div class="muted">${esc(t("nothing"))}</div>`;
+  // The open incidents on the console's map, as on the wall's.
+  incidentLayer.clearLayers();
+  for (const x of state.incidents) {
+    if (x.status !== "open" || x.lon == null || x.lat == null) continue;
+    L.circleMarker([x.lat, x.lon], { radius: 11, color: "#fff", weight: 3, fillColor: "#d32f2f", fillOpacity: 1 })
+      .bindTooltip(esc(x.title), { direction: "top" }).addTo(incidentLayer); // hover: the panel beside names it
+  }
+  for (const [id, key, value, focused] of typed) {
+    const el = document.querySelector(`#incidents article[data-incident="${id}"] [data-inc-input="${key}"]`);
+    if (!el) continue;
+    if (el.tagName !== "SELECT" || [...el.options].some((o) => o.value === value)) el.value = value;
+    if (focused) el.focus();
+  }
 }
 
 async function refreshIncidents() {
@@ -349,12 +411,14 @@ async function refreshIncidents() {
 }
 
 async function incidentAction(kind, id, article) {
-  const val = (k) => (article.querySelector(`[data-inc-input="${k}"]`).value || "").trim();
+  const input = (k) => article.querySelector(`[data-inc-input="${k}"]`);
+  const val = (k) => (input(k).value || "").trim();
+  // Each action needs its field filled: an empty one is pointed at, not sent.
+  const need = { order: "order", team: "team", note: "note", close: "summary" }[kind];
+  if (!val(need)) { input(need).focus(); toast(`${t(need === "team" ? "pick_team" : need === "order" ? "order_id" : need)}?`, true); return; }
   let r;
   if (kind === "order") {
-    const ref = val("order");
-    if (!ref) { article.querySelector('[data-inc-input="order"]').focus(); return; }
-    const o = await findOrder(ref);
+    const o = await findOrder(val("order"));
     if (o.error) { toast(o.error, true); return; }
     r = await api("POST", `/api/v1/incidents/${id}/orders`, { order_ids: [o.id] });
   } else if (kind === "team") r = await api("POST", `/api/v1/incidents/${id}/teams`, { code: val("team") });
@@ -362,7 +426,9 @@ async function incidentAction(kind, id, article) {
   else r = await api("POST", `/api/v1/incidents/${id}/close`, { summary: val("summary") });
   if (!r.ok) { failed(r); return; }
   toast(t("saved"));
-  await Promise.all([refreshIncidents(), refreshTeams()]);
+  input(need).value = ""; // done: the redraw must not offer it again
+  await refreshTeams();
+  await refreshIncidents();
 }
 
 async function openIncident() {
@@ -378,6 +444,7 @@ async function openIncident() {
   const r = await api("POST", "/api/v1/incidents", body);
   if (!r.ok) { failed(r); return; }
   $("i-title").value = "";
+  $("i-place").value = "";
   toast(t("saved"));
   await refreshIncidents();
 }
@@ -392,7 +459,9 @@ document.addEventListener("click", async (ev) => {
   else if (el.id === "d-confirm") await confirmSwitch();
   else if (el.id === "d-cancel") { state.pending = null; $("d-preview").hidden = true; }
   else if (el.dataset.sugg) {
-    const r = await api("POST", `/api/v1/mode/suggestions/${el.dataset.id}/${el.dataset.sugg}`, {});
+    // The note says why (a dismissal above all); the history keeps it with who decided.
+    const note = (el.closest("li").querySelector("[data-sugg-note]").value || "").trim();
+    const r = await api("POST", `/api/v1/mode/suggestions/${el.dataset.id}/${el.dataset.sugg}`, note ? { note } : {});
     if (!r.ok) failed(r); else toast(t("saved"));
     await Promise.all([refreshSuggestions(), refreshMode(), refreshHistory()]);
   } else if (el.dataset.window) {
@@ -422,5 +491,7 @@ refreshHistory();
 refreshIncidents();
 setInterval(refreshMode, 3000);
 setInterval(refreshTeams, 5000);
-setInterval(() => { refreshSuggestions(); refreshHistory(); refreshIncidents(); }, 15000);
+// A suggestion is raised by a feed at any moment: the console looks for one every 5 s.
+setInterval(refreshSuggestions, 5000);
+setInterval(() => { refreshHistory(); refreshIncidents(); }, 15000);
 window.DC_HQ = { state, api, refreshTeams, refreshMode };
