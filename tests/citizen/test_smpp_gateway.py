@@ -57,6 +57,8 @@ def test_receipt_over_smpp_is_delivered(smpp_center: tuple[SmsCenter, Smsc]) -> 
     center.tick()
     got = center.wait_for(lambda: [r for r in smsc.received if r.to == phone])
     assert order["number"] in got[0].text and got[0].text.startswith("【乐山12345】")
+    # No DISPATCH_PUBLIC_URL here: the text says where else to look, not a bare "/status".
+    assert "致电12345" in got[0].text and "在/status" not in got[0].text
     done = center.wait_for(
         lambda: [m for m in center.messages(order["id"]) if m["state"] == "delivered"]
     )
