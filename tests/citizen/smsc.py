@@ -105,10 +105,12 @@ class Smsc:
                         self.refused.append(ev.destination_addr)
                         ev.reject(ESME_RINVDSTADR)
                         continue
-                    self.submitted += 1  # ids stay unique across a restart
+                    self.submitted += 1  # ids unique across sessions
                     mid = f"C{self.submitted:06d}"
                     await self._take(ev, mid)
                     far = ev.destination_addr.startswith(UNREACHABLE_PREFIX)
+                    if not self.receipt_first:
+                        ev.accept(message_id=mid)
                     receipt_sent = asyncio.ensure_future(
                         sessions[ev.session_id].deliver_sm(
                             source_addr=ev.destination_addr,
@@ -119,7 +121,7 @@ class Smsc:
                     )
                     if self.receipt_first:  # the receipt is on the wire before the answer
                         await asyncio.sleep(0.2)
-                    ev.accept(message_id=mid)
+                        ev.accept(message_id=mid)
                     with contextlib.suppress(smpp34.SmppError):  # the bind went away
                         await receipt_sent
         finally:
