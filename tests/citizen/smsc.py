@@ -34,6 +34,13 @@ def receipt(message_id: str, stat: str) -> bytes:
     return f"id:{message_id} sub:001 dlvrd:001 {dates} stat:{stat} err:000 text:".encode()
 
 
+def _settled(fut: asyncio.Future[object]) -> None:
+    # Retrieved so that asyncio does not log it: the bind went away before the receipt
+    # was answered.
+    if not fut.cancelled():
+        fut.exception()
+
+
 async def _unbind(esme: smpp34.Esme) -> None:
     with contextlib.suppress(smpp34.SmppError):
         await esme.unbind()
@@ -119,11 +126,12 @@ class Smsc:
                             short_message=receipt(mid, "UNDELIV" if far else "DELIVRD"),
                         )
                     )
+                    # Not awaited here: a receipt to a session that is going away must not
+                    # hold up the other sessions' binds and submissions.
+                    receipt_sent.add_done_callback(_settled)
                     if self.receipt_first:  # the receipt is on the wire before the answer
                         await asyncio.sleep(0.2)
                         ev.accept(message_id=mid)
-                    with contextlib.suppress(smpp34.SmppError):  # the bind went away
-                        await receipt_sent
         finally:
             await server.stop()
 
