@@ -372,7 +372,6 @@ class SmppSmsGateway:
                 try:
                     with self.lock:
                         client = self._bound()
-                    backoff = 1.0
                 except Exception as exc:
                     if self.stopping:
                         return
@@ -388,13 +387,21 @@ class SmppSmsGateway:
                     continue
             try:
                 client.read_once(auto_send_enquire_link=True)
+                backoff = 1.0
             except Exception as exc:  # a dropped session, or a stream we cannot follow
                 if self.stopping:
                     return
                 log.warning(
-                    "SMPP session to %s:%s lost (%r): binding again", self.host, self.port, exc
+                    "SMPP session to %s:%s lost (%r): binding again in %.0f s",
+                    self.host,
+                    self.port,
+                    exc,
+                    backoff,
                 )
                 self._lost(client, exc)
+                # An SMSC that takes binds and drops them at once is not hammered.
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
             self._release_early()
 
     # -- what the SMSC says -----------------------------------------------------------
