@@ -84,9 +84,7 @@ class Smsc:
 
     def unbind_all(self) -> None:
         """End every bound session from the SMSC's side (an SMSC restarting, say)."""
-        sessions = list(self.sessions.values())
-        self.sessions.clear()
-        for esme in sessions:
+        for esme in list(self.sessions.values()):
             fut = asyncio.run_coroutine_threadsafe(_unbind(esme), self.loop)
             fut.result(10)
 
@@ -107,7 +105,12 @@ class Smsc:
                 if isinstance(ev, smpp34.Esme):
                     sessions[ev.session_id] = ev
                     self.binds += 1
+                elif isinstance(ev, smpp34.Unbound):
+                    sessions.pop(ev.session_id, None)
                 elif isinstance(ev, smpp34.SubmitSmEvent):
+                    if ev.session_id not in sessions:  # its session is being unbound
+                        ev.reject()
+                        continue
                     if ev.destination_addr.startswith(BARRED_PREFIX):
                         self.refused.append(ev.destination_addr)
                         ev.reject(ESME_RINVDSTADR)
