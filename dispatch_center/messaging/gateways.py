@@ -541,7 +541,10 @@ def _quietly_close(client: Any) -> None:
 
 
 def gateway_from_settings(
-    settings: Settings, secret: str, on_report: Callable[[DeliveryReport], None]
+    settings: Settings,
+    secret: str,
+    on_report: Callable[[DeliveryReport], None],
+    on_text: Callable[[str, str], None] | None = None,
 ) -> SmsGateway | None:
     """The gateway ``settings`` choose, or ``None`` (SMS then waits in the outbox).
 
@@ -572,5 +575,6 @@ def gateway_from_settings(
             password,
             settings.sms_sender,
             on_report,
+            on_text,
         )
     return None

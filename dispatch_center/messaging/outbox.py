@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -142,11 +143,14 @@ def channels_of(center: Center) -> OutboundChannels:
     return center.runtimes.find(OutboundChannels) or center.runtimes.attach(OutboundChannels())
 
 
-async def start_messaging(center: Center) -> OutboundChannels:
+async def start_messaging(
+    center: Center, on_text: Callable[[str, str], Awaitable[Any]] | None = None
+) -> OutboundChannels:
     """Plug in the SMS gateway the settings choose (none by default).
 
     An SMPP gateway's reports arrive on its reader thread and are applied on this loop,
-    one at a time in the order they came.
+    one at a time in the order they came; citizens' texts read on its bind go to
+    ``on_text(sender, text)``, on this loop too.
     """
     chans = channels_of(center)
     loop = asyncio.get_running_loop()
@@ -158,7 +162,22 @@ async def start_messaging(center: Center) -> OutboundChannels:
     def on_report(report: DeliveryReport) -> None:
         asyncio.run_coroutine_threadsafe(in_order(report), loop)
 
-    chans.gateway = gateway_from_settings(center.settings, center.secret_key, on_report)
+    async def text_in(sender: str, text: str) -> None:
+        assert on_text is not None
+        try:
+            await on_text(sender, text)
+        except Exception:  # the intake refused it, or the database is away
+            log.exception("SMS from %s not taken in", mask_phone(sender))
+
+    def on_text_read(sender: str, text: str) -> None:
+        asyncio.run_coroutine_threadsafe(text_in(sender, text), loop)
+
+    chans.gateway = gateway_from_settings(
+        center.settings,
+        center.secret_key,
+        on_report,
+        on_text_read if on_text is not None else None,
+    )
     if chans.gateway is not None:
         log.info("SMS gateway: %s", chans.gateway.name)
     return chans

@@ -82,6 +82,20 @@ class Smsc:
         with contextlib.suppress(asyncio.CancelledError):
             self.loop.run_until_complete(self._run())
 
+    def mo(self, sender: str, text: str) -> None:
+        """A citizen texts the center: a ``deliver_sm`` (UCS-2) on every bound session."""
+
+        async def deliver(esme: smpp34.Esme) -> None:
+            await esme.deliver_sm(
+                source_addr=sender,
+                destination_addr="12345",
+                data_coding=8,
+                short_message=text.encode("utf-16-be"),
+            )
+
+        for esme in list(self.sessions.values()):
+            asyncio.run_coroutine_threadsafe(deliver(esme), self.loop).result(10)
+
     def unbind_all(self) -> None:
         """End every bound session from the SMSC's side (an SMSC restarting, say)."""
         for esme in list(self.sessions.values()):

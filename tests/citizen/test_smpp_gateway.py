@@ -16,6 +16,7 @@ from dispatch_center.settings import Settings
 from tests.api.conftest import LiveCenter, start_live
 from tests.citizen.conftest import SmsCenter, order_body, post_order, unique_mobile
 from tests.citizen.smsc import BARRED_PREFIX, UNREACHABLE_PREFIX, Smsc
+from tests.citizen.test_callback_replies import order_now, replied_order
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +77,22 @@ def test_undeliverable_number_is_failed_by_its_receipt(
         lambda: [m for m in center.messages(order["id"]) if m["state"] == "failed"]
     )
     assert failed[0]["attempts"] == 1 and "UNDELIV" in (failed[0]["error"] or "")
+
+
+def test_survey_answered_over_smpp_evaluates_the_order(
+    smpp_center: tuple[SmsCenter, Smsc],
+) -> None:
+    center, smsc = smpp_center
+    phone = unique_mobile()
+    order = replied_order(center, phone)
+    center.tick()  # opens the callback task, queues the survey and sends it
+    center.wait_for(lambda: [r for r in smsc.received if r.to == phone and "请评价" in r.text])
+    smsc.mo(phone, "1 已解决")  # read on the transceiver bind, not through Kannel
+    done = center.wait_for(
+        lambda: (o := order_now(center, order["id"]))["status"] == "closed" and o
+    )
+    evaluations = [t for t in done["timeline"] if t["action"] == "evaluate"]
+    assert evaluations[-1]["data"] == {"rating": "satisfied", "solved": True}
 
 
 def test_receipt_written_before_the_submit_answer_is_not_lost(
