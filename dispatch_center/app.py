@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI
@@ -66,6 +67,7 @@ from dispatch_center.core.calendar import SHANGHAI
 from dispatch_center.geography import geofences as geofence_versions
 from dispatch_center.geography.model import default_geography
 from dispatch_center.intake.runtime import start_intake, stop_intake
+from dispatch_center.intake.sms_gateway import sms_text_in
 from dispatch_center.messaging.outbox import start_messaging, stop_messaging
 from dispatch_center.messaging.webpush import start_webpush
 from dispatch_center.modeswitch.schedule import ModeScheduler
@@ -288,7 +290,8 @@ def create_app(settings: Settings | None = None, *, demo_password: str | None = 
             # Other workers' imports and rollbacks arrive on the bus; reload when they do.
             _start(stack, geofence_versions.GeographyFollower(center))
             # The SMS gateway the settings choose (issue 21); the timer below sends through it.
-            await start_messaging(center)
+            # A citizen's text read on an SMPP bind goes where Kannel's MO calls go.
+            await start_messaging(center, on_text=partial(sms_text_in, center))
             start_replies(center)
             stack.push_async_callback(stop_messaging, center)
             # Reminders and callback tasks; a database lock keeps it to one worker per pass.

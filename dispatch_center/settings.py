@@ -220,6 +220,10 @@ class Settings(BaseSettings):
     sms_max_attempts: int = Field(default=5, alias="DISPATCH_SMS_MAX_ATTEMPTS", ge=1)
     sms_retry_base_s: float = Field(default=30.0, alias="DISPATCH_SMS_RETRY_BASE_S", ge=0)
     public_url: str = Field(default="", alias="DISPATCH_PUBLIC_URL")
+    # A callback (回访) is due this many working days (the center's calendar) after 办结.
+    callback_due_working_days: int = Field(
+        default=3, alias="DISPATCH_CALLBACK_DUE_WORKING_DAYS", ge=0, le=30
+    )
 
     @field_validator(
         "policy_dir",

@@ -2,12 +2,13 @@
 citizen's number for the seats who call; and texts that looked like survey answers but
 matched no open survey, for a seat to read.
 
-A callback is due :data:`CALLBACK_DUE_DAYS` days after the unit's reply.
+A callback is due ``DISPATCH_CALLBACK_DUE_WORKING_DAYS`` working days (3 unless set; the
+center's working-day calendar, holidays and make-up days included) after the unit's reply.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from dispatch_center.accounts.security import Principal
@@ -20,7 +21,6 @@ from dispatch_center.store import replies as reply_store
 
 Row = dict[str, Any]
 
-CALLBACK_DUE_DAYS = 3
 #: Who works the desk (the page and its API).
 DESK_ROLES = frozenset({Role.callback_agent, Role.duty_officer, Role.dispatcher, Role.admin})
 
@@ -32,9 +32,14 @@ def _phone_for(who: Principal, phone: str | None) -> str | None:
     return mask_phone(phone)
 
 
-def due_view(who: Principal, row: Row) -> Row:
-    """One callback on the desk."""
-    due = row["replied_at"] + timedelta(days=CALLBACK_DUE_DAYS)
+def callback_due(center: Center, replied_at: datetime) -> datetime:
+    """When a callback of an order replied at ``replied_at`` is due."""
+    n = center.settings.callback_due_working_days
+    return center.reference.calendar.add_working_days(replied_at, n)[0]
+
+
+def due_view(who: Principal, row: Row, due: datetime) -> Row:
+    """One callback on the desk, due at ``due`` (:func:`callback_due`)."""
     return {
         "callback_id": str(row["id"]),
         "order_id": str(row["order_id"]),
@@ -69,7 +74,7 @@ async def desk(center: Center, who: Principal) -> Row:
         due = await reply_store.callbacks_due(conn)
         replies = await reply_store.unmatched_replies(conn)
     return {
-        "due": [due_view(who, r) for r in due],
+        "due": [due_view(who, r, callback_due(center, r["replied_at"])) for r in due],
         "replies": [reply_view(who, r) for r in replies],
     }
 

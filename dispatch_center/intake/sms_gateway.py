@@ -5,6 +5,7 @@ read as one and anything else becomes an order (:mod:`~.channels`).
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import orjson
@@ -26,3 +27,11 @@ async def accept_gateway_text(
         "recvTime": center.now().isoformat(),
     }
     return await intake.ingest.accept("sms", orjson.dumps(payload), "application/json")
+
+
+async def sms_text_in(center: Center, sender: str, text: str) -> None:
+    """A citizen's text the SMPP gateway read (no message id of the gateway's own: one is
+    made from the text and the time, as the HTTP route does without Kannel's ``%I``).
+    """
+    msg_id = hashlib.sha256(f"{sender}|{text}|{center.now()}".encode()).hexdigest()
+    await accept_gateway_text(center, sender, center.settings.sms_sender, text, msg_id[:64])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -73,6 +74,13 @@ class LoggingAdapter:
 MAX_ATTEMPTS = 5
 # A number over its hourly limit is tried again after this long.
 RATE_PAUSE = timedelta(minutes=10)
+# How long a claimed message is ours to send before another worker may take it (longer
+# than a gateway's slowest answer: the HTTP timeout, SMPP's wait for submit_sm_resp).
+CLAIM_LEASE = timedelta(minutes=2)
+# A delivery report naming a gateway reference no message carries yet is kept this long
+# (the reference may be recorded later, by this worker or another).
+PARKED_FOR = timedelta(hours=1)
+PARKED_MAX = 10_000
 
 
 @dataclass(frozen=True)
@@ -119,9 +127,11 @@ class OutboundChannels:
     def __init__(self) -> None:
         self.adapters: dict[str, ChannelAdapter] = {"console": LoggingAdapter("console")}
         self.gateway: SmsGateway | None = None
-        # Reports are applied one at a time, in the order the gateway sent them: a
-        # message's id (submit_sm_resp) before its receipt.
+        # Reports are applied one at a time, in the order the gateway sent them.
         self.report_lock = asyncio.Lock()
+        # Reports that named a gateway reference no message carried yet, by reference,
+        # with when they came: applied once the reference is recorded (:func:`reconcile`).
+        self.parked: dict[str, tuple[DeliveryReport, datetime]] = {}
 
     def add(self, adapter: ChannelAdapter) -> None:
         """Deliver the messages of ``adapter.channel`` through ``adapter`` from now on."""
@@ -133,22 +143,41 @@ def channels_of(center: Center) -> OutboundChannels:
     return center.runtimes.find(OutboundChannels) or center.runtimes.attach(OutboundChannels())
 
 
-async def start_messaging(center: Center) -> OutboundChannels:
+async def start_messaging(
+    center: Center, on_text: Callable[[str, str], Awaitable[Any]] | None = None
+) -> OutboundChannels:
     """Plug in the SMS gateway the settings choose (none by default).
 
-    An SMPP gateway's reports arrive on its reader thread and are applied on this loop.
+    An SMPP gateway's reports arrive on its reader thread and are applied on this loop,
+    one at a time in the order they came; citizens' texts read on its bind go to
+    ``on_text(sender, text)``, on this loop too.
     """
     chans = channels_of(center)
     loop = asyncio.get_running_loop()
 
     async def in_order(report: DeliveryReport) -> None:
         async with chans.report_lock:
-            await apply_report(center, report)
+            await receive_report(center, report)
 
     def on_report(report: DeliveryReport) -> None:
         asyncio.run_coroutine_threadsafe(in_order(report), loop)
 
-    chans.gateway = gateway_from_settings(center.settings, center.secret_key, on_report)
+    async def text_in(sender: str, text: str) -> None:
+        assert on_text is not None
+        try:
+            await on_text(sender, text)
+        except Exception:  # the intake refused it, or the database is away
+            log.exception("SMS from %s not taken in", mask_phone(sender))
+
+    def on_text_read(sender: str, text: str) -> None:
+        asyncio.run_coroutine_threadsafe(text_in(sender, text), loop)
+
+    chans.gateway = gateway_from_settings(
+        center.settings,
+        center.secret_key,
+        on_report,
+        on_text_read if on_text is not None else None,
+    )
     if chans.gateway is not None:
         log.info("SMS gateway: %s", chans.gateway.name)
     return chans
@@ -177,12 +206,85 @@ async def apply_report(center: Center, report: DeliveryReport) -> dict[str, Any]
         )
 
 
+async def receive_report(center: Center, report: DeliveryReport) -> dict[str, Any] | None:
+    """Apply a report from the gateway, losing none: one that names only a gateway
+    reference no message carries yet (the carrier's receipt overtook the gateway's
+    answer to our submit, or another worker sent the text and has not recorded its
+    reference), or that the database could not take now, is parked and applied later
+    (:func:`reconcile`). Never raises: it runs detached from any request.
+    """
+    chans = channels_of(center)
+    try:
+        row = await apply_report(center, report)
+        if row is None and report.outbox_id is None and report.gateway_ref:
+            async with center.db.connection() as conn:
+                if not await outbox_store.has_gateway_ref(conn, report.gateway_ref):
+                    _park(chans, report, center.now())
+                    return None
+        if row is not None and row.get("gateway_ref"):
+            await _apply_parked(center, chans, [row["gateway_ref"]])
+        return row
+    except Exception:  # the database is away, say: kept for the next pass
+        log.exception("SMS delivery report %s: not applied now, kept", report)
+        if report.gateway_ref or report.outbox_id is not None:
+            _park(chans, report, center.now())
+        return None
+
+
+def _park(chans: OutboundChannels, report: DeliveryReport, now: datetime) -> None:
+    key = report.gateway_ref or f"id:{report.outbox_id}"
+    if len(chans.parked) >= PARKED_MAX:
+        oldest = min(chans.parked, key=lambda k: chans.parked[k][1])
+        log.warning("SMS delivery report %s dropped: too many unmatched", chans.parked.pop(oldest))
+    chans.parked[key] = (report, chans.parked.get(key, (report, now))[1])
+
+
+async def _apply_parked(center: Center, chans: OutboundChannels, keys: list[str]) -> int:
+    applied = 0
+    for key in keys:
+        held = chans.parked.pop(key, None)
+        if held is None:
+            continue
+        report, since = held
+        try:
+            row = await apply_report(center, report)
+        except Exception:
+            log.exception("SMS delivery report %s: still not applied", report)
+            chans.parked[key] = held
+            continue
+        if row is not None:
+            applied += 1
+            continue
+        if report.outbox_id is None and report.gateway_ref:
+            async with center.db.connection() as conn:
+                known = await outbox_store.has_gateway_ref(conn, report.gateway_ref)
+            if not known and center.now() - since < PARKED_FOR:
+                chans.parked[key] = held
+            elif not known:
+                log.warning("SMS delivery report %s: no message has its reference", report)
+    return applied
+
+
+async def reconcile(center: Center) -> int:
+    """Apply the parked delivery reports whose message is known now; drop those older
+    than :data:`PARKED_FOR`. Returns how many were applied.
+    """
+    chans = channels_of(center)
+    if not chans.parked:
+        return 0
+    async with chans.report_lock:
+        return await _apply_parked(center, chans, list(chans.parked))
+
+
 async def deliver_pending(center: Center, limit: int = 50) -> dict[str, int]:
     """Deliver the due pending messages of every channel that has an adapter or gateway.
 
-    Each message is claimed with ``FOR UPDATE SKIP LOCKED``, so workers never send one
-    twice. A failure leaves it pending for a later try (backoff), until the attempts run
-    out; then it is failed.
+    The messages are claimed (leased, :data:`CLAIM_LEASE`) in one short transaction that
+    commits before anything is sent, so workers never send one twice and no row stays
+    locked while a gateway answers; each result is then recorded on its own. A delivery
+    report may so come before the 'sent' state is recorded: that keeps the report's
+    state (:func:`~dispatch_center.store.outbox.mark_sent`). A failure leaves the message
+    pending for a later try (backoff), until the attempts run out; then it is failed.
     """
     chans = channels_of(center)
     adapters = chans.adapters
@@ -190,37 +292,43 @@ async def deliver_pending(center: Center, limit: int = 50) -> dict[str, int]:
     rules = SendRules.from_settings(center.settings)
     now = center.now()
     sent = failed = deferred = 0
-    async with center.db.connection() as conn, conn.transaction():
-        for row in await outbox_store.claim_pending(conn, kinds, limit, now):
-            if row["channel"] == "sms" and chans.gateway is not None:
-                outcome = await _send_sms(conn, chans.gateway, rules, row, now)
-                sent += outcome == "sent"
-                failed += outcome == "failed"
-                deferred += outcome == "deferred"
-                continue
-            msg = OutboundMessage(row["id"], row["channel"], row["recipient"], row["body"])
-            try:
-                await adapters[row["channel"]].deliver(msg)
-            except Exception as exc:  # an outside system's failure, kept on the row
-                status = "failed" if row["attempts"] + 1 >= MAX_ATTEMPTS else "pending"
+    await reconcile(center)
+    async with center.db.connection() as conn:
+        claimed = await outbox_store.claim_pending(conn, kinds, limit, now, now + CLAIM_LEASE)
+    for row in claimed:
+        if row["channel"] == "sms" and chans.gateway is not None:
+            outcome = await _send_sms(center, chans.gateway, rules, row, now)
+            sent += outcome == "sent"
+            failed += outcome == "failed"
+            deferred += outcome == "deferred"
+            continue
+        msg = OutboundMessage(row["id"], row["channel"], row["recipient"], row["body"])
+        try:
+            await adapters[row["channel"]].deliver(msg)
+        except Exception as exc:  # an outside system's failure, kept on the row
+            status = "failed" if row["attempts"] + 1 >= MAX_ATTEMPTS else "pending"
+            async with center.db.connection() as conn:
                 await outbox_store.mark_outbox(conn, row["id"], status, now, str(exc)[:500])
-                failed += 1
-                continue
+            failed += 1
+            continue
+        async with center.db.connection() as conn:
             await outbox_store.mark_outbox(conn, row["id"], "sent", now)
-            sent += 1
+        sent += 1
     return {"sent": sent, "failed": failed, "deferred": deferred}
 
 
 async def _send_sms(
-    conn: Any, gateway: SmsGateway, rules: SendRules, row: Row, now: datetime
+    center: Center, gateway: SmsGateway, rules: SendRules, row: Row, now: datetime
 ) -> str:
-    if not row["urgent"] and rules.quiet.holds(now):
-        await outbox_store.defer(conn, row["id"], rules.quiet.ends_after(now), "quiet hours")
-        return "deferred"
-    recent = await outbox_store.sent_since(conn, row["recipient"], now - timedelta(hours=1))
-    if recent >= rules.per_number_per_hour:
-        await outbox_store.defer(conn, row["id"], now + RATE_PAUSE, "number's hourly limit")
-        return "deferred"
+    async with center.db.connection() as conn:
+        if not row["urgent"] and rules.quiet.holds(now):
+            await outbox_store.defer(conn, row["id"], rules.quiet.ends_after(now), "quiet hours")
+            return "deferred"
+        recent = await outbox_store.sent_since(conn, row["recipient"], now - timedelta(hours=1))
+        if recent >= rules.per_number_per_hour:
+            await outbox_store.defer(conn, row["id"], now + RATE_PAUSE, "number's hourly limit")
+            return "deferred"
+    # No connection is held while the gateway answers.
     try:
         ref = await gateway.send(SmsToSend(row["id"], row["recipient"], row["body"]))
     except Exception as exc:  # the gateway's refusal or an I/O error, kept on the row
@@ -228,9 +336,17 @@ async def _send_sms(
         give_up = attempts >= rules.max_attempts
         wait = notices.retry_delay(attempts, rules.retry_base_s)
         log.warning("SMS %s: try %d failed: %s", row["id"], attempts, exc)
-        await outbox_store.retry_later(conn, row["id"], now + wait, str(exc)[:500], give_up)
+        async with center.db.connection() as conn:
+            await outbox_store.retry_later(conn, row["id"], now + wait, str(exc)[:500], give_up)
         return "failed" if give_up else "retry"
-    await outbox_store.mark_sent(conn, row["id"], now, ref)
+    async with center.db.connection() as conn:
+        await outbox_store.mark_sent(conn, row["id"], now, ref)
+    if ref is not None:
+        # A receipt that overtook this answer waits under its reference.
+        chans = channels_of(center)
+        if ref in chans.parked:
+            async with chans.report_lock:
+                await _apply_parked(center, chans, [ref])
     return "sent"
 
 

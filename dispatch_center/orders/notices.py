@@ -37,10 +37,25 @@ def mobile_of(phone: str | None) -> str | None:
     return digits[-11:] if _MOBILE.match(digits) else None
 
 
+# Where to look an order up when the center has no public address to link to: the
+# hotline and the WeChat account answer "查询 LS…" (dispatch_center.intake.wechat_reply).
+LOOKUP_WITHOUT_URL = "乐山12345微信公众号（发送“查询 工单号”）或致电12345"
+
+
 def status_url(center: Center) -> str:
-    """Where a citizen looks an order up (``DISPATCH_PUBLIC_URL`` + ``/status``)."""
+    """Where a citizen looks an order up: ``DISPATCH_PUBLIC_URL`` + ``/status``, or, with
+    no public address set, the WeChat account and the hotline (never a bare path).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> status_url(NS(settings=NS(public_url="https://12345.leshan.gov.cn/")))
+    'https://12345.leshan.gov.cn/status'
+    >>> "12345" in status_url(NS(settings=NS(public_url="")))
+    True
+    """
     base = center.settings.public_url.rstrip("/")
-    return f"{base}/status" if base else "乐山12345网站/status"
+    return f"{base}/status" if base else LOOKUP_WITHOUT_URL
 
 
 async def queue_text(
@@ -88,5 +103,5 @@ async def after_action(
         reply_by = to_shanghai(order["reply_by"]).strftime("%Y年%m月%d日%H:%M")
         await queue_text(center, conn, order, T.extension, reply_by=reply_by)
     elif action in (A.reply, A.resolve_at_intake):
-        summary = (note or "").strip() or "详情可在/status查询。"
+        summary = (note or "").strip() or f"详情可在{status_url(center)}查询。"
         await queue_text(center, conn, order, T.replied, summary=summary)

@@ -34,19 +34,30 @@ async def enqueue(conn: Conn, values: Mapping[str, Any]) -> Row:
 
 
 async def claim_pending(
-    conn: Conn, channels: Sequence[str], limit: int = 50, now: datetime | None = None
+    conn: Conn, channels: Sequence[str], limit: int, now: datetime, lease_until: datetime
 ) -> list[Row]:
-    """Pending messages of ``channels`` due now, locked for this transaction (others skip
-    them). SMS is claimed only for phone numbers.
+    """Lease the pending messages of ``channels`` due at ``now`` (SMS only for phone
+    numbers), most urgent first: their next try moves to ``lease_until``, so once this
+    statement commits no other worker takes them while this one sends outside any
+    transaction; a worker that dies mid-send leaves them to be tried again then.
     """
     cur = await conn.execute(
-        "SELECT * FROM outbox WHERE status = 'pending' AND channel = ANY(%s)"
-        " AND (next_attempt_at IS NULL OR %s::timestamptz IS NULL OR next_attempt_at <= %s)"
-        " AND (channel <> 'sms' OR recipient ~ %s)"
-        " ORDER BY urgent DESC, id LIMIT %s FOR UPDATE SKIP LOCKED",
-        (list(channels), now, now, PHONE_PATTERN, limit),
+        "UPDATE outbox SET next_attempt_at = %(lease)s WHERE id IN ("
+        " SELECT id FROM outbox WHERE status = 'pending' AND channel = ANY(%(ch)s)"
+        " AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)"
+        " AND (channel <> 'sms' OR recipient ~ %(phone)s)"
+        " ORDER BY urgent DESC, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
+        " RETURNING *",
+        {
+            "ch": list(channels),
+            "now": now,
+            "phone": PHONE_PATTERN,
+            "limit": limit,
+            "lease": lease_until,
+        },
     )
-    return await cur.fetchall()
+    rows = await cur.fetchall()
+    return sorted(rows, key=lambda r: (not r["urgent"], r["id"]))
 
 
 async def mark_outbox(
@@ -63,8 +74,10 @@ async def mark_outbox(
 async def mark_sent(conn: Conn, message_id: int, at: datetime, gateway_ref: str | None) -> None:
     """The gateway took the message (a delivery report may have come first: kept)."""
     await conn.execute(
+        # Each CASE reads the row as it was: a report's final state and its error stay.
         "UPDATE outbox SET status = CASE WHEN status = 'pending' THEN 'sent' ELSE status END,"
-        " attempts = attempts + 1, error = NULL, sent_at = %s,"
+        " error = CASE WHEN status = 'pending' THEN NULL ELSE error END,"
+        " attempts = attempts + 1, sent_at = %s,"
         " gateway_ref = COALESCE(gateway_ref, %s) WHERE id = %s",
         (at, gateway_ref, message_id),
     )
@@ -74,7 +87,9 @@ async def retry_later(conn: Conn, message_id: int, at: datetime, error: str, fai
     """A failed try: wait until ``at`` for the next, or give up (``failed``)."""
     await conn.execute(
         "UPDATE outbox SET attempts = attempts + 1, error = %s, next_attempt_at = %s,"
-        " status = CASE WHEN %s THEN 'failed' ELSE status END WHERE id = %s",
+        # A delivery report may have settled it while we waited for the gateway.
+        " status = CASE WHEN %s AND status = 'pending' THEN 'failed' ELSE status END"
+        " WHERE id = %s",
         (error, at, failed, message_id),
     )
 
@@ -82,7 +97,7 @@ async def retry_later(conn: Conn, message_id: int, at: datetime, error: str, fai
 async def defer(conn: Conn, message_id: int, until: datetime, reason: str) -> None:
     """Not now (quiet hours, the number's rate limit): no attempt is counted."""
     await conn.execute(
-        "UPDATE outbox SET next_attempt_at = %s, error = %s WHERE id = %s",
+        "UPDATE outbox SET next_attempt_at = %s, error = %s WHERE id = %s AND status = 'pending'",
         (until, reason, message_id),
     )
 
@@ -125,6 +140,12 @@ async def apply_report(
         )
     cur = await conn.execute(sql, params)
     return await cur.fetchone()
+
+
+async def has_gateway_ref(conn: Conn, gateway_ref: str) -> bool:
+    """Whether a message carries the gateway's reference ``gateway_ref`` yet."""
+    cur = await conn.execute("SELECT 1 FROM outbox WHERE gateway_ref = %s LIMIT 1", (gateway_ref,))
+    return await cur.fetchone() is not None
 
 
 async def list_messages(

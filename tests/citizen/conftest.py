@@ -89,6 +89,7 @@ def sms_center(
         sms_username=k.USERNAME,
         sms_password=k.PASSWORD,
         sms_callback_url=base,
+        public_url=base,
         sms_quiet_hours="",  # the quiet hours have their own tests; these run any time
         sms_retry_base_s=0,
         sms_max_attempts=3,

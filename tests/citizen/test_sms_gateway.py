@@ -17,7 +17,7 @@ def test_receipt_is_sent_and_delivered(sms_center: SmsCenter) -> None:
 
     sms_center.tick()
     texts = sms_center.wait_for(lambda: sms_center.network.texts_to(phone))
-    assert order["number"] in texts[0] and "/status" in texts[0]
+    assert order["number"] in texts[0] and f"{sms_center.live.base_url}/status" in texts[0]
     assert "受理" in texts[0]
     final = sms_center.wait_for(
         lambda: [m for m in sms_center.messages(order["id"]) if m["state"] == "delivered"]

@@ -66,7 +66,8 @@ async def sms_delivery_report(
         raise Forbidden("not a delivery report of ours")
     state = KANNEL_DLR.get(type)
     if state is not None:
-        await outbox.apply_report(center, DeliveryReport(state, id, None, f"dlr:{type}"))
+        # Kept for a later pass if the database cannot take it now (Kannel does not retry).
+        await outbox.receive_report(center, DeliveryReport(state, id, None, f"dlr:{type}"))
     return Accepted(ok=True)
 
 
