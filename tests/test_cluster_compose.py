@@ -12,6 +12,7 @@ repository. When a Compose binary is installed, the file is rendered by it as we
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import shutil
 import subprocess
@@ -86,7 +87,6 @@ def test_the_topology_of_scripts_cluster() -> None:
         cluster = services[name]["environment"]["ETCD_INITIAL_CLUSTER"]
         assert cluster == ",".join(f"{n}=http://{n}:2380" for n in ETCD)
     assert "REDIS_REPLICAOF" not in services["redis-1"]["environment"]
-    assert services["redis-2"]["environment"]["REDIS_REPLICAOF"] == "redis-1 6379"
     for name in (*PG, *REDIS, *SENTINELS, *ETCD, "haproxy"):
         assert services[name]["image"] == "dispatch-center-engines:latest", name
         assert services[name]["build"]["dockerfile"] == "docker/cluster/Dockerfile", name
@@ -116,8 +116,10 @@ def test_every_service_has_a_health_check() -> None:
 def test_the_apps_wait_for_what_they_use() -> None:
     for name in APPS:
         needs = _services()[name]["depends_on"]
-        for dependency in ("haproxy", *PG, *SENTINELS):
+        for dependency in ("haproxy", *SENTINELS):
             assert needs[dependency]["condition"] == "service_healthy", (name, dependency)
+        for dependency in PG:
+            assert needs[dependency]["condition"] == "service_started", (name, dependency)
     for name in PG:
         needs = _services()[name]["depends_on"]
         assert {d: needs[d]["condition"] for d in needs} == dict.fromkeys(ETCD, "service_healthy")
@@ -209,6 +211,31 @@ def test_the_apps_reach_postgresql_through_the_leader_front() -> None:
         assert url.username == "dispatch" and url.password == "<DISPATCH_DB_PASSWORD>"
 
 
+def _address(name: str) -> str:
+    """The fixed address of a service on the backend network."""
+    address = _services()[name]["networks"]["backend"]["ipv4_address"]
+    assert isinstance(address, str)
+    return address
+
+
+def test_redis_and_sentinel_know_each_other_by_fixed_addresses() -> None:
+    """Redis and Sentinel resolve names synchronously: a stopped container's name stalls
+    them for the DNS timeout, and Sentinel then never fails over (seen with redis-1 killed).
+    So they use addresses, fixed on the backend network."""
+    services = _services()
+    subnet = _compose()["networks"]["backend"]["ipam"]["config"][0]["subnet"]
+    network = ipaddress.ip_network(subnet)
+    addresses = [_address(n) for n in (*REDIS, *SENTINELS)]
+    assert len(set(addresses)) == len(addresses)
+    assert all(ipaddress.ip_address(a) in network for a in addresses)
+    assert services["redis-2"]["environment"]["REDIS_REPLICAOF"] == f"{_address('redis-1')} 6379"
+    for name in SENTINELS:
+        assert services[name]["environment"]["REDIS_MASTER_ADDRESS"] == _address("redis-1")
+    assert "REDIS_MASTER_ADDRESS" in (CLUSTER / "start-sentinel.sh").read_text()
+    assert "announce-ip" not in (CLUSTER / "start-sentinel.sh").read_text()
+    assert "announce-ip" not in (CLUSTER / "start-redis.sh").read_text()
+
+
 def test_the_apps_reach_redis_through_the_sentinels() -> None:
     port = re.search(r"^port (\d+)$", _sentinel_conf(), re.M)
     monitor = re.search(r"^sentinel monitor (\S+) ", _sentinel_conf(), re.M)
@@ -218,7 +245,8 @@ def test_the_apps_reach_redis_through_the_sentinels() -> None:
         assert url.startswith("redis+sentinel://")
         assert "${REDIS_PASSWORD:?" in url
         target = SentinelTarget.parse(_filled(url))
-        assert target.sentinels == [(s, int(port[1])) for s in SENTINELS]
+        addresses = [_address(s) for s in SENTINELS]
+        assert target.sentinels == [(a, int(port[1])) for a in addresses]
         assert target.service == monitor[1]
         assert target.password == "<REDIS_PASSWORD>" and target.db == 0
 
@@ -357,8 +385,7 @@ def test_compose_renders_it(tmp_path: Path) -> None:
     app = services["app-1"]["environment"]
     assert app["DATABASE_URL"] == f"postgresql://dispatch:{'d' * 24}@haproxy:5432/dispatch"
     assert app["REDIS_URL"] == (
-        f"redis+sentinel://:{'p' * 24}@sentinel-1:26379,sentinel-2:26379,sentinel-3:26379"
-        "/dispatch/0"
+        f"redis+sentinel://:{'p' * 24}@10.0.0.21:26379,10.0.0.22:26379,10.0.0.23:26379/dispatch/0"
     )
     # env_file merged in (docker/.env.example's keys), compose's own values winning.
     assert app["DISPATCH_SECRET_KEY"] == "k" * 48

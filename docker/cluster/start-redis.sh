@@ -1,8 +1,11 @@
 #!/bin/sh
 # A Redis of docker/cluster/compose.yml: its configuration is written at each start from
 # the environment, so that the password (REDIS_PASSWORD) is in no file of the repository
-# and on no command line. REDIS_REPLICAOF ("redis-1 6379") makes it a replica; after a
-# failover Sentinel repoints the nodes itself, whatever they were started as.
+# and on no command line. REDIS_REPLICAOF ("10.0.0.11 6379") makes it a replica; after a
+# failover Sentinel repoints the nodes itself, whatever they were started as. Addresses,
+# not names: Redis resolves names synchronously, and a stopped container's name stops
+# resolving only after the DNS times out (10-20 s, measured), during which a replica
+# retrying its lost master would not answer Sentinel at all.
 set -eu
 : "${REDIS_PASSWORD:?set REDIS_PASSWORD in docker/cluster/.env}"
 conf=/var/lib/redis/redis.conf
@@ -16,8 +19,6 @@ umask 077
   echo "maxmemory-policy noeviction"
   echo "requirepass $REDIS_PASSWORD"
   echo "masterauth $REDIS_PASSWORD"
-  # Sentinel and replicas find this node by its service name, not a container address.
-  echo "replica-announce-ip $(hostname)"
   if [ -n "${REDIS_REPLICAOF:-}" ]; then
     echo "replicaof $REDIS_REPLICAOF"
   fi
