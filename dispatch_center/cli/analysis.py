@@ -10,9 +10,9 @@ from typing import Any
 
 
 def _settings(demo: bool) -> Any:
-    from dispatch_center.settings import load_settings
+    from dispatch_center.cli.config import database_settings
 
-    return load_settings(demo=True, demo_story=False) if demo else load_settings()
+    return database_settings(demo, demo_flag=True)
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
@@ -24,8 +24,10 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     from dispatch_center.reporting.rollups import catch_up
     from dispatch_center.store import backfill as backfill_store
 
+    settings = _settings(args.demo)
+
     async def run() -> dict[str, Any]:
-        center = await start_center(_settings(args.demo))
+        center = await start_center(settings)
         try:
             plan = backfill.plan_for(
                 args.orders,
@@ -68,8 +70,10 @@ def cmd_reports(args: argparse.Namespace) -> int:
     from dispatch_center.reporting.render import FORMATS
     from dispatch_center.store import analysis as store
 
+    settings = _settings(args.demo)
+
     async def run() -> Any:
-        center = await start_center(_settings(args.demo))
+        center = await start_center(settings)
         try:
             if args.reports_command == "list":
                 async with center.db.connection() as conn:

@@ -19,11 +19,13 @@ from dispatch_center.center import Center
 
 def _run(work: Callable[[Center], Awaitable[int]]) -> int:
     from dispatch_center.app import start_center, stop_center
+    from dispatch_center.cli.config import database_settings
     from dispatch_center.errors import ServiceError
-    from dispatch_center.settings import load_settings
+
+    settings = database_settings()
 
     async def run() -> int:
-        center = await start_center(load_settings())
+        center = await start_center(settings)
         try:
             return await work(center)
         except ServiceError as exc:

@@ -202,11 +202,12 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     from dispatch_center.accounts import users as accounts
     from dispatch_center.accounts.security import Principal
     from dispatch_center.app import start_center, stop_center
+    from dispatch_center.cli.config import database_settings
     from dispatch_center.core.roles import Role
     from dispatch_center.errors import ServiceError
     from dispatch_center.models import UserCreate
-    from dispatch_center.settings import load_settings
 
+    settings = database_settings()  # before the password prompt: nothing to create it in
     password = args.password or os.environ.get("DISPATCH_NEW_USER_PASSWORD")
     if not password:
         if not sys.stdin.isatty():
@@ -228,7 +229,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
         return 2
 
     async def run() -> int:
-        center = await start_center(load_settings())
+        center = await start_center(settings)
         try:
             row = await accounts.create_user(center, Principal("cli", Role.admin), body)
             print(f"created {row['username']} ({row['role']})")

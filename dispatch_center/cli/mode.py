@@ -37,11 +37,13 @@ def _when(value: str | None) -> datetime | None:
 
 def _run(job: Callable[[Any], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
     from dispatch_center.app import start_center, stop_center
+    from dispatch_center.cli.config import database_settings
     from dispatch_center.modeswitch.state import start_modes
-    from dispatch_center.settings import load_settings
+
+    settings = database_settings()
 
     async def run() -> dict[str, Any]:
-        center = await start_center(load_settings())
+        center = await start_center(settings)
         try:
             await start_modes(center)
             return await job(center)

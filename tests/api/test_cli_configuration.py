@@ -1,5 +1,6 @@
 """The command line as an operator meets it (issue 16 §2): ``--version``, and a configuration
-it cannot run with refused in one line that says what to set, for ``serve`` and ``migrate``.
+it cannot run with refused in one line that says what to set, for ``serve``, ``migrate`` and
+every other command that works on the database (none starts an embedded one but ``demo``).
 
 Each test runs the real ``dispatch-center`` command in a subprocess, in an empty directory
 (no stray ``.env``) and an environment without any of the center's settings but those given.
@@ -139,6 +140,40 @@ def test_migrate_without_a_database_url_refuses(tmp_path: Path) -> None:
     line = _refused(_cli(tmp_path, settings, "migrate"), "migrate")
     assert "DATABASE_URL is not set" in line and "migrate --demo" in line, line
     assert not (data / "pgdata").exists()
+
+
+#: Each command that works on the center's database, as an operator would type it, and
+#: whether it offers ``--demo`` (the demo's embedded database, named in the refusal).
+DATABASE_COMMANDS = [
+    (["users", "create", "admin", "--role", "admin", "--password", "a-long-password-1"], False),
+    (["mode", "show"], False),
+    (["mode", "set", "emergency", "--reason", "flood", "--type", "flood"], False),
+    (["geofences", "versions"], False),
+    (["geofences", "rollback", "synthetic", "--tier", "3"], False),
+    (["catalogue", "versions"], False),
+    (["places", "import", "places.csv"], False),
+    (["reports", "list"], True),
+    (["reports", "make", "daily"], True),
+    (["backfill", "--orders", "10"], True),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "demo_flag"), DATABASE_COMMANDS, ids=[" ".join(a[:2]) for a, _ in DATABASE_COMMANDS]
+)
+def test_database_commands_without_a_database_url_refuse(
+    tmp_path: Path, args: list[str], demo_flag: bool
+) -> None:
+    """Without DATABASE_URL they once started an embedded PostgreSQL in the data directory
+    and did their work there, where no server would ever read it."""
+    (tmp_path / "places.csv").write_text("name,kind,lon,lat,datum,adcode\n", encoding="utf-8")
+    data = tmp_path / "data"
+    settings = {"DISPATCH_SECRET_KEY": GOOD_KEY, "DISPATCH_DATA_DIR": str(data)}
+    line = _refused(_cli(tmp_path, settings, *args), args[0])
+    assert "DATABASE_URL is not set: set it to the center's PostgreSQL" in line, line
+    way = "pass --demo" if demo_flag else "only `dispatch-center demo`"
+    assert way in line, line
+    assert not data.exists() or not any(data.iterdir()), list(data.iterdir())
 
 
 @pytest.mark.parametrize("redis_url", [None, "", "memory://"])
