@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from dispatch_center.bus.sentinel import SentinelTarget
-from tests.test_compose import DEMO_ONLY, _aliases, _documented
+from tests.test_compose import _documented, unreached_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CLUSTER = ROOT / "docker" / "cluster"
@@ -258,16 +258,7 @@ def test_every_setting_reaches_the_app_hosts() -> None:
     for name in APPS:
         app = _services()[name]
         assert app.get("env_file") in ("app.env", ["app.env"]), app.get("env_file")
-        passed = set(app["environment"])
-        missing = []
-        for alias, nested in _aliases().items():
-            if alias in DEMO_ONLY:
-                continue
-            if nested:
-                if not any(n.startswith(f"{alias}__") for n in listed):
-                    missing.append(f"{alias}__<KEY>__<FIELD>")
-            elif alias not in passed and alias not in listed:
-                missing.append(alias)
+        missing = unreached_settings(set(app["environment"]), listed)
         assert not missing, f"{name}: settings neither set nor in docker/.env.example: {missing}"
         assert str(app["environment"]["DISPATCH_DEMO"]) == "0"
     assert "cp ../.env.example app.env" in (CLUSTER / "README.md").read_text()
