@@ -86,13 +86,15 @@ export function legend(map) {
 }
 
 // -- the teams' taskings ----------------------------------------------------------------
-export class TaskLayer {
-  constructor(map, onChange = () => {}) {
+// A layer drawn from one API list: polled every `everyMs`, and soon after the change log
+// says it changed (several changes in a burst make one request).
+class PolledLayer {
+  constructor(map, onChange, url, everyMs) {
     this.onChange = onChange;
+    this.url = url;
     this.group = L.layerGroup().addTo(map);
     this.timer = null;
-    this.tasks = new Map();
-    setInterval(() => this.refresh(), 15000);
+    setInterval(() => this.refresh(), everyMs);
   }
 
   refreshSoon() {
@@ -101,11 +103,23 @@ export class TaskLayer {
   }
 
   async refresh() {
-    const r = await getJSON("/api/v1/teams");
+    const r = await getJSON(this.url);
     if (!r.ok) return;
     this.group.clearLayers();
+    this.draw(r.body.items || []);
+    this.onChange();
+  }
+}
+
+export class TaskLayer extends PolledLayer {
+  constructor(map, onChange = () => {}) {
+    super(map, onChange, "/api/v1/teams", 15000);
+    this.tasks = new Map();
+  }
+
+  draw(items) {
     this.tasks.clear();
-    for (const tm of r.body.items || []) {
+    for (const tm of items) {
       const task = tm.tasking;
       if (!task || tm.lon == null) continue;
       this.tasks.set(tm.code, task);
@@ -117,7 +131,6 @@ export class TaskLayer {
         .addTo(this.group);
     }
     document.body.dataset.tasks = [...this.tasks.keys()].join(",");
-    this.onChange();
   }
 
   // The scene labels for the map's declutter: after every reading, team and incident
@@ -145,26 +158,15 @@ export class TaskLayer {
 // -- the HQ's open incidents ------------------------------------------------------------
 // An incident the HQ runs (e.g. 大渡河沙湾段超警) stands on the map at its place, labelled
 // with its title, from its opening to its closing (the change log says when).
-export class IncidentLayer {
+export class IncidentLayer extends PolledLayer {
   constructor(map, onChange = () => {}) {
-    this.onChange = onChange;
-    this.group = L.layerGroup().addTo(map);
-    this.timer = null;
+    super(map, onChange, "/api/v1/incidents?status=open", 30000);
     this.items = new Map();
-    setInterval(() => this.refresh(), 30000);
   }
 
-  refreshSoon() {
-    if (this.timer) return;
-    this.timer = setTimeout(() => { this.timer = null; this.refresh(); }, 300);
-  }
-
-  async refresh() {
-    const r = await getJSON("/api/v1/incidents?status=open");
-    if (!r.ok) return;
-    this.group.clearLayers();
+  draw(items) {
     this.items.clear();
-    for (const x of r.body.items || []) {
+    for (const x of items) {
       this.items.set(String(x.id), x);
       if (x.lon == null || x.lat == null) continue;
       // Sized by the wall's --glyph in CSS (2 on a 4K wall): the icon is a point, its sign centred on it.
@@ -174,7 +176,6 @@ export class IncidentLayer {
         .addTo(this.group);
     }
     document.body.dataset.incidents = [...this.items.keys()].join(",");
-    this.onChange();
   }
 
   // The incidents' labels for the map's declutter: always shown, before every other label
