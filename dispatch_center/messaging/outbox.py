@@ -78,7 +78,7 @@ RATE_PAUSE = timedelta(minutes=10)
 # than a gateway's slowest answer: the HTTP timeout, SMPP's wait for submit_sm_resp).
 CLAIM_LEASE = timedelta(minutes=2)
 # A delivery report naming a gateway reference no message carries yet is kept this long
-# (the reference may be recorded later, by this worker or another).
+# (the reference may be recorded later, by this worker or another), in the database.
 PARKED_FOR = timedelta(hours=1)
 PARKED_MAX = 10_000
 
@@ -129,8 +129,9 @@ class OutboundChannels:
         self.gateway: SmsGateway | None = None
         # Reports are applied one at a time, in the order the gateway sent them.
         self.report_lock = asyncio.Lock()
-        # Reports that named a gateway reference no message carried yet, by reference,
-        # with when they came: applied once the reference is recorded (:func:`reconcile`).
+        # Reports the database could not take (it was away), by reference, with when
+        # they came: handed back to receive_report on the next pass (:func:`reconcile`).
+        # Reports naming an unknown reference are parked in the database, not here.
         self.parked: dict[str, tuple[DeliveryReport, datetime]] = {}
 
     def add(self, adapter: ChannelAdapter) -> None:
@@ -210,28 +211,40 @@ async def receive_report(center: Center, report: DeliveryReport) -> dict[str, An
     """Apply a report from the gateway, losing none: one that names only a gateway
     reference no message carries yet (the carrier's receipt overtook the gateway's
     answer to our submit, or another worker sent the text and has not recorded its
-    reference), or that the database could not take now, is parked and applied later
-    (:func:`reconcile`). Never raises: it runs detached from any request.
+    reference) is parked in the database, where whichever worker records the reference
+    applies it (:func:`reconcile`, after each send), even after a restart. Only when the
+    database cannot take it now is it kept in this process's memory, for the next pass.
+    Never raises: it runs detached from any request.
     """
-    chans = channels_of(center)
     try:
         row = await apply_report(center, report)
         if row is None and report.outbox_id is None and report.gateway_ref:
             async with center.db.connection() as conn:
                 if not await outbox_store.has_gateway_ref(conn, report.gateway_ref):
-                    _park(chans, report, center.now())
+                    now = center.now()
+                    await outbox_store.park_report(
+                        conn,
+                        report.gateway_ref,
+                        report.state,
+                        report.detail,
+                        now,
+                        now + PARKED_FOR,
+                    )
                     return None
         if row is not None and row.get("gateway_ref"):
-            await _apply_parked(center, chans, [row["gateway_ref"]])
+            # A 'sent' report that named our id recorded the reference: its receipt
+            # may be waiting under it.
+            async with center.db.connection() as conn:
+                await outbox_store.apply_parked_reports(conn, [row["gateway_ref"]])
         return row
     except Exception:  # the database is away, say: kept for the next pass
         log.exception("SMS delivery report %s: not applied now, kept", report)
         if report.gateway_ref or report.outbox_id is not None:
-            _park(chans, report, center.now())
+            _park_in_memory(channels_of(center), report, center.now())
         return None
 
 
-def _park(chans: OutboundChannels, report: DeliveryReport, now: datetime) -> None:
+def _park_in_memory(chans: OutboundChannels, report: DeliveryReport, now: datetime) -> None:
     key = report.gateway_ref or f"id:{report.outbox_id}"
     if len(chans.parked) >= PARKED_MAX:
         oldest = min(chans.parked, key=lambda k: chans.parked[k][1])
@@ -239,41 +252,38 @@ def _park(chans: OutboundChannels, report: DeliveryReport, now: datetime) -> Non
     chans.parked[key] = (report, chans.parked.get(key, (report, now))[1])
 
 
-async def _apply_parked(center: Center, chans: OutboundChannels, keys: list[str]) -> int:
-    applied = 0
-    for key in keys:
-        held = chans.parked.pop(key, None)
-        if held is None:
+async def _retry_in_memory(center: Center, chans: OutboundChannels) -> None:
+    """Hand the reports the database could not take back to :func:`receive_report`
+    (which keeps them here again if it still cannot).
+    """
+    held, chans.parked = chans.parked, {}
+    now = center.now()
+    for report, since in held.values():
+        if now - since >= PARKED_FOR:
+            log.warning("SMS delivery report %s dropped: kept too long", report)
             continue
-        report, since = held
-        try:
-            row = await apply_report(center, report)
-        except Exception:
-            log.exception("SMS delivery report %s: still not applied", report)
-            chans.parked[key] = held
-            continue
-        if row is not None:
-            applied += 1
-            continue
-        if report.outbox_id is None and report.gateway_ref:
-            async with center.db.connection() as conn:
-                known = await outbox_store.has_gateway_ref(conn, report.gateway_ref)
-            if not known and center.now() - since < PARKED_FOR:
-                chans.parked[key] = held
-            elif not known:
-                log.warning("SMS delivery report %s: no message has its reference", report)
-    return applied
+        await receive_report(center, report)
+        key = report.gateway_ref or f"id:{report.outbox_id}"
+        if key in chans.parked:  # still away: keep when it first came
+            chans.parked[key] = (report, since)
 
 
 async def reconcile(center: Center) -> int:
-    """Apply the parked delivery reports whose message is known now; drop those older
-    than :data:`PARKED_FOR`. Returns how many were applied.
+    """Apply the parked delivery reports whose message carries their reference now, from
+    every worker; drop those kept past :data:`PARKED_FOR`. Returns how many messages
+    they reached.
     """
     chans = channels_of(center)
-    if not chans.parked:
-        return 0
-    async with chans.report_lock:
-        return await _apply_parked(center, chans, list(chans.parked))
+    if chans.parked:
+        async with chans.report_lock:
+            await _retry_in_memory(center, chans)
+    async with center.db.connection() as conn:
+        dropped = await outbox_store.drop_expired_reports(conn, center.now())
+        if dropped:
+            log.warning(
+                "%d SMS delivery report(s) dropped: no message has their reference", dropped
+            )
+        return await outbox_store.apply_parked_reports(conn)
 
 
 async def deliver_pending(center: Center, limit: int = 50) -> dict[str, int]:
@@ -341,12 +351,9 @@ async def _send_sms(
         return "failed" if give_up else "retry"
     async with center.db.connection() as conn:
         await outbox_store.mark_sent(conn, row["id"], now, ref)
-    if ref is not None:
-        # A receipt that overtook this answer waits under its reference.
-        chans = channels_of(center)
-        if ref in chans.parked:
-            async with chans.report_lock:
-                await _apply_parked(center, chans, [ref])
+        if ref is not None:
+            # A receipt that overtook this answer waits under its reference.
+            await outbox_store.apply_parked_reports(conn, [ref])
     return "sent"
 
 

@@ -148,6 +148,79 @@ async def has_gateway_ref(conn: Conn, gateway_ref: str) -> bool:
     return await cur.fetchone() is not None
 
 
+async def park_report(
+    conn: Conn, gateway_ref: str, state: str, detail: str, at: datetime, kept_until: datetime
+) -> None:
+    """Keep a delivery report whose reference no message carries yet, until ``kept_until``.
+
+    One report is kept per reference: a final one (delivered, failed) is never replaced,
+    a 'sent' one gives way to any later report.
+    """
+    await conn.execute(
+        "INSERT INTO outbox_unmatched_reports AS r (gateway_ref, state, detail, reported_at,"
+        " kept_until) VALUES (%(ref)s, %(state)s, %(detail)s, %(at)s, %(until)s)"
+        " ON CONFLICT (gateway_ref) DO UPDATE SET"
+        # Each CASE reads the kept row as it was.
+        " state = CASE WHEN r.state = 'sent' THEN EXCLUDED.state ELSE r.state END,"
+        " detail = CASE WHEN r.state = 'sent' THEN EXCLUDED.detail ELSE r.detail END,"
+        " reported_at = CASE WHEN r.state = 'sent' THEN EXCLUDED.reported_at"
+        " ELSE r.reported_at END,"
+        " kept_until = GREATEST(r.kept_until, EXCLUDED.kept_until)",
+        {"ref": gateway_ref, "state": state, "detail": detail, "at": at, "until": kept_until},
+    )
+
+
+# The parked reports whose reference a message carries now are taken (deleted, rows that
+# another worker is taking skipped) and applied by the rules of apply_report in the same
+# statement: a report is applied once, and a final state is never undone.
+_APPLY_PARKED = (
+    "WITH taken AS ("
+    " DELETE FROM outbox_unmatched_reports WHERE gateway_ref IN ("
+    "  SELECT r.gateway_ref FROM outbox_unmatched_reports r"
+    "  WHERE (%(refs)s::text[] IS NULL OR r.gateway_ref = ANY(%(refs)s))"
+    "  AND EXISTS (SELECT 1 FROM outbox m WHERE m.gateway_ref = r.gateway_ref)"
+    "  FOR UPDATE OF r SKIP LOCKED)"
+    " RETURNING *)"
+    " UPDATE outbox m SET"
+    " status = CASE WHEN t.state <> 'sent' AND m.status IN ('pending', 'sent')"
+    "  THEN t.state ELSE m.status END,"
+    " dlr_status = CASE WHEN t.state = 'sent' OR m.status IN ('pending', 'sent')"
+    "  THEN t.detail ELSE m.dlr_status END,"
+    " delivered_at = CASE WHEN t.state <> 'sent' AND m.status IN ('pending', 'sent')"
+    "  THEN CASE WHEN t.state = 'delivered' THEN t.reported_at END ELSE m.delivered_at END,"
+    " error = CASE WHEN t.state = 'failed' AND m.status IN ('pending', 'sent')"
+    "  THEN t.detail ELSE m.error END"
+    " FROM taken t WHERE m.gateway_ref = t.gateway_ref"
+    " RETURNING m.id, m.gateway_ref, t.state AS report_state"
+)
+
+
+async def apply_parked_reports(conn: Conn, gateway_refs: Sequence[str] | None = None) -> int:
+    """Apply the parked reports (of ``gateway_refs``, or all) whose reference a message
+    carries now, and forget them; returns how many messages they reached.
+
+    Safe with concurrent workers: a report being taken by another is skipped, not waited
+    for, and each is applied once.
+    """
+    refs = list(gateway_refs) if gateway_refs is not None else None
+    cur = await conn.execute(_APPLY_PARKED, {"refs": refs})
+    return len(await cur.fetchall())
+
+
+async def drop_expired_reports(conn: Conn, now: datetime) -> int:
+    """Forget the parked reports kept past their time; returns how many."""
+    cur = await conn.execute("DELETE FROM outbox_unmatched_reports WHERE kept_until <= %s", (now,))
+    return cur.rowcount
+
+
+async def parked_report(conn: Conn, gateway_ref: str) -> Row | None:
+    """The report kept for ``gateway_ref``, if any."""
+    cur = await conn.execute(
+        "SELECT * FROM outbox_unmatched_reports WHERE gateway_ref = %s", (gateway_ref,)
+    )
+    return await cur.fetchone()
+
+
 async def list_messages(
     conn: Conn, channel: str | None, order_id: int | None, limit: int = 200
 ) -> list[Row]:
