@@ -230,6 +230,10 @@ async def receive_report(center: Center, report: DeliveryReport) -> dict[str, An
                         now,
                         now + PARKED_FOR,
                     )
+                    # The worker that sends the text may have recorded the reference
+                    # between the check and the parking, and looked for it before it
+                    # was parked: one of the two looks sees both.
+                    await outbox_store.apply_parked_reports(conn, [report.gateway_ref])
                     return None
         if row is not None and row.get("gateway_ref"):
             # A 'sent' report that named our id recorded the reference: its receipt
