@@ -23,6 +23,7 @@ from dispatch_center.messaging import outbox as messaging
 from dispatch_center.messaging.gateways import DeliveryReport, SmsToSend
 from dispatch_center.settings import Settings
 from dispatch_center.store import outbox as store
+from dispatch_center.store.database import Database
 from tests.citizen.conftest import unique_mobile
 
 T = TypeVar("T")
@@ -242,3 +243,37 @@ def test_two_workers_reconciling_at_once_apply_each_report_once(
     for message_id in ids:
         assert run(message(first, message_id))["status"] == "delivered"
     assert all(run(parked(first, ref)) is None for ref in refs)
+
+
+def test_report_the_database_could_not_take_is_kept_in_memory_until_it_can(
+    run: Callable[[Coroutine[Any, Any, Any]], Any],
+    new_center: Callable[[], Center],
+    free_port: Callable[[], int],
+) -> None:
+    center = new_center()
+    ref = unique_ref()
+    real = center.db
+    # Nothing listens on the port: as when PostgreSQL is down.
+    away = Database(
+        f"postgresql://postgres@127.0.0.1:{free_port()}/x", min_size=0, acquire_timeout=1
+    )
+
+    async def while_away() -> None:
+        await away.pool.open(wait=False)
+        center.db = away
+        try:
+            report = DeliveryReport("delivered", gateway_ref=ref, detail="DELIVRD")
+            assert await messaging.receive_report(center, report) is None
+        finally:
+            center.db = real
+            await away.close()
+
+    run(while_away())
+    assert ref in messaging.channels_of(center).parked
+    assert run(parked(center, ref)) is None
+    assert run(messaging.reconcile(center)) == 0  # handed to the database now
+    assert not messaging.channels_of(center).parked
+    assert run(parked(center, ref)) is not None
+    message_id = run(sent_message(center, ref))
+    assert run(messaging.reconcile(center)) == 1
+    assert run(message(center, message_id))["status"] == "delivered"
