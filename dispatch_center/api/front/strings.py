@@ -109,9 +109,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "go_sign_in": "Go to sign-in",
         "needs_sign_in": "Please sign in",
         "needs_sign_in_detail": "This page is for signed-in staff.",
-        "calendar_missing_next": "{year}'s official holidays are not entered yet: deadlines"
+        "calendar_missing_next": "Official holidays for {year} are not entered yet: deadlines"
         " reaching into {year} are counted Monday-Friday for now",
-        "calendar_missing_current": "{year}'s official holidays are not entered yet: deadlines"
+        "calendar_missing_current": "Official holidays for {year} are not entered yet: deadlines"
         " are counted Monday-Friday for now",
         "calendar_enter": "Enter the State Council notice (admin)",
     },
