@@ -20,6 +20,7 @@ from dispatch_center.api.front.header import CALENDAR_LINK
 from dispatch_center.core.calendar import SHANGHAI
 from dispatch_center.settings import Settings
 from tests.api.conftest import PASSWORD, LiveCenter, start_live
+from tests.conftest import SCREENSHOTS
 
 TODAY = datetime(2026, 12, 5, 10, 0, tzinfo=SHANGHAI)
 BANNER_ZH = "2027年法定节假日安排尚未录入，跨年工单办理时限按周一至周五暂计"
@@ -77,6 +78,33 @@ def _years(live: LiveCenter) -> dict[str, Any]:
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
     return body
+
+
+# Before the import test below (definition order): the strip must still be there.
+@pytest.mark.browser
+def test_the_strip_sits_between_the_bar_and_the_console(cw: LiveCenter, browser: Any) -> None:
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    try:
+        page = ctx.new_page()
+        page.goto(cw.base_url + "/")
+        page.fill("#username", "duty")
+        page.fill("#password", PASSWORD)
+        page.click("#sign-in-button")
+        page.wait_for_url(cw.base_url + "/wallboard", timeout=15_000)  # a duty officer's landing
+        page.goto(cw.base_url + "/dispatch")
+        strip = page.locator("#dc-cal-warn")
+        assert strip.is_visible()
+        assert BANNER_ZH in strip.inner_text()
+        nav = page.locator("#dc-nav").bounding_box()
+        box = strip.bounding_box()
+        top = page.locator("#dc-top").bounding_box()
+        # Under the bar, and the console pushed down below it rather than covered.
+        assert abs(box["y"] - nav["height"]) <= 1 and box["height"] >= 20
+        assert top["y"] >= box["y"] + box["height"] - 1
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "calendar-warning-duty.png"))
+    finally:
+        ctx.close()
 
 
 def test_warned_until_the_year_is_imported(cw: LiveCenter) -> None:
