@@ -142,3 +142,13 @@ def test_warned_until_the_year_is_imported(cw: LiveCenter) -> None:
         "dispatch_calendar_next_year_covered": 1.0,
         "dispatch_calendar_warning": 0.0,
     }
+
+
+def test_the_strip_links_to_the_import_operation_in_the_docs(cw: LiveCenter) -> None:
+    # Swagger UI's deep link is #/<tag>/<operationId>: renaming the route breaks the link.
+    with cw.client() as anon:
+        spec = anon.get("/openapi.json").json()
+        assert anon.get("/docs").status_code == 200
+    op = spec["paths"]["/api/v1/calendar/years"]["post"]
+    tag, op_id = CALENDAR_LINK.removeprefix("/docs#/").split("/")
+    assert tag in op["tags"] and op["operationId"] == op_id
