@@ -224,6 +224,10 @@ class Settings(BaseSettings):
     callback_due_working_days: int = Field(
         default=3, alias="DISPATCH_CALLBACK_DUE_WORKING_DAYS", ge=0, le=30
     )
+    # Admins and duty officers are warned this many days before 1 January when next year's
+    # official holidays (国务院节假日安排) are not entered yet: deadlines crossing into it are
+    # counted Monday-Friday and marked provisional until they are.
+    calendar_warn_days: int = Field(default=60, alias="DISPATCH_CALENDAR_WARN_DAYS", ge=0, le=366)
 
     @field_validator(
         "policy_dir",

@@ -4,8 +4,8 @@ Two kinds of figure:
 
 - the center's, read from the database at each scrape (one for all workers): orders by
   status, the intake backlog and the age of its oldest payload per outside system (the
-  intake lag), the outbox backlog and its oldest notification's age per channel, and the
-  change log's head;
+  intake lag), the outbox backlog and its oldest notification's age per channel, the
+  change log's head, and whether this and next year's official holidays are loaded;
 - each worker's own: the request latency histogram, wall screens connected to its live
   hub and the seq that hub has fanned out, and its database pool.
 
@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dispatch_center.background import BackgroundLoop
 from dispatch_center.center import Center
+from dispatch_center.reference.calendar import missing_year
 from dispatch_center.store import metrics as metric_store
 
 #: Set (to an empty directory) before the workers start: their figures are then shared.
@@ -223,6 +224,33 @@ async def center_families(center: Center) -> list[Metric]:
         ),
         GaugeMetricFamily(
             "dispatch_change_log_seq", "Newest committed seq of the change log", value=head
+        ),
+        *calendar_families(center),
+    ]
+
+
+def calendar_families(center: Center) -> list[Metric]:
+    """Whether this and next year's official holidays are loaded, and whether the
+    headers warn about it (alert on ``dispatch_calendar_warning == 1``).
+    """
+    cal = center.reference.calendar
+    year = center.today().year
+    return [
+        GaugeMetricFamily(
+            "dispatch_calendar_current_year_covered",
+            "1 if the current year's official holidays are loaded, else 0",
+            value=float(cal.covers(year)),
+        ),
+        GaugeMetricFamily(
+            "dispatch_calendar_next_year_covered",
+            "1 if next year's official holidays are loaded, else 0 (deadlines reaching it"
+            " are counted Monday-Friday and provisional)",
+            value=float(cal.covers(year + 1)),
+        ),
+        GaugeMetricFamily(
+            "dispatch_calendar_warning",
+            "1 while a year's holidays are missing within DISPATCH_CALENDAR_WARN_DAYS, else 0",
+            value=float(missing_year(center) is not None),
         ),
     ]
 

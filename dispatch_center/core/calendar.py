@@ -220,6 +220,83 @@ class WorkingCalendar:
         return day
 
 
+#: Default lead time (days before 1 January) at which a missing next-year schedule is flagged.
+DEFAULT_WARN_DAYS = 60
+
+
+@dataclass(frozen=True)
+class CoverageWarning:
+    """A year whose official holidays are missing although deadlines already reach it.
+
+    Attributes
+    ----------
+    year : int
+        The year without a schedule.
+    current : bool
+        True when ``year`` is the current year (deadlines computed today are provisional),
+        False when it is next year (only deadlines that cross 1 January are).
+    days_left : int
+        Days from today to 1 January of ``year``; 0 when ``year`` is the current year.
+    """
+
+    year: int
+    current: bool
+    days_left: int
+
+
+def coverage_warning(
+    calendar: WorkingCalendar, today: date, lead_days: int = DEFAULT_WARN_DAYS
+) -> CoverageWarning | None:
+    """Tell whether someone must enter a year's official holidays soon.
+
+    A time limit of 15 working days already reaches into January in early December, and an
+    uncovered year falls back to Monday-Friday, so the warning starts ``lead_days`` before
+    1 January rather than on it.
+
+    Parameters
+    ----------
+    calendar : WorkingCalendar
+        The center's calendar.
+    today : date
+        Today's date in Asia/Shanghai (``Center.today()``).
+    lead_days : int
+        Warn about next year once 1 January is at most this many days away (with 0,
+        next year is never flagged ahead: only once it has begun, as the current year).
+
+    Returns
+    -------
+    CoverageWarning or None
+        The current year if it is not covered; else next year if it is not covered and
+        1 January is within ``lead_days``; else None.
+
+    Raises
+    ------
+    ValueError
+        If ``lead_days`` is negative.
+
+    Examples
+    --------
+    >>> cal = WorkingCalendar([], [2026])
+    >>> coverage_warning(cal, date(2026, 12, 5))
+    CoverageWarning(year=2027, current=False, days_left=27)
+    >>> coverage_warning(cal, date(2026, 11, 1)) is None  # 61 days before 1 January
+    True
+    >>> coverage_warning(cal, date(2027, 1, 4))
+    CoverageWarning(year=2027, current=True, days_left=0)
+    >>> coverage_warning(WorkingCalendar([], [2026, 2027]), date(2026, 12, 5)) is None
+    True
+    """
+    if lead_days < 0:
+        raise ValueError(f"lead_days must be at least 0 (got {lead_days})")
+    if not calendar.covers(today.year):
+        return CoverageWarning(today.year, current=True, days_left=0)
+    nxt = today.year + 1
+    days_left = (date(nxt, 1, 1) - today).days
+    if not calendar.covers(nxt) and days_left <= lead_days:
+        return CoverageWarning(nxt, current=False, days_left=days_left)
+    return None
+
+
 def chinese_calendar_days() -> tuple[list[CalendarDay], list[int]]:
     """Read the holidays and make-up working days known to the ``chinese_calendar`` package.
 

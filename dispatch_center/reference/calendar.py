@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
 from dispatch_center.accounts.security import Principal
 from dispatch_center.center import Center
+from dispatch_center.core.calendar import CoverageWarning, coverage_warning
 from dispatch_center.core.deadlines import Urgency, compute_deadlines
 from dispatch_center.core.received import implausible
 from dispatch_center.errors import Invalid
@@ -28,15 +30,26 @@ def deadlines_for(
     return compute_deadlines(received_at, limit, ref.calendar).as_dict()
 
 
+def missing_year(center: Center) -> CoverageWarning | None:
+    """The year whose official holidays someone must enter soon, if any (see
+    :func:`~dispatch_center.core.calendar.coverage_warning`).
+    """
+    return coverage_warning(
+        center.reference.calendar, center.today(), center.settings.calendar_warn_days
+    )
+
+
 def coverage(center: Center) -> dict[str, Any]:
-    """Covered years, and whether the current and next year are covered."""
+    """Covered years, whether the current and next year are covered, and the warning."""
     cal = center.reference.calendar
     years = sorted(cal.covered_years)
     this_year = center.today().year
+    warning = missing_year(center)
     return {
         "covered_years": years,
         "current_year_covered": cal.covers(this_year),
         "next_year_covered": cal.covers(this_year + 1),
+        "warning": None if warning is None else asdict(warning),
     }
 
 

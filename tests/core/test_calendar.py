@@ -7,12 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from dispatch_center.core.calendar import (
+    DEFAULT_WARN_DAYS,
     SHANGHAI,
     CalendarDay,
+    CoverageWarning,
     DayKind,
     WorkingCalendar,
     china_calendar,
     chinese_calendar_days,
+    coverage_warning,
 )
 
 CAL = china_calendar()
@@ -152,3 +155,59 @@ def test_empty_calendar_is_monday_to_friday_and_provisional() -> None:
     cal = WorkingCalendar([], [])
     # Wed 2026-09-30 +1: National Day unknown to this calendar -> Thu 10-01
     assert cal.add_working_days(at(2026, 9, 30, 16), 1) == (at(2026, 10, 1, 16), True)
+
+
+# --- coverage_warning: who must enter next year's holidays, and from when ----------------------
+
+_ONLY_2026 = WorkingCalendar([], [2026])
+
+
+@pytest.mark.parametrize(
+    ("today", "lead", "expected"),
+    [
+        # 1 January 2027 is 61 days after 1 November: one day too early for the default 60.
+        (date(2026, 11, 1), 60, None),
+        (date(2026, 11, 2), 60, CoverageWarning(2027, current=False, days_left=60)),
+        (date(2026, 12, 5), 60, CoverageWarning(2027, current=False, days_left=27)),
+        (date(2026, 12, 31), 60, CoverageWarning(2027, current=False, days_left=1)),
+        (date(2026, 12, 31), 0, None),
+        (date(2026, 12, 30), 1, None),
+        (date(2026, 12, 31), 1, CoverageWarning(2027, current=False, days_left=1)),
+        # Once the year has begun it is the current year that is missing, whatever the lead.
+        (date(2027, 1, 1), 0, CoverageWarning(2027, current=True, days_left=0)),
+        (date(2027, 6, 1), 60, CoverageWarning(2027, current=True, days_left=0)),
+        (date(2025, 12, 31), 60, CoverageWarning(2025, current=True, days_left=0)),
+        # A whole year ahead: a leap-year-sized lead reaches back to 1 January.
+        (date(2026, 1, 1), 365, CoverageWarning(2027, current=False, days_left=365)),
+        (date(2026, 1, 1), 364, None),
+    ],
+)
+def test_coverage_warning_boundaries(
+    today: date, lead: int, expected: CoverageWarning | None
+) -> None:
+    assert coverage_warning(_ONLY_2026, today, lead) == expected
+
+
+def test_no_warning_once_next_year_is_entered() -> None:
+    both = WorkingCalendar([], [2026, 2027])
+    assert coverage_warning(both, date(2026, 12, 31), 60) is None
+    assert coverage_warning(both, date(2027, 11, 2), 60) == CoverageWarning(2027 + 1, False, 60)
+
+
+def test_coverage_warning_default_lead_is_60_days() -> None:
+    assert DEFAULT_WARN_DAYS == 60
+    assert coverage_warning(_ONLY_2026, date(2026, 11, 2)) is not None
+    assert coverage_warning(_ONLY_2026, date(2026, 11, 1)) is None
+
+
+def test_coverage_warning_refuses_a_negative_lead() -> None:
+    with pytest.raises(ValueError, match="lead_days"):
+        coverage_warning(_ONLY_2026, date(2026, 12, 5), -1)
+
+
+def test_the_packaged_calendar_warns_in_december_2026() -> None:
+    # The package covers up to 2026: the situation this warning exists for.
+    if china_calendar().covers(2027):
+        pytest.skip("the chinese-calendar package now ships 2027")
+    found = coverage_warning(china_calendar(), date(2026, 12, 5), 60)
+    assert found == CoverageWarning(2027, current=False, days_left=27)

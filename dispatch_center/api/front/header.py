@@ -1,6 +1,7 @@
 """The one page header every people's page puts at the top of its ``<body>``: the screens
 the signed-in role may open (the current one marked), who is signed in (name and role),
-the language switch, the duty officer's wall link and 退出登录.
+the language switch, the duty officer's wall link and 退出登录; for admins and duty officers,
+a strip under it while a year's official holidays are missing (:data:`CALENDAR_WARNED`).
 
 How a page includes it: its route awaits :func:`header_for` with the visitor and the
 page's screen key (``dispatch_center.core.screens``), passes the result to its template
@@ -23,8 +24,10 @@ from markupsafe import Markup
 from dispatch_center.accounts.security import Principal
 from dispatch_center.accounts.users import display_name
 from dispatch_center.api.front.strings import ROLE_LABELS_EN, STRINGS, pick_lang
+from dispatch_center.core.calendar import CoverageWarning
 from dispatch_center.core.roles import ROLE_LABELS_ZH, Role
 from dispatch_center.core.screens import screens_for
+from dispatch_center.reference.calendar import missing_year
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -34,6 +37,11 @@ TEMPLATES = jinja2.Environment(
 VERSION = str(int(time.time()))
 #: Who may make a wall screen's link (the gate of ``POST /api/v1/auth/wall-token``).
 WALL_LINK_MAKERS = frozenset({Role.admin, Role.duty_officer})
+#: Who is warned that a year's official holidays are missing: the admin enters them, the
+#: duty officer answers for the deadlines meanwhile; the others cannot act on it.
+CALENDAR_WARNED = frozenset({Role.admin, Role.duty_officer})
+#: Where a year's schedule is entered: no calendar page yet, so the API docs' operation.
+CALENDAR_LINK = "/docs#/calendar/import_year_api_v1_calendar_years_post"
 
 
 def role_label(role: Role, lang: str) -> str:
@@ -48,7 +56,13 @@ def role_label(role: Role, lang: str) -> str:
     return labels.get(role, role.value)
 
 
-def page_header(who: Principal, name: str, current: str | None, lang: str) -> Markup:
+def page_header(
+    who: Principal,
+    name: str,
+    current: str | None,
+    lang: str,
+    calendar_warning: CoverageWarning | None = None,
+) -> Markup:
     """The header's markup for ``who`` (shown as ``name``) on the screen ``current``.
 
     Parameters
@@ -61,6 +75,9 @@ def page_header(who: Principal, name: str, current: str | None, lang: str) -> Ma
         The key of the page's screen (``dispatch``, ``leader``, ...), marked in the list.
     lang : str
         ``zh`` or ``en``; the links keep ``?lang=en``.
+    calendar_warning : CoverageWarning or None
+        A year whose official holidays are missing: shown as a strip under the bar, to the
+        roles in :data:`CALENDAR_WARNED` only.
 
     Examples
     --------
@@ -73,10 +90,23 @@ def page_header(who: Principal, name: str, current: str | None, lang: str) -> Ma
     True
     >>> str(page_header(Principal("d", Role.duty_officer, scope="wall"), "", None, "zh"))
     ''
+    >>> missing = CoverageWarning(2027, current=False, days_left=27)
+    >>> "2027年法定节假日安排尚未录入" in page_header(
+    ...     Principal("a", Role.admin), "管理员", None, "zh", missing)
+    True
+    >>> "dc-cal-warn" in page_header(
+    ...     Principal("d", Role.dispatcher), "派单员", None, "zh", missing)
+    False
     """
     if who.is_wall:
         return Markup("")
     s = STRINGS[lang]
+    if who.role not in CALENDAR_WARNED:
+        calendar_warning = None
+    warning_text = ""
+    if calendar_warning is not None:
+        key = "calendar_missing_current" if calendar_warning.current else "calendar_missing_next"
+        warning_text = s[key].format(year=calendar_warning.year)
     return Markup(
         TEMPLATES.get_template("header.html").render(
             s=s,
@@ -90,6 +120,9 @@ def page_header(who: Principal, name: str, current: str | None, lang: str) -> Ma
             role_label=role_label(who.role, lang),
             wall_link=who.role in WALL_LINK_MAKERS,
             version=VERSION,
+            calendar_warning=calendar_warning,
+            calendar_warning_text=warning_text,
+            calendar_link=CALENDAR_LINK,
         )
     )
 
@@ -101,5 +134,7 @@ async def header_for(request: Request, who: Principal | None, current: str | Non
     if who is None or who.is_wall:
         return Markup("")
     lang = pick_lang(request.query_params.get("lang"))
-    name = await display_name(request.app.state.center, who.username)
-    return page_header(who, name, current, lang)
+    center = request.app.state.center
+    name = await display_name(center, who.username)
+    warning = missing_year(center) if who.role in CALENDAR_WARNED else None
+    return page_header(who, name, current, lang, warning)

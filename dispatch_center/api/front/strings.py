@@ -54,6 +54,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "go_sign_in": "前往登录",
         "needs_sign_in": "请先登录",
         "needs_sign_in_detail": "此页面需要登录后使用。",
+        "calendar_missing_next": "{year}年法定节假日安排尚未录入，跨年工单办理时限按周一至周五暂计",
+        "calendar_missing_current": "{year}年法定节假日安排尚未录入，工单办理时限按周一至周五暂计",
+        "calendar_enter": "录入国务院通知（管理员）",
     },
     "en": {
         "title": "Leshan 12345 Heart-to-Heart Command Center",
@@ -106,6 +109,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "go_sign_in": "Go to sign-in",
         "needs_sign_in": "Please sign in",
         "needs_sign_in_detail": "This page is for signed-in staff.",
+        "calendar_missing_next": "Official holidays for {year} are not entered yet: deadlines"
+        " reaching into {year} are counted Monday-Friday for now",
+        "calendar_missing_current": "Official holidays for {year} are not entered yet: deadlines"
+        " are counted Monday-Friday for now",
+        "calendar_enter": "Enter the State Council notice (admin)",
     },
 }
 

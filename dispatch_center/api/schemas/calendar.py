@@ -10,12 +10,28 @@ from dispatch_center.api.schemas.orders import DeadlinesPublic
 __all__ = ["DeadlinesPublic"]
 
 
+class CalendarWarning(Public):
+    """A year whose official holidays are missing although deadlines already reach it:
+    deadlines in it are counted Monday-Friday and marked provisional until an admin enters
+    the State Council's notice (``POST /api/v1/calendar/years``).
+    """
+
+    year: int = Field(examples=[2027])
+    current: bool = Field(description="the current year itself is not covered")
+    days_left: int = Field(description="days until 1 January of ``year`` (0 if current)")
+
+
 class CalendarCoverage(Public):
     """Which years have an official holiday schedule loaded."""
 
     covered_years: list[int]
     current_year_covered: bool
     next_year_covered: bool
+    warning: CalendarWarning | None = Field(
+        default=None,
+        description="set when the current year is not covered, or next year is not and"
+        " 1 January is within DISPATCH_CALENDAR_WARN_DAYS",
+    )
 
 
 class CalendarDayPublic(Public):
