@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dispatch_center.background import BackgroundLoop
 from dispatch_center.center import Center
-from dispatch_center.reference.calendar import missing_year
+from dispatch_center.reference.calendar import coverage
 from dispatch_center.store import metrics as metric_store
 
 #: Set (to an empty directory) before the workers start: their figures are then shared.
@@ -233,24 +233,24 @@ def calendar_families(center: Center) -> list[Metric]:
     """Whether this and next year's official holidays are loaded, and whether the
     headers warn about it (alert on ``dispatch_calendar_warning == 1``).
     """
-    cal = center.reference.calendar
-    year = center.today().year
+    # The same reading as GET /api/v1/calendar/years, so the two never disagree.
+    state = coverage(center)
     return [
         GaugeMetricFamily(
             "dispatch_calendar_current_year_covered",
             "1 if the current year's official holidays are loaded, else 0",
-            value=float(cal.covers(year)),
+            value=float(state["current_year_covered"]),
         ),
         GaugeMetricFamily(
             "dispatch_calendar_next_year_covered",
             "1 if next year's official holidays are loaded, else 0 (deadlines reaching it"
             " are counted Monday-Friday and provisional)",
-            value=float(cal.covers(year + 1)),
+            value=float(state["next_year_covered"]),
         ),
         GaugeMetricFamily(
             "dispatch_calendar_warning",
             "1 while a year's holidays are missing within DISPATCH_CALENDAR_WARN_DAYS, else 0",
-            value=float(missing_year(center) is not None),
+            value=float(state["warning"] is not None),
         ),
     ]
 
